@@ -1,0 +1,49 @@
+// @ts-check
+import eslint from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'coverage/', 'test-output/'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['**/*.cjs', '**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The domain core stays pure: no Slack, Prisma, BullMQ, Redis or network.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@slack/*',
+            '@prisma/*',
+            'bullmq',
+            'ioredis',
+            'pg',
+            '../generated/*',
+            '../db/*',
+            '../jobs/*',
+            '../slack/*',
+            '../providers/*',
+            'node:http',
+            'node:net',
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,122 @@
+/**
+ * The Prisma CLI runs migrations offline through scripts/prisma-schema-engine.cjs
+ * (the wasm schema engine behind the native engine's stdin/stdout protocol).
+ *
+ * Runs the real CLI against a fresh, uniquely named PostgreSQL database.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+
+const execFileAsync = promisify(execFile);
+
+const ROOT = path.resolve(__dirname, '../..');
+const PRISMA_BIN = path.join(ROOT, 'node_modules/.bin/prisma');
+const SHIM = path.join(ROOT, 'scripts/prisma-schema-engine.cjs');
+const MIGRATIONS_DIR = path.join(ROOT, 'prisma/migrations');
+
+// Any database on the test server; we only use it to create and drop our own.
+const ADMIN_URL = process.env.PA_ENGINE_TEST_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const DB_NAME = `pa_engine_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+
+function urlFor(database: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function prisma(args: string[]): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: urlFor(DB_NAME),
+    PRISMA_SCHEMA_ENGINE_BINARY: SHIM,
+    CHECKPOINT_DISABLE: '1',
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    NO_COLOR: '1',
+  };
+  delete env.PRISMA_MIGRATION_ENGINE_BINARY;
+  delete env.DEBUG;
+  try {
+    const { stdout, stderr } = await execFileAsync(PRISMA_BIN, args, { cwd: ROOT, env, timeout: 90_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
+  }
+}
+
+/** Fails with the CLI's full output unless it exited 0. */
+function expectSuccess(command: string, result: CliResult): void {
+  if (result.code !== 0) {
+    throw new Error(`prisma ${command} exited ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`);
+  }
+}
+
+function migrationNames(): string[] {
+  return readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(MIGRATIONS_DIR, d.name, 'migration.sql')))
+    .map((d) => d.name)
+    .sort();
+}
+
+describe('offline Prisma migrations through the wasm schema-engine shim', () => {
+  jest.setTimeout(180_000);
+
+  beforeAll(async () => {
+    expect(existsSync(SHIM)).toBe(true);
+    expect(migrationNames().length).toBeGreaterThan(0);
+    await admin((c) => c.query(`CREATE DATABASE "${DB_NAME}"`));
+  });
+
+  afterAll(async () => {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`));
+  });
+
+  it('applies every migration with `migrate deploy` and reports the database up to date', async () => {
+    const deploy = await prisma(['migrate', 'deploy']);
+    expectSuccess('migrate deploy', deploy);
+    expect(deploy.stdout).toMatch(/All migrations have been successfully applied|No pending migrations to apply/);
+
+    const db = new Client({ connectionString: urlFor(DB_NAME) });
+    await db.connect();
+    try {
+      const { rows: tables } = await db.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+      );
+      const names = tables.map((r) => r.table_name);
+      expect(names).toEqual(expect.arrayContaining(['access_requests', 'decisions', 'audit_events', '_prisma_migrations']));
+
+      const { rows: applied } = await db.query<{ migration_name: string; finished: boolean }>(
+        `SELECT migration_name, finished_at IS NOT NULL AND rolled_back_at IS NULL AS finished
+           FROM _prisma_migrations ORDER BY migration_name`,
+      );
+      expect(applied.map((r) => r.migration_name)).toEqual(migrationNames());
+      expect(applied.every((r) => r.finished)).toBe(true);
+    } finally {
+      await db.end();
+    }
+
+    const status = await prisma(['migrate', 'status']);
+    expectSuccess('migrate status', status);
+    expect(status.stdout).toContain('Database schema is up to date!');
+  });
+});
