@@ -1,0 +1,89 @@
+import { type Catalog, entryOf } from '../domain/catalog';
+import { ProdAccessError } from '../domain/errors';
+import { authorizeDecision } from '../domain/policy';
+import type { AccessRequestRecord } from '../domain/request';
+import type { RequestRepository } from '../db/requests';
+import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
+
+export interface DecisionDeps {
+  catalog: Catalog;
+  requests: Pick<RequestRepository, 'get' | 'approve' | 'deny' | 'audit'>;
+  directory: Pick<Directory, 'groupsOf'>;
+  schedule: Pick<AccessSchedule, 'grant'>;
+  announcements: Announcements;
+  clock: Clock;
+}
+
+export type DecisionResult =
+  | { kind: 'approved' }
+  | { kind: 'approval_recorded'; approvals: number; required: number }
+  | { kind: 'denied' }
+  | { kind: 'already_decided'; status: string };
+
+/**
+ * Checks, from the catalog and the signed user id, that this person may decide this request.
+ * A refusal is audited: a click by someone who may not decide is worth knowing about.
+ */
+export function authorizeDecider(deps: Pick<DecisionDeps, 'catalog' | 'requests' | 'directory' | 'announcements'>) {
+  return async (requestId: number, userId: string): Promise<AccessRequestRecord> => {
+    const request = await deps.requests.get(requestId);
+    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    const { level } = entryOf(deps.catalog, request);
+    try {
+      authorizeDecision(level, {
+        approverId: userId,
+        requesterId: request.requesterId,
+        approverGroupIds: await deps.directory.groupsOf(userId, level.approvers.groups),
+      });
+    } catch (e) {
+      if (e instanceof ProdAccessError) {
+        const eventId = await deps.requests.audit(requestId, {
+          actor: userId,
+          action: 'refused',
+          detail: { code: e.code, reason: e.message },
+        });
+        await deps.announcements.audited([eventId]);
+      }
+      throw e;
+    }
+    return request;
+  };
+}
+
+export function approveRequest(deps: DecisionDeps) {
+  const authorize = authorizeDecider(deps);
+  return async (requestId: number, approverId: string): Promise<DecisionResult> => {
+    await authorize(requestId, approverId);
+    const { outcome, auditEventIds } = await deps.requests.approve(requestId, approverId, deps.clock.now());
+    switch (outcome.kind) {
+      case 'not_pending':
+        return { kind: 'already_decided', status: outcome.status };
+      case 'duplicate':
+        throw new ProdAccessError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
+      case 'recorded':
+        await deps.announcements.requestChanged(requestId);
+        await deps.announcements.audited(auditEventIds);
+        return { kind: 'approval_recorded', approvals: outcome.approvals, required: outcome.required };
+      case 'approved':
+        await deps.schedule.grant(requestId);
+        await deps.announcements.requestChanged(requestId, 'approved');
+        await deps.announcements.audited(auditEventIds);
+        return { kind: 'approved' };
+    }
+  };
+}
+
+export function denyRequest(deps: DecisionDeps) {
+  const authorize = authorizeDecider(deps);
+  return async (requestId: number, userId: string, comment: string | null): Promise<DecisionResult> => {
+    await authorize(requestId, userId);
+    const recorded = await deps.requests.deny(requestId, userId, comment?.trim() || null, deps.clock.now());
+    if (!recorded) {
+      const current = await deps.requests.get(requestId);
+      return { kind: 'already_decided', status: current?.status ?? 'UNKNOWN' };
+    }
+    await deps.announcements.requestChanged(requestId, 'denied');
+    await deps.announcements.audited([recorded.auditEventId]);
+    return { kind: 'denied' };
+  };
+}

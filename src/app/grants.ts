@@ -1,0 +1,177 @@
+import { type Catalog, entryOf } from '../domain/catalog';
+import { ProdAccessError } from '../domain/errors';
+import { endStatus, HOLDS_ACCESS } from '../domain/lifecycle';
+import { authorizeEarlyRevoke } from '../domain/policy';
+import type { AccessRequestRecord } from '../domain/request';
+import type { RequestRepository } from '../db/requests';
+import type { ProviderFactory } from '../providers/registry';
+import type { GrantSpec } from '../providers/types';
+import type { AccessDelivery, AccessSchedule, Announcements, Clock, Directory } from './ports';
+
+export interface GrantDeps {
+  catalog: Catalog;
+  requests: Pick<RequestRepository, 'get' | 'transition' | 'requestRevoke'>;
+  providers: ProviderFactory;
+  schedule: Pick<AccessSchedule, 'revokeAt' | 'revokeNow'>;
+  announcements: Announcements;
+  delivery: AccessDelivery;
+  clock: Clock;
+}
+
+function grantSpec(catalog: Catalog, request: AccessRequestRecord, expiresAt: Date) {
+  const { resource, level } = entryOf(catalog, request);
+  const spec: GrantSpec = { requestId: request.id, identity: request.targetIdentity, target: level.target, expiresAt };
+  return { resource, spec };
+}
+
+/** The grant job: applies the permission, starts the clock, schedules the revoke. Safe to run twice. */
+export function applyGrant(deps: GrantDeps) {
+  return async (requestId: number): Promise<void> => {
+    const request = await deps.requests.get(requestId);
+    if (request?.status === 'ACTIVE') {
+      await deps.schedule.revokeAt(requestId, request.expiresAt!);
+      return;
+    }
+    if (request?.status !== 'APPROVED') return;
+    const now = deps.clock.now();
+    const expiresAt = new Date(now.getTime() + request.durationSeconds * 1000);
+    const { resource, spec } = grantSpec(deps.catalog, request, expiresAt);
+    const provider = deps.providers(resource);
+    const access = await provider.grant(spec);
+    const recorded = await deps.requests.transition(
+      requestId,
+      'ACTIVE',
+      { grantedAt: now, expiresAt },
+      { actor: 'system', action: 'granted', detail: { identity: spec.identity, target: spec.target, expiresAt: expiresAt.toISOString() } },
+    );
+    if (!recorded) {
+      // Revoked while the grant was being applied: take back what was just given.
+      await provider.revoke(spec);
+      return;
+    }
+    await deps.schedule.revokeAt(requestId, expiresAt);
+    await deps.delivery.deliverAccess(requestId, access.lines, access.oneTimeSecret);
+    await deps.announcements.requestChanged(requestId);
+    await deps.announcements.audited([recorded.auditEventId]);
+  };
+}
+
+/** The grant job gave up: the request fails with its reason, and nothing is left behind in the target. */
+export function failGrant(deps: GrantDeps) {
+  return async (requestId: number, reason: string): Promise<void> => {
+    const recorded = await deps.requests.transition(
+      requestId,
+      'FAILED',
+      { failureReason: reason },
+      { actor: 'system', action: 'grant_failed', detail: { reason } },
+    );
+    if (!recorded) return;
+    const { resource, spec } = grantSpec(deps.catalog, recorded.request, deps.clock.now());
+    await deps.providers(resource).revoke(spec);
+    await deps.announcements.requestChanged(requestId, 'failed');
+    await deps.announcements.audited([recorded.auditEventId]);
+  };
+}
+
+export type RevokeOutcome = 'revoked' | 'not_due' | 'nothing_to_do';
+
+/**
+ * The revoke job: removes the access, reads the target back to verify, and records the end.
+ * A failure marks the request REVOKE_FAILED (announced once) and rethrows so the queue retries.
+ */
+export function revokeGrant(deps: GrantDeps) {
+  return async (requestId: number): Promise<RevokeOutcome> => {
+    const request = await deps.requests.get(requestId);
+    if (!request || !HOLDS_ACCESS.includes(request.status)) return 'nothing_to_do';
+    const now = deps.clock.now();
+    const expiresAt = request.expiresAt!;
+    if (!request.endedBy && expiresAt > now) {
+      await deps.schedule.revokeAt(requestId, expiresAt);
+      return 'not_due';
+    }
+    const { resource, spec } = grantSpec(deps.catalog, request, expiresAt);
+    const provider = deps.providers(resource);
+    try {
+      await provider.revoke(spec);
+      if (await provider.check(spec)) {
+        throw new ProdAccessError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
+      }
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      const failed = await deps.requests.transition(
+        requestId,
+        'REVOKE_FAILED',
+        { failureReason: reason },
+        { actor: 'system', action: 'revoke_failed', detail: { reason } },
+      );
+      if (failed) {
+        await deps.announcements.requestChanged(requestId);
+        await deps.announcements.audited([failed.auditEventId]);
+      }
+      throw e;
+    }
+    const to = endStatus(request.endedBy);
+    const recorded = await deps.requests.transition(
+      requestId,
+      to,
+      { endedAt: now, failureReason: null },
+      { actor: request.endedBy ?? 'system', action: to === 'REVOKED' ? 'revoked' : 'expired', detail: { verified: 'removed' } },
+    );
+    if (recorded) {
+      await deps.announcements.requestChanged(requestId, to === 'REVOKED' ? 'revoked' : 'expired');
+      await deps.announcements.audited([recorded.auditEventId]);
+    }
+    return 'revoked';
+  };
+}
+
+export interface EarlyRevokeDeps extends GrantDeps {
+  directory: Pick<Directory, 'groupsOf'>;
+}
+
+/** `/prod-access revoke <id>`: the requester, or an approver of that level, gives access back early. */
+export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
+  return async (requestId: number, userId: string): Promise<AccessRequestRecord> => {
+    const request = await deps.requests.get(requestId);
+    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    const { level } = entryOf(deps.catalog, request);
+    authorizeEarlyRevoke(level, userId, request.requesterId, await deps.directory.groupsOf(userId, level.approvers.groups));
+    const recorded = await deps.requests.requestRevoke(requestId, userId, deps.clock.now());
+    if (!recorded) {
+      throw new ProdAccessError(
+        'INVALID_STATE',
+        `Request #${requestId} holds no access to revoke (it is ${request.status.toLowerCase().replace('_', ' ')}).`,
+      );
+    }
+    await deps.announcements.audited([recorded.auditEventId]);
+    if (recorded.pendingRemoval) {
+      await deps.schedule.revokeNow(requestId);
+    } else {
+      await deps.announcements.requestChanged(requestId, 'revoked');
+    }
+    return recorded.request;
+  };
+}
+
+export interface ExpirePendingDeps {
+  requests: Pick<RequestRepository, 'get' | 'transition'>;
+  announcements: Announcements;
+  clock: Clock;
+}
+
+/** Nobody decided in time: the request times out and its message says so. */
+export function expirePending(deps: ExpirePendingDeps) {
+  return async (requestId: number): Promise<void> => {
+    const request = await deps.requests.get(requestId);
+    if (!request || request.status !== 'PENDING' || request.pendingExpiresAt > deps.clock.now()) return;
+    const recorded = await deps.requests.transition(
+      requestId,
+      'TIMED_OUT',
+      { decidedAt: deps.clock.now() },
+      { actor: 'system', action: 'timed_out' },
+    );
+    if (!recorded) return;
+    await deps.announcements.requestChanged(requestId, 'timed_out');
+    await deps.announcements.audited([recorded.auditEventId]);
+  };
+}

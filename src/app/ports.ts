@@ -1,0 +1,39 @@
+import type { SlackProfile } from '../domain/policy';
+
+/** The narrow interfaces use-cases depend on; adapters in jobs/, notify/ and slack/ implement them. */
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Who people are in Slack: profiles for identity mapping, group membership for approvers. */
+export interface Directory {
+  profile(userId: string): Promise<SlackProfile>;
+  /** Of the given user groups, the ones the user belongs to. */
+  groupsOf(userId: string, groupIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** The schedules kept in the queue; each is idempotent and can be re-derived from the database. */
+export interface AccessSchedule {
+  grant(requestId: number): Promise<void>;
+  revokeAt(requestId: number, at: Date): Promise<void>;
+  /** Early revoke: runs now, and the scheduled revoke finds nothing left to do. */
+  revokeNow(requestId: number): Promise<void>;
+  expirePendingAt(requestId: number, at: Date): Promise<void>;
+}
+
+/** What the requester is told by DM at each turn. */
+export type RequesterNotice = 'approved' | 'denied' | 'timed_out' | 'expired' | 'revoked' | 'failed';
+
+/** Slack messages sent after a change, through a retried queue so Slack outages delay them but lose none. */
+export interface Announcements {
+  requestChanged(requestId: number, notice?: RequesterNotice): Promise<void>;
+  audited(auditEventIds: readonly bigint[]): Promise<void>;
+}
+
+/** Sent at once, never queued: the access instructions may carry a one-time secret. */
+export interface AccessDelivery {
+  deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import type { RequestRepository } from '../db/requests';
+import type { AccessSchedule, Clock } from './ports';
+
+export interface ReconcileDeps {
+  requests: Pick<RequestRepository, 'due'>;
+  schedule: AccessSchedule;
+  expirePending: (requestId: number) => Promise<void>;
+  clock: Clock;
+  intervalSeconds: number;
+  batchSize?: number;
+}
+
+export interface ReconcileReport {
+  timedOut: number;
+  grantsRequeued: number;
+  revokesDue: number;
+  revokesEnsured: number;
+}
+
+/**
+ * Re-derives every schedule from the database, since Redis may have lost them: timed-out requests,
+ * approved requests waiting for their grant job, grants past their expiry, and revokes about to fall due.
+ * Scheduling is idempotent, so a job that still exists is left as it is.
+ */
+export function reconcile(deps: ReconcileDeps) {
+  return async (): Promise<ReconcileReport> => {
+    const now = deps.clock.now();
+    // A grant expiring before the next pass must have its revoke job now; later ones are checked on a later pass.
+    const horizon = new Date(now.getTime() + 2 * deps.intervalSeconds * 1000);
+    const due = await deps.requests.due(now, horizon, deps.batchSize ?? 1000);
+    for (const id of due.pendingPastTimeout) await deps.expirePending(id);
+    for (const id of due.approved) await deps.schedule.grant(id);
+    for (const id of due.pastExpiry) await deps.schedule.revokeNow(id);
+    for (const { id, expiresAt } of due.expiringSoon) await deps.schedule.revokeAt(id, expiresAt);
+    return {
+      timedOut: due.pendingPastTimeout.length,
+      grantsRequeued: due.approved.length,
+      revokesDue: due.pastExpiry.length,
+      revokesEnsured: due.expiringSoon.length,
+    };
+  };
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import type { Catalog, IdentityRule } from '../domain/catalog';
+import { parseDuration } from '../domain/durations';
+import { PROVIDER_KINDS } from '../providers/registry';
+
+/** Refinements that run even when a sibling field failed, so `catalog validate` lists every problem at once. */
+const ALWAYS = { when: () => true };
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+const slackChannel = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD');
+const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U0123ABCD');
+const slackGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id like S0123ABCD');
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+
+const identitySchema = z.strictObject({
+  map: z.record(slackUser, z.string().min(1)).default({}),
+  fromEmail: z.enum(['local-part', 'none']).default('none'),
+  emailDomains: z.array(z.string().toLowerCase()).default([]),
+  pattern: z
+    .string()
+    .default('^[a-z_][a-z0-9_]{0,62}$')
+    .refine((p) => isRegExp(p), 'must be a valid regular expression'),
+});
+
+const levelSchema = z
+  .strictObject({
+    id,
+    description: z.string().default(''),
+    target: z.record(z.string(), z.unknown()),
+    maxDuration: duration,
+    defaultDuration: duration.optional(),
+    approvals: z.number().int().min(1).max(10).default(1),
+    approvers: z.strictObject({
+      users: z.array(slackUser).default([]),
+      groups: z.array(slackGroup).default([]),
+    }),
+  })
+  .superRefine((level, ctx) => {
+    if (level.defaultDuration !== undefined && level.defaultDuration > level.maxDuration) {
+      ctx.addIssue({ code: 'custom', path: ['defaultDuration'], message: 'must not be longer than maxDuration' });
+    }
+    const { users, groups } = level.approvers;
+    if (users.length + groups.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must list at least one approver user or group' });
+    } else if (groups.length === 0 && users.length < level.approvals) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals'],
+        message: `needs ${level.approvals} distinct approvers but only ${users.length} are listed`,
+      });
+    }
+  });
+
+const resourceSchema = z
+  .strictObject({
+    id,
+    name: z.string().min(1),
+    description: z.string().default(''),
+    ownersChannel: slackChannel,
+    provider: z.looseObject({ kind: z.string() }),
+    identity: identitySchema.optional(),
+    levels: z.array(levelSchema).min(1),
+  })
+  // Runs even when other fields have problems, so one pass reports them all; hence it trusts no shape.
+  .superRefine((resource, ctx) => checkProvider(resource as unknown as Record<string, unknown>, ctx), ALWAYS);
+
+/** Provider settings and level targets are validated by the provider kind the resource names. */
+function checkProvider(resource: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const provider = resource.provider as Record<string, unknown> | undefined;
+  if (typeof provider?.kind !== 'string') return;
+  const kind = PROVIDER_KINDS.get(provider.kind);
+  if (!kind) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['provider', 'kind'],
+      message: `unknown provider kind "${provider.kind}"; known: ${[...PROVIDER_KINDS.keys()].join(', ')}`,
+    });
+    return;
+  }
+  const { kind: _kind, ...settings } = provider;
+  addIssues(ctx, kind.settingsSchema.safeParse(settings), ['provider']);
+  const levels = Array.isArray(resource.levels) ? (resource.levels as Record<string, unknown>[]) : [];
+  levels.forEach((level, i) => addIssues(ctx, kind.targetSchema.safeParse(level?.target), ['levels', i, 'target']));
+  addDuplicateIssues(
+    ctx,
+    levels.map((l) => l?.id),
+    'levels',
+  );
+}
+
+export const catalogSchema = z
+  .strictObject({
+    auditChannel: slackChannel,
+    pendingTimeout: duration.default(3600),
+    identity: identitySchema.optional(),
+    resources: z.array(resourceSchema).min(1),
+  })
+  .superRefine((catalog, ctx) => {
+    const resources = Array.isArray(catalog.resources) ? (catalog.resources as { id?: unknown }[]) : [];
+    addDuplicateIssues(
+      ctx,
+      resources.map((r) => r?.id),
+      'resources',
+    );
+  }, ALWAYS);
+
+export type CatalogFile = z.input<typeof catalogSchema>;
+
+const REFUSE_ALL: IdentityRule = { map: {}, fromEmail: 'none', emailDomains: [], pattern: '^[a-z_][a-z0-9_]{0,62}$' };
+
+/** Turns the validated file into domain types: defaults filled in, identity rules resolved per resource. */
+export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
+  return {
+    auditChannel: file.auditChannel,
+    pendingTimeoutSeconds: file.pendingTimeout,
+    resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, ...resource }) => ({
+      ...resource,
+      provider: { kind, settings },
+      identity: identity ?? file.identity ?? REFUSE_ALL,
+      levels: levels.map(({ maxDuration, defaultDuration, approvals, ...level }) => ({
+        ...level,
+        maxDurationSeconds: maxDuration,
+        defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
+        approvalsRequired: approvals,
+      })),
+    })),
+  };
+}
+
+function addIssues(ctx: z.RefinementCtx, result: z.ZodSafeParseResult<unknown>, prefix: (string | number)[]): void {
+  for (const issue of result.error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: [...prefix, ...issue.path], message: issue.message });
+  }
+}
+
+function addDuplicateIssues(ctx: z.RefinementCtx, ids: unknown[], path: string): void {
+  ids.forEach((value, i) => {
+    if (typeof value === 'string' && ids.indexOf(value) !== i)
+      ctx.addIssue({ code: 'custom', path: [path, i, 'id'], message: `duplicate id "${value}"` });
+  });
+}
+
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,203 @@
+import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
+import { approvalOutcome } from '../domain/request';
+import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
+import type { Prisma } from '../generated/prisma/client';
+import type { Db, Tx } from './client';
+
+export type NewRequest = Pick<
+  AccessRequestRecord,
+  | 'requesterId'
+  | 'resourceId'
+  | 'level'
+  | 'targetIdentity'
+  | 'durationSeconds'
+  | 'reason'
+  | 'ticketUrl'
+  | 'approvalsRequired'
+  | 'pendingExpiresAt'
+>;
+
+export type RequestPatch = Partial<
+  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason'>
+>;
+
+/** A state change and the audit event recording it, committed together. */
+export interface Recorded {
+  request: AccessRequestRecord;
+  auditEventId: bigint;
+}
+
+/**
+ * Access requests and their audit trail. Every state change is a compare-and-set on `status`, so a
+ * double click or a retried job finds the row already moved and changes nothing.
+ */
+export class RequestRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(data: NewRequest, audit: AuditEntry): Promise<Recorded> {
+    return this.db.$transaction(async (tx) => {
+      const request = await tx.accessRequest.create({ data });
+      return { request, auditEventId: await appendAudit(tx, request.id, audit) };
+    });
+  }
+
+  get(id: number): Promise<AccessRequestRecord | null> {
+    return this.db.accessRequest.findUnique({ where: { id } });
+  }
+
+  decisions(id: number): Promise<DecisionRecord[]> {
+    return this.db.decision.findMany({ where: { requestId: id }, orderBy: { createdAt: 'asc' } });
+  }
+
+  /** Moves the request to `to` if it is in a state that leads there; null when another actor won. */
+  async transition(id: number, to: RequestStatus, patch: RequestPatch, audit: AuditEntry): Promise<Recorded | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({
+        where: { id, status: { in: statusesLeadingTo(to) } },
+        data: { ...patch, status: to },
+      });
+      if (count === 0) return null;
+      const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
+      return { request, auditEventId: await appendAudit(tx, id, audit) };
+    });
+  }
+
+  /**
+   * Records one approver's approval under a row lock, so two approvers racing on a one-approval level
+   * produce one approval of the request, and a level needing two counts distinct people.
+   */
+  async approve(id: number, approverId: string, now: Date): Promise<{ outcome: ApprovalOutcome; auditEventIds: bigint[] }> {
+    return this.db.$transaction(async (tx) => {
+      const request = await lockRequest(tx, id);
+      if (request.status !== 'PENDING') return { outcome: { kind: 'not_pending', status: request.status }, auditEventIds: [] };
+      const inserted = await tx.decision.createMany({
+        data: [{ requestId: id, userId: approverId, kind: 'APPROVE' }],
+        skipDuplicates: true,
+      });
+      if (inserted.count === 0) return { outcome: { kind: 'duplicate' }, auditEventIds: [] };
+      const approvals = await tx.decision.count({ where: { requestId: id, kind: 'APPROVE' } });
+      const outcome = approvalOutcome(approvals, request.approvalsRequired);
+      const auditEventIds = [
+        await appendAudit(tx, id, {
+          actor: approverId,
+          action: 'approval_recorded',
+          detail: { approvals, required: request.approvalsRequired },
+        }),
+      ];
+      if (outcome.kind === 'approved') {
+        await tx.accessRequest.update({ where: { id }, data: { status: 'APPROVED', decidedAt: now } });
+        auditEventIds.push(await appendAudit(tx, id, { actor: approverId, action: 'approved', detail: { approvals } }));
+      }
+      return { outcome, auditEventIds };
+    });
+  }
+
+  /** Denies a pending request; null when it was no longer pending. */
+  async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | null> {
+    return this.db.$transaction(async (tx) => {
+      const request = await lockRequest(tx, id);
+      if (request.status !== 'PENDING') return null;
+      await tx.decision.upsert({
+        where: { requestId_userId: { requestId: id, userId } },
+        create: { requestId: id, userId, kind: 'DENY', comment },
+        update: { kind: 'DENY', comment },
+      });
+      const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'DENIED', decidedAt: now } });
+      return { request: updated, auditEventId: await appendAudit(tx, id, { actor: userId, action: 'denied', detail: { comment } }) };
+    });
+  }
+
+  /**
+   * Early revoke. Before the grant is applied the request ends at once (the grant job will undo anything it
+   * applied); once access exists, the request is marked and the revoke job removes it.
+   */
+  async requestRevoke(id: number, userId: string, now: Date): Promise<(Recorded & { pendingRemoval: boolean }) | null> {
+    return this.db.$transaction(async (tx) => {
+      const request = await lockRequest(tx, id);
+      if (request.status === 'APPROVED') {
+        const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'REVOKED', endedBy: userId, endedAt: now } });
+        const auditEventId = await appendAudit(tx, id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
+        return { request: updated, auditEventId, pendingRemoval: false };
+      }
+      if (!HOLDS_ACCESS.includes(request.status) || request.endedBy) return null;
+      const updated = await tx.accessRequest.update({ where: { id }, data: { endedBy: userId } });
+      return {
+        request: updated,
+        auditEventId: await appendAudit(tx, id, { actor: userId, action: 'revoke_requested' }),
+        pendingRemoval: true,
+      };
+    });
+  }
+
+  /**
+   * Claims the posting of the approval message, so two workers never post it twice. A claim older than a
+   * minute is taken over: its worker died before it could record the message.
+   */
+  async claimMessage(id: number, now: Date): Promise<boolean> {
+    const { count } = await this.db.accessRequest.updateMany({
+      where: { id, messageTs: null, OR: [{ messageClaimedAt: null }, { messageClaimedAt: { lt: new Date(now.getTime() - 60_000) } }] },
+      data: { messageClaimedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** Stores where the approval message was posted, once. */
+  async setMessage(id: number, channelId: string, messageTs: string): Promise<boolean> {
+    const { count } = await this.db.accessRequest.updateMany({ where: { id, messageTs: null }, data: { channelId, messageTs } });
+    return count === 1;
+  }
+
+  /** Appends an audit event that records no state change (a refused click, a revoke request). */
+  async audit(id: number | null, entry: AuditEntry): Promise<bigint> {
+    return appendAudit(this.db, id, entry);
+  }
+
+  listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
+    return this.db.accessRequest.findMany({ where: { requesterId }, orderBy: { id: 'desc' }, take: limit });
+  }
+
+  /** Requests whose schedule is due or overdue, and grants expiring before `horizon`: what the reconciler re-derives. */
+  async due(now: Date, horizon: Date, limit: number): Promise<DueWork> {
+    const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
+    const [pending, approved, pastExpiry, expiringSoon] = await Promise.all([
+      this.db.accessRequest.findMany({ where: { status: 'PENDING', pendingExpiresAt: { lte: now } }, select: { id: true }, take: limit }),
+      this.db.accessRequest.findMany({ where: { status: 'APPROVED' }, select: { id: true }, take: limit }),
+      this.db.accessRequest.findMany({
+        where: { status: { in: [...HOLDS_ACCESS] }, expiresAt: { lte: now } },
+        select: { id: true },
+        take: limit,
+      }),
+      this.db.accessRequest.findMany({
+        where: { status: 'ACTIVE', expiresAt: { gt: now, lte: horizon } },
+        select: { id: true, expiresAt: true },
+        take: limit,
+      }),
+    ]);
+    return {
+      pendingPastTimeout: ids(pending),
+      approved: ids(approved),
+      pastExpiry: ids(pastExpiry),
+      expiringSoon: expiringSoon.map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
+    };
+  }
+}
+
+export interface DueWork {
+  pendingPastTimeout: number[];
+  approved: number[];
+  pastExpiry: number[];
+  expiringSoon: { id: number; expiresAt: Date }[];
+}
+
+async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {
+  await tx.$queryRaw`SELECT id FROM access_requests WHERE id = ${id} FOR UPDATE`;
+  return tx.accessRequest.findUniqueOrThrow({ where: { id } });
+}
+
+async function appendAudit(db: Tx | Db, requestId: number | null, entry: AuditEntry): Promise<bigint> {
+  const row = await db.auditEvent.create({
+    data: { requestId, actor: entry.actor, action: entry.action, detail: (entry.detail ?? {}) as Prisma.InputJsonValue },
+    select: { id: true },
+  });
+  return row.id;
+}

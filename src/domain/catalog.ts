@@ -1,0 +1,71 @@
+import { ProdAccessError } from './errors';
+
+/** The catalog as the rest of the system sees it: plain data, already validated. */
+
+export interface IdentityRule {
+  /** Slack user id → identity in the target. Checked first. */
+  map: Record<string, string>;
+  /** Derive from the Slack profile's email when the map has no entry; `none` refuses instead of guessing. */
+  fromEmail: 'local-part' | 'none';
+  /** Email domains the email rule accepts; empty means any. */
+  emailDomains: string[];
+  /** The identity must match this, so a strange email never turns into a strange role name. */
+  pattern: string;
+}
+
+export interface Approvers {
+  users: string[];
+  /** Slack user group ids (S…). */
+  groups: string[];
+}
+
+export interface AccessLevel {
+  id: string;
+  description: string;
+  /** Provider-specific: what to grant (for PostgreSQL, the role). */
+  target: Record<string, unknown>;
+  maxDurationSeconds: number;
+  defaultDurationSeconds: number;
+  approvalsRequired: number;
+  approvers: Approvers;
+}
+
+export interface ProviderSettings {
+  kind: string;
+  /** Provider-specific settings; secrets only as names of environment variables. */
+  settings: Record<string, unknown>;
+}
+
+export interface Resource {
+  id: string;
+  name: string;
+  description: string;
+  ownersChannel: string;
+  provider: ProviderSettings;
+  identity: IdentityRule;
+  levels: AccessLevel[];
+}
+
+export interface Catalog {
+  auditChannel: string;
+  pendingTimeoutSeconds: number;
+  resources: Resource[];
+}
+
+export function findResource(catalog: Catalog, resourceId: string): Resource | undefined {
+  return catalog.resources.find((r) => r.id === resourceId);
+}
+
+export function findLevel(resource: Resource, levelId: string): AccessLevel | undefined {
+  return resource.levels.find((l) => l.id === levelId);
+}
+
+/** The catalog entry a stored request refers to; a request outliving its catalog entry is an error. */
+export function entryOf(catalog: Catalog, request: { resourceId: string; level: string }): { resource: Resource; level: AccessLevel } {
+  const resource = findResource(catalog, request.resourceId);
+  const level = resource && findLevel(resource, request.level);
+  if (!resource || !level) {
+    throw new ProdAccessError('NOT_FOUND', `${request.resourceId}/${request.level} is no longer in the catalog.`);
+  }
+  return { resource, level };
+}

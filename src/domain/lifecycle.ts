@@ -1,0 +1,35 @@
+/** The request/grant state machine. Mirrors the RequestStatus enum in the database. */
+export type RequestStatus = 'PENDING' | 'DENIED' | 'TIMED_OUT' | 'APPROVED' | 'ACTIVE' | 'EXPIRED' | 'REVOKED' | 'FAILED' | 'REVOKE_FAILED';
+
+const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
+  PENDING: ['APPROVED', 'DENIED', 'TIMED_OUT'],
+  APPROVED: ['ACTIVE', 'FAILED', 'REVOKED'],
+  ACTIVE: ['EXPIRED', 'REVOKED', 'REVOKE_FAILED'],
+  REVOKE_FAILED: ['EXPIRED', 'REVOKED'],
+  DENIED: [],
+  TIMED_OUT: [],
+  EXPIRED: [],
+  REVOKED: [],
+  FAILED: [],
+};
+
+export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The states from which `to` can be reached: the `where` of a compare-and-set. */
+export function statusesLeadingTo(to: RequestStatus): RequestStatus[] {
+  return (Object.keys(TRANSITIONS) as RequestStatus[]).filter((from) => canTransition(from, to));
+}
+
+/** States in which the permission may exist in the target and must eventually be removed. */
+export const HOLDS_ACCESS: readonly RequestStatus[] = ['ACTIVE', 'REVOKE_FAILED'];
+
+export function isFinal(status: RequestStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+/** How the end of a grant is recorded: at its expiry, or given back early by someone. */
+export function endStatus(endedBy: string | null): RequestStatus {
+  return endedBy ? 'REVOKED' : 'EXPIRED';
+}

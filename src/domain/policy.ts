@@ -1,0 +1,135 @@
+import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, Resource } from './catalog';
+import { formatDuration, parseDuration, truncate } from './durations';
+import { ProdAccessError } from './errors';
+
+export interface RequestInput {
+  resourceId: string;
+  levelId: string;
+  /** Empty means the level's default duration. */
+  duration: string;
+  reason: string;
+  ticketUrl?: string;
+}
+
+export interface ValidRequest {
+  resource: Resource;
+  level: AccessLevel;
+  durationSeconds: number;
+  reason: string;
+  ticketUrl: string | null;
+}
+
+export const MAX_REASON_LENGTH = 1000;
+
+/** Checks a request against the catalog; throws a ProdAccessError that says what would be accepted. */
+export function validateRequest(catalog: Catalog, input: RequestInput): ValidRequest {
+  const resource = findResource(catalog, input.resourceId.trim());
+  if (!resource) {
+    throw new ProdAccessError(
+      'UNKNOWN_RESOURCE',
+      `There is no resource "${truncate(input.resourceId, 60)}". Known resources: ${catalog.resources.map((r) => r.id).join(', ')}.`,
+      'resource',
+    );
+  }
+  const level = findLevel(resource, input.levelId.trim());
+  if (!level) {
+    throw new ProdAccessError(
+      'UNKNOWN_LEVEL',
+      `${resource.name} has no access level "${truncate(input.levelId, 60)}". Levels: ${resource.levels.map((l) => l.id).join(', ')}.`,
+      'level',
+    );
+  }
+  const durationSeconds = input.duration.trim() ? parseDuration(input.duration) : level.defaultDurationSeconds;
+  if (durationSeconds > level.maxDurationSeconds) {
+    throw new ProdAccessError(
+      'DURATION_TOO_LONG',
+      `${formatDuration(durationSeconds)} is longer than ${level.id} on ${resource.id} allows: at most ${formatDuration(level.maxDurationSeconds)}.`,
+      'duration',
+    );
+  }
+  const reason = input.reason.trim();
+  if (!reason) {
+    throw new ProdAccessError('MISSING_REASON', 'Say why you need access: a reason is required.', 'reason');
+  }
+  if (reason.length > MAX_REASON_LENGTH) {
+    throw new ProdAccessError('MISSING_REASON', `Keep the reason under ${MAX_REASON_LENGTH} characters.`, 'reason');
+  }
+  return { resource, level, durationSeconds, reason, ticketUrl: validateTicketUrl(input.ticketUrl) };
+}
+
+function validateTicketUrl(raw: string | undefined): string | null {
+  const text = raw?.trim();
+  if (!text) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ProdAccessError('INVALID_TICKET_URL', 'The ticket link must be an http(s) URL.', 'ticket');
+  }
+  return url.toString();
+}
+
+export interface SlackProfile {
+  userId: string;
+  email?: string | null;
+}
+
+/** Maps a Slack user to an identity in the target, or refuses: it never guesses. */
+export function mapIdentity(rule: IdentityRule, profile: SlackProfile): string {
+  const explicit = rule.map[profile.userId];
+  const derived = explicit ?? deriveFromEmail(rule, profile.email);
+  if (!derived) {
+    throw new ProdAccessError(
+      'NO_IDENTITY',
+      'You have no identity mapped for this resource, so access cannot be granted. Ask the platform team to add you to the catalog.',
+    );
+  }
+  if (!new RegExp(rule.pattern).test(derived)) {
+    throw new ProdAccessError(
+      'INVALID_IDENTITY',
+      `Your mapped identity "${truncate(derived, 64)}" is not a valid name in the target (it must match ${rule.pattern}). Ask the platform team to map you explicitly.`,
+    );
+  }
+  return derived;
+}
+
+function deriveFromEmail(rule: IdentityRule, email: string | null | undefined): string | undefined {
+  if (rule.fromEmail === 'none' || !email) return undefined;
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const domain = email.slice(at + 1).toLowerCase();
+  if (rule.emailDomains.length > 0 && !rule.emailDomains.includes(domain)) return undefined;
+  return email.slice(0, at).toLowerCase();
+}
+
+export interface ApproverContext {
+  approverId: string;
+  requesterId: string;
+  /** The level's approver groups that the approver belongs to. */
+  approverGroupIds: ReadonlySet<string>;
+}
+
+/** Whether a user is a listed approver of a level, directly or through a group. */
+export function isListedApprover(level: AccessLevel, userId: string, groupIds: ReadonlySet<string>): boolean {
+  return level.approvers.users.includes(userId) || level.approvers.groups.some((g) => groupIds.has(g));
+}
+
+/** The one who asks never approves; only listed approvers count. */
+export function authorizeDecision(level: AccessLevel, ctx: ApproverContext): void {
+  if (ctx.approverId === ctx.requesterId) {
+    throw new ProdAccessError('SELF_APPROVAL', 'You cannot approve or deny your own request.');
+  }
+  if (!isListedApprover(level, ctx.approverId, ctx.approverGroupIds)) {
+    throw new ProdAccessError('NOT_AUTHORIZED', `You are not an approver for this access level (${level.id}).`);
+  }
+}
+
+/** Early revoke: the requester, or anyone who may approve that level. */
+export function authorizeEarlyRevoke(level: AccessLevel, userId: string, requesterId: string, groupIds: ReadonlySet<string>): void {
+  if (userId !== requesterId && !isListedApprover(level, userId, groupIds)) {
+    throw new ProdAccessError('NOT_AUTHORIZED', 'Only the requester or an approver of this access can revoke it.');
+  }
+}

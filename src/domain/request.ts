@@ -1,0 +1,64 @@
+import type { RequestStatus } from './lifecycle';
+
+/** A request as stored; the grant's facts (grantedAt, expiresAt, endedAt) live on it, one grant per request. */
+export interface AccessRequestRecord {
+  id: number;
+  requesterId: string;
+  resourceId: string;
+  level: string;
+  targetIdentity: string;
+  durationSeconds: number;
+  reason: string;
+  ticketUrl: string | null;
+  status: RequestStatus;
+  approvalsRequired: number;
+  createdAt: Date;
+  pendingExpiresAt: Date;
+  decidedAt: Date | null;
+  grantedAt: Date | null;
+  expiresAt: Date | null;
+  endedAt: Date | null;
+  endedBy: string | null;
+  failureReason: string | null;
+  channelId: string | null;
+  messageTs: string | null;
+}
+
+export interface DecisionRecord {
+  userId: string;
+  kind: 'APPROVE' | 'DENY';
+  comment: string | null;
+  createdAt: Date;
+}
+
+export type AuditAction =
+  | 'requested'
+  | 'approval_recorded'
+  | 'approved'
+  | 'denied'
+  | 'timed_out'
+  | 'granted'
+  | 'grant_failed'
+  | 'expired'
+  | 'revoked'
+  | 'revoke_requested'
+  | 'revoke_failed'
+  | 'refused';
+
+export interface AuditEntry {
+  actor: string;
+  action: AuditAction;
+  detail?: Record<string, unknown>;
+}
+
+/** The outcome of one approver's click, decided under a lock on the request. */
+export type ApprovalOutcome =
+  | { kind: 'approved'; approvals: number }
+  | { kind: 'recorded'; approvals: number; required: number }
+  | { kind: 'duplicate' }
+  | { kind: 'not_pending'; status: RequestStatus };
+
+/** Enough distinct approvals turn a pending request into an approved one. */
+export function approvalOutcome(approvals: number, required: number): ApprovalOutcome {
+  return approvals >= required ? { kind: 'approved', approvals } : { kind: 'recorded', approvals, required };
+}

@@ -1,0 +1,51 @@
+import type { CustomRoute } from '@slack/bolt';
+import type { Redis } from 'ioredis';
+import type { Db } from './db/client';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+export interface Dependencies {
+  db: Db;
+  redis: Redis;
+}
+
+/** Which dependencies answer now; each check is bounded so a hung one reads as down. */
+export async function checkDependencies({ db, redis }: Dependencies): Promise<Record<'postgres' | 'redis', boolean>> {
+  const [postgres, redisUp] = await Promise.all([bounded(db.$queryRaw`SELECT 1`), bounded(redis.ping())]);
+  return { postgres, redis: redisUp };
+}
+
+async function bounded(check: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS)));
+  try {
+    return await Promise.race([
+      check.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * /healthz: the process serves. /readyz: it can do its work, naming what is down. Both check
+ * PostgreSQL and Redis, since without them no request can be stored or scheduled.
+ */
+export function healthRoutes(deps: Dependencies): CustomRoute[] {
+  const handler = async (res: import('node:http').ServerResponse) => {
+    const status = await checkDependencies(deps);
+    const down = Object.entries(status)
+      .filter(([, up]) => !up)
+      .map(([name]) => name);
+    res.writeHead(down.length === 0 ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(down.length === 0 ? { status: 'ok', ...status } : { status: 'unavailable', down, ...status }));
+  };
+  return [
+    { path: '/healthz', method: ['GET'], handler: (_req, res) => void handler(res) },
+    { path: '/readyz', method: ['GET'], handler: (_req, res) => void handler(res) },
+  ];
+}

@@ -1,0 +1,87 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/** Two queues, so Slack slowness (notify) never delays grants and revokes (access). */
+export const QUEUE_NAMES = { access: 'access', notify: 'notify' } as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+const requestPayload = z.strictObject({ requestId: z.number().int().positive() });
+const notices = z.enum(['approved', 'denied', 'timed_out', 'expired', 'revoked', 'failed']);
+
+/** Revokes retry until they succeed, backing off to at most this long between tries. */
+export const MAX_REVOKE_BACKOFF_MS = 5 * 60_000;
+
+const keep = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } satisfies JobsOptions;
+
+/**
+ * Every job, declared once: its queue, its payload (ids only, never secrets), its deterministic id
+ * (so scheduling twice is one job) and its retry policy. `doneOnce` jobs (messages) stay done once
+ * completed; schedules are added again when the database says they are still needed.
+ */
+export const JOBS = {
+  grant: {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `grant-${p.requestId}`,
+    options: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
+  },
+  revoke: {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `revoke-${p.requestId}`,
+    options: { ...keep, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'capped' } },
+  },
+  revokeNow: {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `revoke-now-${p.requestId}`,
+    options: { ...keep, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'capped' } },
+  },
+  expirePending: {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `expire-pending-${p.requestId}`,
+    options: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
+  },
+  reconcile: {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: z.strictObject({}),
+    jobId: () => 'reconcile',
+    options: { removeOnComplete: 100, removeOnFail: 100 },
+  },
+  syncMessage: {
+    queue: QUEUE_NAMES.notify,
+    doneOnce: true,
+    payload: requestPayload,
+    // Each change gets its own job: every run renders the latest state, so none is ever skipped.
+    jobId: undefined,
+    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  },
+  notifyRequester: {
+    queue: QUEUE_NAMES.notify,
+    doneOnce: true,
+    payload: requestPayload.extend({ notice: notices }),
+    jobId: (p: { requestId: number; notice: string }) => `dm-${p.requestId}-${p.notice}`,
+    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  },
+  postAudit: {
+    queue: QUEUE_NAMES.notify,
+    doneOnce: true,
+    payload: z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }),
+    jobId: (p: { auditEventId: string }) => `audit-${p.auditEventId}`,
+    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+
+/** Backoff for `capped` jobs: doubling from one second, never more than the cap. */
+export function cappedBackoff(attemptsMade: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), MAX_REVOKE_BACKOFF_MS);
+}

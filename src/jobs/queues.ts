@@ -1,0 +1,76 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AccessSchedule, Announcements, RequesterNotice } from '../app/ports';
+import { JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
+
+/**
+ * The producer side of the queues: the schedules and announcements the use-cases ask for.
+ * Adding a job whose id already waits is a no-op, so every call here can be repeated safely; a job that
+ * exhausted its retries is retried, and a finished schedule is added again, since the caller read from the
+ * database that it is still needed.
+ */
+export class JobQueues implements AccessSchedule, Announcements {
+  readonly queues: Record<QueueName, Queue>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queues = {
+      access: new Queue(QUEUE_NAMES.access, { connection, prefix }),
+      notify: new Queue(QUEUE_NAMES.notify, { connection, prefix }),
+    };
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, delayMs = 0): Promise<void> {
+    const job = JOBS[name];
+    const data = job.payload.parse(payload);
+    const jobId = job.jobId ? (job.jobId as (p: JobPayload<N>) => string)(data as JobPayload<N>) : undefined;
+    const queue = this.queues[job.queue];
+    if (jobId) {
+      const existing = await queue.getJob(jobId);
+      const state = existing ? await existing.getState() : undefined;
+      if (state === 'failed') {
+        await existing!.retry('failed');
+        return;
+      }
+      if (state === 'completed' && !job.doneOnce) await existing!.remove();
+    }
+    await queue.add(name, data, { ...job.options, jobId, delay: Math.max(0, delayMs) });
+  }
+
+  grant(requestId: number): Promise<void> {
+    return this.enqueue('grant', { requestId });
+  }
+
+  revokeAt(requestId: number, at: Date): Promise<void> {
+    return this.enqueue('revoke', { requestId }, at.getTime() - Date.now());
+  }
+
+  async revokeNow(requestId: number): Promise<void> {
+    await this.enqueue('revokeNow', { requestId });
+  }
+
+  expirePendingAt(requestId: number, at: Date): Promise<void> {
+    return this.enqueue('expirePending', { requestId }, at.getTime() - Date.now());
+  }
+
+  async requestChanged(requestId: number, notice?: RequesterNotice): Promise<void> {
+    await this.enqueue('syncMessage', { requestId });
+    if (notice) await this.enqueue('notifyRequester', { requestId, notice });
+  }
+
+  async audited(auditEventIds: readonly bigint[]): Promise<void> {
+    for (const id of auditEventIds) await this.enqueue('postAudit', { auditEventId: id.toString() });
+  }
+
+  /** One reconcile per interval however many workers run: BullMQ keeps a single scheduler per id. */
+  async scheduleReconciler(intervalSeconds: number): Promise<void> {
+    await this.queues.access.upsertJobScheduler(
+      'reconcile',
+      { every: intervalSeconds * 1000 },
+      { name: 'reconcile', data: {}, opts: JOBS.reconcile.options },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+  }
+}

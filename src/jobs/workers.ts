@@ -1,0 +1,49 @@
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+import { cappedBackoff, JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
+
+export interface JobContext {
+  /** True when this run is the job's last try: a handler may then record a final failure instead of throwing. */
+  lastAttempt: boolean;
+}
+
+export type JobHandlers = { [N in JobName]: (payload: JobPayload<N>, context: JobContext) => Promise<unknown> };
+
+export interface WorkerOptions {
+  connection: () => Redis;
+  prefix: string;
+  concurrency: number;
+  handlers: JobHandlers;
+  logger: Logger;
+}
+
+/** One worker per queue; each job's payload is checked against its declaration before its handler runs. */
+export function startWorkers(options: WorkerOptions): Worker[] {
+  return (Object.values(QUEUE_NAMES) as QueueName[]).map((queue) => {
+    const worker = new Worker(queue, (job) => runJob(job, options), {
+      connection: options.connection(),
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
+    });
+    worker.on('failed', (job, error) =>
+      options.logger.warn({ queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),
+    );
+    worker.on('error', (error) => options.logger.error({ queue, err: error }, 'worker error'));
+    return worker;
+  });
+}
+
+async function runJob(job: Job, { handlers, logger }: WorkerOptions): Promise<unknown> {
+  const name = job.name as JobName;
+  const declaration = JOBS[name];
+  if (!declaration) throw new UnrecoverableError(`unknown job ${job.name}`);
+  const payload = declaration.payload.safeParse(job.data);
+  if (!payload.success) throw new UnrecoverableError(`bad payload for ${job.name}: ${payload.error.message}`);
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  const handler = handlers[name] as (payload: unknown, context: JobContext) => Promise<unknown>;
+  const result = await handler(payload.data, { lastAttempt });
+  logger.debug({ job: name, jobId: job.id, result }, 'job done');
+  return result;
+}

@@ -1,0 +1,77 @@
+import pino, { type Logger } from 'pino';
+
+/** Keys whose values are secrets wherever they appear in a log object. */
+const SECRET_KEYS = [
+  'token',
+  'botToken',
+  'signingSecret',
+  'secret',
+  'password',
+  'oneTimeSecret',
+  'authorization',
+  'cookie',
+  'connectionString',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  'req.headers.authorization',
+  'req.headers["x-slack-signature"]',
+  'headers.authorization',
+  'headers["x-slack-signature"]',
+];
+
+/** Slack tokens, and credentials inside connection strings, wherever they show up in text. */
+const SECRET_IN_TEXT = [/xox[abposr]-[A-Za-z0-9-]+/g, /xapp-[A-Za-z0-9-]+/g, /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s/]+@/gi];
+
+export function scrubSecrets(text: string): string {
+  return SECRET_IN_TEXT.reduce(
+    (out, pattern) =>
+      out.replace(pattern, (match, prefix?: string) =>
+        typeof prefix === 'string' && match.includes('@') ? `${prefix}[REDACTED]@` : '[REDACTED]',
+      ),
+    text,
+  );
+}
+
+/** Scrubs every string in a log object; errors are serialized first so their message and stack are scrubbed too. */
+function scrubDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (value instanceof Error) return scrubDeep(pino.stdSerializers.err(value), depth);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
+}
+
+export interface LoggerOptions {
+  level: string;
+  pretty: boolean;
+  destination?: pino.DestinationStream;
+}
+
+export function createLogger({ level, pretty, destination }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    base: { service: 'prod-access' },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    formatters: {
+      // Redaction by key misses secrets embedded in messages and error texts (a URL in a driver error).
+      log: (object) => scrubDeep(object) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as Parameters<typeof method>);
+      },
+    },
+  };
+  if (destination) return pino(options, destination);
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(options);
+}
+
+export type { Logger };

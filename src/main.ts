@@ -1,0 +1,109 @@
+import { config as loadDotenv } from 'dotenv';
+import { parseArgs } from 'node:util';
+import { loadCatalogFile } from './catalog/load';
+import { loadConfig, loadDatabaseConfig } from './config';
+import { AuditRepository } from './db/audit';
+import { createDb } from './db/client';
+import { isProdAccessError } from './domain/errors';
+import { createLogger } from './logger';
+import { type Role, ROLES, startRuntime } from './runtime';
+
+const USAGE = `Usage:
+  prod-access [start] [web|worker|all]         run prod-access (default: all)
+  prod-access catalog validate <file>          check a catalog and print every problem
+  prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines`;
+
+/**
+ * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
+ * still unset, so a development machine needs only the Slack secrets. Set variables always win.
+ */
+function loadEnvFiles(): void {
+  loadDotenv({ quiet: true });
+  if (process.env.NODE_ENV !== 'production') loadDotenv({ path: '.env.example', quiet: true });
+}
+
+async function main(argv: string[]): Promise<number> {
+  loadEnvFiles();
+  const [command = 'start', ...rest] = argv;
+  if (ROLES.includes(command as Role)) return start(command as Role);
+  switch (command) {
+    case 'start':
+      return start((rest[0] ?? 'all') as Role);
+    case 'catalog':
+      return validateCatalog(rest);
+    case 'audit':
+      return printAudit(rest);
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`Unknown command "${command}".\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(role: Role): Promise<number> {
+  if (!ROLES.includes(role)) {
+    console.error(`Unknown role "${role}"; expected one of ${ROLES.join(', ')}.`);
+    return 2;
+  }
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY });
+  const runtime = await startRuntime(config, role, logger);
+  logger.info({ role }, 'prod-access started');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      void runtime.stop().then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
+}
+
+function validateCatalog(args: string[]): number {
+  const [sub, file] = args;
+  if (sub !== 'validate' || !file) {
+    console.error('Usage: prod-access catalog validate <file>');
+    return 2;
+  }
+  const result = loadCatalogFile(file);
+  if (result.ok) {
+    const levels = result.catalog.resources.reduce((n, r) => n + r.levels.length, 0);
+    console.log(`${file}: valid (${result.catalog.resources.length} resources, ${levels} access levels)`);
+    return 0;
+  }
+  for (const problem of result.problems) console.error(`${file}: ${problem.path}: ${problem.message}`);
+  return 1;
+}
+
+async function printAudit(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+  const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
+  const from = values.from === undefined ? undefined : new Date(values.from);
+  const to = values.to === undefined ? undefined : new Date(values.to);
+  if ((requestId !== undefined && !Number.isInteger(requestId)) || [from, to].some((d) => d && Number.isNaN(d.getTime()))) {
+    console.error('--request takes a request id; --from and --to take ISO dates like 2026-11-29T08:00:00Z');
+    return 2;
+  }
+  const db = createDb(loadDatabaseConfig().DATABASE_URL);
+  try {
+    for await (const event of new AuditRepository(db).list({ requestId, from, to })) {
+      process.stdout.write(`${JSON.stringify({ ...event, id: event.id.toString() })}\n`);
+    }
+  } finally {
+    await db.$disconnect();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // One clear line per problem, never a stack trace, for anything a person can fix.
+    console.error(isProdAccessError(error) ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,85 @@
+import type { WebClient } from '@slack/web-api';
+import type { AccessDelivery, RequesterNotice } from '../app/ports';
+import type { AuditRepository } from '../db/audit';
+import type { RequestRepository } from '../db/requests';
+import { type Catalog, entryOf } from '../domain/catalog';
+import { ProdAccessError } from '../domain/errors';
+import { accessDelivered, auditLine, requesterNotice } from '../slack/blocks/notices';
+import { approvalMessage } from '../slack/blocks/approval-message';
+
+export interface SlackNotifierDeps {
+  catalog: Catalog;
+  requests: Pick<RequestRepository, 'get' | 'decisions' | 'claimMessage' | 'setMessage'>;
+  audit: Pick<AuditRepository, 'get'>;
+  slack: WebClient;
+}
+
+/** A message that cannot be posted yet (another worker is posting it); the job retries. */
+class MessageNotReady extends Error {}
+
+/**
+ * Everything prod-access says in Slack, each rendered from the database at the moment it is sent,
+ * so a retried or late job says what is true now.
+ */
+export class SlackNotifier implements AccessDelivery {
+  constructor(private readonly deps: SlackNotifierDeps) {}
+
+  /** Posts the approval message once, then keeps it updated in place. */
+  async syncApprovalMessage(requestId: number): Promise<void> {
+    const { request, message, resource } = await this.render(requestId);
+    if (request.channelId && request.messageTs) {
+      await this.deps.slack.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
+      return;
+    }
+    if (!(await this.deps.requests.claimMessage(requestId, new Date()))) {
+      throw new MessageNotReady(`the approval message of #${requestId} is being posted by another worker`);
+    }
+    const posted = await this.deps.slack.chat.postMessage({ channel: resource.ownersChannel, ...message, unfurl_links: false });
+    await this.deps.requests.setMessage(requestId, posted.channel!, posted.ts!);
+    // The request may have moved while the message was being posted.
+    const latest = await this.render(requestId);
+    if (latest.request.status !== request.status) {
+      await this.deps.slack.chat.update({ channel: posted.channel!, ts: posted.ts!, ...latest.message });
+    }
+  }
+
+  async notifyRequester(requestId: number, notice: RequesterNotice): Promise<void> {
+    const { request, decisions, resource } = await this.render(requestId);
+    await this.dm(request.requesterId, requesterNotice(notice, request, resource, decisions));
+  }
+
+  async deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void> {
+    const { request, resource } = await this.render(requestId);
+    await this.dm(request.requesterId, accessDelivered(request, resource, lines, oneTimeSecret));
+  }
+
+  async postAuditEvent(auditEventId: bigint): Promise<void> {
+    const event = await this.deps.audit.get(auditEventId);
+    if (!event) return;
+    const request = event.requestId ? await this.deps.requests.get(event.requestId) : null;
+    const permalink = request?.channelId && request.messageTs ? await this.permalink(request.channelId, request.messageTs) : null;
+    await this.deps.slack.chat.postMessage({
+      channel: this.deps.catalog.auditChannel,
+      text: auditLine(event, request, permalink),
+      unfurl_links: false,
+    });
+  }
+
+  private async permalink(channel: string, ts: string): Promise<string | null> {
+    const answer = await this.deps.slack.chat.getPermalink({ channel, message_ts: ts });
+    return answer.permalink ?? null;
+  }
+
+  private async dm(userId: string, text: string): Promise<void> {
+    const { channel } = await this.deps.slack.conversations.open({ users: userId });
+    await this.deps.slack.chat.postMessage({ channel: channel!.id!, text, unfurl_links: false });
+  }
+
+  private async render(requestId: number) {
+    const request = await this.deps.requests.get(requestId);
+    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    const decisions = await this.deps.requests.decisions(requestId);
+    const { resource, level } = entryOf(this.deps.catalog, request);
+    return { request, decisions, resource, message: approvalMessage(request, decisions, resource, level) };
+  }
+}

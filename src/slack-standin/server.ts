@@ -1,0 +1,281 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ParsedApiRequest, parseApiRequest, parseJson } from './api-request';
+import { fail, METHODS } from './methods';
+import type {
+  ApiCall,
+  EphemeralMessage,
+  RecordedCall,
+  SlackMessage,
+  SlackResponse,
+  SlackView,
+  StandinChannel,
+  StandinFault,
+  StandinUser,
+  StandinUsergroup,
+} from './types';
+import { Workspace } from './workspace';
+
+export type {
+  ApiCall,
+  EphemeralMessage,
+  RecordedCall,
+  ResponseUrlCall,
+  SlackMessage,
+  SlackResponse,
+  SlackView,
+  StandinChannel,
+  StandinFault,
+  StandinUser,
+  StandinUsergroup,
+} from './types';
+
+export interface StandinOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  users?: StandinUser[];
+  /** Without channels, any C…/G… id is accepted. */
+  channels?: StandinChannel[];
+  usergroups?: StandinUsergroup[];
+  /** When set, calls must carry this token (else not_authed / invalid_auth). */
+  botToken?: string;
+}
+
+export type CallPredicate = (call: RecordedCall) => boolean;
+
+const DEFAULT_WAIT_MS = 5000;
+
+interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body: SlackResponse;
+}
+
+interface Waiter {
+  matches: CallPredicate;
+  resolve: (call: RecordedCall) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A local Slack Web API on 127.0.0.1; see startSlackStandin. */
+class Standin {
+  private readonly recorded: RecordedCall[] = [];
+  private readonly workspace: Workspace;
+  private readonly faults = new Map<string, StandinFault[]>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly server: Server;
+  private responseUrlCount = 0;
+  private origin = '';
+  private listeningPort = 0;
+
+  private constructor(private readonly options: StandinOptions) {
+    this.workspace = new Workspace({
+      users: options.users ?? [],
+      channels: options.channels ?? [],
+      usergroups: options.usergroups ?? [],
+    });
+    // A request that breaks mid-body has no one to answer to.
+    this.server = createServer((req, res) => void this.route(req, res).catch(() => res.destroy()));
+  }
+
+  static async start(options: StandinOptions = {}): Promise<Standin> {
+    const standin = new Standin(options);
+    await new Promise<void>((resolve, reject) => {
+      standin.server.once('error', reject);
+      standin.server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
+    const { port } = standin.server.address() as AddressInfo;
+    standin.listeningPort = port;
+    standin.origin = `http://127.0.0.1:${port}`;
+    return standin;
+  }
+
+  /** Every API call and response_url POST, in arrival order. */
+  get calls(): readonly RecordedCall[] {
+    return this.recorded;
+  }
+
+  /** For WebClient's `slackApiUrl`. */
+  get apiUrl(): string {
+    return `${this.origin}/api/`;
+  }
+
+  get port(): number {
+    return this.listeningPort;
+  }
+
+  /** A URL to use as `response_url`; POSTs to it are recorded as `{ kind: 'response' }` calls. */
+  responseUrl(name?: string): string {
+    this.responseUrlCount += 1;
+    return `${this.origin}/response/${encodeURIComponent(name ?? `r${this.responseUrlCount}`)}`;
+  }
+
+  callsTo(method: string): ApiCall[] {
+    return this.calls.filter((call): call is ApiCall => call.kind === 'api' && call.method === method);
+  }
+
+  /** Resolves with the first matching call at index `since` or later, waiting for it if need be. */
+  waitFor(method: string, timeoutMs?: number, since?: number): Promise<ApiCall>;
+  waitFor<T extends RecordedCall>(predicate: (call: RecordedCall) => call is T, timeoutMs?: number, since?: number): Promise<T>;
+  waitFor(predicate: CallPredicate, timeoutMs?: number, since?: number): Promise<RecordedCall>;
+  waitFor(match: string | CallPredicate, timeoutMs = DEFAULT_WAIT_MS, since = 0): Promise<RecordedCall> {
+    const matches: CallPredicate = typeof match === 'string' ? (call) => call.kind === 'api' && call.method === match : match;
+    const found = this.calls.slice(since).find(matches);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        matches,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new Error(`No matching Slack call within ${timeoutMs}ms; calls so far: ${this.describeCalls()}`));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Messages in a conversation (a user id means their DM), each in its latest version. */
+  messages(channel: string): SlackMessage[] {
+    const id = this.workspace.resolveChannel(channel, { allowUserId: true });
+    return id ? this.workspace.messages(id) : [];
+  }
+
+  ephemeralMessages(channel?: string): EphemeralMessage[] {
+    return this.workspace.ephemeral().filter((message) => channel === undefined || message.channel === channel);
+  }
+
+  /** Opened views, each in its latest version. */
+  views(): SlackView[] {
+    return this.workspace.views();
+  }
+
+  /** Answers the next `times` calls to `method` with the fault instead of running it. */
+  failNext(method: string, fault: StandinFault, times = 1): void {
+    const queue = this.faults.get(method) ?? [];
+    queue.push(...Array.from({ length: times }, () => fault));
+    this.faults.set(method, queue);
+  }
+
+  /** Forgets calls, pending faults, messages and views; users, channels and usergroups stay. */
+  reset(): void {
+    this.recorded.length = 0;
+    this.faults.clear();
+    this.workspace.reset();
+  }
+
+  async close(): Promise<void> {
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error('Slack stand-in closed'));
+    }
+    this.waiters.clear();
+    // fetch keeps connections alive; without this close() waits for them to time out.
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const body = await readBody(req);
+    if (url.pathname.startsWith('/api/')) {
+      this.handleApiCall(decodeURIComponent(url.pathname.slice('/api/'.length)), req, url, body, res);
+    } else if (url.pathname.startsWith('/response/') && req.method === 'POST') {
+      this.handleResponseUrl(url, body, res);
+    } else {
+      send(res, { status: 404, body: fail('not_found') });
+    }
+  }
+
+  private handleApiCall(method: string, req: IncomingMessage, url: URL, body: string, res: ServerResponse): void {
+    const request = parseApiRequest(req.headers, url.searchParams, body);
+    const args = 'args' in request ? request.args : {};
+    const token = 'token' in request ? request.token : undefined;
+    const fault = this.faults.get(method)?.shift();
+    const reply = fault ? faultReply(fault) : { status: 200, body: this.answer(method, request) };
+    // Record the response as sent, so later state changes do not rewrite history.
+    const sent = send(res, reply);
+    this.record({
+      kind: 'api',
+      method,
+      args,
+      ...(token !== undefined && { token }),
+      at: Date.now(),
+      status: reply.status,
+      response: sent,
+      ...(fault && { fault }),
+    });
+  }
+
+  private answer(method: string, request: ParsedApiRequest): SlackResponse {
+    if ('error' in request) return fail(request.error);
+    const handler = METHODS[method];
+    if (!handler) return fail('unknown_method');
+    const authError = checkToken(request.token, this.options.botToken);
+    if (authError) return fail(authError);
+    try {
+      return handler(request.args, { workspace: this.workspace, origin: this.origin });
+    } catch (error) {
+      // An ok:false answer rather than HTTP 500, which WebClient would retry for half an hour.
+      return fail('standin_internal_error', [String(error)]);
+    }
+  }
+
+  private handleResponseUrl(url: URL, body: string, res: ServerResponse): void {
+    const name = decodeURIComponent(url.pathname.slice('/response/'.length));
+    send(res, { status: 200, body: { ok: true } });
+    this.record({ kind: 'response', url: url.href, name, body: parseJson(body) ?? body, at: Date.now() });
+  }
+
+  private record(call: RecordedCall): void {
+    this.recorded.push(call);
+    for (const waiter of this.waiters) {
+      if (!waiter.matches(call)) continue;
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+      waiter.resolve(call);
+    }
+  }
+
+  private describeCalls(): string {
+    const names = this.calls.map((call) => (call.kind === 'api' ? call.method : `response:${call.name}`));
+    return names.length > 0 ? names.join(', ') : '(none)';
+  }
+}
+
+export type { Standin as SlackStandin };
+
+/** Starts a local Slack Web API; point WebClient at it with `slackApiUrl: standin.apiUrl`. */
+export function startSlackStandin(options?: StandinOptions): Promise<Standin> {
+  return Standin.start(options);
+}
+
+function checkToken(token: string | undefined, expected: string | undefined): string | null {
+  if (expected === undefined) return null;
+  if (!token) return 'not_authed';
+  return token === expected ? null : 'invalid_auth';
+}
+
+function faultReply(fault: StandinFault): Reply {
+  if ('error' in fault) return { status: 200, body: fail(fault.error) };
+  if (fault.status === 429) {
+    return { status: 429, headers: { 'Retry-After': String(fault.retryAfter) }, body: fail('ratelimited') };
+  }
+  return { status: 500, body: fail('internal_error') };
+}
+
+/** Sends the reply and returns the body as the client will see it. */
+function send(res: ServerResponse, reply: Reply): SlackResponse {
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
+  res.end(text);
+  return JSON.parse(text) as SlackResponse;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,223 @@
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { parseJson } from './api-request';
+import { STANDIN_APP, STANDIN_TEAM } from './identity';
+
+/** Requests as Slack sends them to the app's HTTP endpoint (slash commands, interactivity), signed. */
+
+export interface SlackSignatureHeaders {
+  'X-Slack-Request-Timestamp': string;
+  'X-Slack-Signature': string;
+}
+
+export interface SignedRequestOptions {
+  /** Unix seconds to sign with; an old one makes Bolt reject the request as stale. */
+  timestamp?: number;
+  /** Sent instead of the computed signature, to test rejection. */
+  signature?: string;
+}
+
+export interface AppReply {
+  status: number;
+  body: string;
+  /** The body parsed, when it is JSON (e.g. a view_submission's `response_action`). */
+  json?: unknown;
+}
+
+export interface SlashCommandFields {
+  /** Defaults to /prod-access. */
+  command?: string;
+  text: string;
+  user_id: string;
+  user_name?: string;
+  channel_id?: string;
+  channel_name?: string;
+  trigger_id?: string;
+  response_url: string;
+  team_id?: string;
+}
+
+/** A user as given to the payload builders: an id, or an id and name. */
+export type PayloadUser = string | { id: string; name?: string };
+
+/** `view.state.values`: block_id → action_id → the element's state, e.g. `{ type: 'plain_text_input', value: 'x' }`. */
+export type ViewStateValues = Record<string, Record<string, { type: string } & Record<string, unknown>>>;
+
+const DEFAULT_CHANNEL = { id: 'C0GENERAL', name: 'general' } as const;
+const SLACK_USER_AGENT = 'Slackbot 1.0 (+https://api.slack.com/robots)';
+
+/** Slack's v0 signing scheme: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function signSlackRequest(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): SlackSignatureHeaders {
+  const digest = createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex');
+  return { 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': `v0=${digest}` };
+}
+
+export function sendSlashCommand(
+  endpoint: string,
+  signingSecret: string,
+  fields: SlashCommandFields,
+  options?: SignedRequestOptions,
+): Promise<AppReply> {
+  const channelId = fields.channel_id ?? DEFAULT_CHANNEL.id;
+  // Field order and set as in a real slash command request.
+  const form = new URLSearchParams({
+    token: STANDIN_APP.verificationToken,
+    team_id: fields.team_id ?? STANDIN_TEAM.id,
+    team_domain: STANDIN_TEAM.domain,
+    channel_id: channelId,
+    channel_name: fields.channel_name ?? channelNameFor(channelId),
+    user_id: fields.user_id,
+    user_name: fields.user_name ?? fields.user_id,
+    command: fields.command ?? '/prod-access',
+    text: fields.text,
+    api_app_id: STANDIN_APP.appId,
+    is_enterprise_install: 'false',
+    response_url: fields.response_url,
+    trigger_id: fields.trigger_id ?? newTriggerId(),
+  });
+  return postSigned(endpoint, signingSecret, form.toString(), options);
+}
+
+/** Interactivity requests are a form with a single `payload` field holding JSON. */
+export function sendInteraction(
+  endpoint: string,
+  signingSecret: string,
+  payload: object,
+  options?: SignedRequestOptions,
+): Promise<AppReply> {
+  const form = new URLSearchParams({ payload: JSON.stringify(payload) });
+  return postSigned(endpoint, signingSecret, form.toString(), options);
+}
+
+export interface BlockActionsInput {
+  user: PayloadUser;
+  actionId: string;
+  value?: string;
+  /** Slack generates one when the block has none. */
+  blockId?: string;
+  channel: string;
+  messageTs: string;
+  /** The message the button sits in, as the app posted it; defaults to an empty bot message. */
+  message?: Record<string, unknown>;
+  triggerId?: string;
+  responseUrl: string;
+}
+
+/** A button click in a message, as Slack sends it. */
+export function blockActionsPayload(input: BlockActionsInput): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: payloadUser(input.user),
+    api_app_id: STANDIN_APP.appId,
+    token: STANDIN_APP.verificationToken,
+    container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: false },
+    trigger_id: input.triggerId ?? newTriggerId(),
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: input.channel, name: channelNameFor(input.channel) },
+    message: input.message ?? {
+      type: 'message',
+      user: STANDIN_APP.botUserId,
+      bot_id: STANDIN_APP.botId,
+      app_id: STANDIN_APP.appId,
+      team: STANDIN_TEAM.id,
+      ts: input.messageTs,
+      text: '',
+      blocks: [],
+    },
+    state: { values: {} },
+    response_url: input.responseUrl,
+    actions: [
+      {
+        action_id: input.actionId,
+        block_id: input.blockId ?? randomBytes(3).toString('base64url'),
+        ...(input.value !== undefined && { value: input.value }),
+        type: 'button',
+        action_ts: slackTimestamp(),
+      },
+    ],
+  };
+}
+
+export interface ViewSubmissionInput {
+  user: PayloadUser;
+  callbackId: string;
+  privateMetadata?: string;
+  values: ViewStateValues;
+  viewId?: string;
+  triggerId?: string;
+}
+
+/** A modal's submit, as Slack sends it. */
+export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown> {
+  const viewId = input.viewId ?? `V${randomBytes(5).toString('hex').toUpperCase()}`;
+  return {
+    type: 'view_submission',
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    user: payloadUser(input.user),
+    api_app_id: STANDIN_APP.appId,
+    token: STANDIN_APP.verificationToken,
+    trigger_id: input.triggerId ?? newTriggerId(),
+    view: {
+      id: viewId,
+      team_id: STANDIN_TEAM.id,
+      type: 'modal',
+      blocks: [],
+      private_metadata: input.privateMetadata ?? '',
+      callback_id: input.callbackId,
+      state: { values: input.values },
+      hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
+      title: { type: 'plain_text', text: 'Modal', emoji: true },
+      clear_on_close: false,
+      notify_on_close: false,
+      close: null,
+      submit: null,
+      previous_view_id: null,
+      root_view_id: viewId,
+      app_id: STANDIN_APP.appId,
+      external_id: '',
+      app_installed_team_id: STANDIN_TEAM.id,
+      bot_id: STANDIN_APP.botId,
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+async function postSigned(endpoint: string, signingSecret: string, body: string, options: SignedRequestOptions = {}): Promise<AppReply> {
+  const signed = signSlackRequest(signingSecret, body, options.timestamp);
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'User-Agent': SLACK_USER_AGENT,
+      ...signed,
+      ...(options.signature !== undefined && { 'X-Slack-Signature': options.signature }),
+    },
+    body,
+  });
+  const text = await response.text();
+  const json = text === '' ? undefined : parseJson(text);
+  return { status: response.status, body: text, ...(json !== undefined && { json }) };
+}
+
+function payloadUser(user: PayloadUser): Record<string, string> {
+  const { id, name = id } = typeof user === 'string' ? { id: user } : user;
+  return { id, username: name, name, team_id: STANDIN_TEAM.id };
+}
+
+/** Slack sends "directmessage" for DMs; other channels get a readable stand-in name. */
+function channelNameFor(channelId: string): string {
+  if (channelId === DEFAULT_CHANNEL.id) return DEFAULT_CHANNEL.name;
+  return channelId.startsWith('D') ? 'directmessage' : channelId.toLowerCase();
+}
+
+/** Shaped like Slack's, e.g. "1234567890123.1234567890123.0123456789abcdef0123456789abcdef". */
+function newTriggerId(): string {
+  return `${randomInt(1e12, 9e12)}.${randomInt(1e12, 9e12)}.${randomBytes(16).toString('hex')}`;
+}
+
+function slackTimestamp(): string {
+  return (Date.now() / 1000).toFixed(6);
+}

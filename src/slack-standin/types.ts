@@ -1,0 +1,85 @@
+export interface StandinUser {
+  id: string;
+  name: string;
+  realName?: string;
+  email?: string;
+  isBot?: boolean;
+}
+
+export interface StandinChannel {
+  id: string;
+  name: string;
+}
+
+export interface StandinUsergroup {
+  id: string;
+  handle: string;
+  users: string[];
+}
+
+/** A Web API response body as Slack sends it. */
+export type SlackResponse = { ok: boolean; error?: string } & Record<string, unknown>;
+
+/** Injected by `failNext`: HTTP 429 with Retry-After, HTTP 500, or an `{ok:false}` answer. */
+export type StandinFault = { status: 429; retryAfter: number } | { status: 500 } | { error: string };
+
+export interface ApiCall {
+  kind: 'api';
+  method: string;
+  /** Parsed arguments without the token; JSON-valued form fields (blocks, view, …) are decoded. */
+  args: Record<string, unknown>;
+  token?: string;
+  at: number;
+  status: number;
+  response: SlackResponse;
+  /** Set when the answer was injected by `failNext` (the method did not run). */
+  fault?: StandinFault;
+}
+
+/** A POST to a URL from `responseUrl()`, i.e. what `respond()` sent. */
+export interface ResponseUrlCall {
+  kind: 'response';
+  url: string;
+  name: string;
+  body: unknown;
+  at: number;
+}
+
+export type RecordedCall = ApiCall | ResponseUrlCall;
+
+/** A message as Slack returns it from chat.postMessage (`message`) or conversations.history. */
+export interface SlackMessage {
+  type: 'message';
+  ts: string;
+  text: string;
+  user: string;
+  bot_id: string;
+  app_id: string;
+  team: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  thread_ts?: string;
+  metadata?: unknown;
+}
+
+export interface EphemeralMessage {
+  channel: string;
+  user: string;
+  message_ts: string;
+  text: string;
+  blocks?: unknown[];
+}
+
+/** A view as Slack returns it from views.open/update/push. */
+export type SlackView = {
+  id: string;
+  team_id: string;
+  type: string;
+  callback_id: string;
+  private_metadata: string;
+  external_id: string;
+  hash: string;
+  root_view_id: string;
+  previous_view_id: string | null;
+  state: { values: Record<string, unknown> };
+} & Record<string, unknown>;

@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { STANDIN_APP } from './identity';
+import type { EphemeralMessage, SlackMessage, SlackView, StandinChannel, StandinUser, StandinUsergroup } from './types';
+
+/** Deterministic message timestamps: "1700000000.000100", "1700000000.000200", … */
+const FIRST_TS_SECONDS = 1_700_000_000;
+const TS_STEP_MICROS = 100;
+
+const USER_ID = /^[UW][A-Z0-9]+$/;
+const CHANNEL_ID = /^[CG][A-Z0-9]+$/;
+/** Slack's DMs exist for every user, so a DM id is derived from the user id rather than stored. */
+const DM_ID = /^D([UW][A-Z0-9]+)$/;
+
+export interface WorkspaceSeed {
+  users: StandinUser[];
+  channels: StandinChannel[];
+  usergroups: StandinUsergroup[];
+}
+
+const BOT_USER: StandinUser = { id: STANDIN_APP.botUserId, name: STANDIN_APP.botName, isBot: true };
+
+/** The stand-in's Slack state: who exists, and what was posted and opened. */
+export class Workspace {
+  private readonly users: Map<string, StandinUser>;
+  private readonly channels: StandinChannel[];
+  private readonly usergroups: Map<string, StandinUsergroup>;
+  private readonly openedConversations = new Set<string>();
+  private readonly messagesByChannel = new Map<string, SlackMessage[]>();
+  private readonly ephemeralMessages: EphemeralMessage[] = [];
+  private readonly viewsById = new Map<string, SlackView>();
+  private tsCount = 0;
+  private viewCount = 0;
+
+  constructor(seed: WorkspaceSeed) {
+    this.users = new Map([BOT_USER, ...seed.users].map((user) => [user.id, user]));
+    this.channels = seed.channels;
+    this.usergroups = new Map(seed.usergroups.map((group) => [group.id, group]));
+  }
+
+  /** Forgets messages, views and opened conversations; users, channels and usergroups stay. */
+  reset(): void {
+    this.openedConversations.clear();
+    this.messagesByChannel.clear();
+    this.ephemeralMessages.length = 0;
+    this.viewsById.clear();
+    this.tsCount = 0;
+    this.viewCount = 0;
+  }
+
+  user(id: string): StandinUser | undefined {
+    return this.users.get(id);
+  }
+
+  usergroup(id: string): StandinUsergroup | undefined {
+    return this.usergroups.get(id);
+  }
+
+  /**
+   * Resolves a `channel` argument the way Slack does: a channel id or name, a conversation id,
+   * or (where Slack allows it) a user id, which means that user's DM.
+   * Without configured channels any C…/G… id is accepted.
+   */
+  resolveChannel(ref: string | undefined, { allowUserId }: { allowUserId: boolean }): string | undefined {
+    if (!ref) return undefined;
+    const configured = this.channels.find((channel) => channel.id === ref || `#${channel.name}` === ref || channel.name === ref);
+    if (configured) return configured.id;
+    if (DM_ID.test(ref) || this.openedConversations.has(ref)) return ref;
+    if (allowUserId && USER_ID.test(ref)) return dmIdFor(ref);
+    if (this.channels.length === 0 && CHANNEL_ID.test(ref)) return ref;
+    return undefined;
+  }
+
+  /** conversations.open: one user gives their DM, several a group DM with a stable id. */
+  openConversation(userIds: string[]): { id: string; alreadyOpen: boolean } {
+    const id = userIds.length === 1 && userIds[0] ? dmIdFor(userIds[0]) : groupDmIdFor(userIds);
+    const alreadyOpen = this.openedConversations.has(id);
+    this.openedConversations.add(id);
+    return { id, alreadyOpen };
+  }
+
+  nextTs(): string {
+    this.tsCount += 1;
+    const micros = this.tsCount * TS_STEP_MICROS;
+    const seconds = FIRST_TS_SECONDS + Math.floor(micros / 1_000_000);
+    return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  addMessage(channel: string, message: SlackMessage): void {
+    const messages = this.messagesByChannel.get(channel) ?? [];
+    messages.push(message);
+    this.messagesByChannel.set(channel, messages);
+  }
+
+  findMessage(channel: string, ts: string): SlackMessage | undefined {
+    return this.messagesByChannel.get(channel)?.find((message) => message.ts === ts);
+  }
+
+  /** Messages in posting order, each in its latest (updated) version. */
+  messages(channel: string): SlackMessage[] {
+    return [...(this.messagesByChannel.get(channel) ?? [])];
+  }
+
+  addEphemeral(message: EphemeralMessage): void {
+    this.ephemeralMessages.push(message);
+  }
+
+  ephemeral(): EphemeralMessage[] {
+    return [...this.ephemeralMessages];
+  }
+
+  nextViewId(): string {
+    this.viewCount += 1;
+    return `V${String(this.viewCount).padStart(8, '0')}`;
+  }
+
+  saveView(view: SlackView): void {
+    this.viewsById.set(view.id, view);
+  }
+
+  findView(ref: { viewId?: string; externalId?: string }): SlackView | undefined {
+    if (ref.viewId) return this.viewsById.get(ref.viewId);
+    return this.views().find((view) => ref.externalId !== undefined && view.external_id === ref.externalId);
+  }
+
+  /** Views in opening order, each in its latest version. */
+  views(): SlackView[] {
+    return [...this.viewsById.values()];
+  }
+}
+
+function dmIdFor(userId: string): string {
+  return `D${userId}`;
+}
+
+function groupDmIdFor(userIds: string[]): string {
+  const digest = createHash('sha1')
+    .update([...userIds].sort().join(','))
+    .digest('hex');
+  return `G${digest.slice(0, 10).toUpperCase()}`;
+}

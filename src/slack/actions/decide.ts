@@ -1,0 +1,59 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { DecisionResult } from '../../app/decisions';
+import type { Logger } from '../../logger';
+import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-message';
+import { denyModal } from '../blocks/request-modal';
+import { errorReply, parseRequestId } from '../replies';
+import type { SlackUseCases } from '../use-cases';
+
+export interface DecideDeps {
+  useCases: Pick<SlackUseCases, 'approveRequest' | 'authorizeDecider'>;
+  logger: Logger;
+}
+
+/**
+ * Approve and Deny buttons. The button's value only names the request; who may decide is checked
+ * server-side from the signed user id and the catalog.
+ */
+export function register(app: App, deps: DecideDeps): void {
+  app.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, action, body, respond }) => {
+    await ack();
+    try {
+      const requestId = requireId(action.value);
+      const result = await deps.useCases.approveRequest(requestId, body.user.id);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: describe(requestId, result) });
+    } catch (error) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: errorReply(error, deps.logger) });
+    }
+  });
+
+  app.action<BlockButtonAction>(DENY_ACTION, async ({ ack, action, body, respond, client }) => {
+    await ack();
+    try {
+      const requestId = requireId(action.value);
+      await deps.useCases.authorizeDecider(requestId, body.user.id);
+      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(requestId) });
+    } catch (error) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: errorReply(error, deps.logger) });
+    }
+  });
+}
+
+export function describe(requestId: number, result: DecisionResult): string {
+  switch (result.kind) {
+    case 'approved':
+      return `You approved #${requestId}; access is being granted.`;
+    case 'approval_recorded':
+      return `Your approval of #${requestId} is recorded (${result.approvals} of ${result.required}).`;
+    case 'denied':
+      return `You denied #${requestId}.`;
+    case 'already_decided':
+      return `#${requestId} was already decided (${result.status.toLowerCase().replace('_', ' ')}); nothing changed.`;
+  }
+}
+
+function requireId(value: string | undefined): number {
+  const id = parseRequestId(value);
+  if (id === undefined) throw new Error(`button value "${value}" is not a request id`);
+  return id;
+}

@@ -1,0 +1,93 @@
+import type { RequesterNotice } from '../../app/ports';
+import type { Resource } from '../../domain/catalog';
+import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
+import { formatDuration, mention, plain, slackDate } from './format';
+
+/** The DM that tells the requester where their request went. */
+export function requesterNotice(
+  notice: RequesterNotice,
+  request: AccessRequestRecord,
+  resource: Resource,
+  decisions: DecisionRecord[],
+): string {
+  const what = `#${request.id} (${request.level} on ${plain(resource.name)})`;
+  const denial = decisions.find((d) => d.kind === 'DENY');
+  switch (notice) {
+    case 'approved':
+      return `:white_check_mark: Your request ${what} was approved. Granting access now…`;
+    case 'denied':
+      return `:no_entry: Your request ${what} was denied by ${denial ? mention(denial.userId) : 'an approver'}${denial?.comment ? `: ${plain(denial.comment)}` : '.'}`;
+    case 'timed_out':
+      return `:zzz: Your request ${what} expired: nobody decided in time. Ask again if you still need access.`;
+    case 'expired':
+      return `:lock: Your access ${what} has ended at its expiry and was removed.`;
+    case 'revoked':
+      return `:lock: Your access ${what} was revoked${request.endedBy && request.endedBy !== request.requesterId ? ` by ${mention(request.endedBy)}` : ''}.`;
+    case 'failed':
+      return `:x: Your access ${what} could not be granted: ${plain(request.failureReason ?? 'unknown error')}`;
+  }
+}
+
+/** The DM with how to use the access. A one-time secret appears here and nowhere else. */
+export function accessDelivered(request: AccessRequestRecord, resource: Resource, lines: string[], oneTimeSecret?: string): string {
+  const secret = oneTimeSecret ? `\nPassword (shown once, never stored): \`${oneTimeSecret}\`` : '';
+  return (
+    [
+      `:key: Your access #${request.id} (${request.level} on ${plain(resource.name)}) is active for ${formatDuration(request.durationSeconds)}, until ${slackDate(request.expiresAt!)}.`,
+      ...lines.map((line) => `• ${line}`),
+    ].join('\n') +
+    secret +
+    `\nGive it back early with \`/prod-access revoke ${request.id}\`.`
+  );
+}
+
+/** One line per audit event in the audit channel. */
+export function auditLine(
+  event: { action: string; actor: string; at: Date; detail: unknown },
+  request: AccessRequestRecord | null,
+  permalink: string | null,
+): string {
+  const who = event.actor === 'system' ? 'prod-access' : mention(event.actor);
+  const subject = request ? ` #${request.id} ${request.level} on \`${request.resourceId}\` for ${mention(request.requesterId)}` : '';
+  const reason = reasonOf(event.detail);
+  const link = permalink ? ` <${permalink}|view request>` : '';
+  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}.${link}`;
+}
+
+function reasonOf(detail: unknown): string | undefined {
+  if (detail && typeof detail === 'object' && 'reason' in detail && typeof detail.reason === 'string') return detail.reason;
+  return undefined;
+}
+
+export function requestList(requests: AccessRequestRecord[]): string {
+  if (requests.length === 0)
+    return 'You have no access requests yet. Ask with `/prod-access request <resource> <level> <duration> <reason>`.';
+  const lines = requests.map((r) => {
+    const when =
+      r.status === 'ACTIVE'
+        ? `active until ${slackDate(r.expiresAt!)}`
+        : r.status === 'PENDING'
+          ? `pending until ${slackDate(r.pendingExpiresAt)}`
+          : r.status.toLowerCase().replace('_', ' ');
+    return `• #${r.id} \`${r.resourceId}\` ${r.level} for ${formatDuration(r.durationSeconds)}: ${when}`;
+  });
+  return `*Your requests*\n${lines.join('\n')}`;
+}
+
+export function helpText(resources: Resource[]): string {
+  const catalog = resources
+    .map(
+      (r) => `• \`${r.id}\` ${plain(r.name)}: ${r.levels.map((l) => `${l.id} (max ${formatDuration(l.maxDurationSeconds)})`).join(', ')}`,
+    )
+    .join('\n');
+  return [
+    '*prod-access*: time-limited production access, approved by the owners.',
+    '`/prod-access` opens a form.',
+    '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
+    '`/prod-access list` shows your requests and active grants.',
+    '`/prod-access revoke <id>` gives access back early.',
+    'Durations: `30m`, `2h`, `1h30m`, `1d`.',
+    '*Resources*',
+    catalog,
+  ].join('\n');
+}

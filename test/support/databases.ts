@@ -1,0 +1,32 @@
+import { Client } from 'pg';
+
+/** The PostgreSQL server the tests use; every database they create lives here and is named for the run. */
+export const SERVER_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(database: string, user?: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${database}`;
+  if (user) url.username = user;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function recreateDatabase(name: string): Promise<void> {
+  await withClient(SERVER_URL, async (db) => {
+    await db.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await db.query(`CREATE DATABASE "${name}"`);
+  });
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await withClient(SERVER_URL, (db) => db.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}

@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config';
+import { createDb, type Db } from '../../src/db/client';
+import { createLogger } from '../../src/logger';
+import { type Role, type Runtime, startRuntime } from '../../src/runtime';
+import { APPROVE_ACTION } from '../../src/slack/blocks/approval-message';
+import {
+  type AppReply,
+  blockActionsPayload,
+  sendInteraction,
+  sendSlashCommand,
+  viewSubmissionPayload,
+  type ViewStateValues,
+} from '../../src/slack-standin/signed-request';
+import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
+import type { ApiCall } from '../../src/slack-standin/types';
+import { databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test-0000-secret-token';
+export const CHANNELS = { owners: 'C0OWNERS01', audit: 'C0AUDIT001', general: 'C0GENERAL' } as const;
+export const APPROVER_GROUP = 'S0APPROVE1';
+
+export interface HarnessOptions {
+  role?: Role;
+  pendingTimeout?: string;
+  reconcileIntervalSeconds?: number;
+  /** Extra settings for the catalog's levels, by level id. */
+  levels?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * prod-access as it runs in production, on the real PostgreSQL and Redis, with a local stand-in for
+ * Slack's Web API and a target database of its own. Everything it creates is named for this harness,
+ * so test files run side by side.
+ */
+export class Harness {
+  readonly slack: SlackStandin;
+  readonly db: Db;
+  readonly suffix: string;
+  readonly users: { dev: string; manager1: string; manager2: string; outsider: string; unmapped: string };
+  readonly roles: { read: string; write: string; login: string };
+  readonly targetDatabase: string;
+  readonly resourceId = 'orders-db';
+  endpoint = '';
+  private runtime?: Runtime;
+  private readonly catalogDir: string;
+
+  private constructor(slack: SlackStandin, suffix: string, users: Harness['users']) {
+    this.slack = slack;
+    this.suffix = suffix;
+    this.users = users;
+    this.db = createDb(process.env.DATABASE_URL!);
+    this.roles = { read: `${suffix}_read`, write: `${suffix}_write`, login: `${suffix}_alice` };
+    this.targetDatabase = `pa_target_${suffix}`;
+    this.catalogDir = mkdtempSync(path.join(tmpdir(), 'prod-access-catalog-'));
+  }
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const suffix = `t${randomBytes(4).toString('hex')}`;
+    const id = (role: string) => `U${role}${suffix.toUpperCase()}`;
+    const users = { dev: id('DEV'), manager1: id('MGRA'), manager2: id('MGRB'), outsider: id('OUT'), unmapped: id('NOID') };
+    const slack = await startSlackStandin({
+      botToken: BOT_TOKEN,
+      users: [
+        { id: users.dev, name: 'alice', email: 'alice@example.com' },
+        { id: users.manager1, name: 'maria', email: 'maria@example.com' },
+        { id: users.manager2, name: 'mo', email: 'mo@example.com' },
+        { id: users.outsider, name: 'oscar', email: 'oscar@example.com' },
+        { id: users.unmapped, name: 'nora', email: 'nora@elsewhere.org' },
+      ],
+      channels: [
+        { id: CHANNELS.owners, name: 'orders-owners' },
+        { id: CHANNELS.audit, name: 'prod-access-audit' },
+        { id: CHANNELS.general, name: 'general' },
+      ],
+      // The requester is in the approver group: they still can never approve their own request.
+      usergroups: [{ id: APPROVER_GROUP, handle: 'orders-approvers', users: [users.manager2, users.dev] }],
+    });
+    const harness = new Harness(slack, suffix, users);
+    await harness.createTarget();
+    await harness.startApp(options);
+    return harness;
+  }
+
+  /** The target system: a database with a table, a role per access level and the developer's login role. */
+  private async createTarget(): Promise<void> {
+    await recreateDatabase(this.targetDatabase);
+    const { read, write, login } = this.roles;
+    await withClient(SERVER_URL, async (db) => {
+      await db.query(`CREATE ROLE ${read} NOLOGIN`);
+      await db.query(`CREATE ROLE ${write} NOLOGIN`);
+      await db.query(`CREATE ROLE ${login} LOGIN`);
+    });
+    await withClient(this.targetUrl(), async (db) => {
+      await db.query('CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL)');
+      await db.query("INSERT INTO orders VALUES (1, 'widget')");
+      await db.query(`GRANT SELECT ON orders TO ${read}`);
+      await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON orders TO ${write}`);
+    });
+  }
+
+  targetUrl(user?: string): string {
+    return databaseUrl(this.targetDatabase, user);
+  }
+
+  get adminEnvName(): string {
+    return `TARGET_ADMIN_URL_${this.suffix.toUpperCase()}`;
+  }
+
+  catalog(options: HarnessOptions): Record<string, unknown> {
+    const { users, roles } = this;
+    return {
+      auditChannel: CHANNELS.audit,
+      pendingTimeout: options.pendingTimeout ?? '1h',
+      identity: { map: { [users.dev]: roles.login }, fromEmail: 'local-part', emailDomains: ['example.com'] },
+      resources: [
+        {
+          id: this.resourceId,
+          name: 'Orders database',
+          ownersChannel: CHANNELS.owners,
+          provider: { kind: 'postgres', mode: 'grant-role', connectionEnv: this.adminEnvName },
+          levels: [
+            {
+              id: 'read-only',
+              target: { role: roles.read },
+              maxDuration: '1h',
+              defaultDuration: '10m',
+              approvals: 1,
+              approvers: { users: [users.manager1], groups: [APPROVER_GROUP] },
+              ...options.levels?.['read-only'],
+            },
+            {
+              id: 'write',
+              target: { role: roles.write },
+              maxDuration: '30m',
+              approvals: 2,
+              approvers: { users: [users.manager1, users.manager2] },
+              ...options.levels?.write,
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  private async startApp(options: HarnessOptions): Promise<void> {
+    const catalogFile = path.join(this.catalogDir, 'catalog.yaml');
+    writeFileSync(catalogFile, stringify(this.catalog(options)));
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_APP_TOKEN: '',
+      SLACK_API_URL: this.slack.apiUrl,
+      REDIS_PREFIX: `pa-test-${this.suffix}`,
+      PROD_ACCESS_CATALOG: catalogFile,
+      PORT: '0',
+      RECONCILE_INTERVAL_SECONDS: String(options.reconcileIntervalSeconds ?? 30),
+      [this.adminEnvName]: this.targetUrl(),
+    };
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+    this.runtime = await startRuntime(loadConfig(env), options.role ?? 'all', logger, env);
+    this.endpoint = `http://127.0.0.1:${this.runtime.port}/slack/events`;
+  }
+
+  command(userId: string, text: string): Promise<AppReply> {
+    return sendSlashCommand(this.endpoint, SIGNING_SECRET, {
+      text,
+      user_id: userId,
+      channel_id: CHANNELS.general,
+      response_url: this.slack.responseUrl(`${userId}-${Date.now()}`),
+    });
+  }
+
+  /** Waits for what `respond()` sent back for a command or click of this user. */
+  async reply(userId: string, since = 0): Promise<string> {
+    const call = await this.slack.waitFor((c) => c.kind === 'response' && c.name.startsWith(userId), 10_000, since);
+    return (call.kind === 'response' ? (call.body as { text?: string }).text : undefined) ?? '';
+  }
+
+  /** Sends a command and returns the ephemeral reply it got. */
+  async ask(userId: string, text: string): Promise<string> {
+    const since = this.slack.calls.length;
+    const answer = await this.command(userId, text);
+    if (answer.status !== 200) throw new Error(`slash command answered ${answer.status}: ${answer.body}`);
+    return this.reply(userId, since);
+  }
+
+  click(userId: string, requestId: number, actionId = APPROVE_ACTION): Promise<AppReply> {
+    const message = this.slack.messages(CHANNELS.owners).find((m) => m.text.startsWith(`Access request #${requestId}:`));
+    return sendInteraction(
+      this.endpoint,
+      SIGNING_SECRET,
+      blockActionsPayload({
+        user: userId,
+        actionId,
+        value: String(requestId),
+        channel: CHANNELS.owners,
+        messageTs: message?.ts ?? '1700000000.000100',
+        responseUrl: this.slack.responseUrl(`${userId}-click-${Date.now()}`),
+      }),
+    );
+  }
+
+  /** Clicks a button and returns the ephemeral answer. */
+  async clickAndReply(userId: string, requestId: number, actionId = APPROVE_ACTION): Promise<string> {
+    const since = this.slack.calls.length;
+    const answer = await this.click(userId, requestId, actionId);
+    if (answer.status !== 200) throw new Error(`click answered ${answer.status}: ${answer.body}`);
+    return this.reply(userId, since);
+  }
+
+  submitView(userId: string, callbackId: string, values: ViewStateValues, privateMetadata = ''): Promise<AppReply> {
+    return sendInteraction(this.endpoint, SIGNING_SECRET, viewSubmissionPayload({ user: userId, callbackId, values, privateMetadata }));
+  }
+
+  /** The approval message of a request as it stands in the owners' channel now. */
+  approvalMessage(requestId: number) {
+    return this.slack.messages(CHANNELS.owners).find((m) => m.text.startsWith(`Access request #${requestId}:`));
+  }
+
+  /** Waits until the approval message of a request says something. */
+  async waitForApprovalMessage(requestId: number, contains: string, timeoutMs = 15_000): Promise<string> {
+    return waitUntil(
+      () => {
+        const text = this.approvalMessage(requestId)?.text;
+        return text?.includes(contains) ? text : undefined;
+      },
+      timeoutMs,
+      () => `approval message of #${requestId} to say "${contains}"; it says: ${this.approvalMessage(requestId)?.text}`,
+    );
+  }
+
+  /** Texts posted to a channel (or a user's DM) so far. */
+  texts(channelOrUser: string): string[] {
+    return this.slack.messages(channelOrUser).map((m) => m.text);
+  }
+
+  async waitForText(channelOrUser: string, contains: string, timeoutMs = 15_000): Promise<string> {
+    return waitUntil(
+      () => this.texts(channelOrUser).find((t) => t.includes(contains)),
+      timeoutMs,
+      () => `a message in ${channelOrUser} containing "${contains}"; got:\n${this.texts(channelOrUser).join('\n')}`,
+    );
+  }
+
+  apiCalls(method: string): ApiCall[] {
+    return this.slack.callsTo(method);
+  }
+
+  requestsOf(userId: string) {
+    return this.db.accessRequest.findMany({ where: { requesterId: userId }, orderBy: { id: 'asc' } });
+  }
+
+  async auditActions(requestId: number): Promise<string[]> {
+    const rows = await this.db.auditEvent.findMany({ where: { requestId }, orderBy: { id: 'asc' } });
+    return rows.map((r) => r.action);
+  }
+
+  /** Runs a query as the developer's own database role, as the developer would. */
+  async queryAsDeveloper(sql: string): Promise<unknown[]> {
+    return withClient(this.targetUrl(this.roles.login), async (db) => (await db.query(sql)).rows);
+  }
+
+  async stop(): Promise<void> {
+    await this.runtime?.stop();
+    await this.db.$disconnect();
+    await this.slack.close();
+    await clearRedis(`pa-test-${this.suffix}`);
+    await dropDatabase(this.targetDatabase);
+    const { read, write, login } = this.roles;
+    await withClient(SERVER_URL, async (db) => {
+      for (const role of [login, read, write]) await db.query(`DROP ROLE IF EXISTS ${role}`);
+    });
+    rmSync(this.catalogDir, { recursive: true, force: true });
+  }
+}
+
+export async function waitUntil<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function clearRedis(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}

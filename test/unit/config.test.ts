@@ -1,0 +1,45 @@
+import { loadConfig } from '../../src/config';
+
+const required = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789' };
+
+describe('configuration from the environment', () => {
+  test('defaults point at the local PostgreSQL and Redis', () => {
+    const config = loadConfig(required);
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/prod_access',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      SLACK_API_URL: 'https://slack.com/api/',
+      PORT: 3000,
+    });
+  });
+
+  test('a missing signing secret is one line naming it and what it expects', () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/^SLACK_SIGNING_SECRET: missing; expected the app's signing secret/),
+      }),
+    );
+  });
+
+  test('each malformed setting gets its own line', () => {
+    try {
+      loadConfig({ ...required, PORT: 'eighty', REDIS_URL: 'localhost:6379', SLACK_BOT_TOKEN: 'xoxp-user' });
+      throw new Error('should have failed');
+    } catch (e) {
+      const lines = (e as Error).message.split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^SLACK_BOT_TOKEN: invalid; expected a bot token starting with xoxb-/),
+          expect.stringMatching(/^REDIS_URL: invalid; expected a redis: or rediss: URL/),
+          expect.stringMatching(/^PORT: invalid; expected a TCP port number/),
+        ]),
+      );
+    }
+  });
+
+  test('empty variables fall back to defaults', () => {
+    expect(loadConfig({ ...required, PORT: '', SLACK_APP_TOKEN: '' }).PORT).toBe(3000);
+  });
+});

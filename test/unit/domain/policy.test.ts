@@ -1,0 +1,106 @@
+import type { AccessLevel, Catalog, IdentityRule } from '../../../src/domain/catalog';
+import { authorizeDecision, authorizeEarlyRevoke, mapIdentity, validateRequest } from '../../../src/domain/policy';
+
+const level: AccessLevel = {
+  id: 'read-only',
+  description: '',
+  target: { role: 'orders_read' },
+  maxDurationSeconds: 4 * 3600,
+  defaultDurationSeconds: 3600,
+  approvalsRequired: 1,
+  approvers: { users: ['UMANAGER'], groups: ['SDBAS'] },
+};
+const identity: IdentityRule = {
+  map: { UALICE: 'alice' },
+  fromEmail: 'local-part',
+  emailDomains: ['example.com'],
+  pattern: '^[a-z_][a-z0-9_]{0,62}$',
+};
+const catalog: Catalog = {
+  auditChannel: 'CAUDIT',
+  pendingTimeoutSeconds: 3600,
+  resources: [
+    {
+      id: 'orders-db',
+      name: 'Orders',
+      description: '',
+      ownersChannel: 'COWNERS',
+      provider: { kind: 'postgres', settings: {} },
+      identity,
+      levels: [level],
+    },
+  ],
+};
+const valid = { resourceId: 'orders-db', levelId: 'read-only', duration: '2h', reason: 'INC-42' };
+
+describe('a request checked against the catalog', () => {
+  test('a request within the rules is accepted with its duration in seconds', () => {
+    expect(validateRequest(catalog, valid)).toMatchObject({ durationSeconds: 7200, reason: 'INC-42', ticketUrl: null });
+  });
+
+  test('an empty duration takes the level default', () => {
+    expect(validateRequest(catalog, { ...valid, duration: '' }).durationSeconds).toBe(3600);
+  });
+
+  test.each([
+    [{ resourceId: 'billing' }, 'UNKNOWN_RESOURCE', /Known resources: orders-db/],
+    [{ levelId: 'admin' }, 'UNKNOWN_LEVEL', /Levels: read-only/],
+    [{ duration: '5h' }, 'DURATION_TOO_LONG', /at most 4h/],
+    [{ duration: 'forever' }, 'INVALID_DURATION', /30m, 2h/],
+    [{ reason: '   ' }, 'MISSING_REASON', /reason is required/],
+    [{ ticketUrl: 'javascript:alert(1)' }, 'INVALID_TICKET_URL', /http\(s\) URL/],
+  ])('%j is refused (%s) saying what would be accepted', (change, code, message) => {
+    expect(() => validateRequest(catalog, { ...valid, ...change })).toThrow(
+      expect.objectContaining({ code, message: expect.stringMatching(message) }),
+    );
+  });
+});
+
+describe('identity mapping never guesses', () => {
+  test('the explicit map wins', () => {
+    expect(mapIdentity(identity, { userId: 'UALICE', email: 'someone@example.com' })).toBe('alice');
+  });
+  test('the email local part is used only for listed domains', () => {
+    expect(mapIdentity(identity, { userId: 'UBOB', email: 'Bob@Example.com' })).toBe('bob');
+    expect(() => mapIdentity(identity, { userId: 'UEVE', email: 'eve@evil.org' })).toThrow(
+      expect.objectContaining({ code: 'NO_IDENTITY' }),
+    );
+  });
+  test('no email and no map entry is a refusal', () => {
+    expect(() => mapIdentity(identity, { userId: 'UX' })).toThrow(expect.objectContaining({ code: 'NO_IDENTITY' }));
+  });
+  test('a derived name that is not a valid target name is refused, not quoted into shape', () => {
+    expect(() => mapIdentity(identity, { userId: 'UQ', email: 'robert";drop@example.com' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_IDENTITY' }),
+    );
+  });
+  test('rule "none" refuses when the map has no entry', () => {
+    expect(() => mapIdentity({ ...identity, fromEmail: 'none' }, { userId: 'UBOB', email: 'bob@example.com' })).toThrow(
+      expect.objectContaining({ code: 'NO_IDENTITY' }),
+    );
+  });
+});
+
+describe('who may decide', () => {
+  const none = new Set<string>();
+  test('the requester can never approve, even as a listed approver or group member', () => {
+    const ctx = { approverId: 'UMANAGER', requesterId: 'UMANAGER', approverGroupIds: new Set(['SDBAS']) };
+    expect(() => authorizeDecision(level, ctx)).toThrow(expect.objectContaining({ code: 'SELF_APPROVAL' }));
+  });
+  test('a listed user and a member of a listed group may approve', () => {
+    expect(() => authorizeDecision(level, { approverId: 'UMANAGER', requesterId: 'UALICE', approverGroupIds: none })).not.toThrow();
+    expect(() =>
+      authorizeDecision(level, { approverId: 'UDBA', requesterId: 'UALICE', approverGroupIds: new Set(['SDBAS']) }),
+    ).not.toThrow();
+  });
+  test('anyone else is refused', () => {
+    expect(() => authorizeDecision(level, { approverId: 'UOTHER', requesterId: 'UALICE', approverGroupIds: none })).toThrow(
+      expect.objectContaining({ code: 'NOT_AUTHORIZED' }),
+    );
+  });
+  test('early revoke: the requester or an approver, nobody else', () => {
+    expect(() => authorizeEarlyRevoke(level, 'UALICE', 'UALICE', none)).not.toThrow();
+    expect(() => authorizeEarlyRevoke(level, 'UMANAGER', 'UALICE', none)).not.toThrow();
+    expect(() => authorizeEarlyRevoke(level, 'UOTHER', 'UALICE', none)).toThrow(expect.objectContaining({ code: 'NOT_AUTHORIZED' }));
+  });
+});

@@ -1,0 +1,42 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'info', pretty: false, destination }), output: () => lines.join('') };
+}
+
+describe('secrets never reach the logs', () => {
+  const token = 'xoxb-1234567890-abcdefSECRET';
+
+  test('secret fields are redacted wherever they are nested', () => {
+    const { logger, output } = capture();
+    logger.info(
+      {
+        token,
+        config: { SLACK_SIGNING_SECRET: 'env-s3cr3t', signingSecret: 'sign-s3cr3t', password: 'pw-s3cr3t' },
+        deep: { a: { password: 'deep-s3cr3t' } },
+      },
+      'started',
+    );
+    expect(output()).not.toMatch(/s3cr3t/);
+    expect(output()).toContain('[REDACTED]');
+  });
+
+  test('a token or a URL password inside a message or an error is scrubbed', () => {
+    const { logger, output } = capture();
+    logger.error(
+      { err: new Error(`connect failed for postgresql://admin:hunter2@db:5432/x with ${token}`) },
+      `calling Slack with ${token}`,
+    );
+    expect(output()).not.toContain('hunter2');
+    expect(output()).not.toContain('abcdefSECRET');
+    expect(output()).toContain('postgresql://admin:[REDACTED]@db:5432/x');
+  });
+});

@@ -1,0 +1,163 @@
+import { LIMITS, validateMessageBlocks, validateModalView } from '../../../src/slack-standin/block-kit-limits';
+
+const text = (length: number): string => 'x'.repeat(length);
+const plain = (value: string) => ({ type: 'plain_text', text: value });
+const section = (value = 'hello') => ({ type: 'section', text: { type: 'mrkdwn', text: value } });
+const button = (overrides: Record<string, unknown> = {}) => ({
+  type: 'button',
+  text: plain('Approve'),
+  action_id: 'approve',
+  value: 'req-1',
+  ...overrides,
+});
+const actions = (elements: unknown[]) => ({ type: 'actions', elements });
+const modal = (overrides: Record<string, unknown> = {}) => ({
+  type: 'modal',
+  title: plain('Request access'),
+  submit: plain('Request'),
+  close: plain('Cancel'),
+  blocks: [section()],
+  ...overrides,
+});
+
+describe('validateMessageBlocks', () => {
+  it('accepts a typical approval message', () => {
+    const blocks = [
+      { type: 'header', text: plain('Access request') },
+      section('*alice* wants *prod-db* for 1h'),
+      { type: 'section', fields: [plain('Reason'), { type: 'mrkdwn', text: '_incident_' }] },
+      { type: 'divider' },
+      actions([button(), button({ action_id: 'deny', text: plain('Deny'), style: 'danger' })]),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Expires in 1h' }] },
+    ];
+
+    expect(validateMessageBlocks(blocks)).toBeNull();
+  });
+
+  it('rejects blocks that are not an array', () => {
+    expect(validateMessageBlocks({ type: 'section' })).toEqual({
+      error: 'invalid_blocks',
+      message: '[ERROR] must be an array [json-pointer:/blocks]',
+    });
+  });
+
+  it('allows 50 blocks in a message but not 51', () => {
+    expect(validateMessageBlocks(Array.from({ length: LIMITS.messageBlocks }, () => section()))).toBeNull();
+    expect(validateMessageBlocks(Array.from({ length: LIMITS.messageBlocks + 1 }, () => section()))?.error).toBe('invalid_blocks');
+  });
+
+  it('rejects an unknown block type', () => {
+    expect(validateMessageBlocks([{ type: 'sektion', text: plain('hi') }])?.message).toContain('[json-pointer:/blocks/0/type]');
+  });
+
+  it('rejects a repeated block_id', () => {
+    const blocks = [
+      { ...section(), block_id: 'same' },
+      { ...section(), block_id: 'same' },
+    ];
+
+    expect(validateMessageBlocks(blocks)?.message).toContain('[json-pointer:/blocks/1/block_id]');
+  });
+
+  it('rejects a section with empty text, as Slack does', () => {
+    expect(validateMessageBlocks([section('')])?.error).toBe('invalid_blocks');
+  });
+
+  it.each([
+    ['section text', LIMITS.sectionText, (n: number) => [section(text(n))], '/blocks/0/text/text'],
+    ['header text', LIMITS.headerText, (n: number) => [{ type: 'header', text: plain(text(n)) }], '/blocks/0/text/text'],
+    ['button text', LIMITS.buttonText, (n: number) => [actions([button({ text: plain(text(n)) })])], '/blocks/0/elements/0/text/text'],
+    ['button value', LIMITS.buttonValue, (n: number) => [actions([button({ value: text(n) })])], '/blocks/0/elements/0/value'],
+    ['action_id', LIMITS.actionId, (n: number) => [actions([button({ action_id: text(n) })])], '/blocks/0/elements/0/action_id'],
+    ['block_id', LIMITS.blockId, (n: number) => [{ ...section(), block_id: text(n) }], '/blocks/0/block_id'],
+  ])('allows %s up to its limit (%d) and rejects one more', (_name, limit, build, pointer) => {
+    expect(validateMessageBlocks(build(limit))).toBeNull();
+    expect(validateMessageBlocks(build(limit + 1))).toEqual({
+      error: 'invalid_blocks',
+      message: `[ERROR] must be less than ${limit + 1} characters [json-pointer:${pointer}]`,
+    });
+  });
+
+  it.each([
+    [
+      'actions elements',
+      LIMITS.actionsElements,
+      (n: number) => actions(Array.from({ length: n }, (_, i) => button({ action_id: `a${i}` }))),
+    ],
+    [
+      'context elements',
+      LIMITS.contextElements,
+      (n: number) => ({ type: 'context', elements: Array.from({ length: n }, () => plain('x')) }),
+    ],
+    ['section fields', LIMITS.sectionFields, (n: number) => ({ type: 'section', fields: Array.from({ length: n }, () => plain('x')) })],
+  ])('allows %s up to its limit (%d) and rejects one more', (_name, limit, build) => {
+    expect(validateMessageBlocks([build(limit)])).toBeNull();
+    expect(validateMessageBlocks([build(limit + 1)])?.message).toContain(`no more than ${limit} items allowed`);
+  });
+
+  it('rejects a header with mrkdwn text, which must be plain_text', () => {
+    expect(validateMessageBlocks([{ type: 'header', text: { type: 'mrkdwn', text: '*hi*' } }])?.error).toBe('invalid_blocks');
+  });
+});
+
+describe('validateModalView', () => {
+  it('accepts a modal with an input block and a submit button', () => {
+    const view = modal({
+      blocks: [
+        {
+          type: 'input',
+          block_id: 'reason',
+          label: plain('Reason'),
+          element: { type: 'plain_text_input', action_id: 'reason' },
+        },
+      ],
+      private_metadata: '',
+      callback_id: 'request_access',
+    });
+
+    expect(validateModalView(view)).toBeNull();
+  });
+
+  it('allows a 24-character title and rejects 25 with invalid_arguments', () => {
+    expect(validateModalView(modal({ title: plain(text(LIMITS.viewTitle)) }))).toBeNull();
+    expect(validateModalView(modal({ title: plain(text(LIMITS.viewTitle + 1)) }))).toEqual({
+      error: 'invalid_arguments',
+      message: '[ERROR] must be less than 25 characters [json-pointer:/view/title/text]',
+    });
+  });
+
+  it.each(['submit', 'close'])('rejects %s text over 24 characters', (field) => {
+    expect(validateModalView(modal({ [field]: plain(text(LIMITS.viewButtonText + 1)) }))?.message).toContain(`/view/${field}/text`);
+  });
+
+  it.each(['type', 'title', 'blocks'])('requires %s', (field) => {
+    expect(validateModalView(modal({ [field]: undefined }))?.error).toBe('invalid_arguments');
+  });
+
+  it('allows 100 blocks in a modal but not 101', () => {
+    expect(validateModalView(modal({ blocks: Array.from({ length: LIMITS.modalBlocks }, () => section()) }))).toBeNull();
+    expect(validateModalView(modal({ blocks: Array.from({ length: LIMITS.modalBlocks + 1 }, () => section()) }))?.message).toContain(
+      'no more than 100 items allowed [json-pointer:/view/blocks]',
+    );
+  });
+
+  it('reports a bad block inside a modal as invalid_arguments, like Slack', () => {
+    expect(validateModalView(modal({ blocks: [section(text(LIMITS.sectionText + 1))] }))).toEqual({
+      error: 'invalid_arguments',
+      message: '[ERROR] must be less than 3001 characters [json-pointer:/view/blocks/0/text/text]',
+    });
+  });
+
+  it('requires a submit button when the modal has input blocks', () => {
+    const view = modal({
+      submit: undefined,
+      blocks: [{ type: 'input', label: plain('Reason'), element: { type: 'plain_text_input', action_id: 'reason' } }],
+    });
+
+    expect(validateModalView(view)?.message).toContain('/view/submit');
+  });
+
+  it('rejects private_metadata over 3000 characters', () => {
+    expect(validateModalView(modal({ private_metadata: text(LIMITS.privateMetadata + 1) }))?.error).toBe('invalid_arguments');
+  });
+});
