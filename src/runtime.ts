@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { approveRequest, authorizeDecider, denyRequest } from './app/decisions';
-import { applyGrant, expirePending, failGrant, requestEarlyRevoke, revokeGrant } from './app/grants';
+import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
 import { systemClock } from './app/ports';
 import { reconcile } from './app/reconcile';
 import { listRequests, submitRequest } from './app/requests';
@@ -11,11 +11,10 @@ import type { Config } from './config';
 import { AuditRepository } from './db/audit';
 import { createDb } from './db/client';
 import { RequestRepository } from './db/requests';
-import { isProdAccessError } from './domain/errors';
 import { healthRoutes } from './health';
 import { JobQueues } from './jobs/queues';
 import { type JobHandlers, startWorkers } from './jobs/workers';
-import type { Logger } from './logger';
+import { type Logger, slackLogger } from './logger';
 import { SlackDirectory } from './notify/slack-directory';
 import { SlackNotifier } from './notify/slack-notifier';
 import { createProviderFactory } from './providers/registry';
@@ -45,10 +44,11 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     return connection;
   };
   const producerRedis = redis({ forWorker: false });
-  const queues = new JobQueues(producerRedis, config.REDIS_PREFIX);
+  const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
   const slack = new WebClient(config.SLACK_BOT_TOKEN, {
     slackApiUrl: config.SLACK_API_URL,
     retryConfig: { retries: 3, factor: 2, minTimeout: 500 },
+    logger: slackLogger(logger, 'slack-web-api'),
   });
   const requests = new RequestRepository(db);
   const audit = new AuditRepository(db);
@@ -65,8 +65,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
 
   let workers: Worker[] = [];
   if (role !== 'web') {
-    const grant = applyGrant(grantDeps);
-    const fail = failGrant(grantDeps);
+    const grant = grantOrFail(grantDeps);
     const revoke = revokeGrant(grantDeps);
     const reconcileOnce = reconcile({
       requests,
@@ -76,16 +75,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     });
     const handlers: JobHandlers = {
-      grant: async ({ requestId }, { lastAttempt }) => {
-        try {
-          await grant(requestId);
-        } catch (error) {
-          // Errors of the request itself (a role that does not exist) will not heal by retrying.
-          const permanent = isProdAccessError(error) && error.code !== 'PROVIDER_ERROR';
-          if (!lastAttempt && !permanent) throw error;
-          await fail(requestId, error instanceof Error ? error.message : String(error));
-        }
-      },
+      grant: ({ requestId }, { lastAttempt }) => grant(requestId, lastAttempt),
       revoke: ({ requestId }) => revoke(requestId),
       revokeNow: ({ requestId }) => revoke(requestId),
       expirePending: ({ requestId }) => expire(requestId),

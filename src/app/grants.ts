@@ -1,5 +1,5 @@
 import { type Catalog, entryOf } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
 import { endStatus, HOLDS_ACCESS } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
@@ -66,10 +66,29 @@ export function failGrant(deps: GrantDeps) {
       { actor: 'system', action: 'grant_failed', detail: { reason } },
     );
     if (!recorded) return;
-    const { resource, spec } = grantSpec(deps.catalog, recorded.request, deps.clock.now());
-    await deps.providers(resource).revoke(spec);
     await deps.announcements.requestChanged(requestId, 'failed');
     await deps.announcements.audited([recorded.auditEventId]);
+    // A grant that failed halfway may have applied part of itself.
+    const { resource, spec } = grantSpec(deps.catalog, recorded.request, deps.clock.now());
+    await deps.providers(resource).revoke(spec);
+  };
+}
+
+/**
+ * The grant job with its retry policy: a transient failure is rethrown for the queue to retry; on the last
+ * try, or when the target refuses outright, the request fails with the reason.
+ */
+export function grantOrFail(deps: GrantDeps) {
+  const grant = applyGrant(deps);
+  const fail = failGrant(deps);
+  return async (requestId: number, lastAttempt: boolean): Promise<void> => {
+    try {
+      await grant(requestId);
+    } catch (error) {
+      const permanent = error instanceof ProdAccessError && NON_RETRYABLE_CODES.includes(error.code);
+      if (!lastAttempt && !permanent) throw error;
+      await fail(requestId, error instanceof Error ? error.message : String(error));
+    }
   };
 }
 

@@ -42,21 +42,24 @@ const levelSchema = z
       groups: z.array(slackGroup).default([]),
     }),
   })
+  // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
-    if (level.defaultDuration !== undefined && level.defaultDuration > level.maxDuration) {
+    const { defaultDuration, maxDuration, approvals } = level;
+    if (typeof defaultDuration === 'number' && typeof maxDuration === 'number' && defaultDuration > maxDuration) {
       ctx.addIssue({ code: 'custom', path: ['defaultDuration'], message: 'must not be longer than maxDuration' });
     }
-    const { users, groups } = level.approvers;
+    const users = Array.isArray(level.approvers?.users) ? level.approvers.users : [];
+    const groups = Array.isArray(level.approvers?.groups) ? level.approvers.groups : [];
     if (users.length + groups.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'must list at least one approver user or group' });
-    } else if (groups.length === 0 && users.length < level.approvals) {
+    } else if (groups.length === 0 && typeof approvals === 'number' && users.length < approvals) {
       ctx.addIssue({
         code: 'custom',
         path: ['approvals'],
-        message: `needs ${level.approvals} distinct approvers but only ${users.length} are listed`,
+        message: `needs ${approvals} distinct approvers but only ${users.length} are listed`,
       });
     }
-  });
+  }, ALWAYS);
 
 const resourceSchema = z
   .strictObject({

@@ -17,7 +17,11 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'RATE_LIMITED'
   | 'PROVIDER_ERROR'
+  | 'TARGET_REJECTED'
   | 'INVALID_COMMAND';
+
+/** Failures that retrying cannot mend: the target refuses the grant itself, or the catalog entry is gone. */
+export const NON_RETRYABLE_CODES: readonly ErrorCode[] = ['TARGET_REJECTED', 'INVALID_IDENTITY', 'NOT_FOUND'];
 
 export class ProdAccessError extends Error {
   constructor(

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger';
 import type { AccessSchedule, Announcements, RequesterNotice } from '../app/ports';
 import { JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
 
@@ -12,11 +13,12 @@ import { JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from
 export class JobQueues implements AccessSchedule, Announcements {
   readonly queues: Record<QueueName, Queue>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: Redis, prefix: string, logger: Logger) {
     this.queues = {
       access: new Queue(QUEUE_NAMES.access, { connection, prefix }),
       notify: new Queue(QUEUE_NAMES.notify, { connection, prefix }),
     };
+    for (const queue of Object.values(this.queues)) queue.on('error', (err) => logger.warn({ err, queue: queue.name }, 'queue error'));
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, delayMs = 0): Promise<void> {

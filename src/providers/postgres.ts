@@ -95,7 +95,7 @@ class PostgresProvider implements AccessProvider {
 
   private async assertRoleExists(db: Client, login: string): Promise<void> {
     if (!(await roleExists(db, login))) {
-      throw new ProdAccessError('PROVIDER_ERROR', `The database has no role "${login}" to grant access to.`);
+      throw new ProdAccessError('TARGET_REJECTED', `The database has no role "${login}" to grant access to.`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import type { Catalog } from '../domain/catalog';
-import type { Logger } from '../logger';
+import { type Logger, slackLogger } from '../logger';
 import * as decide from './actions/decide';
 import * as prodAccess from './commands/prod-access';
 import type { SlackUseCases } from './use-cases';
@@ -27,7 +27,7 @@ export function createSlackApp(options: SlackAppOptions): App {
     ...(options.appToken ? { socketMode: true, appToken: options.appToken } : {}),
     clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500 } },
     customRoutes: options.customRoutes,
-    logger: boltLogger(logger),
+    logger: slackLogger(logger, 'bolt'),
     logLevel: LogLevel.INFO,
     // No auth.test at start-up: the web role must come up (and answer /healthz) while Slack is unreachable.
     tokenVerificationEnabled: false,
@@ -40,18 +40,4 @@ export function createSlackApp(options: SlackAppOptions): App {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
   return app;
-}
-
-/** Bolt logs through pino, so its lines are redacted like ours. */
-function boltLogger(logger: Logger) {
-  const child = logger.child({ component: 'bolt' });
-  return {
-    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
-    setLevel: () => undefined,
-    getLevel: () => LogLevel.INFO,
-    setName: () => undefined,
-  };
 }

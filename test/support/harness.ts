@@ -49,6 +49,8 @@ export class Harness {
   readonly resourceId = 'orders-db';
   endpoint = '';
   private runtime?: Runtime;
+  /** The environment the app runs with; providers read their connection variables from it at each call. */
+  private env: NodeJS.ProcessEnv = {};
   private readonly catalogDir: string;
 
   private constructor(slack: SlackStandin, suffix: string, users: Harness['users']) {
@@ -152,7 +154,7 @@ export class Harness {
   private async startApp(options: HarnessOptions): Promise<void> {
     const catalogFile = path.join(this.catalogDir, 'catalog.yaml');
     writeFileSync(catalogFile, stringify(this.catalog(options)));
-    const env = {
+    const env = (this.env = {
       ...process.env,
       NODE_ENV: 'test',
       SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -164,10 +166,15 @@ export class Harness {
       PORT: '0',
       RECONCILE_INTERVAL_SECONDS: String(options.reconcileIntervalSeconds ?? 30),
       [this.adminEnvName]: this.targetUrl(),
-    };
+    });
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
     this.runtime = await startRuntime(loadConfig(env), options.role ?? 'all', logger, env);
     this.endpoint = `http://127.0.0.1:${this.runtime.port}/slack/events`;
+  }
+
+  /** Makes the target unreachable for the provider (connection refused), or reachable again. */
+  setTargetReachable(reachable: boolean): void {
+    this.env[this.adminEnvName] = reachable ? this.targetUrl() : 'postgresql://postgres@127.0.0.1:1/unreachable';
   }
 
   command(userId: string, text: string): Promise<AppReply> {

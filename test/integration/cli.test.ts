@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Harness } from '../support/harness';
+
+const ROOT = path.join(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  const result = spawnSync(TSX, ['src/main.ts', ...args], {
+    cwd: ROOT,
+    // Only what the test gives, so no developer's .env leaks in (the .env.example defaults still apply).
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the prod-access command line', () => {
+  test('a missing SLACK_SIGNING_SECRET stops start-up with one line naming it', () => {
+    const result = cli(['start'], { SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      "SLACK_SIGNING_SECRET: missing; expected the app's signing secret (Basic Information page of your Slack app)",
+    ]);
+  });
+
+  test('catalog validate accepts the example and lists every problem of a broken catalog with its path', () => {
+    const ok = cli(['catalog', 'validate', 'catalog.example.yaml'], { ORDERS_DB_ADMIN_URL: 'postgresql://x@127.0.0.1/y' });
+    expect(ok).toMatchObject({ code: 0, stdout: 'catalog.example.yaml: valid (1 resources, 2 access levels)\n' });
+    const broken = cli(['catalog', 'validate', 'test/fixtures/broken-catalog.yaml']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.trim().split('\n')).toEqual([
+      'test/fixtures/broken-catalog.yaml: auditChannel: must be a Slack channel id like C0123ABCD',
+      'test/fixtures/broken-catalog.yaml: resources[0].levels[0].maxDuration: "forever" is not a duration. Use a number with a unit, like 30m, 2h, 1h30m or 1d.',
+      'test/fixtures/broken-catalog.yaml: resources[0].levels[0].approvers: must list at least one approver user or group',
+      'test/fixtures/broken-catalog.yaml: resources[0].provider.connectionEnv: must be the NAME of an environment variable, not a URL',
+    ]);
+  });
+
+  test('audit prints the events of a request as JSON lines', async () => {
+    const h = await Harness.start();
+    try {
+      const reply = await h.ask(h.users.dev, `request ${h.resourceId} read-only 10m audit cli`);
+      const id = Number(/#(\d+)/.exec(reply)?.[1]);
+      await h.clickAndReply(h.users.manager1, id);
+      await h.waitForApprovalMessage(id, 'active until');
+      const result = cli(['audit', '--request', String(id)], { DATABASE_URL: process.env.DATABASE_URL });
+      expect(result.code).toBe(0);
+      const events = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { action: string; requestId: number; actor: string });
+      expect(events.map((e) => e.action)).toEqual(['requested', 'approval_recorded', 'approved', 'granted']);
+      expect(events.every((e) => e.requestId === id)).toBe(true);
+      expect(events[0]!.actor).toBe(h.users.dev);
+      expect(cli(['audit', '--from', 'yesterday']).stderr).toMatch(/ISO dates/);
+    } finally {
+      await h.stop();
+    }
+  });
+});
