@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -19,6 +21,8 @@ import { SlackDirectory } from './notify/slack-directory';
 import { SlackNotifier } from './notify/slack-notifier';
 import { createProviderFactory } from './providers/registry';
 import { createSlackApp } from './slack/app';
+import { withTimeout } from './timeout';
+import { guardSlackRequests, MAX_CLOCK_SKEW_SECONDS, type SeenSignatures } from './slack/request-guard';
 
 export type Role = 'web' | 'worker' | 'all';
 export const ROLES: readonly Role[] = ['web', 'worker', 'all'];
@@ -99,7 +103,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
 
   if (role !== 'worker') {
     const decisionDeps = { ...base, directory };
-    const app = createSlackApp({
+    const { app, httpListener } = createSlackApp({
       botToken: config.SLACK_BOT_TOKEN,
       signingSecret: config.SLACK_SIGNING_SECRET,
       appToken: config.SLACK_APP_TOKEN,
@@ -116,12 +120,17 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         denyRequest: denyRequest(decisionDeps),
       },
     });
-    const server = await app.start(config.PORT);
-    const address = server && 'address' in server ? server.address() : null;
-    port = address && typeof address === 'object' ? address.port : config.PORT;
-    logger.info({ port, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'web role listening at /slack/events');
-    // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
-    stops.unshift(() => app.stop());
+    if (httpListener) {
+      const server = createServer(guardSlackRequests(httpListener, seenSignatures(producerRedis, config.REDIS_PREFIX, logger)));
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.PORT, resolve));
+      port = (server.address() as AddressInfo).port;
+      // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
+      stops.unshift(() => closeServer(server));
+    } else {
+      await app.start();
+      stops.unshift(() => app.stop());
+    }
+    logger.info({ port, socketMode: !httpListener }, 'web role ready: Slack requests at /slack/events');
   }
 
   stops.push(
@@ -148,4 +157,27 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       clearTimeout(timer);
     },
   };
+}
+
+/** Signatures seen within the timestamp window, in Redis so every web replica shares them. */
+function seenSignatures(redis: Redis, prefix: string, logger: Logger): SeenSignatures {
+  return {
+    async firstSeen(signature) {
+      const set = redis.set(`${prefix}:slack-signature:${signature}`, '1', 'EX', 2 * MAX_CLOCK_SKEW_SECONDS, 'NX');
+      const answer = await withTimeout(set, 500, 'unavailable' as const);
+      if (answer === 'unavailable') {
+        // Without Redis nothing can be scheduled anyway; a replay of an authorized request is the lesser risk.
+        logger.warn('replay check unavailable (Redis); request let through');
+        return true;
+      }
+      return answer === 'OK';
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
