@@ -48,6 +48,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     return connection;
   };
   const producerRedis = redis({ forWorker: false });
+  await withTimeout(warnAboutRedisSettings(producerRedis, logger), 2000, undefined);
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
   const slack = new WebClient(config.SLACK_BOT_TOKEN, {
     slackApiUrl: config.SLACK_API_URL,
@@ -96,9 +97,21 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       logger,
     });
     await queues.scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS);
+    // Redis may lose the scheduler itself (a flush, a failover without persistence): every worker puts it
+    // back each interval; the upsert keeps one scheduler however many workers do it.
+    const watchdog = setInterval(
+      () =>
+        void queues
+          .scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS)
+          .catch((err: unknown) => logger.warn({ err }, 'reconciler scheduler not renewed')),
+      config.RECONCILE_INTERVAL_SECONDS * 1000,
+    );
     // Schedules lost while nothing ran are recovered before anything else happens.
     logger.info({ report: await reconcileOnce() }, 'start-up reconcile done');
-    stops.push(() => Promise.all(workers.map((w) => w.close())));
+    stops.push(
+      async () => clearInterval(watchdog),
+      () => Promise.all(workers.map((w) => w.close())),
+    );
   }
 
   if (role !== 'worker') {
@@ -112,7 +125,11 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       logger,
       customRoutes: healthRoutes({ db, redis: producerRedis }),
       useCases: {
-        submitRequest: submitRequest({ ...base, directory }),
+        submitRequest: submitRequest({
+          ...base,
+          directory,
+          rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
+        }),
         listRequests: listRequests({ requests }),
         requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
         authorizeDecider: authorizeDecider(decisionDeps),
@@ -180,4 +197,24 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/**
+ * Queues must not be evicted, and schedules should survive a Redis restart. Neither is fatal (the
+ * reconciler rebuilds schedules from PostgreSQL) but both make revokes late, so say it loudly.
+ */
+async function warnAboutRedisSettings(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const [, save] = (await redis.config('GET', 'save')) as string[];
+    const [, aof] = (await redis.config('GET', 'appendonly')) as string[];
+    if (policy !== 'noeviction') {
+      logger.warn({ policy }, `Redis maxmemory-policy is "${policy}": queued jobs can be evicted; set it to noeviction`);
+    }
+    if (!save && aof !== 'yes') {
+      logger.warn('Redis keeps nothing on disk (no RDB save, no AOF): a restart loses every schedule until the reconciler rebuilds them');
+    }
+  } catch (err) {
+    logger.warn({ err }, 'could not read Redis settings (CONFIG GET refused?); make sure maxmemory-policy is noeviction');
+  }
 }
