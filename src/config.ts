@@ -39,6 +39,8 @@ const configSchema = z.object({
   /** At most this many new requests per user within the window below. */
   REQUEST_RATE_LIMIT: z.coerce.number({ error: 'a whole number' }).int().min(1).default(10),
   REQUEST_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(600),
+  /** How long a worker holds a job's lock; a worker that dies loses its jobs to another after this. */
+  JOB_LOCK_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
   /** Concurrency of each worker. */
   WORKER_CONCURRENCY: z.coerce.number({ error: 'a whole number' }).int().min(1).max(100).default(4),
 });

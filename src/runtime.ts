@@ -93,6 +93,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       connection: () => redis({ forWorker: true }),
       prefix: config.REDIS_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
+      lockMs: config.JOB_LOCK_SECONDS * 1000,
       handlers,
       logger,
     });

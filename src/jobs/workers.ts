@@ -14,6 +14,8 @@ export interface WorkerOptions {
   connection: () => Redis;
   prefix: string;
   concurrency: number;
+  /** A killed worker's jobs are picked up by another worker once this lock expires. */
+  lockMs: number;
   handlers: JobHandlers;
   logger: Logger;
 }
@@ -25,6 +27,10 @@ export function startWorkers(options: WorkerOptions): Worker[] {
       connection: options.connection(),
       prefix: options.prefix,
       concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      // A job stalls when its worker dies or starves; every job is idempotent, so run it again rather than fail it.
+      maxStalledCount: 10,
       settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
     });
     worker.on('failed', (job, error) =>

@@ -19,7 +19,12 @@ import {
 } from '../../src/slack-standin/signed-request';
 import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
 import type { ApiCall } from '../../src/slack-standin/types';
+import { AppProcess } from './app-process';
 import { databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
+import { FaultyProxy } from './faulty-proxy';
+import { waitUntil } from './wait';
+
+export { waitUntil };
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-0000-secret-token';
@@ -27,7 +32,10 @@ export const CHANNELS = { owners: 'C0OWNERS01', audit: 'C0AUDIT001', general: 'C
 export const APPROVER_GROUP = 'S0APPROVE1';
 
 export interface HarnessOptions {
-  role?: Role;
+  /** The roles run inside the test process; `none` when every role runs as a separate process. */
+  role?: Role | 'none';
+  /** Put a FaultyProxy between the provider and the target database. */
+  proxyTarget?: boolean;
   pendingTimeout?: string;
   reconcileIntervalSeconds?: number;
   /** Extra environment variables for the app. */
@@ -51,6 +59,9 @@ export class Harness {
   readonly resourceId = 'orders-db';
   endpoint = '';
   private runtime?: Runtime;
+  readonly processes: AppProcess[] = [];
+  /** Between the provider and the target database, when the harness was started with proxyTarget. */
+  targetProxy?: FaultyProxy;
   /** The environment the app runs with; providers read their connection variables from it at each call. */
   private env: NodeJS.ProcessEnv = {};
   private readonly catalogDir: string;
@@ -88,6 +99,7 @@ export class Harness {
     });
     const harness = new Harness(slack, suffix, users);
     await harness.createTarget();
+    if (options.proxyTarget) harness.targetProxy = await FaultyProxy.start('127.0.0.1', Number(new URL(SERVER_URL).port || 5432));
     await harness.startApp(options);
     return harness;
   }
@@ -167,17 +179,31 @@ export class Harness {
       PROD_ACCESS_CATALOG: catalogFile,
       PORT: '0',
       RECONCILE_INTERVAL_SECONDS: String(options.reconcileIntervalSeconds ?? 30),
-      [this.adminEnvName]: this.targetUrl(),
+      [this.adminEnvName]: this.adminUrl(),
       ...options.env,
     });
+    if (options.role === 'none') return;
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
     this.runtime = await startRuntime(loadConfig(env), options.role ?? 'all', logger, env);
     this.endpoint = `http://127.0.0.1:${this.runtime.port}/slack/events`;
   }
 
+  /** The admin URL the provider uses: through the proxy when there is one. */
+  private adminUrl(): string {
+    return this.targetProxy ? this.targetProxy.url(this.targetUrl()) : this.targetUrl();
+  }
+
   /** Makes the target unreachable for the provider (connection refused), or reachable again. */
   setTargetReachable(reachable: boolean): void {
-    this.env[this.adminEnvName] = reachable ? this.targetUrl() : 'postgresql://postgres@127.0.0.1:1/unreachable';
+    this.env[this.adminEnvName] = reachable ? this.adminUrl() : 'postgresql://postgres@127.0.0.1:1/unreachable';
+  }
+
+  /** Starts prod-access in a process of its own with this harness's settings. */
+  async spawn(role: Role): Promise<AppProcess> {
+    const app = await AppProcess.start(role, this.env);
+    this.processes.push(app);
+    if (!this.endpoint && role !== 'worker') this.endpoint = app.endpoint;
+    return app;
   }
 
   command(userId: string, text: string): Promise<AppReply> {
@@ -284,7 +310,9 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGTERM')));
     await this.runtime?.stop();
+    await this.targetProxy?.close();
     await this.db.$disconnect();
     await this.slack.close();
     await clearRedis(this.redisPrefix);
@@ -294,20 +322,6 @@ export class Harness {
       for (const role of [login, read, write]) await db.query(`DROP ROLE IF EXISTS ${role}`);
     });
     rmSync(this.catalogDir, { recursive: true, force: true });
-  }
-}
-
-export async function waitUntil<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

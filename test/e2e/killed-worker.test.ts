@@ -1,0 +1,51 @@
+import { Harness, waitUntil } from '../support/harness';
+
+/** A worker SIGKILLed in the middle of a grant or a revoke loses nothing: another worker finishes the job. */
+describe('a killed worker loses nothing', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    // A short job lock, so the dead worker's job is taken over in seconds rather than half a minute.
+    h = await Harness.start({ role: 'web', proxyTarget: true, env: { JOB_LOCK_SECONDS: '4' } });
+  });
+
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  /** Holds the provider's next connection to the target, so the job is caught half-way. */
+  async function killWorkerWhileItTalksToTheTarget(start: () => Promise<unknown>): Promise<void> {
+    const proxy = h.targetProxy!;
+    const worker = h.processes.find((p) => p.role === 'worker')!;
+    proxy.setMode('stalled');
+    proxy.accepted = 0;
+    await start();
+    await waitUntil(
+      () => (proxy.accepted > 0 ? true : undefined),
+      30_000,
+      () => 'the worker to connect to the target',
+    );
+    await worker.kill('SIGKILL');
+    h.processes.splice(h.processes.indexOf(worker), 1);
+    proxy.setMode('up');
+    await h.spawn('worker');
+  }
+
+  test('killed in the middle of a grant, then in the middle of its revoke: one grant applied, then removed', async () => {
+    await h.spawn('worker');
+    const reply = await h.ask(h.users.dev, `request ${h.resourceId} read-only 8s killed worker`);
+    const id = Number(/#(\d+)/.exec(reply)?.[1]);
+    await h.waitForApprovalMessage(id, 'Waiting for approval');
+
+    await killWorkerWhileItTalksToTheTarget(() => h.clickAndReply(h.users.manager1, id));
+    await h.waitForApprovalMessage(id, 'active until', 30_000);
+    await expect(h.queryAsDeveloper('SELECT item FROM orders')).resolves.toHaveLength(1);
+
+    await killWorkerWhileItTalksToTheTarget(async () => undefined);
+    await h.waitForApprovalMessage(id, 'Ended at its expiry', 30_000);
+    await expect(h.queryAsDeveloper('SELECT item FROM orders')).rejects.toThrow(/permission denied/);
+    const actions = await h.auditActions(id);
+    expect(actions.filter((a) => a === 'granted')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'expired')).toHaveLength(1);
+  });
+});

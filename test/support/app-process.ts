@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Role } from '../../src/runtime';
+import { waitUntil } from './wait';
+
+const ROOT = path.join(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+/** prod-access run as its own process (`prod-access <role>`), as in production, so a test can kill it. */
+export class AppProcess {
+  private output = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly role: Role,
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static async start(role: Role, env: NodeJS.ProcessEnv): Promise<AppProcess> {
+    const port = await freePort();
+    const child = spawn(TSX, ['src/main.ts', role], {
+      cwd: ROOT,
+      env: { ...env, NODE_ENV: 'production', PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const app = new AppProcess(role, port, child);
+    await waitUntil(
+      () =>
+        app.output.includes('"prod-access started"')
+          ? true
+          : app.child.exitCode !== null
+            ? Promise.reject(new Error(app.output))
+            : undefined,
+      60_000,
+      () => `${role} process to start; output:\n${app.output}`,
+    );
+    return app;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}/slack/events`;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** SIGKILL: the process dies at once, in the middle of whatever it was doing. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
