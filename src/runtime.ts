@@ -6,7 +6,7 @@ import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './a
 import { systemClock } from './app/ports';
 import { reconcile } from './app/reconcile';
 import { listRequests, submitRequest } from './app/requests';
-import { loadCatalog } from './catalog/load';
+import { checkConnections, loadCatalog } from './catalog/load';
 import type { Config } from './config';
 import { AuditRepository } from './db/audit';
 import { createDb } from './db/client';
@@ -90,6 +90,10 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       concurrency: config.WORKER_CONCURRENCY,
       handlers,
       logger,
+    });
+    // A target that is down now is reported, not fatal: grants to it retry, and other resources still work.
+    void checkConnections(catalog, env).then((problems) => {
+      for (const problem of problems) logger.warn({ path: problem.path }, `provider check failed: ${problem.message}`);
     });
     await queues.scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS);
     // Schedules lost while nothing ran are recovered before anything else happens.
