@@ -3,11 +3,17 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ProviderSettings, Resource } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
+import { commandProvider } from './command';
+import { mysqlProvider } from './mysql';
 import { postgresProvider } from './postgres';
+import { redisAclProvider } from './redis-acl';
 import { type AccessProvider, defineProviderKind, type ProviderDefinition, type ProviderKind } from './types';
+import { webhookProvider } from './webhook';
 
 /** The provider kinds this build knows, by the name the catalog uses. */
-export const BUILT_IN_KINDS: ReadonlyMap<string, ProviderKind> = new Map([postgresProvider].map((p) => [p.kind, p]));
+export const BUILT_IN_KINDS: ReadonlyMap<string, ProviderKind> = new Map(
+  [postgresProvider, mysqlProvider, redisAclProvider, webhookProvider, commandProvider].map((p) => [p.kind, p]),
+);
 
 /** `provider: { kind: module, module: ./path/to/provider.js, …settings }` loads a provider written elsewhere. */
 export const MODULE_KIND = 'module';
