@@ -16,13 +16,15 @@ const path = require('node:path');
 const { z } = require('zod');
 const allowlist = require('./allowlist-file');
 
+const group = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a group name: lower-case letters, digits and -');
+
 const settingsSchema = z.strictObject({
   file: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path'),
+  /** Groups the service knows; a grant of any other is refused for good. Empty: any group. */
+  groups: z.array(group).default([]),
 });
 
-const targetSchema = z.strictObject({
-  group: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a group name: lower-case letters, digits and -'),
-});
+const targetSchema = z.strictObject({ group });
 
 /** @type {import('../../src/providers/types').ProviderDefinition<z.infer<typeof settingsSchema>, z.infer<typeof targetSchema>>} */
 module.exports = {
@@ -39,6 +41,10 @@ module.exports = {
     const entryOf = (spec) => ({ identity: spec.identity, group: spec.target.group, expiresAt: spec.expiresAt.toISOString() });
     return {
       async grant(spec) {
+        if (settings.groups.length > 0 && !settings.groups.includes(spec.target.group)) {
+          // code TARGET_REJECTED: a permanent refusal, so prod-access fails the request instead of retrying.
+          throw Object.assign(new Error(`The orders API has no group ${spec.target.group}.`), { code: 'TARGET_REJECTED' });
+        }
         allowlist.add(settings.file, spec.requestId, entryOf(spec));
         return {
           lines: [

@@ -2,14 +2,14 @@ import { type Connection, createConnection, escape, escapeId, type RowDataPacket
 import { z } from 'zod';
 import { ProdAccessError } from '../domain/errors';
 import {
+  type AdminAccess,
+  adminConnection,
   connectionLines,
   endpointOf,
   envName,
   randomPassword,
-  readEnv,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
-  withConnection,
 } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -45,30 +45,34 @@ const targetSchema = z
   .refine((t) => t.privileges === undefined || t.database !== undefined, { path: ['database'], message: 'privileges need a database' });
 type Target = z.infer<typeof targetSchema>;
 
+const admin = adminConnection<Connection>({
+  open: (url) => createConnection({ uri: url, connectTimeout: 5000, multipleStatements: false }),
+  close: (db) => db.end(),
+  ping: (db) => db.query('SELECT 1'),
+});
+
 export const mysqlProvider = defineProviderKind({
   kind: 'mysql',
   settingsSchema,
   targetSchema,
   identityPattern: IDENTITY_PATTERN,
-  requiredEnv: (settings) => [settings.connectionEnv],
-  validateConfig: async (settings, env) => {
-    await withMysql(readEnv(env, settings.connectionEnv), (db) => db.query('SELECT 1'));
-  },
-  create: (settings, env) => new MysqlProvider(settings, env),
+  requiredEnv: admin.requiredEnv,
+  validateConfig: admin.validateConfig,
+  create: (settings, env) => new MysqlProvider(settings, admin.access(settings, env)),
 });
 
 /** A temporary user with a one-time password, holding the level's role or privileges; dropped at revoke. */
 class MysqlProvider implements AccessProvider<Target> {
   constructor(
     private readonly settings: Settings,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly admin: AdminAccess<Connection>,
   ) {}
 
   async grant(spec: GrantSpec<Target>): Promise<AccessInstructions> {
     const user = this.userName(spec);
     const account = this.account(user);
     const password = randomPassword();
-    await this.withAdmin(async (db) => {
+    await this.admin.run(async (db) => {
       // A retried grant recreates the user, so only the password delivered last works.
       await dropUser(db, user, account);
       await db.query(`CREATE USER ${account} IDENTIFIED BY ${escape(password)}`);
@@ -82,20 +86,20 @@ class MysqlProvider implements AccessProvider<Target> {
         await db.query(`GRANT ${privileges!.join(', ')} ON ${grantScope(database!, table)} TO ${account}`);
       }
     });
-    const endpoint = endpointOf(this.adminUrl(), '3306', user);
+    const endpoint = endpointOf(this.admin.url(), '3306', user);
     const connect = `mysql --host=${endpoint.host} --port=${endpoint.port} --user=${user} --password${endpoint.database ? ` ${endpoint.database}` : ''}`;
     return { lines: connectionLines(endpoint, connect, spec.expiresAt), oneTimeSecret: password };
   }
 
   async revoke(spec: GrantSpec<Target>): Promise<void> {
     const user = this.userName(spec);
-    await this.withAdmin((db) => dropUser(db, user, this.account(user)));
+    await this.admin.run((db) => dropUser(db, user, this.account(user)));
   }
 
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const user = this.userName(spec);
     const { role, privileges, database, table } = spec.target;
-    return this.withAdmin(async (db) => {
+    return this.admin.run(async (db) => {
       if (role !== undefined) {
         const sql = (await isMariaDb(db))
           ? 'SELECT 1 FROM mysql.roles_mapping WHERE User = ? AND Host = ? AND Role = ?'
@@ -125,22 +129,6 @@ class MysqlProvider implements AccessProvider<Target> {
   private account(user: string): string {
     return `${escape(user)}@${escape(this.settings.userHost)}`;
   }
-
-  private adminUrl(): string {
-    return readEnv(this.env, this.settings.connectionEnv);
-  }
-
-  private withAdmin<T>(work: (db: Connection) => Promise<T>): Promise<T> {
-    return withMysql(this.adminUrl(), work);
-  }
-}
-
-function withMysql<T>(url: string, work: (db: Connection) => Promise<T>): Promise<T> {
-  return withConnection(
-    () => createConnection({ uri: url, connectTimeout: 5000, multipleStatements: false }),
-    (db) => db.end(),
-    work,
-  );
 }
 
 async function rows(db: Connection, sql: string, params: unknown[]): Promise<RowDataPacket[]> {

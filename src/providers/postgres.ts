@@ -2,14 +2,14 @@ import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { z } from 'zod';
 import { ProdAccessError } from '../domain/errors';
 import {
+  type AdminAccess,
+  adminConnection,
   connectionLines,
   endpointOf,
   envName,
   randomPassword,
-  readEnv,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
-  withConnection,
 } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -31,6 +31,16 @@ type Settings = z.infer<typeof settingsSchema>;
 const targetSchema = z.strictObject({ role: roleName });
 type Target = z.infer<typeof targetSchema>;
 
+const admin = adminConnection<Client>({
+  open: async (url) => {
+    const db = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    await db.connect();
+    return db;
+  },
+  close: (db) => db.end(),
+  ping: (db) => db.query('SELECT 1'),
+});
+
 export const postgresProvider = defineProviderKind({
   kind: 'postgres',
   settingsSchema,
@@ -38,23 +48,21 @@ export const postgresProvider = defineProviderKind({
   // login-role appends `_pa<request id>` to the identity; the result must still be a role name.
   identityPattern: (settings) =>
     settings.mode === 'login-role' ? `^[a-z_][a-z0-9_]{0,${62 - TEMPORARY_SUFFIX_LENGTH}}$` : ROLE_NAME.source,
-  requiredEnv: (settings) => [settings.connectionEnv],
-  validateConfig: async (settings, env) => {
-    await withClient(readEnv(env, settings.connectionEnv), (db) => db.query('SELECT 1'));
-  },
-  create: (settings, env) => new PostgresProvider(settings, env),
+  requiredEnv: admin.requiredEnv,
+  validateConfig: admin.validateConfig,
+  create: (settings, env) => new PostgresProvider(settings, admin.access(settings, env)),
 });
 
 class PostgresProvider implements AccessProvider<Target> {
   constructor(
     private readonly settings: Settings,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly admin: AdminAccess<Client>,
   ) {}
 
   async grant(spec: GrantSpec<Target>): Promise<AccessInstructions> {
     const { role } = spec.target;
     const login = this.loginName(spec);
-    return this.withAdmin(async (db) => {
+    return this.admin.run(async (db) => {
       if (this.settings.mode === 'grant-role') {
         await this.assertRoleExists(db, login);
         await db.query(`GRANT ${escapeIdentifier(role)} TO ${escapeIdentifier(login)}`);
@@ -73,7 +81,7 @@ class PostgresProvider implements AccessProvider<Target> {
 
   async revoke(spec: GrantSpec<Target>): Promise<void> {
     const login = this.loginName(spec);
-    await this.withAdmin(async (db) => {
+    await this.admin.run(async (db) => {
       if (this.settings.mode === 'login-role') {
         await dropLogin(db, login);
         return;
@@ -86,7 +94,7 @@ class PostgresProvider implements AccessProvider<Target> {
 
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const login = this.loginName(spec);
-    return this.withAdmin(async (db) => {
+    return this.admin.run(async (db) => {
       const { rowCount } = await db.query(
         `SELECT 1 FROM pg_auth_members m
            JOIN pg_roles granted ON granted.oid = m.roleid
@@ -114,7 +122,7 @@ class PostgresProvider implements AccessProvider<Target> {
   }
 
   private connectionLines(login: string, expiresAt: Date): string[] {
-    const endpoint = endpointOf(this.adminUrl(), '5432', login);
+    const endpoint = endpointOf(this.admin.url(), '5432', login);
     const database = endpoint.database ?? 'postgres';
     return connectionLines(
       { ...endpoint, database },
@@ -122,26 +130,6 @@ class PostgresProvider implements AccessProvider<Target> {
       expiresAt,
     );
   }
-
-  private adminUrl(): string {
-    return readEnv(this.env, this.settings.connectionEnv);
-  }
-
-  private withAdmin<T>(work: (db: Client) => Promise<T>): Promise<T> {
-    return withClient(this.adminUrl(), work);
-  }
-}
-
-function withClient<T>(url: string, work: (db: Client) => Promise<T>): Promise<T> {
-  return withConnection(
-    async () => {
-      const db = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-      await db.connect();
-      return db;
-    },
-    (db) => db.end(),
-    work,
-  );
 }
 
 async function roleExists(db: Client, name: string): Promise<boolean> {

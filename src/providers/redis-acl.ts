@@ -2,14 +2,14 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ProdAccessError } from '../domain/errors';
 import {
+  type AdminAccess,
+  adminConnection,
   connectionLines,
   endpointOf,
   envName,
   randomPassword,
-  readEnv,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
-  withConnection,
 } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -28,7 +28,6 @@ const settingsSchema = z.strictObject({
   /** Name of the environment variable that holds an admin connection URL, like redis://admin:…@cache:6379. */
   connectionEnv: envName,
 });
-type Settings = z.infer<typeof settingsSchema>;
 
 const targetSchema = z.strictObject({
   rules: z
@@ -41,42 +40,53 @@ const targetSchema = z.strictObject({
 });
 type Target = z.infer<typeof targetSchema>;
 
+const admin = adminConnection<Redis>({
+  open: async (url) => {
+    // One try, no reconnects: a job that cannot reach Redis fails now and the queue retries it.
+    const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // connect() only says "Connection is closed"; the error event says why (ECONNREFUSED, WRONGPASS…).
+    let cause: Error | undefined;
+    redis.on('error', (e: Error) => (cause ??= e));
+    await redis.connect().catch((e: Error) => {
+      throw cause ?? e;
+    });
+    return redis;
+  },
+  close: async (redis) => redis.disconnect(),
+  ping: (redis) => redis.call('ACL', 'WHOAMI'),
+});
+
 export const redisAclProvider = defineProviderKind({
   kind: 'redis-acl',
   settingsSchema,
   targetSchema,
   identityPattern: `^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,${63 - TEMPORARY_SUFFIX_LENGTH}}$`,
-  requiredEnv: (settings) => [settings.connectionEnv],
-  validateConfig: async (settings, env) => {
-    await withRedis(readEnv(env, settings.connectionEnv), (redis) => redis.call('ACL', 'WHOAMI'));
-  },
-  create: (settings, env) => new RedisAclProvider(settings, env),
+  requiredEnv: admin.requiredEnv,
+  validateConfig: admin.validateConfig,
+  create: (settings, env) => new RedisAclProvider(admin.access(settings, env)),
 });
 
 /** A temporary ACL user with a one-time password and the level's rules; deleted, with its connections, at revoke. */
 class RedisAclProvider implements AccessProvider<Target> {
-  constructor(
-    private readonly settings: Settings,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  constructor(private readonly admin: AdminAccess<Redis>) {}
 
   async grant(spec: GrantSpec<Target>): Promise<AccessInstructions> {
     const user = userName(spec);
     const password = randomPassword();
-    await this.withAdmin(async (redis) => {
+    await this.admin.run(async (redis) => {
       // `reset` first: a retried grant replaces the password and rules instead of adding to them.
       await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, ...spec.target.rules).catch((e: Error) => {
         throw new ProdAccessError('TARGET_REJECTED', `Redis refused the ACL rules of ${spec.levelId}: ${e.message}`);
       });
     });
-    const endpoint = endpointOf(this.adminUrl(), '6379', user);
+    const endpoint = endpointOf(this.admin.url(), '6379', user);
     const connect = `redis-cli -h ${endpoint.host} -p ${endpoint.port} --user ${user} --askpass`;
     return { lines: connectionLines(endpoint, connect, spec.expiresAt), oneTimeSecret: password };
   }
 
   async revoke(spec: GrantSpec<Target>): Promise<void> {
     const user = userName(spec);
-    await this.withAdmin(async (redis) => {
+    await this.admin.run(async (redis) => {
       if ((await redis.call('ACL', 'GETUSER', user)) === null) return;
       // Off first so nobody authenticates again, then its open connections are killed, then it goes.
       await redis.call('ACL', 'SETUSER', user, 'off', 'resetpass');
@@ -87,20 +97,12 @@ class RedisAclProvider implements AccessProvider<Target> {
 
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const user = userName(spec);
-    return this.withAdmin(async (redis) => {
+    return this.admin.run(async (redis) => {
       const found = (await redis.call('ACL', 'GETUSER', user)) as unknown[] | null;
       if (found === null) return false;
       const flags = found[found.indexOf('flags') + 1];
       return Array.isArray(flags) && flags.includes('on');
     });
-  }
-
-  private adminUrl(): string {
-    return readEnv(this.env, this.settings.connectionEnv);
-  }
-
-  private withAdmin<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
-    return withRedis(this.adminUrl(), work);
   }
 }
 
@@ -108,22 +110,4 @@ function userName(spec: GrantSpec<Target>): string {
   const name = temporaryName(spec.identity, spec.requestId);
   if (!USER_NAME.test(name)) throw new ProdAccessError('INVALID_IDENTITY', `"${name}" is not a valid Redis ACL user name.`);
   return name;
-}
-
-function withRedis<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
-  return withConnection(
-    async () => {
-      // One try, no reconnects: a job that cannot reach Redis fails now and the queue retries it.
-      const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      // connect() only says "Connection is closed"; the error event says why (ECONNREFUSED, WRONGPASS…).
-      let cause: Error | undefined;
-      redis.on('error', (e: Error) => (cause ??= e));
-      await redis.connect().catch((e: Error) => {
-        throw cause ?? e;
-      });
-      return redis;
-    },
-    async (redis) => redis.disconnect(),
-    work,
-  );
 }

@@ -62,6 +62,35 @@ export async function withConnection<C, T>(
   }
 }
 
+/** How a provider reaches its target as an admin: a driver's connect, close and a harmless call. */
+export interface AdminDriver<C> {
+  open(url: string): Promise<C>;
+  close(connection: C): Promise<unknown>;
+  /** Proves the URL and the credentials work (for validateConfig). */
+  ping(connection: C): Promise<unknown>;
+}
+
+/** One resource's admin connection: the URL from its `connectionEnv`, read at each call so rotation needs no restart. */
+export interface AdminAccess<C> {
+  url(): string;
+  run<T>(work: (connection: C) => Promise<T>): Promise<T>;
+}
+
+/** The parts of a provider kind that come from an admin URL named by `connectionEnv`. */
+export function adminConnection<C>(driver: AdminDriver<C>) {
+  const access = (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): AdminAccess<C> => {
+    const url = () => readEnv(env, settings.connectionEnv);
+    return { url, run: (work) => withConnection(() => driver.open(url()), driver.close, work) };
+  };
+  return {
+    access,
+    requiredEnv: (settings: { connectionEnv: string }) => [settings.connectionEnv],
+    validateConfig: async (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): Promise<void> => {
+      await access(settings, env).run(driver.ping);
+    },
+  };
+}
+
 export interface Endpoint {
   host: string;
   port: string;

@@ -51,12 +51,12 @@ export interface ProviderDefinition<Settings, Target> {
    * A regular expression every identity must match, so a Slack profile never turns into a name the target
    * would misread. Checked at request time (before any approver is asked) and again before each call.
    */
-  identityPattern: string | ((settings: Settings) => string);
+  identityPattern: string | ((settings: NoInfer<Settings>) => string);
   /** Names of environment variables the settings refer to; each must be set. Default: none. */
-  requiredEnv?(settings: Settings): string[];
+  requiredEnv?(settings: NoInfer<Settings>): string[];
   /** Tries the settings against the target (connects, authenticates); throws saying what is wrong. */
-  validateConfig(settings: Settings, env: NodeJS.ProcessEnv): Promise<void>;
-  create(settings: Settings, env: NodeJS.ProcessEnv): AccessProvider<Target>;
+  validateConfig(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): Promise<void>;
+  create(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): AccessProvider<NoInfer<Target>>;
 }
 
 /** A provider kind as the catalog and the workers see it: raw settings and specs in, parsed inside. */
@@ -101,10 +101,25 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         return { ...spec, target: target.data };
       };
       return {
-        grant: async (spec) => provider.grant(checked(spec)),
-        revoke: async (spec) => provider.revoke(checked(spec)),
-        check: async (spec) => provider.check(checked(spec)),
+        grant: (spec) => asProdAccessError(async () => provider.grant(checked(spec))),
+        revoke: (spec) => asProdAccessError(async () => provider.revoke(checked(spec))),
+        check: (spec) => asProdAccessError(async () => provider.check(checked(spec))),
       };
     },
   };
+}
+
+/**
+ * A provider module cannot share our ProdAccessError class, so any error it throws with
+ * `code: 'TARGET_REJECTED'` is a permanent refusal too; everything else is retried as before.
+ */
+async function asProdAccessError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!(e instanceof ProdAccessError) && (e as { code?: unknown } | null)?.code === 'TARGET_REJECTED') {
+      throw new ProdAccessError('TARGET_REJECTED', (e as Error).message);
+    }
+    throw e;
+  }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { parseCatalog } from '../../src/catalog/load';
 import type { Catalog } from '../../src/domain/catalog';
+import { ProdAccessError } from '../../src/domain/errors';
 import { createProviderFactory, resolveProvider } from '../../src/providers/registry';
 import { allowlistEntries } from '../support/allowlist';
 import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
@@ -72,6 +73,15 @@ describe('provider modules in the catalog', () => {
     const message = !broken.ok ? broken.problems[0]!.message : '';
     expect(message).toMatch(/does not export a provider definition: kind: must be a lower-case name; settingsSchema: must be a zod schema/);
     expect(message).toContain('create: must be a function');
+  });
+
+  test('an error with code TARGET_REJECTED from a module is a permanent refusal', async () => {
+    const { kind, settings } = resolveProvider(loadedCatalog().resources[0]!.provider);
+    const grant = owned.spec(`${owned.suffix}.x`, { group: 'billing' });
+    await expect(kind.create({ ...settings, groups: ['support'] }, {}).grant(grant)).rejects.toEqual(
+      new ProdAccessError('TARGET_REJECTED', 'The orders API has no group billing.'),
+    );
+    expect(allowlistEntries(file, grant)).toBe(0);
   });
 
   test('validateConfig of the module runs through the same contract', async () => {
