@@ -106,6 +106,11 @@ class PostgresProvider implements AccessProvider<Target> {
     });
   }
 
+  /** In grant-role mode, overlapping grants of one role to one login share that membership. */
+  accessKey(spec: GrantSpec<Target>): string {
+    return `${this.loginName(spec)}→${spec.target.role}`;
+  }
+
   /** In login-role mode each grant gets its own role, so overlapping grants never share a password. */
   private loginName(spec: GrantSpec<Target>): string {
     const name = this.settings.mode === 'login-role' ? temporaryName(spec.identity, spec.requestId) : spec.identity;

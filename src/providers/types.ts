@@ -37,6 +37,17 @@ export interface AccessProvider<Target = Record<string, unknown>> {
   revoke(spec: GrantSpec<Target>): Promise<void>;
   /** Reads the target: does the identity hold the access now? */
   check(spec: GrantSpec<Target>): Promise<boolean>;
+  /**
+   * Names the permission a grant gives in the target. Grants with the same key share one permission, so
+   * one ending must not remove it while another still holds it. Providers made with defineProviderKind
+   * default to one key per request (each grant is revoked on its own): a provider whose overlapping grants
+   * share one permission (PostgreSQL grant-role) says so here.
+   */
+  accessKey?(spec: GrantSpec<Target>): string;
+}
+
+export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
+  return provider.accessKey?.(spec) ?? JSON.stringify([spec.identity, spec.target]);
 }
 
 /** What a provider kind declares; the public contract for providers written outside this repository. */
@@ -104,6 +115,8 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         grant: (spec) => asProdAccessError(async () => provider.grant(checked(spec))),
         revoke: (spec) => asProdAccessError(async () => provider.revoke(checked(spec))),
         check: (spec) => asProdAccessError(async () => provider.check(checked(spec))),
+        // Sharing a permission must be declared: assuming it would leave a per-request user behind.
+        accessKey: (spec) => provider.accessKey?.(checked(spec)) ?? `request ${spec.requestId}`,
       };
     },
   };
