@@ -1,6 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { parseArgs } from 'node:util';
-import { loadCatalogFile } from './catalog/load';
+import { checkConnections, loadCatalogFile } from './catalog/load';
 import { loadConfig, loadDatabaseConfig } from './config';
 import { AuditRepository } from './db/audit';
 import { createDb } from './db/client';
@@ -10,7 +10,8 @@ import { type Role, ROLES, startRuntime } from './runtime';
 
 const USAGE = `Usage:
   prod-access [start] [web|worker|all]         run prod-access (default: all)
-  prod-access catalog validate <file>          check a catalog and print every problem
+  prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
+                                               --connect also tries each provider's connection
   prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
   prod-access audit verify                     check the audit log's hash chain`;
 
@@ -64,19 +65,30 @@ async function start(role: Role): Promise<number> {
   return 0;
 }
 
-function validateCatalog(args: string[]): number {
-  const [sub, file] = args;
-  if (sub !== 'validate' || !file) {
-    console.error('Usage: prod-access catalog validate <file>');
+async function validateCatalog(args: string[]): Promise<number> {
+  const usage = 'Usage: prod-access catalog validate [--connect] <file>';
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { connect: { type: 'boolean', default: false } }, allowPositionals: true });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [sub, file] = positionals;
+  if (sub !== 'validate' || !file || positionals.length > 2) {
+    console.error(usage);
     return 2;
   }
   const result = loadCatalogFile(file);
-  if (result.ok) {
+  const problems = result.ok ? (values.connect ? await checkConnections(result.catalog) : []) : result.problems;
+  if (result.ok && problems.length === 0) {
     const levels = result.catalog.resources.reduce((n, r) => n + r.levels.length, 0);
-    console.log(`${file}: valid (${result.catalog.resources.length} resources, ${levels} access levels)`);
+    const connected = values.connect ? ', every provider reachable' : '';
+    console.log(`${file}: valid (${result.catalog.resources.length} resources, ${levels} access levels${connected})`);
     return 0;
   }
-  for (const problem of result.problems) console.error(`${file}: ${problem.path}: ${problem.message}`);
+  for (const problem of problems) console.error(`${file}: ${problem.path}: ${problem.message}`);
   return 1;
 }
 

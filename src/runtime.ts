@@ -8,7 +8,7 @@ import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './a
 import { systemClock } from './app/ports';
 import { reconcile } from './app/reconcile';
 import { listRequests, submitRequest } from './app/requests';
-import { loadCatalog } from './catalog/load';
+import { checkConnections, loadCatalog } from './catalog/load';
 import type { Config } from './config';
 import { AuditRepository } from './db/audit';
 import { createDb } from './db/client';
@@ -96,6 +96,10 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       lockMs: config.JOB_LOCK_SECONDS * 1000,
       handlers,
       logger,
+    });
+    // A target that is down now is reported, not fatal: grants to it retry, and other resources still work.
+    void checkConnections(catalog, env).then((problems) => {
+      for (const problem of problems) logger.warn({ path: problem.path }, `provider check failed: ${problem.message}`);
     });
     await queues.scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS);
     // Redis may lose the scheduler itself (a flush, a failover without persistence): every worker puts it

@@ -20,7 +20,14 @@ export interface GrantDeps {
 
 function grantSpec(catalog: Catalog, request: AccessRequestRecord, expiresAt: Date) {
   const { resource, level } = entryOf(catalog, request);
-  const spec: GrantSpec = { requestId: request.id, identity: request.targetIdentity, target: level.target, expiresAt };
+  const spec: GrantSpec = {
+    requestId: request.id,
+    resourceId: resource.id,
+    levelId: level.id,
+    identity: request.targetIdentity,
+    target: level.target,
+    expiresAt,
+  };
   return { resource, spec };
 }
 

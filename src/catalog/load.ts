@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Catalog } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
-import { PROVIDER_KINDS } from '../providers/registry';
+import { scrubSecrets } from '../logger';
+import { MODULE_KIND, resolveProvider } from '../providers/registry';
 import { catalogSchema, toCatalog } from './schema';
 
 export interface CatalogProblem {
@@ -13,13 +15,16 @@ export interface CatalogProblem {
 
 export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; problems: CatalogProblem[] };
 
-/** Parses catalog text (YAML, of which JSON is a subset) and reports every problem, not just the first. */
-export function parseCatalog(text: string, env: NodeJS.ProcessEnv = process.env): CatalogResult {
+/**
+ * Parses catalog text (YAML, of which JSON is a subset) and reports every problem, not just the first.
+ * Provider modules are found relative to `baseDir`, the catalog file's folder.
+ */
+export function parseCatalog(text: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): CatalogResult {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     return { ok: false, problems: doc.errors.map((e) => ({ path: '(file)', message: e.message.split('\n')[0] ?? e.message })) };
   }
-  const parsed = catalogSchema.safeParse(doc.toJS());
+  const parsed = catalogSchema.safeParse(resolveModulePaths(doc.toJS(), baseDir));
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   }
@@ -35,7 +40,7 @@ export function loadCatalogFile(file: string, env: NodeJS.ProcessEnv = process.e
   } catch (e) {
     return { ok: false, problems: [{ path: '(file)', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}` }] };
   }
-  return parseCatalog(text, env);
+  return parseCatalog(text, env, path.dirname(path.resolve(file)));
 }
 
 /** Loads the catalog or throws one error listing every problem. */
@@ -49,11 +54,44 @@ export function loadCatalog(file: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 function missingEnv(catalog: Catalog, env: NodeJS.ProcessEnv): CatalogProblem[] {
-  return catalog.resources.flatMap((resource, i) =>
-    (PROVIDER_KINDS.get(resource.provider.kind)?.requiredEnv(resource.provider.settings) ?? [])
+  return catalog.resources.flatMap((resource, i) => {
+    const { kind, settings } = resolveProvider(resource.provider);
+    return kind
+      .requiredEnv(settings)
       .filter((name) => !env[name])
-      .map((name) => ({ path: `resources[${i}].provider`, message: `environment variable ${name} is not set` })),
+      .map((name) => ({ path: `resources[${i}].provider`, message: `environment variable ${name} is not set` }));
+  });
+}
+
+/**
+ * Tries every resource's provider settings against its target (`catalog validate --connect`, and at
+ * start-up); one problem per resource that cannot be used, with the reason and no secret.
+ */
+export async function checkConnections(catalog: Catalog, env: NodeJS.ProcessEnv = process.env): Promise<CatalogProblem[]> {
+  const results = await Promise.all(
+    catalog.resources.map(async (resource, i) => {
+      const { kind, settings } = resolveProvider(resource.provider);
+      try {
+        await kind.validateConfig(settings, env);
+        return [];
+      } catch (e) {
+        const reason = scrubSecrets(e instanceof Error ? e.message || e.name : String(e));
+        return [{ path: `resources[${i}].provider`, message: `cannot use ${resource.id}: ${reason}` }];
+      }
+    }),
   );
+  return results.flat();
+}
+
+/** A module provider's path is relative to the catalog file, so a catalog and its providers move together. */
+function resolveModulePaths(raw: unknown, baseDir: string): unknown {
+  const resources = (raw as { resources?: unknown } | null)?.resources;
+  if (!Array.isArray(resources)) return raw;
+  for (const resource of resources as { provider?: Record<string, unknown> }[]) {
+    const provider = resource?.provider;
+    if (provider?.kind === MODULE_KIND && typeof provider.module === 'string') provider.module = path.resolve(baseDir, provider.module);
+  }
+  return raw;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { Catalog, IdentityRule } from '../domain/catalog';
+import type { Catalog, IdentityRule, ProviderSettings } from '../domain/catalog';
 import { parseDuration } from '../domain/durations';
-import { PROVIDER_KINDS } from '../providers/registry';
+import type { ProdAccessError } from '../domain/errors';
+import { isRegExp, type ResolvedProvider, resolveProvider } from '../providers/registry';
 
 /** Refinements that run even when a sibling field failed, so `catalog validate` lists every problem at once. */
 const ALWAYS = { when: () => true };
@@ -19,15 +20,27 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
-const identitySchema = z.strictObject({
-  map: z.record(slackUser, z.string().min(1)).default({}),
-  fromEmail: z.enum(['local-part', 'none']).default('none'),
-  emailDomains: z.array(z.string().toLowerCase()).default([]),
-  pattern: z
-    .string()
-    .default('^[a-z_][a-z0-9_]{0,62}$')
-    .refine((p) => isRegExp(p), 'must be a valid regular expression'),
-});
+const identitySchema = z
+  .strictObject({
+    map: z.record(slackUser, z.string().min(1)).default({}),
+    fromEmail: z.enum(['local-part', 'none']).default('none'),
+    emailDomains: z.array(z.string().toLowerCase()).default([]),
+    fromProfileField: z
+      .string()
+      .regex(/^X[A-Za-z0-9]{2,}$/, 'must be the id of a custom Slack profile field, like Xf01ABCDEF')
+      .optional(),
+    /** Narrows the provider kind's own identity rule; it can never widen it. */
+    pattern: z
+      .string()
+      .refine((p) => isRegExp(p), 'must be a valid regular expression')
+      .optional(),
+  })
+  // One derivation rule at most, so which one named a person is never in doubt.
+  .refine((rule) => !(rule.fromProfileField && rule.fromEmail === 'local-part'), {
+    path: ['fromProfileField'],
+    message: 'use either fromEmail or fromProfileField, not both',
+  });
+type IdentityFile = z.output<typeof identitySchema>;
 
 const levelSchema = z
   .strictObject({
@@ -78,16 +91,16 @@ const resourceSchema = z
 function checkProvider(resource: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const provider = resource.provider as Record<string, unknown> | undefined;
   if (typeof provider?.kind !== 'string') return;
-  const kind = PROVIDER_KINDS.get(provider.kind);
-  if (!kind) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['provider', 'kind'],
-      message: `unknown provider kind "${provider.kind}"; known: ${[...PROVIDER_KINDS.keys()].join(', ')}`,
-    });
+  const { kind: kindName, ...rawSettings } = provider;
+  let resolved: ResolvedProvider;
+  try {
+    resolved = resolveProvider({ kind: kindName, settings: rawSettings });
+  } catch (e) {
+    const problem = e as ProdAccessError;
+    ctx.addIssue({ code: 'custom', path: ['provider', problem.field ?? 'kind'], message: problem.message });
     return;
   }
-  const { kind: _kind, ...settings } = provider;
+  const { kind, settings } = resolved;
   addIssues(ctx, kind.settingsSchema.safeParse(settings), ['provider']);
   const levels = Array.isArray(resource.levels) ? (resource.levels as Record<string, unknown>[]) : [];
   levels.forEach((level, i) => addIssues(ctx, kind.targetSchema.safeParse(level?.target), ['levels', i, 'target']));
@@ -116,25 +129,34 @@ export const catalogSchema = z
 
 export type CatalogFile = z.input<typeof catalogSchema>;
 
-const REFUSE_ALL: IdentityRule = { map: {}, fromEmail: 'none', emailDomains: [], pattern: '^[a-z_][a-z0-9_]{0,62}$' };
+const REFUSE_ALL: IdentityFile = { map: {}, fromEmail: 'none', emailDomains: [] };
 
 /** Turns the validated file into domain types: defaults filled in, identity rules resolved per resource. */
 export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
   return {
     auditChannel: file.auditChannel,
     pendingTimeoutSeconds: file.pendingTimeout,
-    resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, ...resource }) => ({
-      ...resource,
-      provider: { kind, settings },
-      identity: identity ?? file.identity ?? REFUSE_ALL,
-      levels: levels.map(({ maxDuration, defaultDuration, approvals, ...level }) => ({
-        ...level,
-        maxDurationSeconds: maxDuration,
-        defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
-        approvalsRequired: approvals,
-      })),
-    })),
+    resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, ...resource }) => {
+      const provider = { kind, settings };
+      return {
+        ...resource,
+        provider,
+        identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
+        levels: levels.map(({ maxDuration, defaultDuration, approvals, ...level }) => ({
+          ...level,
+          maxDurationSeconds: maxDuration,
+          defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
+          approvalsRequired: approvals,
+        })),
+      };
+    }),
   };
+}
+
+/** The catalog's rule, checked against the names the resource's target accepts as well as its own pattern. */
+function identityRule({ pattern, fromProfileField, ...rule }: IdentityFile, provider: ProviderSettings): IdentityRule {
+  const { kind, settings } = resolveProvider(provider);
+  return { ...rule, fromProfileField: fromProfileField ?? null, patterns: [kind.identityPattern(settings), ...(pattern ? [pattern] : [])] };
 }
 
 function addIssues(ctx: z.RefinementCtx, result: z.ZodSafeParseResult<unknown>, prefix: (string | number)[]): void {
@@ -148,13 +170,4 @@ function addDuplicateIssues(ctx: z.RefinementCtx, ids: unknown[], path: string):
     if (typeof value === 'string' && ids.indexOf(value) !== i)
       ctx.addIssue({ code: 'custom', path: [path, i, 'id'], message: `duplicate id "${value}"` });
   });
-}
-
-function isRegExp(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
 }

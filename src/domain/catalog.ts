@@ -9,8 +9,13 @@ export interface IdentityRule {
   fromEmail: 'local-part' | 'none';
   /** Email domains the email rule accepts; empty means any. */
   emailDomains: string[];
-  /** The identity must match this, so a strange email never turns into a strange role name. */
-  pattern: string;
+  /** Or take the identity from this custom Slack profile field (its id, like Xf01ABCDEF). */
+  fromProfileField: string | null;
+  /**
+   * The identity must match every one of these: the provider kind's rule for names in its target, and the
+   * catalog's own narrower pattern if it has one. So a strange email never turns into a strange user name.
+   */
+  patterns: string[];
 }
 
 export interface Approvers {

@@ -75,25 +75,33 @@ function validateTicketUrl(raw: string | undefined): string | null {
 export interface SlackProfile {
   userId: string;
   email?: string | null;
+  /** Custom profile fields: field id → value. */
+  fields?: Record<string, string>;
 }
 
 /** Maps a Slack user to an identity in the target, or refuses: it never guesses. */
 export function mapIdentity(rule: IdentityRule, profile: SlackProfile): string {
   const explicit = rule.map[profile.userId];
-  const derived = explicit ?? deriveFromEmail(rule, profile.email);
+  const derived = explicit ?? deriveFromProfileField(rule, profile) ?? deriveFromEmail(rule, profile.email);
   if (!derived) {
     throw new ProdAccessError(
       'NO_IDENTITY',
       'You have no identity mapped for this resource, so access cannot be granted. Ask the platform team to add you to the catalog.',
     );
   }
-  if (!new RegExp(rule.pattern).test(derived)) {
+  const broken = rule.patterns.find((pattern) => !new RegExp(pattern).test(derived));
+  if (broken !== undefined) {
     throw new ProdAccessError(
       'INVALID_IDENTITY',
-      `Your mapped identity "${truncate(derived, 64)}" is not a valid name in the target (it must match ${rule.pattern}). Ask the platform team to map you explicitly.`,
+      `Your mapped identity "${truncate(derived, 64)}" is not a valid name in the target (it must match ${broken}). Ask the platform team to map you explicitly.`,
     );
   }
   return derived;
+}
+
+function deriveFromProfileField(rule: IdentityRule, profile: SlackProfile): string | undefined {
+  if (rule.fromProfileField === null) return undefined;
+  return profile.fields?.[rule.fromProfileField]?.trim() || undefined;
 }
 
 function deriveFromEmail(rule: IdentityRule, email: string | null | undefined): string | undefined {

@@ -11,8 +11,10 @@ export class SlackDirectory implements Directory {
   constructor(private readonly slack: WebClient) {}
 
   async profile(userId: string): Promise<SlackProfile> {
-    const { user } = await this.slack.users.info({ user: userId });
-    return { userId, email: user?.profile?.email ?? null };
+    // users.profile.get, unlike users.info, returns the custom profile fields.
+    const { profile } = await this.slack.users.profile.get({ user: userId });
+    const fields = Object.entries(profile?.fields ?? {}).flatMap(([id, field]) => (field?.value ? [[id, field.value] as const] : []));
+    return { userId, email: profile?.email ?? null, fields: Object.fromEntries(fields) };
   }
 
   async groupsOf(userId: string, groupIds: readonly string[]): Promise<Set<string>> {

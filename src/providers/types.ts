@@ -1,11 +1,21 @@
 import type { z } from 'zod';
+import { ProdAccessError } from '../domain/errors';
+
+/**
+ * The provider contract. A provider kind (built in, or a module named by the catalog) is a
+ * `ProviderDefinition`; `defineProviderKind` turns it into the `ProviderKind` the catalog and the workers
+ * use. docs/writing-a-provider.md explains it with an example.
+ */
 
 /** What one grant asks of a provider. Built from the request and the catalog; holds no secrets. */
-export interface GrantSpec {
+export interface GrantSpec<Target = Record<string, unknown>> {
   requestId: number;
+  resourceId: string;
+  levelId: string;
+  /** The requester's identity in the target, already mapped and checked against the kind's identity pattern. */
   identity: string;
-  /** The access level's provider-specific target, already validated by the provider's schema. */
-  target: Record<string, unknown>;
+  /** The access level's provider-specific target, already validated by the provider's target schema. */
+  target: Target;
   expiresAt: Date;
 }
 
@@ -19,48 +29,110 @@ export interface AccessInstructions {
 /**
  * One permission target. Every call is idempotent: granting twice is one grant, revoking something
  * absent is fine. Connections are opened and closed per call so a provider holds nothing between jobs.
+ * Throw `ProdAccessError('TARGET_REJECTED', …)` when the target refuses for good (retrying cannot help);
+ * anything else is retried.
  */
-export interface AccessProvider {
-  grant(spec: GrantSpec): Promise<AccessInstructions>;
-  revoke(spec: GrantSpec): Promise<void>;
+export interface AccessProvider<Target = Record<string, unknown>> {
+  grant(spec: GrantSpec<Target>): Promise<AccessInstructions>;
+  revoke(spec: GrantSpec<Target>): Promise<void>;
   /** Reads the target: does the identity hold the access now? */
-  check(spec: GrantSpec): Promise<boolean>;
+  check(spec: GrantSpec<Target>): Promise<boolean>;
   /**
    * Names the permission a grant gives in the target. Grants with the same key share one permission, so
-   * one ending must not remove it while another still holds it. Default: identity and target.
+   * one ending must not remove it while another still holds it. Providers made with defineProviderKind
+   * default to one key per request (each grant is revoked on its own): a provider whose overlapping grants
+   * share one permission (PostgreSQL grant-role) says so here.
    */
-  accessKey?(spec: GrantSpec): string;
+  accessKey?(spec: GrantSpec<Target>): string;
 }
 
 export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
   return provider.accessKey?.(spec) ?? JSON.stringify([spec.identity, spec.target]);
 }
 
-interface ProviderDefinition<Settings, Target> {
+/** What a provider kind declares; the public contract for providers written outside this repository. */
+export interface ProviderDefinition<Settings, Target> {
+  /** The name the catalog uses in `provider.kind`. */
   kind: string;
+  /** The resource's `provider` settings without `kind` (and `module`). Secrets only as names of env variables. */
   settingsSchema: z.ZodType<Settings>;
+  /** A level's `target`. */
   targetSchema: z.ZodType<Target>;
-  /** Names of environment variables the settings refer to; each must be set. */
-  requiredEnv(settings: Settings): string[];
-  create(settings: Settings, env: NodeJS.ProcessEnv): AccessProvider;
+  /**
+   * A regular expression every identity must match, so a Slack profile never turns into a name the target
+   * would misread. Checked at request time (before any approver is asked) and again before each call.
+   */
+  identityPattern: string | ((settings: NoInfer<Settings>) => string);
+  /** Names of environment variables the settings refer to; each must be set. Default: none. */
+  requiredEnv?(settings: NoInfer<Settings>): string[];
+  /** Tries the settings against the target (connects, authenticates); throws saying what is wrong. */
+  validateConfig(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): Promise<void>;
+  create(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): AccessProvider<NoInfer<Target>>;
 }
 
-/** A provider kind as the catalog and the workers see it: raw settings in, parsed inside. */
+/** A provider kind as the catalog and the workers see it: raw settings and specs in, parsed inside. */
 export interface ProviderKind {
   kind: string;
   settingsSchema: z.ZodType;
   targetSchema: z.ZodType;
+  identityPattern(settings: unknown): string;
   requiredEnv(settings: unknown): string[];
+  validateConfig(settings: unknown, env: NodeJS.ProcessEnv): Promise<void>;
   create(settings: unknown, env: NodeJS.ProcessEnv): AccessProvider;
 }
 
 export function defineProviderKind<Settings, Target>(definition: ProviderDefinition<Settings, Target>): ProviderKind {
-  const { settingsSchema } = definition;
+  const parseSettings = (settings: unknown) => definition.settingsSchema.parse(settings);
+  const identityPattern = (settings: Settings) =>
+    typeof definition.identityPattern === 'string' ? definition.identityPattern : definition.identityPattern(settings);
   return {
     kind: definition.kind,
-    settingsSchema,
+    settingsSchema: definition.settingsSchema,
     targetSchema: definition.targetSchema,
-    requiredEnv: (settings) => definition.requiredEnv(settingsSchema.parse(settings)),
-    create: (settings, env) => definition.create(settingsSchema.parse(settings), env),
+    identityPattern: (settings) => identityPattern(parseSettings(settings)),
+    requiredEnv: (settings) => definition.requiredEnv?.(parseSettings(settings)) ?? [],
+    validateConfig: (settings, env) => definition.validateConfig(parseSettings(settings), env),
+    create: (raw, env) => {
+      const settings = parseSettings(raw);
+      const provider = definition.create(settings, env);
+      const pattern = new RegExp(identityPattern(settings));
+      // Every call re-checks what it is given, so nothing unvalidated reaches a query or a command line.
+      const checked = (spec: GrantSpec): GrantSpec<Target> => {
+        if (!pattern.test(spec.identity)) {
+          throw new ProdAccessError(
+            'INVALID_IDENTITY',
+            `"${spec.identity}" is not a valid ${definition.kind} identity (it must match ${pattern.source}).`,
+          );
+        }
+        const target = definition.targetSchema.safeParse(spec.target);
+        if (!target.success) {
+          const problems = target.error.issues.map((i) => `${i.path.join('.') || 'target'}: ${i.message}`).join('; ');
+          throw new ProdAccessError('TARGET_REJECTED', `The ${definition.kind} target of ${spec.levelId} is invalid: ${problems}`);
+        }
+        return { ...spec, target: target.data };
+      };
+      return {
+        grant: (spec) => asProdAccessError(async () => provider.grant(checked(spec))),
+        revoke: (spec) => asProdAccessError(async () => provider.revoke(checked(spec))),
+        check: (spec) => asProdAccessError(async () => provider.check(checked(spec))),
+        // Sharing a permission must be declared: assuming it would leave a per-request user behind.
+        accessKey: (spec) => provider.accessKey?.(checked(spec)) ?? `request ${spec.requestId}`,
+      };
+    },
   };
+}
+
+/**
+ * A provider module cannot share our ProdAccessError class, so any error it throws with
+ * `code: 'TARGET_REJECTED'` is a permanent refusal too; everything else is retried as before.
+ */
+async function asProdAccessError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!(e instanceof ProdAccessError) && (e as { code?: unknown } | null)?.code === 'TARGET_REJECTED') {
+      throw new ProdAccessError('TARGET_REJECTED', (e as Error).message);
+    }
+    throw e;
+  }
 }

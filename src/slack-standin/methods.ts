@@ -154,6 +154,11 @@ export const METHODS: Record<string, Handler> = {
     return user ? ok({ user: userObject(user) }) : fail('user_not_found');
   }),
 
+  'users.profile.get': withArgs(z.object({ user: optionalString }), (args, { workspace }) => {
+    const user = args.user === undefined ? undefined : workspace.user(args.user);
+    return user ? ok({ profile: userObject(user).profile }) : fail('user_not_found');
+  }),
+
   'usergroups.users.list': withArgs(z.object({ usergroup: optionalString }), (args, { workspace }) => {
     if (args.usergroup === undefined) return fail('invalid_arguments', ['[ERROR] missing required field: usergroup']);
     const group = workspace.usergroup(args.usergroup);
@@ -258,6 +263,10 @@ function userObject(user: StandinUser): Record<string, unknown> {
       real_name: realName,
       real_name_normalized: realName,
       ...(user.email !== undefined && { email: user.email }),
+      // Custom profile fields, keyed by field id, as users.profile.get returns them.
+      ...(user.profileFields !== undefined && {
+        fields: Object.fromEntries(Object.entries(user.profileFields).map(([id, value]) => [id, { value, alt: '' }])),
+      }),
     },
   };
 }

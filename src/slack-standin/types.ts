@@ -3,6 +3,8 @@ export interface StandinUser {
   name: string;
   realName?: string;
   email?: string;
+  /** Custom profile fields: field id (Xf…) → value. */
+  profileFields?: Record<string, string>;
   isBot?: boolean;
 }
 

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
 
 const ROOT = path.join(__dirname, '../..');
@@ -26,8 +27,8 @@ describe('the prod-access command line', () => {
   });
 
   test('catalog validate accepts the example and lists every problem of a broken catalog with its path', () => {
-    const ok = cli(['catalog', 'validate', 'catalog.example.yaml'], { ORDERS_DB_ADMIN_URL: 'postgresql://x@127.0.0.1/y' });
-    expect(ok).toMatchObject({ code: 0, stdout: 'catalog.example.yaml: valid (1 resources, 2 access levels)\n' });
+    const ok = cli(['catalog', 'validate', 'catalog.example.yaml'], EXAMPLE_CATALOG_ENV);
+    expect(ok).toMatchObject({ code: 0, stdout: 'catalog.example.yaml: valid (6 resources, 8 access levels)\n' });
     const broken = cli(['catalog', 'validate', 'test/fixtures/broken-catalog.yaml']);
     expect(broken.code).toBe(1);
     expect(broken.stderr.trim().split('\n')).toEqual([
@@ -36,6 +37,25 @@ describe('the prod-access command line', () => {
       'test/fixtures/broken-catalog.yaml: resources[0].levels[0].approvers: must list at least one approver user or group',
       'test/fixtures/broken-catalog.yaml: resources[0].provider.connectionEnv: must be the NAME of an environment variable, not a URL',
     ]);
+  });
+
+  test('catalog validate --connect tries every provider and names the ones it cannot use, without their secrets', () => {
+    const result = cli(['catalog', 'validate', '--connect', 'catalog.example.yaml'], {
+      ...EXAMPLE_CATALOG_ENV,
+      BILLING_DB_ADMIN_URL: 'mysql://root:wrong-secret-pw@127.0.0.1:3306/',
+    });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^catalog\.example\.yaml: resources\[1\]\.provider: cannot use billing-db: Access denied for user 'root'/),
+      expect.stringMatching(
+        /^catalog\.example\.yaml: resources\[3\]\.provider: cannot use feature-flags: The webhook https:\/\/flags\.internal\.example\.com\/prod-access failed the ping/,
+      ),
+      'catalog.example.yaml: resources[4].provider: cannot use orders-k8s: /usr/local/bin/kubectl is not an executable file.',
+      expect.stringMatching(/^catalog\.example\.yaml: resources\[5\]\.provider: cannot use orders-api-allowlist: ENOENT/),
+    ]);
+    expect(result.stderr).not.toContain('wrong-secret-pw');
+    expect(cli(['catalog', 'validate', '--connnect', 'catalog.example.yaml']).stderr).toMatch(/Unknown option '--connnect'/);
   });
 
   test('audit prints the events of a request as JSON lines', async () => {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startRuntime } from '../../src/runtime';
+import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 
 const CLOSED_PORT_URL = { redis: 'redis://127.0.0.1:1', postgres: 'postgresql://postgres@127.0.0.1:1/nowhere' };
 
@@ -13,7 +14,7 @@ async function startWeb(overrides: Record<string, string>, logger = createLogger
     SLACK_SIGNING_SECRET: 'health-signing-secret',
     SLACK_API_URL: 'http://127.0.0.1:1/api/',
     PROD_ACCESS_CATALOG: path.join(__dirname, '../../catalog.example.yaml'),
-    ORDERS_DB_ADMIN_URL: 'postgresql://postgres@127.0.0.1:5432/unused',
+    ...EXAMPLE_CATALOG_ENV,
     PORT: '0',
     ...overrides,
   };

@@ -1,21 +1,50 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { postgresProvider } from '../../src/providers/postgres';
+import { temporaryName } from '../../src/providers/support';
 import type { AccessProvider, GrantSpec } from '../../src/providers/types';
 import { databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from '../support/databases';
+import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
 
-const suffix = `p${randomBytes(4).toString('hex')}`;
+const owned = ownedGrants('p');
+const { suffix } = owned;
 const database = `pa_provider_${suffix}`;
 const roles = { read: `${suffix}_read`, login: `${suffix}_bob` };
 const env = { PROVIDER_TEST_ADMIN_URL: databaseUrl(database) };
-const spec = (identity: string, requestId = 1): GrantSpec => ({
-  requestId,
-  identity,
-  target: { role: roles.read },
-  expiresAt: new Date(Date.now() + 3600_000),
+const spec = (identity: string, requestId?: number): GrantSpec => ({
+  ...owned.spec(identity, { role: roles.read }),
+  ...(requestId !== undefined && { requestId }),
 });
-const provider = (mode: 'grant-role' | 'login-role'): AccessProvider =>
-  postgresProvider.create({ connectionEnv: 'PROVIDER_TEST_ADMIN_URL', mode }, env);
+type Mode = 'grant-role' | 'login-role';
+const provider = (mode: Mode): AccessProvider => postgresProvider.create({ connectionEnv: 'PROVIDER_TEST_ADMIN_URL', mode }, env);
+
+/** How many times the login of a grant is a member of the level's role, read from the catalog tables. */
+async function memberships(mode: Mode, grant: GrantSpec): Promise<number> {
+  const login = mode === 'login-role' ? temporaryName(grant.identity, grant.requestId) : grant.identity;
+  const { rows } = await withClient(SERVER_URL, (db) =>
+    db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_auth_members m
+         JOIN pg_roles granted ON granted.oid = m.roleid JOIN pg_roles member ON member.oid = m.member
+        WHERE granted.rolname = $1 AND member.rolname = $2`,
+      [roles.read, login],
+    ),
+  );
+  return rows[0]!.n;
+}
+
+let identities = 0;
+for (const mode of ['grant-role', 'login-role'] as const) {
+  describeProviderConformance(`PostgreSQL provider, ${mode} mode`, {
+    provider: () => provider(mode),
+    newGrant: async () => {
+      const identity = `${suffix}_c${++identities}`;
+      // grant-role grants to the user's existing login role; login-role creates its own.
+      if (mode === 'grant-role') await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));
+      return spec(identity);
+    },
+    observe: (grant) => memberships(mode, grant),
+    createsCredentials: mode === 'login-role',
+  });
+}
 
 async function selectAs(user: string): Promise<unknown[]> {
   return withClient(databaseUrl(database, user), async (db) => (await db.query('SELECT n FROM numbers')).rows);
@@ -79,8 +108,8 @@ describe('PostgreSQL provider, login-role mode', () => {
   const pg = provider('login-role');
 
   test('creates a temporary login role with a one-time password and VALID UNTIL, dropped at revoke with its sessions', async () => {
-    const grant = spec('carol', 42);
-    const login = 'carol_pa42';
+    const grant = spec(`${suffix}_carol`, 42);
+    const login = `${suffix}_carol_pa42`;
     const first = await pg.grant(grant);
     const second = await pg.grant(grant);
     expect(second.oneTimeSecret).toMatch(/^[A-Za-z0-9_-]{32}$/);
@@ -91,6 +120,7 @@ describe('PostgreSQL provider, login-role mode', () => {
     );
     expect(rows[0]!.rolvaliduntil.toISOString()).toBe(grant.expiresAt.toISOString());
     expect(await pg.check(grant)).toBe(true);
+    // The test server trusts local connections, so only the role's existence is tested here, not the password.
     await expect(selectAs(login)).resolves.toEqual([{ n: 7 }]);
 
     const session = new Client({ connectionString: databaseUrl(database, login) });

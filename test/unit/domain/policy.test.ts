@@ -14,7 +14,8 @@ const identity: IdentityRule = {
   map: { UALICE: 'alice' },
   fromEmail: 'local-part',
   emailDomains: ['example.com'],
-  pattern: '^[a-z_][a-z0-9_]{0,62}$',
+  fromProfileField: null,
+  patterns: ['^[a-z_][a-z0-9_]{0,62}$'],
 };
 const catalog: Catalog = {
   auditChannel: 'CAUDIT',
@@ -77,6 +78,31 @@ describe('identity mapping never guesses', () => {
   test('rule "none" refuses when the map has no entry', () => {
     expect(() => mapIdentity({ ...identity, fromEmail: 'none' }, { userId: 'UBOB', email: 'bob@example.com' })).toThrow(
       expect.objectContaining({ code: 'NO_IDENTITY' }),
+    );
+  });
+});
+
+describe('identity from a custom Slack profile field', () => {
+  const byField: IdentityRule = { ...identity, fromEmail: 'none', fromProfileField: 'Xf01DBUSER' };
+  test('the field value is the identity', () => {
+    expect(mapIdentity(byField, { userId: 'UBOB', email: 'bob@example.com', fields: { Xf01DBUSER: ' bob_db ' } })).toBe('bob_db');
+  });
+  test('an empty or missing field is a refusal, not a fall-back to the email', () => {
+    const missing: (Record<string, string> | undefined)[] = [{}, { Xf01DBUSER: '  ' }, { XfOTHER: 'bob' }, undefined];
+    for (const fields of missing) {
+      expect(() => mapIdentity(byField, { userId: 'UBOB', email: 'bob@example.com', fields })).toThrow(
+        expect.objectContaining({ code: 'NO_IDENTITY' }),
+      );
+    }
+  });
+});
+
+describe('identity patterns', () => {
+  test("the identity must match every pattern: the target kind's and the catalog's narrower one", () => {
+    const rule: IdentityRule = { ...identity, patterns: ['^[a-z_][a-z0-9_]{0,62}$', '^[a-z]{1,8}$'] };
+    expect(mapIdentity(rule, { userId: 'UBOB', email: 'bob@example.com' })).toBe('bob');
+    expect(() => mapIdentity(rule, { userId: 'UBOB', email: 'bartholomew@example.com' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_IDENTITY', message: expect.stringContaining('^[a-z]{1,8}$') }),
     );
   });
 });

@@ -1,0 +1,158 @@
+import { type Connection, createConnection, escape, escapeId, type RowDataPacket } from 'mysql2/promise';
+import { z } from 'zod';
+import { ProdAccessError } from '../domain/errors';
+import {
+  type AdminAccess,
+  adminConnection,
+  connectionLines,
+  endpointOf,
+  envName,
+  randomPassword,
+  TEMPORARY_SUFFIX_LENGTH,
+  temporaryName,
+} from './support';
+import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
+
+/** MySQL limits user names to 32 characters; the temporary user is `<identity>_pa<request id>`. */
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
+const IDENTITY_PATTERN = `^[A-Za-z0-9_][A-Za-z0-9_.-]{0,${31 - TEMPORARY_SUFFIX_LENGTH}}$`;
+const objectName = z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL name: letters, digits, _ or $, at most 64');
+
+/** Privileges a level may grant on a database or table; administrative ones (GRANT OPTION, SUPER, …) are not offered. */
+const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'EXECUTE', 'SHOW VIEW', 'CREATE TEMPORARY TABLES', 'LOCK TABLES'] as const;
+
+const settingsSchema = z.strictObject({
+  /** Name of the environment variable that holds an admin connection URL, like mysql://admin:…@db:3306/orders. */
+  connectionEnv: envName,
+  /** Where the temporary user may connect from (MySQL's host part of an account). */
+  userHost: z
+    .string()
+    .regex(/^[A-Za-z0-9.%_:-]{1,60}$/, 'must be a MySQL account host like %, 10.0.% or app.internal')
+    .default('%'),
+});
+type Settings = z.infer<typeof settingsSchema>;
+
+const targetSchema = z
+  .strictObject({
+    /** Grant this role (MariaDB 10.0.5+, MySQL 8) and make it the user's default role. */
+    role: objectName.optional(),
+    /** Or grant these privileges on `database` (or only on `table` in it). */
+    privileges: z.array(z.enum(PRIVILEGES)).min(1).optional(),
+    database: objectName.optional(),
+    table: objectName.optional(),
+  })
+  .refine((t) => (t.role === undefined) !== (t.privileges === undefined), 'give either role, or privileges with a database')
+  .refine((t) => t.privileges === undefined || t.database !== undefined, { path: ['database'], message: 'privileges need a database' });
+type Target = z.infer<typeof targetSchema>;
+
+const admin = adminConnection<Connection>({
+  open: (url) => createConnection({ uri: url, connectTimeout: 5000, multipleStatements: false }),
+  close: (db) => db.end(),
+  ping: (db) => db.query('SELECT 1'),
+});
+
+export const mysqlProvider = defineProviderKind({
+  kind: 'mysql',
+  settingsSchema,
+  targetSchema,
+  identityPattern: IDENTITY_PATTERN,
+  requiredEnv: admin.requiredEnv,
+  validateConfig: admin.validateConfig,
+  create: (settings, env) => new MysqlProvider(settings, admin.access(settings, env)),
+});
+
+/** A temporary user with a one-time password, holding the level's role or privileges; dropped at revoke. */
+class MysqlProvider implements AccessProvider<Target> {
+  constructor(
+    private readonly settings: Settings,
+    private readonly admin: AdminAccess<Connection>,
+  ) {}
+
+  async grant(spec: GrantSpec<Target>): Promise<AccessInstructions> {
+    const user = this.userName(spec);
+    const account = this.account(user);
+    const password = randomPassword();
+    await this.admin.run(async (db) => {
+      // A retried grant recreates the user, so only the password delivered last works.
+      await dropUser(db, user, account);
+      await db.query(`CREATE USER ${account} IDENTIFIED BY ${escape(password)}`);
+      const { role, privileges, database, table } = spec.target;
+      if (role !== undefined) {
+        await db.query(`GRANT ${escapeId(role)} TO ${account}`);
+        await db.query(
+          (await isMariaDb(db)) ? `SET DEFAULT ROLE ${escapeId(role)} FOR ${account}` : `SET DEFAULT ROLE ${escapeId(role)} TO ${account}`,
+        );
+      } else {
+        await db.query(`GRANT ${privileges!.join(', ')} ON ${grantScope(database!, table)} TO ${account}`);
+      }
+    });
+    const endpoint = endpointOf(this.admin.url(), '3306', user);
+    const connect = `mysql --host=${endpoint.host} --port=${endpoint.port} --user=${user} --password${endpoint.database ? ` ${endpoint.database}` : ''}`;
+    return { lines: connectionLines(endpoint, connect, spec.expiresAt), oneTimeSecret: password };
+  }
+
+  async revoke(spec: GrantSpec<Target>): Promise<void> {
+    const user = this.userName(spec);
+    await this.admin.run((db) => dropUser(db, user, this.account(user)));
+  }
+
+  async check(spec: GrantSpec<Target>): Promise<boolean> {
+    const user = this.userName(spec);
+    const { role, privileges, database, table } = spec.target;
+    return this.admin.run(async (db) => {
+      if (role !== undefined) {
+        const sql = (await isMariaDb(db))
+          ? 'SELECT 1 FROM mysql.roles_mapping WHERE User = ? AND Host = ? AND Role = ?'
+          : 'SELECT 1 FROM mysql.role_edges WHERE TO_USER = ? AND TO_HOST = ? AND FROM_USER = ?';
+        return (await rows(db, sql, [user, this.settings.userHost, role])).length > 0;
+      }
+      const grantee = `'${user}'@'${this.settings.userHost}'`;
+      const held = await rows(
+        db,
+        table === undefined
+          ? 'SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = ?'
+          : 'SELECT PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+        [grantee, database, table],
+      );
+      const heldTypes = new Set(held.map((row) => String(row.PRIVILEGE_TYPE)));
+      return privileges!.every((p) => heldTypes.has(p));
+    });
+  }
+
+  private userName(spec: GrantSpec<Target>): string {
+    const name = temporaryName(spec.identity, spec.requestId);
+    if (!USER_NAME.test(name))
+      throw new ProdAccessError('INVALID_IDENTITY', `"${name}" is not a valid MySQL user name (at most 32 characters).`);
+    return name;
+  }
+
+  private account(user: string): string {
+    return `${escape(user)}@${escape(this.settings.userHost)}`;
+  }
+}
+
+async function rows(db: Connection, sql: string, params: unknown[]): Promise<RowDataPacket[]> {
+  const [result] = await db.query<RowDataPacket[]>(sql, params);
+  return result;
+}
+
+async function isMariaDb(db: Connection): Promise<boolean> {
+  const [version] = await rows(db, 'SELECT VERSION() AS version', []);
+  return String(version?.version).includes('MariaDB');
+}
+
+function grantScope(database: string, table: string | undefined): string {
+  return `${escapeId(database)}.${table === undefined ? '*' : escapeId(table)}`;
+}
+
+/** Dropped first so nobody logs in again, then the connections still open as that user are killed. */
+async function dropUser(db: Connection, user: string, account: string): Promise<void> {
+  await db.query(`DROP USER IF EXISTS ${account}`);
+  const sessions = await rows(db, 'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?', [user]);
+  for (const { ID } of sessions) {
+    // A session may end on its own between the read and the kill.
+    await db.query(`KILL CONNECTION ${Number(ID)}`).catch((e: { errno?: number }) => {
+      if (e.errno !== 1094) throw e;
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ProdAccessError } from '../domain/errors';
+import {
+  type AdminAccess,
+  adminConnection,
+  connectionLines,
+  endpointOf,
+  envName,
+  randomPassword,
+  TEMPORARY_SUFFIX_LENGTH,
+  temporaryName,
+} from './support';
+import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
+
+/** ACL user names cannot hold spaces; this keeps them to characters no client or log misreads. */
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/;
+
+/**
+ * ACL rules a level may give: commands and categories (`+@read`, `-flushall`, `+config|get`), key and
+ * channel patterns (`~cache:*`, `%R~logs:*`, `&events:*`) and their all/none forms. Rules that touch the
+ * user's state or passwords (`on`, `off`, `>…`, `nopass`, `reset…`) belong to the provider.
+ */
+const ACL_RULE =
+  /^(?:[+-]@[a-z_-]+|[+-][a-z][a-z0-9_-]*(?:\|[a-z][a-z0-9_-]*)?|(?:%(?:R|W|RW))?~[^\s]+|&[^\s]+|allkeys|allchannels|allcommands|nocommands|resetkeys|resetchannels)$/;
+
+const settingsSchema = z.strictObject({
+  /** Name of the environment variable that holds an admin connection URL, like redis://admin:…@cache:6379. */
+  connectionEnv: envName,
+});
+
+const targetSchema = z.strictObject({
+  rules: z
+    .array(
+      z
+        .string()
+        .regex(ACL_RULE, 'must be an ACL rule like +@read, -@dangerous, ~cache:* or &events:*; state and password rules are not allowed'),
+    )
+    .min(1),
+});
+type Target = z.infer<typeof targetSchema>;
+
+const admin = adminConnection<Redis>({
+  open: async (url) => {
+    // One try, no reconnects: a job that cannot reach Redis fails now and the queue retries it.
+    const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // connect() only says "Connection is closed"; the error event says why (ECONNREFUSED, WRONGPASS…).
+    let cause: Error | undefined;
+    redis.on('error', (e: Error) => (cause ??= e));
+    await redis.connect().catch((e: Error) => {
+      throw cause ?? e;
+    });
+    return redis;
+  },
+  close: async (redis) => redis.disconnect(),
+  ping: (redis) => redis.call('ACL', 'WHOAMI'),
+});
+
+export const redisAclProvider = defineProviderKind({
+  kind: 'redis-acl',
+  settingsSchema,
+  targetSchema,
+  identityPattern: `^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,${63 - TEMPORARY_SUFFIX_LENGTH}}$`,
+  requiredEnv: admin.requiredEnv,
+  validateConfig: admin.validateConfig,
+  create: (settings, env) => new RedisAclProvider(admin.access(settings, env)),
+});
+
+/** A temporary ACL user with a one-time password and the level's rules; deleted, with its connections, at revoke. */
+class RedisAclProvider implements AccessProvider<Target> {
+  constructor(private readonly admin: AdminAccess<Redis>) {}
+
+  async grant(spec: GrantSpec<Target>): Promise<AccessInstructions> {
+    const user = userName(spec);
+    const password = randomPassword();
+    await this.admin.run(async (redis) => {
+      // `reset` first: a retried grant replaces the password and rules instead of adding to them.
+      await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, ...spec.target.rules).catch((e: Error) => {
+        throw new ProdAccessError('TARGET_REJECTED', `Redis refused the ACL rules of ${spec.levelId}: ${e.message}`);
+      });
+    });
+    const endpoint = endpointOf(this.admin.url(), '6379', user);
+    const connect = `redis-cli -h ${endpoint.host} -p ${endpoint.port} --user ${user} --askpass`;
+    return { lines: connectionLines(endpoint, connect, spec.expiresAt), oneTimeSecret: password };
+  }
+
+  async revoke(spec: GrantSpec<Target>): Promise<void> {
+    const user = userName(spec);
+    await this.admin.run(async (redis) => {
+      if ((await redis.call('ACL', 'GETUSER', user)) === null) return;
+      // Off first so nobody authenticates again, then its open connections are killed, then it goes.
+      await redis.call('ACL', 'SETUSER', user, 'off', 'resetpass');
+      await redis.call('CLIENT', 'KILL', 'USER', user);
+      await redis.call('ACL', 'DELUSER', user);
+    });
+  }
+
+  async check(spec: GrantSpec<Target>): Promise<boolean> {
+    const user = userName(spec);
+    return this.admin.run(async (redis) => {
+      const found = (await redis.call('ACL', 'GETUSER', user)) as unknown[] | null;
+      if (found === null) return false;
+      const flags = found[found.indexOf('flags') + 1];
+      return Array.isArray(flags) && flags.includes('on');
+    });
+  }
+}
+
+function userName(spec: GrantSpec<Target>): string {
+  const name = temporaryName(spec.identity, spec.requestId);
+  if (!USER_NAME.test(name)) throw new ProdAccessError('INVALID_IDENTITY', `"${name}" is not a valid Redis ACL user name.`);
+  return name;
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ProdAccessError } from '../domain/errors';
+import type { AccessInstructions } from './types';
+
+/** Helpers every provider shares: secrets from the environment, temporary names, connections closed in `finally`. */
+
+/** A setting that names an environment variable; the catalog never holds the secret itself. */
+export const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable, not a URL');
+
+export function readEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ProdAccessError('PROVIDER_ERROR', `The environment variable ${name} is not set.`);
+  return value;
+}
+
+/** 32 URL-safe characters (192 bits): safe inside SQL literals, ACL rules and shells alike. */
+export function randomPassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Instructions a provider reads back from the target (a webhook's answer, a command's output). */
+export const instructionsAnswer = z.object({
+  lines: z.array(z.string().max(500)).max(20).optional(),
+  oneTimeSecret: z.string().min(1).max(500).optional(),
+});
+
+/** The target's own lines (or a default naming the identity), always ending with the expiry. */
+export function instructionsFrom(answer: z.infer<typeof instructionsAnswer>, identity: string, expiresAt: Date): AccessInstructions {
+  const lines = answer.lines ?? [`Identity: ${identity}`];
+  return { lines: [...lines, `Access ends at ${expiresAt.toISOString()}.`], oneTimeSecret: answer.oneTimeSecret };
+}
+
+/** JSON text from a target, or null when it is empty or not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return text.trim() ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Room a temporary name's suffix needs: `_pa` and a request id of up to 10 digits. */
+export const TEMPORARY_SUFFIX_LENGTH = 13;
+
+/** Each grant gets a user of its own, so overlapping grants never share a password and revoke drops only its own. */
+export function temporaryName(identity: string, requestId: number): string {
+  return `${identity}_pa${requestId}`;
+}
+
+/** Opens a connection, runs the work and always closes it, even when the work failed. */
+export async function withConnection<C, T>(
+  open: () => Promise<C>,
+  close: (connection: C) => Promise<unknown>,
+  work: (connection: C) => Promise<T>,
+): Promise<T> {
+  const connection = await open();
+  try {
+    return await work(connection);
+  } finally {
+    await close(connection);
+  }
+}
+
+/** How a provider reaches its target as an admin: a driver's connect, close and a harmless call. */
+export interface AdminDriver<C> {
+  open(url: string): Promise<C>;
+  close(connection: C): Promise<unknown>;
+  /** Proves the URL and the credentials work (for validateConfig). */
+  ping(connection: C): Promise<unknown>;
+}
+
+/** One resource's admin connection: the URL from its `connectionEnv`, read at each call so rotation needs no restart. */
+export interface AdminAccess<C> {
+  url(): string;
+  run<T>(work: (connection: C) => Promise<T>): Promise<T>;
+}
+
+/** The parts of a provider kind that come from an admin URL named by `connectionEnv`. */
+export function adminConnection<C>(driver: AdminDriver<C>) {
+  const access = (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): AdminAccess<C> => {
+    const url = () => readEnv(env, settings.connectionEnv);
+    return { url, run: (work) => withConnection(() => driver.open(url()), driver.close, work) };
+  };
+  return {
+    access,
+    requiredEnv: (settings: { connectionEnv: string }) => [settings.connectionEnv],
+    validateConfig: async (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): Promise<void> => {
+      await access(settings, env).run(driver.ping);
+    },
+  };
+}
+
+export interface Endpoint {
+  host: string;
+  port: string;
+  database?: string;
+  user: string;
+}
+
+/** The lines of an access DM: where to connect, as whom, how, and until when. */
+export function connectionLines(endpoint: Endpoint, connect: string, expiresAt: Date): string[] {
+  const database = endpoint.database ? `  Database: ${endpoint.database}` : '';
+  return [
+    `Host: ${endpoint.host}  Port: ${endpoint.port}${database}  User: ${endpoint.user}`,
+    `Connect: ${connect}`,
+    `Access ends at ${expiresAt.toISOString()}.`,
+  ];
+}
+
+/** The parts of an admin connection URL that a requester needs (never its credentials). */
+export function endpointOf(url: string, defaultPort: string, user: string): Endpoint {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: parsed.port || defaultPort,
+    database: decodeURIComponent(parsed.pathname.slice(1)) || undefined,
+    user,
+  };
+}

@@ -1,0 +1,133 @@
+import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { mysqlProvider } from '../../src/providers/mysql';
+import { temporaryName } from '../../src/providers/support';
+import type { AccessProvider, GrantSpec } from '../../src/providers/types';
+import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
+
+const SERVER = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const owned = ownedGrants('m');
+const { suffix } = owned;
+const database = `pa_${suffix}`;
+const readRole = `${suffix}_read`;
+const env = { PROVIDER_TEST_MYSQL_URL: `${SERVER}/${database}` };
+const provider = (): AccessProvider => mysqlProvider.create({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env);
+const byRole = (identity: string) => owned.spec(identity, { role: readRole });
+const byPrivileges = (identity: string) => owned.spec(identity, { privileges: ['SELECT', 'INSERT'], database, table: 'numbers' });
+
+async function asAdmin<T>(work: (db: Connection) => Promise<T>): Promise<T> {
+  const db = await createConnection({ uri: SERVER });
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Connects as the temporary user with the password the grant gave, as the requester would. */
+async function connectAs(grant: GrantSpec, password: string | undefined): Promise<Connection> {
+  return createConnection({ host: '127.0.0.1', port: 3306, user: temporaryName(grant.identity, grant.requestId), password, database });
+}
+
+async function accountsOf(grant: GrantSpec): Promise<number> {
+  const user = temporaryName(grant.identity, grant.requestId);
+  return asAdmin(async (db) => (await db.query<RowDataPacket[]>('SELECT 1 FROM mysql.user WHERE User = ?', [user]))[0].length);
+}
+
+beforeAll(async () => {
+  await asAdmin(async (db) => {
+    await db.query(`CREATE DATABASE ${database}`);
+    await db.query(`CREATE TABLE ${database}.numbers (n int)`);
+    await db.query(`INSERT INTO ${database}.numbers VALUES (7)`);
+    await db.query(`CREATE ROLE ${readRole}`);
+    await db.query(`GRANT SELECT ON ${database}.* TO ${readRole}`);
+  });
+});
+
+afterAll(async () => {
+  await asAdmin(async (db) => {
+    const [accounts] = await db.query<RowDataPacket[]>('SELECT User, Host, is_role FROM mysql.user WHERE User LIKE ?', [`${suffix}\\_%`]);
+    for (const { User, Host } of accounts.filter((a) => a.is_role !== 'Y')) await db.query('DROP USER IF EXISTS ?@?', [User, Host]);
+    await db.query(`DROP ROLE IF EXISTS ${readRole}`);
+    await db.query(`DROP DATABASE IF EXISTS ${database}`);
+  });
+});
+
+let identities = 0;
+describeProviderConformance('MySQL provider, role target', {
+  provider,
+  newGrant: async () => byRole(`${suffix}_r${++identities}`),
+  observe: accountsOf,
+  createsCredentials: true,
+});
+describeProviderConformance('MySQL provider, privileges target', {
+  provider,
+  newGrant: async () => byPrivileges(`${suffix}_p${++identities}`),
+  observe: accountsOf,
+  createsCredentials: true,
+});
+
+describe('MySQL provider', () => {
+  const mysql = provider();
+
+  test('the temporary user connects with the one-time password and has the role during the grant, and is refused after the revoke', async () => {
+    const grant = byRole(`${suffix}_alice`);
+    const access = await mysql.grant(grant);
+    expect(access.lines.join('\n')).toContain(`--user=${temporaryName(grant.identity, grant.requestId)}`);
+    const session = await connectAs(grant, access.oneTimeSecret);
+    try {
+      expect((await session.query('SELECT n FROM numbers'))[0]).toEqual([{ n: 7 }]);
+      await expect(session.query('INSERT INTO numbers VALUES (8)')).rejects.toThrow(/denied/);
+      await mysql.revoke(grant);
+      // The open connection is killed at revoke, and a new one is refused.
+      await expect(session.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      session.destroy();
+    }
+    await expect(connectAs(grant, access.oneTimeSecret)).rejects.toThrow(/Access denied/);
+  });
+
+  test('a privileges target grants exactly those privileges on that table', async () => {
+    const grant = byPrivileges(`${suffix}_bob`);
+    const access = await mysql.grant(grant);
+    const session = await connectAs(grant, access.oneTimeSecret);
+    try {
+      await expect(session.query('INSERT INTO numbers VALUES (9)')).resolves.toBeDefined();
+      await expect(session.query('DELETE FROM numbers')).rejects.toThrow(/denied/);
+    } finally {
+      await session.end();
+      await mysql.revoke(grant);
+    }
+    expect(await mysql.check(grant)).toBe(false);
+  });
+
+  test('a retried grant replaces the password: only the last one delivered works', async () => {
+    const grant = byRole(`${suffix}_carol`);
+    const first = await mysql.grant(grant);
+    const second = await mysql.grant(grant);
+    try {
+      expect(second.oneTimeSecret).not.toBe(first.oneTimeSecret);
+      await expect(connectAs(grant, first.oneTimeSecret)).rejects.toThrow(/Access denied/);
+      await (await connectAs(grant, second.oneTimeSecret)).end();
+    } finally {
+      await mysql.revoke(grant);
+    }
+  });
+
+  test('names that are not plain MySQL names never reach SQL', async () => {
+    await expect(mysql.grant(byRole("bob'@'%'; DROP DATABASE x; --"))).rejects.toMatchObject({ code: 'INVALID_IDENTITY' });
+    await expect(mysql.grant(byRole('a_name_far_too_long_for_mysql_users'))).rejects.toMatchObject({ code: 'INVALID_IDENTITY' });
+    await expect(mysql.grant({ ...byRole(`${suffix}_dave`), target: { role: 'x`; DROP DATABASE y' } })).rejects.toMatchObject({
+      code: 'TARGET_REJECTED',
+    });
+    await expect(mysql.grant({ ...byRole(`${suffix}_dave`), target: { privileges: ['ALL PRIVILEGES'], database } })).rejects.toMatchObject({
+      code: 'TARGET_REJECTED',
+    });
+  });
+
+  test('validateConfig connects, and says so when it cannot', async () => {
+    await expect(mysqlProvider.validateConfig({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env)).resolves.toBeUndefined();
+    await expect(mysqlProvider.validateConfig({ connectionEnv: 'X' }, { X: 'mysql://root@127.0.0.1:1/none' })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
+  });
+});

@@ -1,0 +1,113 @@
+import { Redis } from 'ioredis';
+import { redisAclProvider } from '../../src/providers/redis-acl';
+import { temporaryName } from '../../src/providers/support';
+import type { AccessProvider, GrantSpec } from '../../src/providers/types';
+import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
+
+const SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const owned = ownedGrants('r');
+const { suffix } = owned;
+const env = { PROVIDER_TEST_REDIS_URL: SERVER };
+const provider = (): AccessProvider => redisAclProvider.create({ connectionEnv: 'PROVIDER_TEST_REDIS_URL' }, env);
+const readCache = (identity: string) => owned.spec(identity, { rules: ['+@read', `~${suffix}:cache:*`] });
+
+async function asAdmin<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(SERVER);
+  try {
+    return await work(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Connects as the grant's ACL user with the one-time password, as the requester would. */
+async function connectAs(grant: GrantSpec, password: string | undefined): Promise<Redis> {
+  const redis = new Redis(SERVER, {
+    username: temporaryName(grant.identity, grant.requestId),
+    password,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    // The ready check runs INFO, which the level's rules do not allow.
+    enableReadyCheck: false,
+  });
+  let cause: Error | undefined;
+  redis.on('error', (e: Error) => (cause ??= e));
+  await redis.connect().catch((e: Error) => {
+    throw cause ?? e;
+  });
+  return redis;
+}
+
+const usersOf = (grant: GrantSpec) =>
+  asAdmin(async (redis) => ((await redis.call('ACL', 'GETUSER', temporaryName(grant.identity, grant.requestId))) === null ? 0 : 1));
+
+beforeAll(() => asAdmin((redis) => redis.set(`${suffix}:cache:answer`, '42')));
+
+afterAll(() =>
+  asAdmin(async (redis) => {
+    // Only the ACL users and keys this file created: the same Redis holds other tests' queues.
+    const users = (await redis.call('ACL', 'USERS')) as string[];
+    for (const user of users.filter((u) => u.startsWith(`${suffix}_`))) await redis.call('ACL', 'DELUSER', user);
+    await redis.del(`${suffix}:cache:answer`);
+  }),
+);
+
+let identities = 0;
+describeProviderConformance('Redis ACL provider', {
+  provider,
+  newGrant: async () => readCache(`${suffix}_u${++identities}`),
+  observe: usersOf,
+  createsCredentials: true,
+});
+
+describe('Redis ACL provider', () => {
+  const acl = provider();
+
+  test('the ACL user reads what its rules allow during the grant; its connection is killed and it is refused after the revoke', async () => {
+    const grant = readCache(`${suffix}_alice`);
+    const access = await acl.grant(grant);
+    expect(access.lines.join('\n')).toContain(`--user ${temporaryName(grant.identity, grant.requestId)}`);
+    const session = await connectAs(grant, access.oneTimeSecret);
+    try {
+      expect(await session.get(`${suffix}:cache:answer`)).toBe('42');
+      await expect(session.get('other:key')).rejects.toThrow(/NOPERM/);
+      await expect(session.set(`${suffix}:cache:answer`, '1')).rejects.toThrow(/NOPERM/);
+      const ended = new Promise((resolve) => session.once('end', resolve));
+      await acl.revoke(grant);
+      await ended;
+    } finally {
+      session.disconnect();
+    }
+    await expect(connectAs(grant, access.oneTimeSecret)).rejects.toThrow(/WRONGPASS/);
+  });
+
+  test('a retried grant replaces the password and the rules instead of adding to them', async () => {
+    const grant = readCache(`${suffix}_bob`);
+    const first = await acl.grant(grant);
+    const second = await acl.grant({ ...grant, target: { rules: ['+get', `~${suffix}:cache:*`] } });
+    try {
+      await expect(connectAs(grant, first.oneTimeSecret)).rejects.toThrow(/WRONGPASS/);
+      const session = await connectAs(grant, second.oneTimeSecret);
+      await expect(session.exists(`${suffix}:cache:answer`)).rejects.toThrow(/NOPERM/);
+      session.disconnect();
+    } finally {
+      await acl.revoke(grant);
+    }
+  });
+
+  test('rules that would change the user itself, and names with spaces, are refused before Redis sees them', async () => {
+    for (const rule of ['nopass', '>known-password', 'on', 'reset', '+@all ~*', 'allkeys allcommands']) {
+      await expect(acl.grant({ ...readCache(`${suffix}_eve`), target: { rules: [rule] } })).rejects.toMatchObject({
+        code: 'TARGET_REJECTED',
+      });
+    }
+    await expect(acl.grant(readCache('eve smith'))).rejects.toMatchObject({ code: 'INVALID_IDENTITY' });
+    expect(await acl.check(readCache(`${suffix}_eve`))).toBe(false);
+  });
+
+  test('validateConfig connects, and says so when it cannot', async () => {
+    await expect(redisAclProvider.validateConfig({ connectionEnv: 'PROVIDER_TEST_REDIS_URL' }, env)).resolves.toBeUndefined();
+    await expect(redisAclProvider.validateConfig({ connectionEnv: 'X' }, { X: 'redis://127.0.0.1:1' })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
