@@ -116,7 +116,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         denyRequest: denyRequest(decisionDeps),
       },
     });
-    const server = await app.start(config.PORT);
+    const server = await app.start(config.LISTEN_HOST ? { port: config.PORT, host: config.LISTEN_HOST } : config.PORT);
     const address = server && 'address' in server ? server.address() : null;
     port = address && typeof address === 'object' ? address.port : config.PORT;
     logger.info({ port, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'web role listening at /slack/events');
