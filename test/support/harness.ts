@@ -304,7 +304,7 @@ export async function waitUntil<T>(
   }
 }
 
-async function clearRedis(prefix: string): Promise<void> {
+export async function clearRedis(prefix: string): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     const keys = await redis.keys(`${prefix}:*`);
