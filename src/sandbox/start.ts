@@ -41,7 +41,14 @@ export async function startSandbox(settings: SandboxConfig, env: NodeJS.ProcessE
 
     const credentials = { botToken: `xoxb-sandbox-${randomBytes(12).toString('hex')}`, signingSecret: randomBytes(32).toString('hex') };
     const channels = Object.values(DEMO_CHANNELS);
-    const standin = await startSlackStandin({ botToken: credentials.botToken, users: people, channels, usergroups: [ONCALL_GROUP] });
+    const standin = await startSlackStandin({
+      botToken: credentials.botToken,
+      users: people,
+      channels,
+      usergroups: [ONCALL_GROUP],
+      // Requests of an earlier run still name their messages by ts: a new message must never reuse one.
+      firstTsSeconds: Math.floor(Date.now() / 1000),
+    });
     stops.push(() => standin.close());
 
     const catalogDir = mkdtempSync(path.join(tmpdir(), 'prod-access-sandbox-'));

@@ -17,7 +17,7 @@ import type {
   StandinUsergroup,
   WorkspaceChange,
 } from './types';
-import { Workspace } from './workspace';
+import { FIRST_TS_SECONDS, Workspace } from './workspace';
 
 export type {
   ApiCall,
@@ -44,6 +44,11 @@ export interface StandinOptions {
   usergroups?: StandinUsergroup[];
   /** When set, calls must carry this token (else not_authed / invalid_auth). */
   botToken?: string;
+  /**
+   * Unix seconds of the first message ts. The default is a fixed time, so each run sees the same ts;
+   * a long-lived stand-in passes the current time, so its messages never share a ts with an earlier run's.
+   */
+  firstTsSeconds?: number;
 }
 
 export type CallPredicate = (call: RecordedCall) => boolean;
@@ -82,6 +87,7 @@ class Standin {
       users: options.users ?? [],
       channels: options.channels ?? [],
       usergroups: options.usergroups ?? [],
+      firstTsSeconds: options.firstTsSeconds ?? FIRST_TS_SECONDS,
     });
     // A request that breaks mid-body has no one to answer to.
     this.server = createServer((req, res) => void this.route(req, res).catch(() => res.destroy()));

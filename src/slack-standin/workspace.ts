@@ -11,8 +11,8 @@ import type {
   WorkspaceChange,
 } from './types';
 
-/** Deterministic message timestamps: "1700000000.000100", "1700000000.000200", … */
-const FIRST_TS_SECONDS = 1_700_000_000;
+/** Deterministic message timestamps by default: "1700000000.000100", "1700000000.000200", … */
+export const FIRST_TS_SECONDS = 1_700_000_000;
 const TS_STEP_MICROS = 100;
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
@@ -24,6 +24,8 @@ export interface WorkspaceSeed {
   users: StandinUser[];
   channels: StandinChannel[];
   usergroups: StandinUsergroup[];
+  /** Unix seconds of the first message ts. */
+  firstTsSeconds: number;
 }
 
 const BOT_USER: StandinUser = { id: STANDIN_APP.botUserId, name: STANDIN_APP.botName, isBot: true };
@@ -47,7 +49,10 @@ export class Workspace {
   /** Never reset, so a client that saw change N before a reset still sees every later one. */
   private changeCount = 0;
 
+  private readonly firstTsSeconds: number;
+
   constructor(seed: WorkspaceSeed) {
+    this.firstTsSeconds = seed.firstTsSeconds;
     this.users = new Map([BOT_USER, ...seed.users].map((user) => [user.id, user]));
     this.channels = seed.channels;
     this.usergroups = new Map(seed.usergroups.map((group) => [group.id, group]));
@@ -100,7 +105,7 @@ export class Workspace {
   nextTs(): string {
     this.tsCount += 1;
     const micros = this.tsCount * TS_STEP_MICROS;
-    const seconds = FIRST_TS_SECONDS + Math.floor(micros / 1_000_000);
+    const seconds = this.firstTsSeconds + Math.floor(micros / 1_000_000);
     return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }
 

@@ -370,6 +370,18 @@ describe('Slack stand-in with the real WebClient', () => {
   });
 });
 
+describe('Slack stand-in with a first message time', () => {
+  it('starts message timestamps there, so a new run never reuses an earlier run’s ts', async () => {
+    const standin = await startSlackStandin({ firstTsSeconds: 1_800_000_000 });
+    try {
+      const posted = await webClientFor(standin, TOKEN, NO_RETRIES).chat.postMessage({ channel: 'C0ANY', text: 'hi' });
+      expect(posted.ts).toBe('1800000000.000100');
+    } finally {
+      await standin.close();
+    }
+  });
+});
+
 describe('Slack stand-in without configured channels', () => {
   it('accepts any C… or G… channel id', async () => {
     const standin = await startSlackStandin();
