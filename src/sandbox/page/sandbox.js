@@ -17,6 +17,8 @@ const state = {
   unread: new Map(),
   seq: 0,
   modal: null,
+  /** Set when the person moves, so the next render shows the newest messages. */
+  scrollToEnd: false,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -173,7 +175,7 @@ function renderMessage({ message, at, ephemeral, fromSandbox }, conversation) {
         'div',
         { class: 'message-meta' },
         el('b', {}, author),
-        el('span', { class: 'app-tag' }, 'APP'),
+        fromSandbox ? null : el('span', { class: 'app-tag' }, 'APP'),
         el('span', { class: 'time' }, time),
       ),
       content,
@@ -475,6 +477,13 @@ async function start() {
     .map((p) => `<b>${escapeHtml(p.realName)}</b>`)
     .join(' or ');
   $('query').addEventListener('click', () => void runQuery());
+  // Slack's client opens its own permalinks (…/archives/<channel>/p<ts>) in place, and so does the page.
+  $('messages').addEventListener('click', (event) => {
+    const permalink = event.target.closest('a')?.href.match(/\/archives\/([A-Z0-9]+)\/p\d+$/);
+    if (!permalink) return;
+    event.preventDefault();
+    show(permalink[1]);
+  });
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = $('composer-input');
