@@ -41,6 +41,9 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
+  /** At most this many new requests per user within the window below. */
+  REQUEST_RATE_LIMIT: z.coerce.number({ error: 'a whole number' }).int().min(1).default(10),
+  REQUEST_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(600),
   /** Concurrency of each worker. */
   WORKER_CONCURRENCY: z.coerce.number({ error: 'a whole number' }).int().min(1).max(100).default(4),
 });

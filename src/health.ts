@@ -1,6 +1,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Db } from './db/client';
+import { withTimeout } from './timeout';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -11,24 +12,19 @@ export interface Dependencies {
 
 /** Which dependencies answer now; each check is bounded so a hung one reads as down. */
 export async function checkDependencies({ db, redis }: Dependencies): Promise<Record<'postgres' | 'redis', boolean>> {
-  const [postgres, redisUp] = await Promise.all([bounded(db.$queryRaw`SELECT 1`), bounded(redis.ping())]);
+  const [postgres, redisUp] = await Promise.all([
+    withTimeout(
+      db.$queryRaw`SELECT 1`.then(() => true),
+      CHECK_TIMEOUT_MS,
+      false,
+    ),
+    withTimeout(
+      redis.ping().then(() => true),
+      CHECK_TIMEOUT_MS,
+      false,
+    ),
+  ]);
   return { postgres, redis: redisUp };
-}
-
-async function bounded(check: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS)));
-  try {
-    return await Promise.race([
-      check.then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

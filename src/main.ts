@@ -13,7 +13,8 @@ const USAGE = `Usage:
   prod-access [start] [web|worker|all]         run prod-access (default: all; with no Slack credentials
                                                outside production: all, against a local sandbox)
   prod-access catalog validate <file>          check a catalog and print every problem
-  prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines`;
+  prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
+  prod-access audit verify                     check the audit log's hash chain`;
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
@@ -109,7 +110,27 @@ function validateCatalog(args: string[]): number {
   return 1;
 }
 
+async function withAuditLog<T>(work: (audit: AuditRepository) => Promise<T>): Promise<T> {
+  const db = createDb(loadDatabaseConfig().DATABASE_URL);
+  try {
+    return await work(new AuditRepository(db));
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function verifyAudit(): Promise<number> {
+  const verdict = await withAuditLog((audit) => audit.verifyChain());
+  if (verdict.ok) {
+    console.log(`audit log intact: ${verdict.rows} events, every hash and link verified`);
+    return 0;
+  }
+  console.error(`audit log BROKEN at event ${verdict.brokenAt}: ${verdict.reason}`);
+  return 1;
+}
+
 async function printAudit(args: string[]): Promise<number> {
+  if (args[0] === 'verify') return verifyAudit();
   const { values } = parseArgs({ args, options: { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
   const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
   const from = values.from === undefined ? undefined : new Date(values.from);
@@ -118,14 +139,11 @@ async function printAudit(args: string[]): Promise<number> {
     console.error('--request takes a request id; --from and --to take ISO dates like 2026-11-29T08:00:00Z');
     return 2;
   }
-  const db = createDb(loadDatabaseConfig().DATABASE_URL);
-  try {
-    for await (const event of new AuditRepository(db).list({ requestId, from, to })) {
+  await withAuditLog(async (audit) => {
+    for await (const event of audit.list({ requestId, from, to })) {
       process.stdout.write(`${JSON.stringify({ ...event, id: event.id.toString() })}\n`);
     }
-  } finally {
-    await db.$disconnect();
-  }
+  });
   return 0;
 }
 

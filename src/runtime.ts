@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -19,6 +21,8 @@ import { SlackDirectory } from './notify/slack-directory';
 import { SlackNotifier } from './notify/slack-notifier';
 import { createProviderFactory } from './providers/registry';
 import { createSlackApp } from './slack/app';
+import { withTimeout } from './timeout';
+import { guardSlackRequests, MAX_CLOCK_SKEW_SECONDS, type SeenSignatures } from './slack/request-guard';
 
 export type Role = 'web' | 'worker' | 'all';
 export const ROLES: readonly Role[] = ['web', 'worker', 'all'];
@@ -44,6 +48,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     return connection;
   };
   const producerRedis = redis({ forWorker: false });
+  await withTimeout(warnAboutRedisSettings(producerRedis, logger), 2000, undefined);
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
   const slack = new WebClient(config.SLACK_BOT_TOKEN, {
     slackApiUrl: config.SLACK_API_URL,
@@ -92,14 +97,26 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       logger,
     });
     await queues.scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS);
+    // Redis may lose the scheduler itself (a flush, a failover without persistence): every worker puts it
+    // back each interval; the upsert keeps one scheduler however many workers do it.
+    const watchdog = setInterval(
+      () =>
+        void queues
+          .scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS)
+          .catch((err: unknown) => logger.warn({ err }, 'reconciler scheduler not renewed')),
+      config.RECONCILE_INTERVAL_SECONDS * 1000,
+    );
     // Schedules lost while nothing ran are recovered before anything else happens.
     logger.info({ report: await reconcileOnce() }, 'start-up reconcile done');
-    stops.push(() => Promise.all(workers.map((w) => w.close())));
+    stops.push(
+      async () => clearInterval(watchdog),
+      () => Promise.all(workers.map((w) => w.close())),
+    );
   }
 
   if (role !== 'worker') {
     const decisionDeps = { ...base, directory };
-    const app = createSlackApp({
+    const { app, httpListener } = createSlackApp({
       botToken: config.SLACK_BOT_TOKEN,
       signingSecret: config.SLACK_SIGNING_SECRET,
       appToken: config.SLACK_APP_TOKEN,
@@ -108,7 +125,11 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       logger,
       customRoutes: healthRoutes({ db, redis: producerRedis }),
       useCases: {
-        submitRequest: submitRequest({ ...base, directory }),
+        submitRequest: submitRequest({
+          ...base,
+          directory,
+          rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
+        }),
         listRequests: listRequests({ requests }),
         requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
         authorizeDecider: authorizeDecider(decisionDeps),
@@ -116,12 +137,19 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         denyRequest: denyRequest(decisionDeps),
       },
     });
-    const server = await app.start(config.LISTEN_HOST ? { port: config.PORT, host: config.LISTEN_HOST } : config.PORT);
-    const address = server && 'address' in server ? server.address() : null;
-    port = address && typeof address === 'object' ? address.port : config.PORT;
-    logger.info({ port, socketMode: Boolean(config.SLACK_APP_TOKEN) }, 'web role listening at /slack/events');
-    // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
-    stops.unshift(() => app.stop());
+    if (httpListener) {
+      const server = createServer(guardSlackRequests(httpListener, seenSignatures(producerRedis, config.REDIS_PREFIX, logger)));
+      await new Promise<void>((resolve, reject) =>
+        server.once('error', reject).listen({ port: config.PORT, host: config.LISTEN_HOST }, resolve),
+      );
+      port = (server.address() as AddressInfo).port;
+      // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
+      stops.unshift(() => closeServer(server));
+    } else {
+      await app.start();
+      stops.unshift(() => app.stop());
+    }
+    logger.info({ port, socketMode: !httpListener }, 'web role ready: Slack requests at /slack/events');
   }
 
   stops.push(
@@ -148,4 +176,47 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       clearTimeout(timer);
     },
   };
+}
+
+/** Signatures seen within the timestamp window, in Redis so every web replica shares them. */
+function seenSignatures(redis: Redis, prefix: string, logger: Logger): SeenSignatures {
+  return {
+    async firstSeen(signature) {
+      const set = redis.set(`${prefix}:slack-signature:${signature}`, '1', 'EX', 2 * MAX_CLOCK_SKEW_SECONDS, 'NX');
+      const answer = await withTimeout(set, 500, 'unavailable' as const);
+      if (answer === 'unavailable') {
+        // Without Redis nothing can be scheduled anyway; a replay of an authorized request is the lesser risk.
+        logger.warn('replay check unavailable (Redis); request let through');
+        return true;
+      }
+      return answer === 'OK';
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Queues must not be evicted, and schedules should survive a Redis restart. Neither is fatal (the
+ * reconciler rebuilds schedules from PostgreSQL) but both make revokes late, so say it loudly.
+ */
+async function warnAboutRedisSettings(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const [, save] = (await redis.config('GET', 'save')) as string[];
+    const [, aof] = (await redis.config('GET', 'appendonly')) as string[];
+    if (policy !== 'noeviction') {
+      logger.warn({ policy }, `Redis maxmemory-policy is "${policy}": queued jobs can be evicted; set it to noeviction`);
+    }
+    if (!save && aof !== 'yes') {
+      logger.warn('Redis keeps nothing on disk (no RDB save, no AOF): a restart loses every schedule until the reconciler rebuilds them');
+    }
+  } catch (err) {
+    logger.warn({ err }, 'could not read Redis settings (CONFIG GET refused?); make sure maxmemory-policy is noeviction');
+  }
 }

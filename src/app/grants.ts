@@ -1,16 +1,16 @@
-import { type Catalog, entryOf } from '../domain/catalog';
+import { type Catalog, entryOf, findLevel, findResource } from '../domain/catalog';
 import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
 import { endStatus, HOLDS_ACCESS } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
 import type { ProviderFactory } from '../providers/registry';
-import type { GrantSpec } from '../providers/types';
+import { accessKeyOf, type AccessProvider, type GrantSpec } from '../providers/types';
 import type { AccessDelivery, AccessSchedule, Announcements, Clock, Directory } from './ports';
 
 export interface GrantDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'get' | 'transition' | 'requestRevoke'>;
+  requests: Pick<RequestRepository, 'get' | 'transition' | 'requestRevoke' | 'liveOn'>;
   providers: ProviderFactory;
   schedule: Pick<AccessSchedule, 'revokeAt' | 'revokeNow'>;
   announcements: Announcements;
@@ -22,6 +22,37 @@ function grantSpec(catalog: Catalog, request: AccessRequestRecord, expiresAt: Da
   const { resource, level } = entryOf(catalog, request);
   const spec: GrantSpec = { requestId: request.id, identity: request.targetIdentity, target: level.target, expiresAt };
   return { resource, spec };
+}
+
+/**
+ * Removes a grant's access from the target unless another live grant (active, or approved and being
+ * applied) holds the same permission: overlapping grants end only when the last of them does.
+ * Returns the id of the covering request when the access was kept.
+ */
+async function removeUnlessCovered(
+  deps: Pick<GrantDeps, 'catalog' | 'requests' | 'clock'>,
+  request: AccessRequestRecord,
+  provider: AccessProvider,
+  spec: GrantSpec,
+): Promise<number | undefined> {
+  const key = accessKeyOf(provider, spec);
+  const now = deps.clock.now();
+  const others = await deps.requests.liveOn(request.resourceId, request.id, now);
+  const cover = others.find((other) => {
+    const level = findLevelOf(deps.catalog, other);
+    return (
+      level !== undefined &&
+      accessKeyOf(provider, { ...spec, requestId: other.id, identity: other.targetIdentity, target: level.target }) === key
+    );
+  });
+  if (cover) return cover.id;
+  await provider.revoke(spec);
+  return undefined;
+}
+
+function findLevelOf(catalog: Catalog, request: AccessRequestRecord) {
+  const resource = findResource(catalog, request.resourceId);
+  return resource && findLevel(resource, request.level);
 }
 
 /** The grant job: applies the permission, starts the clock, schedules the revoke. Safe to run twice. */
@@ -46,7 +77,7 @@ export function applyGrant(deps: GrantDeps) {
     );
     if (!recorded) {
       // Revoked while the grant was being applied: take back what was just given.
-      await provider.revoke(spec);
+      await removeUnlessCovered(deps, request, provider, spec);
       return;
     }
     await deps.schedule.revokeAt(requestId, expiresAt);
@@ -70,7 +101,7 @@ export function failGrant(deps: GrantDeps) {
     await deps.announcements.audited([recorded.auditEventId]);
     // A grant that failed halfway may have applied part of itself.
     const { resource, spec } = grantSpec(deps.catalog, recorded.request, deps.clock.now());
-    await deps.providers(resource).revoke(spec);
+    await removeUnlessCovered(deps, recorded.request, deps.providers(resource), spec);
   };
 }
 
@@ -110,9 +141,10 @@ export function revokeGrant(deps: GrantDeps) {
     }
     const { resource, spec } = grantSpec(deps.catalog, request, expiresAt);
     const provider = deps.providers(resource);
+    let coveredBy: number | undefined;
     try {
-      await provider.revoke(spec);
-      if (await provider.check(spec)) {
+      coveredBy = await removeUnlessCovered(deps, request, provider, spec);
+      if (coveredBy === undefined && (await provider.check(spec))) {
         throw new ProdAccessError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
       }
     } catch (e) {
@@ -134,7 +166,11 @@ export function revokeGrant(deps: GrantDeps) {
       requestId,
       to,
       { endedAt: now, failureReason: null },
-      { actor: request.endedBy ?? 'system', action: to === 'REVOKED' ? 'revoked' : 'expired', detail: { verified: 'removed' } },
+      {
+        actor: request.endedBy ?? 'system',
+        action: to === 'REVOKED' ? 'revoked' : 'expired',
+        detail: coveredBy === undefined ? { verified: 'removed' } : { kept: `still held by #${coveredBy}` },
+      },
     );
     if (recorded) {
       await deps.announcements.requestChanged(requestId, to === 'REVOKED' ? 'revoked' : 'expired');

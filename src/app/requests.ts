@@ -1,12 +1,13 @@
 import type { Catalog } from '../domain/catalog';
-import { mapIdentity, type RequestInput, validateRequest } from '../domain/policy';
+import { checkRateLimit, mapIdentity, type RateLimit, type RequestInput, validateRequest } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
 import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'create'>;
+  requests: Pick<RequestRepository, 'create' | 'countSince'>;
+  rateLimit: RateLimit;
   directory: Pick<Directory, 'profile'>;
   schedule: Pick<AccessSchedule, 'expirePendingAt'>;
   announcements: Announcements;
@@ -17,8 +18,10 @@ export interface SubmitRequestDeps {
 export function submitRequest(deps: SubmitRequestDeps) {
   return async (requesterId: string, input: RequestInput): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
-    const identity = mapIdentity(valid.resource.identity, await deps.directory.profile(requesterId));
     const now = deps.clock.now();
+    const windowStart = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
+    checkRateLimit(await deps.requests.countSince(requesterId, windowStart), deps.rateLimit);
+    const identity = mapIdentity(valid.resource.identity, await deps.directory.profile(requesterId));
     const { request, auditEventId } = await deps.requests.create(
       {
         requesterId,

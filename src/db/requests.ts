@@ -152,8 +152,23 @@ export class RequestRepository {
     return appendAudit(this.db, id, entry);
   }
 
+  countSince(requesterId: string, since: Date): Promise<number> {
+    return this.db.accessRequest.count({ where: { requesterId, createdAt: { gte: since } } });
+  }
+
   listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
     return this.db.accessRequest.findMany({ where: { requesterId }, orderBy: { id: 'desc' }, take: limit });
+  }
+
+  /** Other requests on a resource that hold, or are about to hold, access: what an ending grant must not take away. */
+  liveOn(resourceId: string, excludeId: number, now: Date): Promise<AccessRequestRecord[]> {
+    return this.db.accessRequest.findMany({
+      where: {
+        resourceId,
+        id: { not: excludeId },
+        OR: [{ status: 'APPROVED' }, { status: { in: [...HOLDS_ACCESS] }, endedBy: null, expiresAt: { gt: now } }],
+      },
+    });
   }
 
   /** Requests whose schedule is due or overdue, and grants expiring before `horizon`: what the reconciler re-derives. */

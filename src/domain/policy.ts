@@ -133,3 +133,18 @@ export function authorizeEarlyRevoke(level: AccessLevel, userId: string, request
     throw new ProdAccessError('NOT_AUTHORIZED', 'Only the requester or an approver of this access can revoke it.');
   }
 }
+
+export interface RateLimit {
+  requests: number;
+  windowSeconds: number;
+}
+
+/** A burst of requests from one person is refused: approvers should not be flooded. */
+export function checkRateLimit(recentRequests: number, limit: RateLimit): void {
+  if (recentRequests >= limit.requests) {
+    throw new ProdAccessError(
+      'RATE_LIMITED',
+      `You have made ${recentRequests} requests in the last ${formatDuration(limit.windowSeconds)}; the limit is ${limit.requests}. Try again later.`,
+    );
+  }
+}

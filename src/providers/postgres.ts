@@ -84,6 +84,10 @@ class PostgresProvider implements AccessProvider {
     });
   }
 
+  accessKey(spec: GrantSpec): string {
+    return `${this.loginName(spec)}→${targetSchema.parse(spec.target).role}`;
+  }
+
   /** In login-role mode each grant gets its own role, so overlapping grants never share a password. */
   private loginName(spec: GrantSpec): string {
     const name = this.settings.mode === 'login-role' ? `${spec.identity}_pa${spec.requestId}` : spec.identity;

@@ -25,6 +25,15 @@ export interface AccessProvider {
   revoke(spec: GrantSpec): Promise<void>;
   /** Reads the target: does the identity hold the access now? */
   check(spec: GrantSpec): Promise<boolean>;
+  /**
+   * Names the permission a grant gives in the target. Grants with the same key share one permission, so
+   * one ending must not remove it while another still holds it. Default: identity and target.
+   */
+  accessKey?(spec: GrantSpec): string;
+}
+
+export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
+  return provider.accessKey?.(spec) ?? JSON.stringify([spec.identity, spec.target]);
 }
 
 interface ProviderDefinition<Settings, Target> {

@@ -1,4 +1,5 @@
-import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
+import type { RequestListener } from 'node:http';
 import type { Catalog } from '../domain/catalog';
 import { type Logger, slackLogger } from '../logger';
 import * as decide from './actions/decide';
@@ -18,16 +19,27 @@ export interface SlackAppOptions {
   customRoutes: CustomRoute[];
 }
 
-/** The Bolt app: listeners ack, parse, call a use-case and render. Slack reaches it at /slack/events. */
-export function createSlackApp(options: SlackAppOptions): App {
+export interface SlackApp {
+  app: App;
+  /** Over HTTP: the listener to serve (Slack's requests at /slack/events, plus the custom routes). */
+  httpListener?: RequestListener;
+}
+
+/**
+ * The Bolt app: listeners ack, parse, call a use-case and render. Over HTTP the caller serves the
+ * returned listener, so it can put a guard in front of it; with an app-level token it uses Socket Mode.
+ */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { catalog, useCases, logger } = options;
+  const boltLogger = slackLogger(logger, 'bolt');
+  const receiver = options.appToken
+    ? undefined
+    : new HTTPReceiver({ signingSecret: options.signingSecret, customRoutes: options.customRoutes, logger: boltLogger });
   const app = new App({
     token: options.botToken,
-    signingSecret: options.signingSecret,
-    ...(options.appToken ? { socketMode: true, appToken: options.appToken } : {}),
+    ...(receiver ? { receiver } : { socketMode: true, appToken: options.appToken, signingSecret: options.signingSecret }),
     clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500 } },
-    customRoutes: options.customRoutes,
-    logger: slackLogger(logger, 'bolt'),
+    logger: boltLogger,
     logLevel: LogLevel.INFO,
     // No auth.test at start-up: the web role must come up (and answer /healthz) while Slack is unreachable.
     tokenVerificationEnabled: false,
@@ -39,5 +51,5 @@ export function createSlackApp(options: SlackAppOptions): App {
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  return app;
+  return { app, httpListener: receiver?.requestListener };
 }

@@ -228,3 +228,20 @@ describe('rules and bad input', () => {
     }
   });
 });
+
+describe('rate limit', () => {
+  test('a user over the request limit is refused with the limit named, and nothing is stored', async () => {
+    const h = await Harness.start({ env: { REQUEST_RATE_LIMIT: '2', REQUEST_RATE_WINDOW_SECONDS: '600' } });
+    try {
+      for (const n of [1, 2])
+        expect(await h.ask(h.users.dev, `request ${h.resourceId} read-only 10m burst ${n}`)).toMatch(/sent to the owners/);
+      expect(await h.ask(h.users.dev, `request ${h.resourceId} read-only 10m burst 3`)).toMatch(
+        /made 2 requests in the last 10m; the limit is 2/,
+      );
+      expect(await h.requestsOf(h.users.dev)).toHaveLength(2);
+      expect(await h.ask(h.users.manager1, `request ${h.resourceId} read-only 10m someone else`)).toMatch(/sent to the owners/);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -1,11 +1,12 @@
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startRuntime } from '../../src/runtime';
 
 const CLOSED_PORT_URL = { redis: 'redis://127.0.0.1:1', postgres: 'postgresql://postgres@127.0.0.1:1/nowhere' };
 
-async function startWeb(overrides: Record<string, string>) {
+async function startWeb(overrides: Record<string, string>, logger = createLogger({ level: 'silent', pretty: false })) {
   const env = {
     ...process.env,
     SLACK_BOT_TOKEN: 'xoxb-health',
@@ -16,7 +17,7 @@ async function startWeb(overrides: Record<string, string>) {
     PORT: '0',
     ...overrides,
   };
-  const runtime = await startRuntime(loadConfig(env), 'web', createLogger({ level: 'silent', pretty: false }), env);
+  const runtime = await startRuntime(loadConfig(env), 'web', logger, env);
   const get = async (route: string) => {
     const res = await fetch(`http://127.0.0.1:${runtime.port}${route}`);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -44,5 +45,21 @@ describe('/healthz and /readyz', () => {
     } finally {
       await runtime.stop();
     }
+  });
+});
+
+describe('start-up checks', () => {
+  test('a Redis that keeps nothing on disk is warned about at start-up', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    // The Redis on this machine runs with --save "" --appendonly no.
+    const { runtime } = await startWeb({}, createLogger({ level: 'warn', pretty: false, destination }));
+    await runtime.stop();
+    expect(lines.join('')).toContain('Redis keeps nothing on disk');
   });
 });

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   role?: Role;
   pendingTimeout?: string;
   reconcileIntervalSeconds?: number;
+  /** Extra environment variables for the app. */
+  env?: Record<string, string>;
   /** Extra settings for the catalog's levels, by level id. */
   levels?: Record<string, Record<string, unknown>>;
 }
@@ -161,11 +163,12 @@ export class Harness {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_APP_TOKEN: '',
       SLACK_API_URL: this.slack.apiUrl,
-      REDIS_PREFIX: `pa-test-${this.suffix}`,
+      REDIS_PREFIX: this.redisPrefix,
       PROD_ACCESS_CATALOG: catalogFile,
       PORT: '0',
       RECONCILE_INTERVAL_SECONDS: String(options.reconcileIntervalSeconds ?? 30),
       [this.adminEnvName]: this.targetUrl(),
+      ...options.env,
     });
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
     this.runtime = await startRuntime(loadConfig(env), options.role ?? 'all', logger, env);
@@ -276,11 +279,15 @@ export class Harness {
     return withClient(this.targetUrl(this.roles.login), async (db) => (await db.query(sql)).rows);
   }
 
+  get redisPrefix(): string {
+    return `pa-test-${this.suffix}`;
+  }
+
   async stop(): Promise<void> {
     await this.runtime?.stop();
     await this.db.$disconnect();
     await this.slack.close();
-    await clearRedis(`pa-test-${this.suffix}`);
+    await clearRedis(this.redisPrefix);
     await dropDatabase(this.targetDatabase);
     const { read, write, login } = this.roles;
     await withClient(SERVER_URL, async (db) => {
@@ -304,6 +311,7 @@ export async function waitUntil<T>(
   }
 }
 
+/** Deletes every key of this deployment: what FLUSHALL does to it, without touching other test files' keys. */
 export async function clearRedis(prefix: string): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {

@@ -32,7 +32,7 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
     case 'TIMED_OUT':
       return ':zzz: Expired: nobody decided in time';
     case 'EXPIRED':
-      return `:lock: Ended at its expiry (${slackDate(request.endedAt ?? request.expiresAt!)}); access removed and verified`;
+      return `:lock: Ended at its expiry (${slackDate(request.endedAt ?? request.expiresAt!)})`;
     case 'REVOKED':
       return `:lock: Revoked early by ${request.endedBy ? mention(request.endedBy) : 'someone'} at ${slackDate(request.endedAt!)}`;
     case 'FAILED':

@@ -20,7 +20,7 @@ export function requesterNotice(
     case 'timed_out':
       return `:zzz: Your request ${what} expired: nobody decided in time. Ask again if you still need access.`;
     case 'expired':
-      return `:lock: Your access ${what} has ended at its expiry and was removed.`;
+      return `:lock: Your access ${what} has ended at its expiry.`;
     case 'revoked':
       return `:lock: Your access ${what} was revoked${request.endedBy && request.endedBy !== request.requesterId ? ` by ${mention(request.endedBy)}` : ''}.`;
     case 'failed':
