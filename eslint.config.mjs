@@ -22,6 +22,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The sandbox page runs in the browser as plain ES modules, served as they are.
+    files: ['src/sandbox/page/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
+  {
     // The domain core stays pure: no Slack, Prisma, BullMQ, Redis or network.
     files: ['src/domain/**/*.ts'],
     rules: {

@@ -13,6 +13,9 @@ const url = (protocols: string[], example: string) =>
     `a ${protocols.join(' or ')} URL like ${example}`,
   );
 
+const port = (fallback: number) =>
+  z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(fallback);
+
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starting with xoxb-'),
@@ -32,7 +35,9 @@ const configSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" or "-"')
     .default('prod-access'),
   PROD_ACCESS_CATALOG: z.string().min(1, 'the path of the catalog file').default('catalog.example.yaml'),
-  PORT: z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(3000),
+  PORT: port(3000),
+  /** The address the web role listens on; unset means every interface. */
+  LISTEN_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
@@ -50,6 +55,33 @@ export type Config = z.infer<typeof configSchema>;
 /** Reads every setting; a problem stops start-up with one line per variable naming what it expects. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseSettings(configSchema, env);
+}
+
+const SLACK_CREDENTIALS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+
+/**
+ * With no Slack credentials at all, `start` runs the sandbox: prod-access against a local stand-in for
+ * Slack. Never in production, where missing credentials stop start-up like any missing setting.
+ */
+export function wantsSandbox(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.NODE_ENV ?? '') !== 'production' && SLACK_CREDENTIALS.every((name) => !env[name]);
+}
+
+const sandboxSchema = configSchema.pick({ NODE_ENV: true, LOG_LEVEL: true, DATABASE_URL: true }).extend({
+  /** The sandbox page, on 127.0.0.1. */
+  SANDBOX_PORT: port(3001),
+  /** The demo target database; its roles are named after it, so two sandboxes on one server keep apart. */
+  SANDBOX_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a database name: lower-case letters, digits and _, at most 41')
+    .default('prod_access_sandbox'),
+});
+
+export type SandboxConfig = z.infer<typeof sandboxSchema>;
+
+/** The sandbox's own settings; the app's come from loadConfig once the sandbox has filled in Slack's. */
+export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
+  return parseSettings(sandboxSchema, env);
 }
 
 /** For commands that only read the database (`audit`): Slack settings are not needed there. */

@@ -1,15 +1,17 @@
 import { config as loadDotenv } from 'dotenv';
 import { parseArgs } from 'node:util';
 import { checkConnections, loadCatalogFile } from './catalog/load';
-import { loadConfig, loadDatabaseConfig } from './config';
+import { type Config, loadConfig, loadDatabaseConfig, loadSandboxConfig, wantsSandbox } from './config';
 import { AuditRepository } from './db/audit';
 import { createDb } from './db/client';
 import { isProdAccessError } from './domain/errors';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { type Role, ROLES, startRuntime } from './runtime';
+import { startSandbox } from './sandbox/start';
 
 const USAGE = `Usage:
-  prod-access [start] [web|worker|all]         run prod-access (default: all)
+  prod-access [start] [web|worker|all]         run prod-access (default: all; with no Slack credentials
+                                               outside production: all, against a local sandbox)
   prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
                                                --connect also tries each provider's connection
   prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
@@ -50,19 +52,47 @@ async function start(role: Role): Promise<number> {
     console.error(`Unknown role "${role}"; expected one of ${ROLES.join(', ')}.`);
     return 2;
   }
+  if (role === 'all' && wantsSandbox()) return startSandboxMode();
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY });
+  const logger = loggerFor(config);
   const runtime = await startRuntime(config, role, logger);
   logger.info({ role }, 'prod-access started');
-  await new Promise<void>((resolve) => {
+  await runUntilSignal(runtime, logger);
+  return 0;
+}
+
+/** No Slack credentials outside production: the whole flow against a local stand-in for Slack. */
+async function startSandboxMode(): Promise<number> {
+  const settings = loadSandboxConfig();
+  const logger = loggerFor(settings);
+  const sandbox = await startSandbox(settings, process.env, logger);
+  console.log(
+    [
+      '',
+      'prod-access is running in sandbox mode: no Slack credentials are set, so a local stand-in plays Slack.',
+      `  Open ${sandbox.url} in your browser to try it.`,
+      '  To connect a real Slack workspace, see "Move to real Slack" in README.md.',
+      '',
+    ].join('\n'),
+  );
+  await runUntilSignal(sandbox, logger);
+  return 0;
+}
+
+function loggerFor(settings: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>): Logger {
+  return createLogger({ level: settings.LOG_LEVEL, pretty: settings.NODE_ENV === 'development' && process.stdout.isTTY });
+}
+
+/** SIGTERM or SIGINT stops taking work, lets running work finish and closes the connections. */
+function runUntilSignal(running: { stop(): Promise<void> }, logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
-      void runtime.stop().then(resolve);
+      void running.stop().then(resolve);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  return 0;
 }
 
 async function validateCatalog(args: string[]): Promise<number> {

@@ -144,7 +144,9 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     });
     if (httpListener) {
       const server = createServer(guardSlackRequests(httpListener, seenSignatures(producerRedis, config.REDIS_PREFIX, logger)));
-      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.PORT, resolve));
+      await new Promise<void>((resolve, reject) =>
+        server.once('error', reject).listen({ port: config.PORT, host: config.LISTEN_HOST }, resolve),
+      );
       port = (server.address() as AddressInfo).port;
       // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
       stops.unshift(() => closeServer(server));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { validateMessageBlocks, validateModalView } from './block-kit-limits';
 import { STANDIN_APP, STANDIN_TEAM } from './identity';
-import type { SlackMessage, SlackResponse, SlackView, StandinUser } from './types';
+import type { ResponseAudience, SlackMessage, SlackResponse, SlackView, StandinUser } from './types';
 import type { Workspace } from './workspace';
 
 /** Slack rejects message text beyond this with msg_too_long. */
@@ -62,7 +62,7 @@ const openViewHandler = withArgs(
   (args, { workspace }) => {
     const invalid = checkTrigger(args) ?? checkView(args.view);
     if (invalid) return invalid;
-    return openView(workspace, ViewInput.parse(args.view));
+    return openView(workspace, ViewInput.parse(args.view), workspace.triggerUser(args.trigger_id));
   },
 );
 
@@ -85,18 +85,11 @@ export const METHODS: Record<string, Handler> = {
       if (!channel) return fail('channel_not_found');
       const invalid = checkContent(args);
       if (invalid) return invalid;
-      const message: SlackMessage = {
-        type: 'message',
-        ts: workspace.nextTs(),
-        user: STANDIN_APP.botUserId,
-        bot_id: STANDIN_APP.botId,
-        app_id: STANDIN_APP.appId,
-        team: STANDIN_TEAM.id,
+      const message = postBotMessage(workspace, channel, {
         ...messageContent(args),
         ...(args.thread_ts !== undefined && { thread_ts: args.thread_ts }),
         ...(args.metadata !== undefined && { metadata: args.metadata }),
-      };
-      workspace.addMessage(channel, message);
+      });
       return ok({ channel, ts: message.ts, message });
     },
   ),
@@ -110,7 +103,7 @@ export const METHODS: Record<string, Handler> = {
     const invalid = checkContent(args);
     if (invalid) return invalid;
     // Omitted blocks/attachments keep their old value, as in Slack; an empty array clears them.
-    Object.assign(message, messageContent({ ...args, text: args.text ?? message.text }));
+    workspace.updateMessage(channel, message, messageContent({ ...args, text: args.text ?? message.text }));
     return ok({ channel, ts: message.ts, text: message.text, message });
   }),
 
@@ -214,11 +207,45 @@ function messageContent(content: MessageContent): { text: string; blocks?: unkno
   };
 }
 
-function openView(workspace: Workspace, input: ViewInput): SlackResponse {
+function openView(workspace: Workspace, input: ViewInput, user: string | undefined): SlackResponse {
   if (input.external_id && workspace.findView({ externalId: input.external_id })) return fail('duplicate_external_id');
   const view = buildView(workspace.nextViewId(), input);
-  workspace.saveView(view);
+  workspace.saveView(view, user);
   return ok({ view });
+}
+
+function postBotMessage(workspace: Workspace, channel: string, content: Pick<SlackMessage, 'text'> & Partial<SlackMessage>): SlackMessage {
+  const message: SlackMessage = {
+    type: 'message',
+    ts: workspace.nextTs(),
+    user: STANDIN_APP.botUserId,
+    bot_id: STANDIN_APP.botId,
+    app_id: STANDIN_APP.appId,
+    team: STANDIN_TEAM.id,
+    ...content,
+  };
+  workspace.addMessage(channel, message);
+  return message;
+}
+
+const ResponseContent = MessageContent.extend({ response_type: z.enum(['ephemeral', 'in_channel']).optional() });
+
+/**
+ * A POST to a response_url, shown where Slack shows it: in the conversation for everyone with
+ * `response_type: in_channel`, else (Slack's default) only to the user who typed or clicked.
+ */
+export function postResponse(workspace: Workspace, audience: ResponseAudience, body: unknown): SlackResponse {
+  const parsed = ResponseContent.safeParse(body);
+  if (!parsed.success) return fail('invalid_arguments');
+  const invalid = checkContent(parsed.data);
+  if (invalid) return invalid;
+  const content = messageContent(parsed.data);
+  if (parsed.data.response_type === 'in_channel') {
+    postBotMessage(workspace, audience.channel, content);
+  } else {
+    workspace.addEphemeral({ channel: audience.channel, user: audience.user, message_ts: workspace.nextTs(), ...content });
+  }
+  return ok();
 }
 
 /** A view as Slack echoes it back: the caller's fields plus Slack's defaults and bookkeeping. */

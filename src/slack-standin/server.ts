@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ParsedApiRequest, parseApiRequest, parseJson } from './api-request';
-import { fail, METHODS } from './methods';
+import { fail, METHODS, postResponse } from './methods';
+import { newTriggerId } from './signed-request';
 import type {
   ApiCall,
   EphemeralMessage,
   RecordedCall,
+  ResponseAudience,
   SlackMessage,
   SlackResponse,
   SlackView,
@@ -13,13 +15,15 @@ import type {
   StandinFault,
   StandinUser,
   StandinUsergroup,
+  WorkspaceChange,
 } from './types';
-import { Workspace } from './workspace';
+import { FIRST_TS_SECONDS, Workspace } from './workspace';
 
 export type {
   ApiCall,
   EphemeralMessage,
   RecordedCall,
+  ResponseAudience,
   ResponseUrlCall,
   SlackMessage,
   SlackResponse,
@@ -28,6 +32,7 @@ export type {
   StandinFault,
   StandinUser,
   StandinUsergroup,
+  WorkspaceChange,
 } from './types';
 
 export interface StandinOptions {
@@ -39,6 +44,11 @@ export interface StandinOptions {
   usergroups?: StandinUsergroup[];
   /** When set, calls must carry this token (else not_authed / invalid_auth). */
   botToken?: string;
+  /**
+   * Unix seconds of the first message ts. The default is a fixed time, so each run sees the same ts;
+   * a long-lived stand-in passes the current time, so its messages never share a ts with an earlier run's.
+   */
+  firstTsSeconds?: number;
 }
 
 export type CallPredicate = (call: RecordedCall) => boolean;
@@ -64,6 +74,9 @@ class Standin {
   private readonly workspace: Workspace;
   private readonly faults = new Map<string, StandinFault[]>();
   private readonly waiters = new Set<Waiter>();
+  private readonly responseAudiences = new Map<string, ResponseAudience>();
+  /** Long-polls waiting in `changes`, ended early by close(). */
+  private readonly changeWaits = new Set<() => void>();
   private readonly server: Server;
   private responseUrlCount = 0;
   private origin = '';
@@ -74,6 +87,7 @@ class Standin {
       users: options.users ?? [],
       channels: options.channels ?? [],
       usergroups: options.usergroups ?? [],
+      firstTsSeconds: options.firstTsSeconds ?? FIRST_TS_SECONDS,
     });
     // A request that breaks mid-body has no one to answer to.
     this.server = createServer((req, res) => void this.route(req, res).catch(() => res.destroy()));
@@ -105,10 +119,43 @@ class Standin {
     return this.listeningPort;
   }
 
-  /** A URL to use as `response_url`; POSTs to it are recorded as `{ kind: 'response' }` calls. */
-  responseUrl(name?: string): string {
+  /**
+   * A URL to use as `response_url`; POSTs to it are recorded as `{ kind: 'response' }` calls and,
+   * given an audience, shown in the workspace as Slack shows them.
+   */
+  responseUrl(name?: string, audience?: ResponseAudience): string {
     this.responseUrlCount += 1;
-    return `${this.origin}/response/${encodeURIComponent(name ?? `r${this.responseUrlCount}`)}`;
+    const unique = name ?? `r${this.responseUrlCount}`;
+    if (audience) this.responseAudiences.set(unique, audience);
+    return `${this.origin}/response/${encodeURIComponent(unique)}`;
+  }
+
+  /** A trigger_id for an action of this user: a view opened with it is that user's. */
+  triggerFor(userId: string): string {
+    const triggerId = newTriggerId();
+    this.workspace.registerTrigger(triggerId, userId);
+    return triggerId;
+  }
+
+  /**
+   * What changed in the workspace after change number `after`; with `waitMs`, waits up to that long
+   * for a change when there is none yet (a long poll), then answers with what there is.
+   */
+  async changes(after: number, waitMs = 0): Promise<WorkspaceChange[]> {
+    const ready = this.workspace.changesAfter(after);
+    if (ready.length > 0 || waitMs <= 0) return ready;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        this.changeWaits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      const unsubscribe = this.workspace.onChange(done);
+      this.changeWaits.add(done);
+    });
+    return this.workspace.changesAfter(after);
   }
 
   callsTo(method: string): ApiCall[] {
@@ -163,6 +210,7 @@ class Standin {
   reset(): void {
     this.recorded.length = 0;
     this.faults.clear();
+    this.responseAudiences.clear();
     this.workspace.reset();
   }
 
@@ -172,6 +220,7 @@ class Standin {
       waiter.reject(new Error('Slack stand-in closed'));
     }
     this.waiters.clear();
+    for (const endWait of this.changeWaits) endWait();
     // fetch keeps connections alive; without this close() waits for them to time out.
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
@@ -225,8 +274,10 @@ class Standin {
 
   private handleResponseUrl(url: URL, body: string, res: ServerResponse): void {
     const name = decodeURIComponent(url.pathname.slice('/response/'.length));
-    send(res, { status: 200, body: { ok: true } });
-    this.record({ kind: 'response', url: url.href, name, body: parseJson(body) ?? body, at: Date.now() });
+    const parsed = parseJson(body) ?? body;
+    const audience = this.responseAudiences.get(name);
+    send(res, { status: 200, body: audience ? postResponse(this.workspace, audience, parsed) : { ok: true } });
+    this.record({ kind: 'response', url: url.href, name, body: parsed, at: Date.now() });
   }
 
   private record(call: RecordedCall): void {

@@ -214,7 +214,7 @@ function channelNameFor(channelId: string): string {
 }
 
 /** Shaped like Slack's, e.g. "1234567890123.1234567890123.0123456789abcdef0123456789abcdef". */
-function newTriggerId(): string {
+export function newTriggerId(): string {
   return `${randomInt(1e12, 9e12)}.${randomInt(1e12, 9e12)}.${randomBytes(16).toString('hex')}`;
 }
 

@@ -85,3 +85,21 @@ export type SlackView = {
   previous_view_id: string | null;
   state: { values: Record<string, unknown> };
 } & Record<string, unknown>;
+
+/** Who sees what is posted to a response_url: the user who clicked or typed, in that conversation. */
+export interface ResponseAudience {
+  user: string;
+  channel: string;
+}
+
+/**
+ * One change to what people see, in order, for a client that draws the workspace (the sandbox page).
+ * A message change carries the message as it is after the change, so posts and updates both upsert by ts.
+ */
+export type WorkspaceChange = { seq: number; at: number } & ChangeContent;
+
+export type ChangeContent =
+  | { kind: 'message'; channel: string; message: SlackMessage }
+  | { kind: 'ephemeral'; message: EphemeralMessage }
+  /** `user` is who the view was opened for, known when it was opened with a trigger from `triggerFor`. */
+  | { kind: 'view'; user?: string; view: SlackView };

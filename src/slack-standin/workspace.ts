@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
 import { STANDIN_APP } from './identity';
-import type { EphemeralMessage, SlackMessage, SlackView, StandinChannel, StandinUser, StandinUsergroup } from './types';
+import type {
+  ChangeContent,
+  EphemeralMessage,
+  SlackMessage,
+  SlackView,
+  StandinChannel,
+  StandinUser,
+  StandinUsergroup,
+  WorkspaceChange,
+} from './types';
 
-/** Deterministic message timestamps: "1700000000.000100", "1700000000.000200", … */
-const FIRST_TS_SECONDS = 1_700_000_000;
+/** Deterministic message timestamps by default: "1700000000.000100", "1700000000.000200", … */
+export const FIRST_TS_SECONDS = 1_700_000_000;
 const TS_STEP_MICROS = 100;
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
@@ -15,6 +24,8 @@ export interface WorkspaceSeed {
   users: StandinUser[];
   channels: StandinChannel[];
   usergroups: StandinUsergroup[];
+  /** Unix seconds of the first message ts. */
+  firstTsSeconds: number;
 }
 
 const BOT_USER: StandinUser = { id: STANDIN_APP.botUserId, name: STANDIN_APP.botName, isBot: true };
@@ -28,10 +39,20 @@ export class Workspace {
   private readonly messagesByChannel = new Map<string, SlackMessage[]>();
   private readonly ephemeralMessages: EphemeralMessage[] = [];
   private readonly viewsById = new Map<string, SlackView>();
+  /** Slack knows who a trigger_id belongs to, and opens a view with it for that user. */
+  private readonly triggerUsers = new Map<string, string>();
+  private readonly viewUsers = new Map<string, string>();
+  private readonly changeLog: WorkspaceChange[] = [];
+  private readonly changeListeners = new Set<() => void>();
   private tsCount = 0;
   private viewCount = 0;
+  /** Never reset, so a client that saw change N before a reset still sees every later one. */
+  private changeCount = 0;
+
+  private readonly firstTsSeconds: number;
 
   constructor(seed: WorkspaceSeed) {
+    this.firstTsSeconds = seed.firstTsSeconds;
     this.users = new Map([BOT_USER, ...seed.users].map((user) => [user.id, user]));
     this.channels = seed.channels;
     this.usergroups = new Map(seed.usergroups.map((group) => [group.id, group]));
@@ -43,6 +64,9 @@ export class Workspace {
     this.messagesByChannel.clear();
     this.ephemeralMessages.length = 0;
     this.viewsById.clear();
+    this.triggerUsers.clear();
+    this.viewUsers.clear();
+    this.changeLog.length = 0;
     this.tsCount = 0;
     this.viewCount = 0;
   }
@@ -81,7 +105,7 @@ export class Workspace {
   nextTs(): string {
     this.tsCount += 1;
     const micros = this.tsCount * TS_STEP_MICROS;
-    const seconds = FIRST_TS_SECONDS + Math.floor(micros / 1_000_000);
+    const seconds = this.firstTsSeconds + Math.floor(micros / 1_000_000);
     return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }
 
@@ -89,6 +113,12 @@ export class Workspace {
     const messages = this.messagesByChannel.get(channel) ?? [];
     messages.push(message);
     this.messagesByChannel.set(channel, messages);
+    this.recordChange({ kind: 'message', channel, message });
+  }
+
+  updateMessage(channel: string, message: SlackMessage, content: Partial<SlackMessage>): void {
+    Object.assign(message, content);
+    this.recordChange({ kind: 'message', channel, message });
   }
 
   findMessage(channel: string, ts: string): SlackMessage | undefined {
@@ -102,6 +132,7 @@ export class Workspace {
 
   addEphemeral(message: EphemeralMessage): void {
     this.ephemeralMessages.push(message);
+    this.recordChange({ kind: 'ephemeral', message });
   }
 
   ephemeral(): EphemeralMessage[] {
@@ -113,8 +144,20 @@ export class Workspace {
     return `V${String(this.viewCount).padStart(8, '0')}`;
   }
 
-  saveView(view: SlackView): void {
+  registerTrigger(triggerId: string, userId: string): void {
+    this.triggerUsers.set(triggerId, userId);
+  }
+
+  triggerUser(triggerId: string | undefined): string | undefined {
+    return triggerId === undefined ? undefined : this.triggerUsers.get(triggerId);
+  }
+
+  /** Stores a new or updated view; `user` is who it is opened for (an update keeps the first one). */
+  saveView(view: SlackView, user?: string): void {
     this.viewsById.set(view.id, view);
+    if (user !== undefined && !this.viewUsers.has(view.id)) this.viewUsers.set(view.id, user);
+    const owner = this.viewUsers.get(view.id);
+    this.recordChange({ kind: 'view', ...(owner !== undefined && { user: owner }), view });
   }
 
   findView(ref: { viewId?: string; externalId?: string }): SlackView | undefined {
@@ -125,6 +168,24 @@ export class Workspace {
   /** Views in opening order, each in its latest version. */
   views(): SlackView[] {
     return [...this.viewsById.values()];
+  }
+
+  /** Changes with a sequence number above `seq`, oldest first. */
+  changesAfter(seq: number): WorkspaceChange[] {
+    return this.changeLog.filter((change) => change.seq > seq);
+  }
+
+  /** Calls `listener` after each change until the returned function is called. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Snapshots the content, so a later update does not rewrite what an earlier change showed. */
+  private recordChange(content: ChangeContent): void {
+    this.changeCount += 1;
+    this.changeLog.push({ seq: this.changeCount, at: Date.now(), ...structuredClone(content) });
+    for (const listener of this.changeListeners) listener();
   }
 }
 

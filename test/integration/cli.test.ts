@@ -1,7 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
+import { removeSandbox, sandboxEnv } from '../support/sandbox';
 
 const ROOT = path.join(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -25,6 +27,50 @@ describe('the prod-access command line', () => {
       "SLACK_SIGNING_SECRET: missing; expected the app's signing secret (Basic Information page of your Slack app)",
     ]);
   });
+
+  test('in production, missing Slack credentials stop start-up with one line per variable, never a sandbox', () => {
+    const result = cli(['start']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'SLACK_BOT_TOKEN: missing; expected a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)',
+      "SLACK_SIGNING_SECRET: missing; expected the app's signing secret (Basic Information page of your Slack app)",
+    ]);
+  });
+
+  test('outside production, start with no Slack credentials runs the sandbox and prints its URL', async () => {
+    const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
+    const child = spawn(TSX, ['src/main.ts', 'start'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: process.env.DATABASE_URL,
+        LOG_LEVEL: 'warn',
+        ...sandboxEnv(name),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/) in your browser/.exec(output);
+          if (found) resolve(found[1]!);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      await expect(page.text()).resolves.toContain('prod-access sandbox');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await removeSandbox(name);
+    }
+  }, 60_000);
 
   test('catalog validate accepts the example and lists every problem of a broken catalog with its path', () => {
     const ok = cli(['catalog', 'validate', 'catalog.example.yaml'], EXAMPLE_CATALOG_ENV);

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config';
+import { loadConfig, loadSandboxConfig, wantsSandbox } from '../../src/config';
 
 const required = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789' };
 
@@ -41,5 +41,19 @@ describe('configuration from the environment', () => {
 
   test('empty variables fall back to defaults', () => {
     expect(loadConfig({ ...required, PORT: '', SLACK_APP_TOKEN: '' }).PORT).toBe(3000);
+  });
+
+  test('no Slack credentials at all means the sandbox, except in production', () => {
+    expect(wantsSandbox({})).toBe(true);
+    expect(wantsSandbox({ NODE_ENV: 'development', SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' })).toBe(true);
+    expect(wantsSandbox({ NODE_ENV: 'production' })).toBe(false);
+    // Half-set credentials are a mistake to report, not a reason to play Slack locally.
+    expect(wantsSandbox({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
+    expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' })).toBe(false);
+  });
+
+  test('sandbox settings default to a page on port 3001 and a demo database of its own', () => {
+    expect(loadSandboxConfig({})).toMatchObject({ SANDBOX_PORT: 3001, SANDBOX_DATABASE: 'prod_access_sandbox' });
+    expect(() => loadSandboxConfig({ SANDBOX_DATABASE: 'Demo DB' })).toThrow(/^SANDBOX_DATABASE: invalid; expected a database name/);
   });
 });

@@ -297,6 +297,69 @@ describe('Slack stand-in with the real WebClient', () => {
     expect(standin.calls).toEqual([expect.objectContaining({ kind: 'response', url, name: 'slash-1', body: { text: 'Working on it' } })]);
   });
 
+  describe('for a client that draws the workspace', () => {
+    const postJson = (url: string, body: unknown) =>
+      fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('shows a response_url reply only to its user by default, and to the channel when asked', async () => {
+      const audience = { user: 'U1ALICE', channel: 'C1OPS' };
+      await postJson(standin.responseUrl('only-alice', audience), { text: 'Only you see this' });
+      await postJson(standin.responseUrl('everyone', audience), { text: 'Everyone sees this', response_type: 'in_channel' });
+
+      expect(standin.ephemeralMessages('C1OPS')).toEqual([expect.objectContaining({ user: 'U1ALICE', text: 'Only you see this' })]);
+      expect(standin.messages('C1OPS')).toEqual([expect.objectContaining({ text: 'Everyone sees this', user: 'UBOT' })]);
+      const refused = await postJson(standin.responseUrl('empty', audience), { text: '' });
+      await expect(refused.json()).resolves.toEqual({ ok: false, error: 'no_text' });
+    });
+
+    it('lists changes in order, each message as it was then', async () => {
+      const posted = await client.chat.postMessage({ channel: 'C1OPS', text: 'Pending' });
+      await client.chat.update({ channel: 'C1OPS', ts: posted.ts!, text: 'Approved' });
+      await client.chat.postEphemeral({ channel: 'C1OPS', user: 'U1ALICE', text: 'Just you' });
+
+      const changes = await standin.changes(0);
+      expect(changes).toEqual([
+        expect.objectContaining({
+          kind: 'message',
+          channel: 'C1OPS',
+          message: expect.objectContaining({ ts: posted.ts, text: 'Pending' }),
+        }),
+        expect.objectContaining({
+          kind: 'message',
+          channel: 'C1OPS',
+          message: expect.objectContaining({ ts: posted.ts, text: 'Approved' }),
+        }),
+        expect.objectContaining({ kind: 'ephemeral', message: expect.objectContaining({ user: 'U1ALICE', text: 'Just you' }) }),
+      ]);
+      const seqs = changes.map((change) => change.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      await expect(standin.changes(seqs.at(-1)!)).resolves.toEqual([]);
+    });
+
+    it('answers a long poll as soon as something changes', async () => {
+      const [latest] = (await standin.changes(0)).slice(-1);
+      const waiting = standin.changes(latest?.seq ?? 0, 5000);
+      await client.chat.postMessage({ channel: 'C1OPS', text: 'News' });
+
+      await expect(waiting).resolves.toEqual([
+        expect.objectContaining({ kind: 'message', message: expect.objectContaining({ text: 'News' }) }),
+      ]);
+    });
+
+    it('opens a view for the user whose trigger it was opened with', async () => {
+      const opened = await client.views.open({ trigger_id: standin.triggerFor('U1ALICE'), view: modal() });
+      await client.views.update({ view_id: opened.view!.id!, view: modal('Step 2') });
+      await client.views.open({ trigger_id: '123.456.unknown', view: modal('Nobody') });
+
+      const views = (await standin.changes(0)).filter((change) => change.kind === 'view');
+      expect(views.map((change) => [change.user, change.view.title])).toEqual([
+        ['U1ALICE', plain('Request access')],
+        ['U1ALICE', plain('Step 2')],
+        [undefined, plain('Nobody')],
+      ]);
+    });
+  });
+
   it('forgets calls and state on reset but keeps users and channels', async () => {
     await client.chat.postMessage({ channel: 'C1OPS', text: 'hi' });
     standin.reset();
@@ -304,6 +367,18 @@ describe('Slack stand-in with the real WebClient', () => {
     expect(standin.calls).toEqual([]);
     expect(standin.messages('C1OPS')).toEqual([]);
     await expect(client.users.info({ user: 'U1ALICE' })).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe('Slack stand-in with a first message time', () => {
+  it('starts message timestamps there, so a new run never reuses an earlier run’s ts', async () => {
+    const standin = await startSlackStandin({ firstTsSeconds: 1_800_000_000 });
+    try {
+      const posted = await webClientFor(standin, TOKEN, NO_RETRIES).chat.postMessage({ channel: 'C0ANY', text: 'hi' });
+      expect(posted.ts).toBe('1800000000.000100');
+    } finally {
+      await standin.close();
+    }
   });
 });
 

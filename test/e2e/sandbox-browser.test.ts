@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { loadSandboxConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { DEMO_USERS } from '../../src/sandbox/demo-workspace';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start';
+import { removeSandbox, sandboxEnv } from '../support/sandbox';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOTS = path.join(__dirname, '../../test-output/sandbox');
+/** Long enough to check the access works, short enough to watch it end. */
+const DURATION = '30s';
+
+/**
+ * The sandbox in a real browser, as a person evaluating prod-access uses it: a manager asks through
+ * the form, cannot approve her own request, the other manager approves, the access works in the demo
+ * database, and at expiry it ends, in the message and in the database.
+ */
+describe('the sandbox in a real browser', () => {
+  const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
+  const [requester, approver] = DEMO_USERS.managers;
+  let sandbox: Sandbox;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+    const env = { ...process.env, ...sandboxEnv(name) };
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+    sandbox = await startSandbox(loadSandboxConfig(env), env, logger);
+    profileDir = mkdtempSync(path.join(tmpdir(), 'prod-access-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    page = await context.newPage();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await sandbox?.stop();
+    rmSync(profileDir, { recursive: true, force: true });
+    await removeSandbox(name);
+  });
+
+  const screenshot = (step: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${step}.png`) });
+  const actAs = (userId: string) => page.selectOption('#me', userId);
+  const open = (conversation: string) => page.locator(`[data-conversation="${conversation}"]`).click();
+  const message = (text: string | RegExp): Locator => page.locator('article.message', { hasText: text });
+  const typeCommand = async (text: string) => {
+    await page.fill('#composer-input', text);
+    await page.press('#composer-input', 'Enter');
+  };
+  const queryResult = async () => {
+    await page.click('#query');
+    const result = page.locator('#query-result table, #query-result .query-error');
+    await result.first().waitFor();
+    return result.first().innerText();
+  };
+
+  test('request in the form → approval message → the other manager approves → access → expiry', async () => {
+    await page.goto(sandbox.url);
+    await actAs(requester);
+
+    await typeCommand('/prod-access');
+    const modal = page.locator('.modal');
+    await modal.waitFor();
+    await screenshot('01-request-form');
+
+    await page.selectOption('#input-resource', 'orders-db');
+    await page.selectOption('#input-level', 'read-only');
+    await page.fill('#input-duration', 'forever');
+    await page.fill('#input-reason', 'checking order 1002 for a customer');
+    await modal.getByRole('button', { name: 'Request' }).click();
+    await expect(modal.locator('.field-error').innerText()).resolves.toMatch(/"forever" is not a duration/);
+    await screenshot('02-field-error');
+
+    await page.fill('#input-duration', DURATION);
+    await modal.getByRole('button', { name: 'Request' }).click();
+    await modal.waitFor({ state: 'detached' });
+    const sent = message(/Request #\d+ sent to the owners/);
+    const id = /#(\d+)/.exec(await sent.innerText())![1]!;
+    await expect(sent.innerText()).resolves.toContain('Only visible to you');
+    await screenshot('03-requested');
+
+    await open('C0OWNERS001');
+    const approval = message(`Access request #${id}`);
+    await approval.getByRole('button', { name: 'Approve' }).waitFor();
+    await expect(approval.innerText()).resolves.toMatch(/Waiting for approval/);
+    await screenshot('04-approval-message');
+
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await message(/cannot approve or deny your own request/).waitFor();
+    await screenshot('05-own-approval-refused');
+
+    await actAs(approver);
+    await expect(page.locator('article.message', { hasText: /your own request/ }).count()).resolves.toBe(0);
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await message(`You approved #${id}`).waitFor();
+    await approval.filter({ hasText: 'active until' }).waitFor();
+    await screenshot('06-approved');
+
+    await actAs(requester);
+    await open(`D${requester}`);
+    await message(`Your access #${id}`).filter({ hasText: 'psql' }).waitFor();
+    await expect(queryResult()).resolves.toContain('espresso machine');
+    await screenshot('07-access-in-dm');
+
+    await open('C0OWNERS001');
+    await approval.filter({ hasText: 'Ended at its expiry' }).waitFor({ timeout: 60_000 });
+    // chat.update changed the one message in place.
+    await expect(message(`Access request #${id}`).count()).resolves.toBe(1);
+    await expect(approval.getByRole('button').count()).resolves.toBe(0);
+    await screenshot('08-expired');
+
+    await open(`D${requester}`);
+    await message(`Your access #${id}`).filter({ hasText: 'has ended at its expiry' }).waitFor();
+    await expect(queryResult()).resolves.toMatch(/permission denied/);
+    await screenshot('09-access-gone');
+  }, 150_000);
+});
