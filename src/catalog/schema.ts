@@ -4,8 +4,8 @@ import { parseDuration } from '../domain/durations';
 import type { ProdAccessError } from '../domain/errors';
 import { isRegExp, type ResolvedProvider, resolveProvider } from '../providers/registry';
 
-/** Refinements that run even when a sibling field failed, so `catalog validate` lists every problem at once. */
-const ALWAYS = { when: () => true };
+/** Refinements that run even when a sibling field failed (so `catalog validate` lists every problem at once), on any object. */
+const ALWAYS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be lower-case letters, digits, ".", "_" or "-"');
 const slackChannel = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD');

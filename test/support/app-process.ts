@@ -5,7 +5,6 @@ import type { Role } from '../../src/runtime';
 import { waitUntil } from './wait';
 
 const ROOT = path.join(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 /** prod-access run as its own process (`prod-access <role>`), as in production, so a test can kill it. */
 export class AppProcess {
@@ -24,7 +23,8 @@ export class AppProcess {
 
   static async start(role: Role, env: NodeJS.ProcessEnv): Promise<AppProcess> {
     const port = await freePort();
-    const child = spawn(TSX, ['src/main.ts', role], {
+    // One node process with tsx's loader (not the tsx launcher, which would leave its child behind a kill).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
       cwd: ROOT,
       env: { ...env, NODE_ENV: 'production', PORT: String(port), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
