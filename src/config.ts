@@ -41,6 +41,8 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
+  /** How often targets are read for access no live grant covers. */
+  DRIFT_CHECK_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(3600),
   /** At most this many new requests per user within the window below. */
   REQUEST_RATE_LIMIT: z.coerce.number({ error: 'a whole number' }).int().min(1).default(10),
   REQUEST_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(600),

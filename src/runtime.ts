@@ -4,6 +4,7 @@ import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { approveRequest, authorizeDecider, denyRequest } from './app/decisions';
+import { checkDrift } from './app/drift';
 import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
 import { systemClock } from './app/ports';
 import { reconcile } from './app/reconcile';
@@ -74,17 +75,25 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     const revoke = revokeGrant(grantDeps);
     const reconcileOnce = reconcile({
       requests,
+      audit,
       schedule: queues,
+      announcements: queues,
       expirePending: expire,
       clock,
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     });
+    const drift = checkDrift({ catalog, requests, audit, providers, announcements: queues, clock });
     const handlers: JobHandlers = {
       grant: ({ requestId }, { lastAttempt }) => grant(requestId, lastAttempt),
       revoke: ({ requestId }) => revoke(requestId),
       revokeNow: ({ requestId }) => revoke(requestId),
       expirePending: ({ requestId }) => expire(requestId),
       reconcile: () => reconcileOnce(),
+      driftCheck: async () => {
+        const report = await drift();
+        if (report.unreadable.length > 0) logger.warn({ unreadable: report.unreadable }, 'drift check could not read some targets');
+        return { found: report.found.length };
+      },
       syncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
       postAudit: ({ auditEventId }) => notifier.postAuditEvent(BigInt(auditEventId)),
@@ -101,14 +110,12 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     void checkConnections(catalog, env).then((problems) => {
       for (const problem of problems) logger.warn({ path: problem.path }, `provider check failed: ${problem.message}`);
     });
-    await queues.scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS);
-    // Redis may lose the scheduler itself (a flush, a failover without persistence): every worker puts it
-    // back each interval; the upsert keeps one scheduler however many workers do it.
+    const intervals = { reconcileSeconds: config.RECONCILE_INTERVAL_SECONDS, driftCheckSeconds: config.DRIFT_CHECK_INTERVAL_SECONDS };
+    await queues.scheduleRecurring(intervals);
+    // Redis may lose the schedulers themselves (a flush, a failover without persistence): every worker puts
+    // them back each interval; the upsert keeps one scheduler per id however many workers do it.
     const watchdog = setInterval(
-      () =>
-        void queues
-          .scheduleReconciler(config.RECONCILE_INTERVAL_SECONDS)
-          .catch((err: unknown) => logger.warn({ err }, 'reconciler scheduler not renewed')),
+      () => void queues.scheduleRecurring(intervals).catch((err: unknown) => logger.warn({ err }, 'job schedulers not renewed')),
       config.RECONCILE_INTERVAL_SECONDS * 1000,
     );
     // Schedules lost while nothing ran are recovered before anything else happens.

@@ -1,4 +1,5 @@
 import type { SlackProfile } from '../domain/policy';
+import type { RequesterNotice } from '../domain/request';
 
 /** The narrow interfaces use-cases depend on; adapters in jobs/, notify/ and slack/ implement them. */
 
@@ -24,12 +25,13 @@ export interface AccessSchedule {
   expirePendingAt(requestId: number, at: Date): Promise<void>;
 }
 
-/** What the requester is told by DM at each turn. */
-export type RequesterNotice = 'approved' | 'denied' | 'timed_out' | 'expired' | 'revoked' | 'failed';
+export type { RequesterNotice } from '../domain/request';
 
 /** Slack messages sent after a change, through a retried queue so Slack outages delay them but lose none. */
 export interface Announcements {
   requestChanged(requestId: number, notice?: RequesterNotice): Promise<void>;
+  /** A notice alone, when the message itself is up to date. */
+  notify(requestId: number, notice: RequesterNotice): Promise<void>;
   audited(auditEventIds: readonly bigint[]): Promise<void>;
 }
 

@@ -1,9 +1,13 @@
+import type { AuditRepository } from '../db/audit';
 import type { RequestRepository } from '../db/requests';
-import type { AccessSchedule, Clock } from './ports';
+import { FINAL_NOTICES } from '../domain/request';
+import type { AccessSchedule, Announcements, Clock } from './ports';
 
 export interface ReconcileDeps {
-  requests: Pick<RequestRepository, 'due'>;
+  requests: Pick<RequestRepository, 'due' | 'lagging'>;
+  audit: Pick<AuditRepository, 'undelivered'>;
   schedule: AccessSchedule;
+  announcements: Announcements;
   expirePending: (requestId: number) => Promise<void>;
   clock: Clock;
   intervalSeconds: number;
@@ -15,11 +19,13 @@ export interface ReconcileReport {
   grantsRequeued: number;
   revokesDue: number;
   revokesEnsured: number;
+  slackResent: number;
 }
 
 /**
  * Re-derives every schedule from the database, since Redis may have lost them: timed-out requests,
- * approved requests waiting for their grant job, grants past their expiry, and revokes about to fall due.
+ * approved requests waiting for their grant job, grants past their expiry, revokes about to fall due,
+ * and Slack messages, notices and audit lines that never went out.
  * Scheduling is idempotent, so a job that still exists is left as it is.
  */
 export function reconcile(deps: ReconcileDeps) {
@@ -32,11 +38,20 @@ export function reconcile(deps: ReconcileDeps) {
     for (const id of due.approved) await deps.schedule.grant(id);
     for (const id of due.pastExpiry) await deps.schedule.revokeNow(id);
     for (const { id, expiresAt } of due.expiringSoon) await deps.schedule.revokeAt(id, expiresAt);
+    // Slack messages whose jobs were lost: anything older than two passes is not merely on its way.
+    const settleMs = 2 * deps.intervalSeconds * 1000;
+    const limit = deps.batchSize ?? 1000;
+    const lagging = await deps.requests.lagging(now, settleMs, limit);
+    const undelivered = await deps.audit.undelivered(now, settleMs, limit);
+    for (const id of lagging.messages) await deps.announcements.requestChanged(id);
+    for (const { id, status } of lagging.notices) await deps.announcements.notify(id, FINAL_NOTICES[status]!);
+    await deps.announcements.audited(undelivered);
     return {
       timedOut: due.pendingPastTimeout.length,
       grantsRequeued: due.approved.length,
       revokesDue: due.pastExpiry.length,
       revokesEnsured: due.expiringSoon.length,
+      slackResent: lagging.messages.length + lagging.notices.length + undelivered.length,
     };
   };
 }

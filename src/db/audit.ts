@@ -21,6 +21,30 @@ export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: numbe
 export class AuditRepository {
   constructor(private readonly db: Db) {}
 
+  isDelivered(id: bigint): Promise<boolean> {
+    return this.db.auditDelivery.count({ where: { eventId: id } }).then((n) => n > 0);
+  }
+
+  async markDelivered(id: bigint): Promise<void> {
+    await this.db.auditDelivery.createMany({ data: [{ eventId: id }], skipDuplicates: true });
+  }
+
+  /** Recent events not yet posted in the audit channel, older than `settle` (their own job may still run). */
+  async undelivered(now: Date, settleMs: number, limit: number): Promise<bigint[]> {
+    const rows = await this.db.$queryRaw<{ id: bigint }[]>`
+      SELECT e.id FROM audit_events e
+       WHERE e.at > ${new Date(now.getTime() - 7 * 24 * 3600_000)} AND e.at < ${new Date(now.getTime() - settleMs)}
+         AND NOT EXISTS (SELECT 1 FROM audit_deliveries d WHERE d.event_id = e.id)
+       ORDER BY e.id LIMIT ${limit}`;
+    return rows.map((r) => r.id);
+  }
+
+  /** The details of recent events of one action, e.g. drifts already reported. */
+  async recentDetails(action: string, since: Date): Promise<Record<string, unknown>[]> {
+    const rows = await this.db.auditEvent.findMany({ where: { action, at: { gte: since } }, select: { detail: true } });
+    return rows.map((r) => (r.detail ?? {}) as Record<string, unknown>);
+  }
+
   get(id: bigint): Promise<AuditRecord | null> {
     return this.db.auditEvent.findUnique({ where: { id } });
   }

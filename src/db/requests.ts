@@ -1,5 +1,5 @@
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
-import { approvalOutcome } from '../domain/request';
+import { approvalOutcome, FINAL_NOTICES } from '../domain/request';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db, Tx } from './client';
@@ -141,6 +141,16 @@ export class RequestRepository {
     return count === 1;
   }
 
+  /** Records which status the approval message now shows. */
+  async markMessageShown(id: number, status: RequestStatus): Promise<void> {
+    await this.db.accessRequest.update({ where: { id }, data: { messageStatus: status } });
+  }
+
+  /** Records that the requester was told about this final status. */
+  async markNotified(id: number, status: RequestStatus): Promise<void> {
+    await this.db.accessRequest.update({ where: { id }, data: { notifiedStatus: status } });
+  }
+
   /** Stores where the approval message was posted, once. */
   async setMessage(id: number, channelId: string, messageTs: string): Promise<boolean> {
     const { count } = await this.db.accessRequest.updateMany({ where: { id, messageTs: null }, data: { channelId, messageTs } });
@@ -194,6 +204,34 @@ export class RequestRepository {
       pastExpiry: ids(pastExpiry),
       expiringSoon: expiringSoon.map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
     };
+  }
+
+  /**
+   * Slack messages that fell behind the database (their job was lost with Redis): approval messages that
+   * show an older status, and final notices never sent. Only recent requests, and not those changed in the
+   * last `settle` — their own jobs are still on the way.
+   */
+  async lagging(
+    now: Date,
+    settleMs: number,
+    limit: number,
+  ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[] }> {
+    const settled = new Date(now.getTime() - settleMs);
+    const recent = new Date(now.getTime() - 7 * 24 * 3600_000);
+    const final = Object.keys(FINAL_NOTICES);
+    const [messages, notices] = await Promise.all([
+      this.db.$queryRaw<{ id: number }[]>`
+        SELECT id FROM access_requests
+         WHERE created_at > ${recent} AND message_status IS DISTINCT FROM status
+           AND greatest(created_at, decided_at, granted_at, ended_at, message_claimed_at) < ${settled}
+         ORDER BY id LIMIT ${limit}`,
+      this.db.$queryRaw<{ id: number; status: RequestStatus }[]>`
+        SELECT id, status::text AS status FROM access_requests
+         WHERE created_at > ${recent} AND status::text = ANY(${final}) AND notified_status IS DISTINCT FROM status
+           AND greatest(decided_at, ended_at) < ${settled}
+         ORDER BY id LIMIT ${limit}`,
+    ]);
+    return { messages: messages.map((r) => r.id), notices };
   }
 }
 

@@ -22,7 +22,21 @@ export interface AccessRequestRecord {
   failureReason: string | null;
   channelId: string | null;
   messageTs: string | null;
+  messageStatus: RequestStatus | null;
+  notifiedStatus: RequestStatus | null;
 }
+
+/** What the requester is told by DM at each turn. */
+export type RequesterNotice = 'approved' | 'denied' | 'timed_out' | 'expired' | 'revoked' | 'failed';
+
+/** The notices that announce a final status: each is owed exactly once, so a lost one is sent again. */
+export const FINAL_NOTICES: Partial<Record<RequestStatus, RequesterNotice>> = {
+  DENIED: 'denied',
+  TIMED_OUT: 'timed_out',
+  EXPIRED: 'expired',
+  REVOKED: 'revoked',
+  FAILED: 'failed',
+};
 
 export interface DecisionRecord {
   userId: string;
@@ -43,7 +57,8 @@ export type AuditAction =
   | 'revoked'
   | 'revoke_requested'
   | 'revoke_failed'
-  | 'refused';
+  | 'refused'
+  | 'drift_found';
 
 export interface AuditEntry {
   actor: string;

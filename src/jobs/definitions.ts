@@ -54,6 +54,13 @@ export const JOBS = {
     jobId: () => 'reconcile',
     options: { removeOnComplete: 100, removeOnFail: 100 },
   },
+  driftCheck: {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: z.strictObject({}),
+    jobId: () => 'drift-check',
+    options: { removeOnComplete: 100, removeOnFail: 100 },
+  },
   syncMessage: {
     queue: QUEUE_NAMES.notify,
     doneOnce: true,

@@ -56,19 +56,28 @@ export class JobQueues implements AccessSchedule, Announcements {
 
   async requestChanged(requestId: number, notice?: RequesterNotice): Promise<void> {
     await this.enqueue('syncMessage', { requestId });
-    if (notice) await this.enqueue('notifyRequester', { requestId, notice });
+    if (notice) await this.notify(requestId, notice);
+  }
+
+  notify(requestId: number, notice: RequesterNotice): Promise<void> {
+    return this.enqueue('notifyRequester', { requestId, notice });
   }
 
   async audited(auditEventIds: readonly bigint[]): Promise<void> {
     for (const id of auditEventIds) await this.enqueue('postAudit', { auditEventId: id.toString() });
   }
 
-  /** One reconcile per interval however many workers run: BullMQ keeps a single scheduler per id. */
-  async scheduleReconciler(intervalSeconds: number): Promise<void> {
+  /** One run per interval however many workers run: BullMQ keeps a single scheduler per id. */
+  async scheduleRecurring(intervals: { reconcileSeconds: number; driftCheckSeconds: number }): Promise<void> {
     await this.queues.access.upsertJobScheduler(
       'reconcile',
-      { every: intervalSeconds * 1000 },
+      { every: intervals.reconcileSeconds * 1000 },
       { name: 'reconcile', data: {}, opts: JOBS.reconcile.options },
+    );
+    await this.queues.access.upsertJobScheduler(
+      'drift-check',
+      { every: intervals.driftCheckSeconds * 1000 },
+      { name: 'driftCheck', data: {}, opts: JOBS.driftCheck.options },
     );
   }
 

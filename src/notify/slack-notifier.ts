@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { AccessDelivery, RequesterNotice } from '../app/ports';
+import type { AccessDelivery } from '../app/ports';
+import { FINAL_NOTICES, type RequesterNotice } from '../domain/request';
 import type { AuditRepository } from '../db/audit';
 import type { RequestRepository } from '../db/requests';
 import { type Catalog, entryOf } from '../domain/catalog';
@@ -9,8 +10,8 @@ import { approvalMessage } from '../slack/blocks/approval-message';
 
 export interface SlackNotifierDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'get' | 'decisions' | 'claimMessage' | 'setMessage'>;
-  audit: Pick<AuditRepository, 'get'>;
+  requests: Pick<RequestRepository, 'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified'>;
+  audit: Pick<AuditRepository, 'get' | 'isDelivered' | 'markDelivered'>;
   slack: WebClient;
 }
 
@@ -29,6 +30,7 @@ export class SlackNotifier implements AccessDelivery {
     const { request, message, resource } = await this.render(requestId);
     if (request.channelId && request.messageTs) {
       await this.deps.slack.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
+      await this.deps.requests.markMessageShown(requestId, request.status);
       return;
     }
     if (!(await this.deps.requests.claimMessage(requestId, new Date()))) {
@@ -41,11 +43,15 @@ export class SlackNotifier implements AccessDelivery {
     if (latest.request.status !== request.status) {
       await this.deps.slack.chat.update({ channel: posted.channel!, ts: posted.ts!, ...latest.message });
     }
+    await this.deps.requests.markMessageShown(requestId, latest.request.status);
   }
 
   async notifyRequester(requestId: number, notice: RequesterNotice): Promise<void> {
     const { request, decisions, resource } = await this.render(requestId);
+    const announcesFinal = FINAL_NOTICES[request.status] === notice;
+    if (announcesFinal && request.notifiedStatus === request.status) return;
     await this.dm(request.requesterId, requesterNotice(notice, request, resource, decisions));
+    if (announcesFinal) await this.deps.requests.markNotified(requestId, request.status);
   }
 
   async deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void> {
@@ -55,7 +61,7 @@ export class SlackNotifier implements AccessDelivery {
 
   async postAuditEvent(auditEventId: bigint): Promise<void> {
     const event = await this.deps.audit.get(auditEventId);
-    if (!event) return;
+    if (!event || (await this.deps.audit.isDelivered(auditEventId))) return;
     const request = event.requestId ? await this.deps.requests.get(event.requestId) : null;
     const permalink = request?.channelId && request.messageTs ? await this.permalink(request.channelId, request.messageTs) : null;
     await this.deps.slack.chat.postMessage({
@@ -63,6 +69,7 @@ export class SlackNotifier implements AccessDelivery {
       text: auditLine(event, request, permalink),
       unfurl_links: false,
     });
+    await this.deps.audit.markDelivered(auditEventId);
   }
 
   private async permalink(channel: string, ts: string): Promise<string | null> {

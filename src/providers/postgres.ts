@@ -53,6 +53,12 @@ export const postgresProvider = defineProviderKind({
   create: (settings, env) => new PostgresProvider(settings, admin.access(settings, env)),
 });
 
+/** The roles that are direct members of role $1. */
+const MEMBERS_OF_ROLE = `SELECT member.rolname AS member FROM pg_auth_members m
+  JOIN pg_roles granted ON granted.oid = m.roleid
+  JOIN pg_roles member ON member.oid = m.member
+ WHERE granted.rolname = $1`;
+
 class PostgresProvider implements AccessProvider<Target> {
   constructor(
     private readonly settings: Settings,
@@ -95,14 +101,15 @@ class PostgresProvider implements AccessProvider<Target> {
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const login = this.loginName(spec);
     return this.admin.run(async (db) => {
-      const { rowCount } = await db.query(
-        `SELECT 1 FROM pg_auth_members m
-           JOIN pg_roles granted ON granted.oid = m.roleid
-           JOIN pg_roles member ON member.oid = m.member
-          WHERE granted.rolname = $1 AND member.rolname = $2`,
-        [spec.target.role, login],
-      );
+      const { rowCount } = await db.query(`${MEMBERS_OF_ROLE} AND member.rolname = $2`, [spec.target.role, login]);
       return (rowCount ?? 0) > 0;
+    });
+  }
+
+  async holders(target: Target): Promise<string[]> {
+    return this.admin.run(async (db) => {
+      const { rows } = await db.query<{ member: string }>(MEMBERS_OF_ROLE, [target.role]);
+      return rows.map((r) => `${r.member}→${target.role}`);
     });
   }
 

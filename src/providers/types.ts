@@ -44,6 +44,11 @@ export interface AccessProvider<Target = Record<string, unknown>> {
    * share one permission (PostgreSQL grant-role) says so here.
    */
   accessKey?(spec: GrantSpec<Target>): string;
+  /**
+   * Optional, for the drift check: every permission the target holds for a level's target, named as
+   * `accessKey` names them. Access found here that no live grant covers is reported.
+   */
+  holders?(target: Target): Promise<string[]>;
 }
 
 export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
@@ -117,6 +122,10 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         check: (spec) => asProdAccessError(async () => provider.check(checked(spec))),
         // Sharing a permission must be declared: assuming it would leave a per-request user behind.
         accessKey: (spec) => provider.accessKey?.(checked(spec)) ?? `request ${spec.requestId}`,
+        ...(provider.holders && {
+          holders: (target: Record<string, unknown>) =>
+            asProdAccessError(async () => provider.holders!(definition.targetSchema.parse(target))),
+        }),
       };
     },
   };

@@ -47,5 +47,5 @@ describe('a killed worker loses nothing', () => {
     const actions = await h.auditActions(id);
     expect(actions.filter((a) => a === 'granted')).toHaveLength(1);
     expect(actions.filter((a) => a === 'expired')).toHaveLength(1);
-  });
+  }, 120_000);
 });

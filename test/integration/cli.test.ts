@@ -111,7 +111,7 @@ describe('the prod-access command line', () => {
       const id = Number(/#(\d+)/.exec(reply)?.[1]);
       await h.clickAndReply(h.users.manager1, id);
       await h.waitForApprovalMessage(id, 'active until');
-      const result = cli(['audit', '--request', String(id)], { DATABASE_URL: process.env.DATABASE_URL });
+      const result = cli(['audit', '--request', String(id)], { DATABASE_URL: h.databaseUrl });
       expect(result.code).toBe(0);
       const events = result.stdout
         .trim()

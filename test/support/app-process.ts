@@ -30,17 +30,24 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const app = new AppProcess(role, port, child);
-    await waitUntil(
+    await app.started().catch(async (error: unknown) => {
+      await app.kill('SIGKILL');
+      throw error;
+    });
+    return app;
+  }
+
+  private started(): Promise<true> {
+    return waitUntil(
       () =>
-        app.output.includes('"prod-access started"')
+        this.output.includes('"prod-access started"')
           ? true
-          : app.child.exitCode !== null
-            ? Promise.reject(new Error(app.output))
+          : this.child.exitCode !== null
+            ? Promise.reject(new Error(this.output))
             : undefined,
       60_000,
-      () => `${role} process to start; output:\n${app.output}`,
+      () => `${this.role} process to start; output:\n${this.output}`,
     );
-    return app;
   }
 
   get endpoint(): string {

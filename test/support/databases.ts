@@ -30,3 +30,16 @@ export async function recreateDatabase(name: string): Promise<void> {
 export async function dropDatabase(name: string): Promise<void> {
   await withClient(SERVER_URL, (db) => db.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
+
+/** CREATE DATABASE … TEMPLATE, retried while another copy of the same template is being made. */
+export async function copyDatabase(template: string, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await withClient(SERVER_URL, (db) => db.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+      return;
+    } catch (e) {
+      if (attempt > 100 || !/being accessed by other users/.test((e as Error).message)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+}

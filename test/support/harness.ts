@@ -20,7 +20,7 @@ import {
 import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
 import type { ApiCall } from '../../src/slack-standin/types';
 import { AppProcess } from './app-process';
-import { databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
+import { copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
 import { FaultyProxy } from './faulty-proxy';
 import { waitUntil } from './wait';
 
@@ -30,12 +30,15 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-0000-secret-token';
 export const CHANNELS = { owners: 'C0OWNERS01', audit: 'C0AUDIT001', general: 'C0GENERAL' } as const;
 export const APPROVER_GROUP = 'S0APPROVE1';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface HarnessOptions {
   /** The roles run inside the test process; `none` when every role runs as a separate process. */
   role?: Role | 'none';
   /** Put a FaultyProxy between the provider and the target database. */
   proxyTarget?: boolean;
+  /** Put FaultyProxies between the app and its own PostgreSQL database and Redis. */
+  proxyDependencies?: boolean;
   pendingTimeout?: string;
   reconcileIntervalSeconds?: number;
   /** Extra environment variables for the app. */
@@ -56,12 +59,19 @@ export class Harness {
   readonly users: { dev: string; manager1: string; manager2: string; outsider: string; unmapped: string };
   readonly roles: { read: string; write: string; login: string };
   readonly targetDatabase: string;
+  /** prod-access's own database: a copy of the migrated template, for this harness alone. */
+  readonly appDatabase: string;
   readonly resourceId = 'orders-db';
   endpoint = '';
   private runtime?: Runtime;
   readonly processes: AppProcess[] = [];
+  /** Processes still starting: stop() must end them too, or they would outlive the test. */
+  private readonly starting: Promise<AppProcess>[] = [];
   /** Between the provider and the target database, when the harness was started with proxyTarget. */
   targetProxy?: FaultyProxy;
+  /** Between the app and its PostgreSQL and Redis, when started with proxyDependencies. */
+  databaseProxy?: FaultyProxy;
+  redisProxy?: FaultyProxy;
   /** The environment the app runs with; providers read their connection variables from it at each call. */
   private env: NodeJS.ProcessEnv = {};
   private readonly catalogDir: string;
@@ -70,7 +80,8 @@ export class Harness {
     this.slack = slack;
     this.suffix = suffix;
     this.users = users;
-    this.db = createDb(process.env.DATABASE_URL!);
+    this.appDatabase = `pa_app_${suffix}`;
+    this.db = createDb(databaseUrl(this.appDatabase));
     this.roles = { read: `${suffix}_read`, write: `${suffix}_write`, login: `${suffix}_alice` };
     this.targetDatabase = `pa_target_${suffix}`;
     this.catalogDir = mkdtempSync(path.join(tmpdir(), 'prod-access-catalog-'));
@@ -98,8 +109,14 @@ export class Harness {
       usergroups: [{ id: APPROVER_GROUP, handle: 'orders-approvers', users: [users.manager2, users.dev] }],
     });
     const harness = new Harness(slack, suffix, users);
+    await copyDatabase(process.env.TEST_TEMPLATE_DATABASE!, harness.appDatabase);
     await harness.createTarget();
-    if (options.proxyTarget) harness.targetProxy = await FaultyProxy.start('127.0.0.1', Number(new URL(SERVER_URL).port || 5432));
+    const postgresPort = Number(new URL(SERVER_URL).port || 5432);
+    if (options.proxyTarget) harness.targetProxy = await FaultyProxy.start('127.0.0.1', postgresPort);
+    if (options.proxyDependencies) {
+      harness.databaseProxy = await FaultyProxy.start('127.0.0.1', postgresPort);
+      harness.redisProxy = await FaultyProxy.start('127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
+    }
     await harness.startApp(options);
     return harness;
   }
@@ -119,6 +136,10 @@ export class Harness {
       await db.query(`GRANT SELECT ON orders TO ${read}`);
       await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON orders TO ${write}`);
     });
+  }
+
+  get databaseUrl(): string {
+    return databaseUrl(this.appDatabase);
   }
 
   targetUrl(user?: string): string {
@@ -175,6 +196,8 @@ export class Harness {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_APP_TOKEN: '',
       SLACK_API_URL: this.slack.apiUrl,
+      DATABASE_URL: this.databaseProxy ? this.databaseProxy.url(this.databaseUrl) : this.databaseUrl,
+      REDIS_URL: this.redisProxy ? this.redisProxy.url(REDIS_URL) : REDIS_URL,
       REDIS_PREFIX: this.redisPrefix,
       PROD_ACCESS_CATALOG: catalogFile,
       PORT: '0',
@@ -200,7 +223,9 @@ export class Harness {
 
   /** Starts prod-access in a process of its own with this harness's settings. */
   async spawn(role: Role): Promise<AppProcess> {
-    const app = await AppProcess.start(role, this.env);
+    const starting = AppProcess.start(role, this.env);
+    this.starting.push(starting);
+    const app = await starting;
     this.processes.push(app);
     if (!this.endpoint && role !== 'worker') this.endpoint = app.endpoint;
     return app;
@@ -310,13 +335,16 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.processes.map((p) => p.kill('SIGTERM')));
+    const started = await Promise.allSettled(this.starting);
+    const all = new Set([...this.processes, ...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))]);
+    await Promise.all([...all].map((p) => p.kill('SIGTERM')));
     await this.runtime?.stop();
-    await this.targetProxy?.close();
+    await Promise.all([this.targetProxy, this.databaseProxy, this.redisProxy].map((proxy) => proxy?.close()));
     await this.db.$disconnect();
     await this.slack.close();
     await clearRedis(this.redisPrefix);
     await dropDatabase(this.targetDatabase);
+    await dropDatabase(this.appDatabase);
     const { read, write, login } = this.roles;
     await withClient(SERVER_URL, async (db) => {
       for (const role of [login, read, write]) await db.query(`DROP ROLE IF EXISTS ${role}`);
@@ -327,7 +355,7 @@ export class Harness {
 
 /** Deletes every key of this deployment: what FLUSHALL does to it, without touching other test files' keys. */
 export async function clearRedis(prefix: string): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = new Redis(REDIS_URL);
   try {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);

@@ -1,0 +1,22 @@
+import { Harness } from '../support/harness';
+
+/** SIGTERM stops prod-access in bounded time, even with Redis unreachable (in-flight jobs can never finish then). */
+describe('graceful shutdown', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await Harness.start({ role: 'none', proxyDependencies: true });
+  });
+
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  test('with Redis down, SIGTERM still ends the process, with exit code 0', async () => {
+    const app = await h.spawn('all');
+    h.redisProxy!.setMode('down');
+    // The runtime's own bound is 15 s; the test only fails if the process never exits.
+    await expect(app.kill('SIGTERM')).resolves.toBe(0);
+    expect(app.log).toContain('shutting down');
+  }, 60_000);
+});
