@@ -67,6 +67,7 @@ export class Harness {
   readonly processes: AppProcess[] = [];
   /** Processes still starting: stop() must end them too, or they would outlive the test. */
   private readonly starting: Promise<AppProcess>[] = [];
+  private replies = 0;
   /** Between the provider and the target database, when the harness was started with proxyTarget. */
   targetProxy?: FaultyProxy;
   /** Between the app and its PostgreSQL and Redis, when started with proxyDependencies. */
@@ -231,13 +232,24 @@ export class Harness {
     return app;
   }
 
-  command(userId: string, text: string): Promise<AppReply> {
+  /** A response_url of its own for each command or click, so concurrent ones get their own replies. */
+  private replyName(userId: string): string {
+    return `${userId}-${++this.replies}`;
+  }
+
+  command(userId: string, text: string, replyName = this.replyName(userId)): Promise<AppReply> {
     return sendSlashCommand(this.endpoint, SIGNING_SECRET, {
       text,
       user_id: userId,
       channel_id: CHANNELS.general,
-      response_url: this.slack.responseUrl(`${userId}-${Date.now()}`),
+      response_url: this.slack.responseUrl(replyName),
     });
+  }
+
+  /** Waits for what `respond()` sent to one response_url. */
+  private async replyAt(replyName: string): Promise<string> {
+    const call = await this.slack.waitFor((c) => c.kind === 'response' && c.name === replyName, 15_000);
+    return (call.kind === 'response' ? (call.body as { text?: string }).text : undefined) ?? '';
   }
 
   /** Waits for what `respond()` sent back for a command or click of this user. */
@@ -248,13 +260,13 @@ export class Harness {
 
   /** Sends a command and returns the ephemeral reply it got. */
   async ask(userId: string, text: string): Promise<string> {
-    const since = this.slack.calls.length;
-    const answer = await this.command(userId, text);
+    const replyName = this.replyName(userId);
+    const answer = await this.command(userId, text, replyName);
     if (answer.status !== 200) throw new Error(`slash command answered ${answer.status}: ${answer.body}`);
-    return this.reply(userId, since);
+    return this.replyAt(replyName);
   }
 
-  click(userId: string, requestId: number, actionId = APPROVE_ACTION): Promise<AppReply> {
+  click(userId: string, requestId: number, actionId = APPROVE_ACTION, replyName = this.replyName(userId)): Promise<AppReply> {
     const message = this.slack.messages(CHANNELS.owners).find((m) => m.text.startsWith(`Access request #${requestId}:`));
     return sendInteraction(
       this.endpoint,
@@ -265,17 +277,17 @@ export class Harness {
         value: String(requestId),
         channel: CHANNELS.owners,
         messageTs: message?.ts ?? '1700000000.000100',
-        responseUrl: this.slack.responseUrl(`${userId}-click-${Date.now()}`),
+        responseUrl: this.slack.responseUrl(replyName),
       }),
     );
   }
 
   /** Clicks a button and returns the ephemeral answer. */
   async clickAndReply(userId: string, requestId: number, actionId = APPROVE_ACTION): Promise<string> {
-    const since = this.slack.calls.length;
-    const answer = await this.click(userId, requestId, actionId);
+    const replyName = this.replyName(userId);
+    const answer = await this.click(userId, requestId, actionId, replyName);
     if (answer.status !== 200) throw new Error(`click answered ${answer.status}: ${answer.body}`);
-    return this.reply(userId, since);
+    return this.replyAt(replyName);
   }
 
   submitView(userId: string, callbackId: string, values: ViewStateValues, privateMetadata = ''): Promise<AppReply> {
