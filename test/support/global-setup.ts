@@ -8,12 +8,16 @@ import { databaseUrl, recreateDatabase } from './databases';
  * using their own Slack user ids, roles and Redis prefix.
  */
 export default async function globalSetup(): Promise<void> {
-  const name = process.env.TEST_DATABASE ?? 'prod_access_test';
+  process.env.DATABASE_URL = await createMigratedDatabase(process.env.TEST_DATABASE ?? 'prod_access_test');
+}
+
+/** A fresh database with every migration applied; returns its URL. */
+export async function createMigratedDatabase(name: string): Promise<string> {
   await recreateDatabase(name);
   const url = databaseUrl(name);
   execFileSync(process.execPath, [path.join(__dirname, '../../scripts/prisma.cjs'), 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: url },
     stdio: 'pipe',
   });
-  process.env.DATABASE_URL = url;
+  return url;
 }
