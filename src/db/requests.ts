@@ -187,14 +187,18 @@ export class RequestRepository {
     const [pending, approved, pastExpiry, expiringSoon] = await Promise.all([
       this.db.accessRequest.findMany({ where: { status: 'PENDING', pendingExpiresAt: { lte: now } }, select: { id: true }, take: limit }),
       this.db.accessRequest.findMany({ where: { status: 'APPROVED' }, select: { id: true }, take: limit }),
+      // Most overdue (and soonest) first, in the order of the (status, expires_at) index: ordered by id, a batch
+      // limit lets PostgreSQL walk the whole table by primary key looking for the few rows that match.
       this.db.accessRequest.findMany({
         where: { status: { in: [...HOLDS_ACCESS] }, expiresAt: { lte: now } },
         select: { id: true },
+        orderBy: { expiresAt: 'asc' },
         take: limit,
       }),
       this.db.accessRequest.findMany({
         where: { status: 'ACTIVE', expiresAt: { gt: now, lte: horizon } },
         select: { id: true, expiresAt: true },
+        orderBy: { expiresAt: 'asc' },
         take: limit,
       }),
     ]);

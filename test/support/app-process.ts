@@ -50,6 +50,11 @@ export class AppProcess {
     );
   }
 
+  /** The process id of the tsx launcher; the app runs in its child. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}/slack/events`;
   }

@@ -11,13 +11,20 @@ import { copyDatabase, databaseUrl, dropDatabase, recreateDatabase } from './dat
 export default async function globalSetup(): Promise<void> {
   const name = process.env.TEST_DATABASE ?? 'prod_access_test';
   const template = `${name}_template`;
-  await recreateDatabase(template);
-  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/prisma.cjs'), 'migrate', 'deploy'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl(template) },
-    stdio: 'pipe',
-  });
+  await createMigratedDatabase(template);
   await dropDatabase(name);
   await copyDatabase(template, name);
   process.env.TEST_TEMPLATE_DATABASE = template;
   process.env.DATABASE_URL = databaseUrl(name);
+}
+
+/** A fresh database with every migration applied; returns its URL. */
+export async function createMigratedDatabase(name: string): Promise<string> {
+  await recreateDatabase(name);
+  const url = databaseUrl(name);
+  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/prisma.cjs'), 'migrate', 'deploy'], {
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: 'pipe',
+  });
+  return url;
 }

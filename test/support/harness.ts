@@ -18,7 +18,7 @@ import {
   type ViewStateValues,
 } from '../../src/slack-standin/signed-request';
 import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
-import type { ApiCall } from '../../src/slack-standin/types';
+import type { ApiCall, StandinUser } from '../../src/slack-standin/types';
 import { AppProcess } from './app-process';
 import { copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
 import { FaultyProxy } from './faulty-proxy';
@@ -45,6 +45,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Extra settings for the catalog's levels, by level id. */
   levels?: Record<string, Record<string, unknown>>;
+  /** More people in the workspace (mapped to target identities by their example.com email). */
+  extraUsers?: StandinUser[];
 }
 
 /**
@@ -100,6 +102,7 @@ export class Harness {
         { id: users.manager2, name: 'mo', email: 'mo@example.com' },
         { id: users.outsider, name: 'oscar', email: 'oscar@example.com' },
         { id: users.unmapped, name: 'nora', email: 'nora@elsewhere.org' },
+        ...(options.extraUsers ?? []),
       ],
       channels: [
         { id: CHANNELS.owners, name: 'orders-owners' },

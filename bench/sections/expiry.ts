@@ -1,0 +1,131 @@
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JobQueues } from '../../src/jobs/queues';
+import { createLogger } from '../../src/logger';
+import { SERVER_URL, withClient } from '../../test/support/databases';
+import type { Harness } from '../../test/support/harness';
+import { inParallel } from '../load';
+import { REDIS_URL, withBareQueue } from '../queues';
+import { ratio, type Summary, summarize } from '../stats';
+
+export interface ExpiryResult {
+  grants: number;
+  windowSeconds: number;
+  workerConcurrency: number;
+  /** Revokes done by the deadline; the others count as late as they were then. */
+  revoked: number;
+  ours: Summary;
+  bare: Summary;
+  ratioP50: number;
+  ratioP99: number;
+}
+
+interface Settings {
+  grants: number;
+  /** Time to seed and schedule before the first expiry. */
+  leadSeconds: number;
+  /** The expiries are spread evenly over this window. */
+  windowSeconds: number;
+  workerConcurrency: number;
+}
+
+/**
+ * 3: `grants` ACTIVE requests, seeded in the database, each for its own PostgreSQL role (so every revoke
+ * really runs REVOKE and reads the target back), their revoke jobs scheduled through the app's JobQueues;
+ * the running app's worker revokes them. Lateness is the 'expired' audit event's time minus `expiresAt`.
+ * At the same moment, as many bare BullMQ delayed no-op jobs with the same due times, in the same Redis.
+ */
+export async function benchExpiry(harness: Harness, settings: Settings): Promise<ExpiryResult> {
+  const rolePrefix = `${harness.suffix}_e`;
+  const databaseUrl = harness.databaseUrl;
+  await withClient(SERVER_URL, (db) =>
+    db.query(
+      `DO $$ BEGIN FOR i IN 1..${settings.grants} LOOP
+         EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE %I', '${rolePrefix}' || i, '${harness.roles.read}');
+       END LOOP; END $$`,
+    ),
+  );
+  const redis = new Redis(REDIS_URL);
+  const queues = new JobQueues(redis, harness.redisPrefix, createLogger({ level: 'silent', pretty: false }));
+  try {
+    const firstDue = Date.now() + settings.leadSeconds * 1000;
+    const stepMs = (settings.windowSeconds * 1000) / settings.grants;
+    const seeded = await withClient(databaseUrl, (db) =>
+      db.query<{ id: number; due_ms: number }>(
+        `INSERT INTO access_requests (requester_id, resource_id, level, target_identity, duration_seconds, reason, status,
+           approvals_required, pending_expires_at, decided_at, granted_at, expires_at)
+         SELECT $1, $2, 'read-only', $3 || i, 600, 'bench: expiry', 'ACTIVE', 1, now, now, now,
+                to_timestamp(($4::float8 + (i - 1) * $5::float8) / 1000.0) AT TIME ZONE 'UTC'
+           FROM generate_series(1, $6::int) AS i, (SELECT now() AT TIME ZONE 'UTC' AS now) AS t
+         RETURNING id, (extract(epoch FROM expires_at) * 1000)::float8 AS due_ms`,
+        [harness.users.dev, harness.resourceId, rolePrefix, firstDue, stepMs, settings.grants],
+      ),
+    );
+    const bareLateness: number[] = [];
+    const [ours] = await Promise.all([
+      (async () => {
+        await inParallel(seeded.rows, 32, (row) => queues.revokeAt(row.id, new Date(row.due_ms)));
+        return waitForExpired(databaseUrl, rolePrefix, settings.grants, firstDue + settings.windowSeconds * 1000 + 60_000);
+      })(),
+      withBareQueue(`${harness.redisPrefix}-bare`, settings.workerConcurrency, async (queue, startWorker) => {
+        await queue.addBulk(
+          seeded.rows.map((row) => ({ name: 'noop', data: { dueAt: row.due_ms }, opts: { delay: row.due_ms - Date.now() } })),
+        );
+        startWorker(({ dueAt }) => bareLateness.push(Date.now() - dueAt!));
+        while (bareLateness.length < settings.grants && Date.now() < firstDue + settings.windowSeconds * 1000 + 60_000) await sleep(200);
+      }),
+    ]);
+    const oursSummary = summarize(ours.latenessMs);
+    const bareSummary = summarize(bareLateness);
+    return {
+      grants: settings.grants,
+      windowSeconds: settings.windowSeconds,
+      workerConcurrency: settings.workerConcurrency,
+      revoked: ours.done,
+      ours: oursSummary,
+      bare: bareSummary,
+      ratioP50: ratio(oursSummary.p50, bareSummary.p50),
+      ratioP99: ratio(oursSummary.p99, bareSummary.p99),
+    };
+  } finally {
+    await queues.close();
+    redis.disconnect();
+    await withClient(SERVER_URL, (db) =>
+      db.query(
+        `DO $$ BEGIN FOR i IN 1..${settings.grants} LOOP EXECUTE format('DROP ROLE IF EXISTS %I', '${rolePrefix}' || i); END LOOP; END $$`,
+      ),
+    );
+  }
+}
+
+/**
+ * Lateness of each revoke, in ms, once all are done or the deadline passes; a revoke not done by then counts
+ * as late as it is at that moment (a lower bound), so an overloaded worker cannot look punctual.
+ */
+async function waitForExpired(
+  databaseUrl: string,
+  rolePrefix: string,
+  expected: number,
+  deadline: number,
+): Promise<{ latenessMs: number[]; done: number }> {
+  return withClient(databaseUrl, async (db) => {
+    const lateness = async () =>
+      (
+        await db.query<{ late_ms: number }>(
+          `SELECT (extract(epoch FROM coalesce(e.at, now() AT TIME ZONE 'UTC') - r.expires_at) * 1000)::float8 AS late_ms
+             FROM access_requests r LEFT JOIN audit_events e ON e.request_id = r.id AND e.action = 'expired'
+            WHERE r.target_identity LIKE $1 || '%'`,
+          [rolePrefix],
+        )
+      ).rows.map((r) => r.late_ms);
+    for (;;) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM access_requests WHERE target_identity LIKE $1 || '%' AND status = 'EXPIRED'`,
+        [rolePrefix],
+      );
+      const done = rows[0]!.n;
+      if (done >= expected || Date.now() > deadline) return { latenessMs: await lateness(), done };
+      await sleep(1000);
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { createDb, type Db } from '../../src/db/client';
+import { RequestRepository } from '../../src/db/requests';
+
+/** The reconciler's batches: when more is due than one pass takes, the most urgent comes first. */
+describe('RequestRepository.due', () => {
+  let db: Db;
+  let requests: RequestRepository;
+  const requesterId = `UDUE${Date.now()}`;
+
+  beforeAll(() => {
+    db = createDb(process.env.DATABASE_URL!);
+    requests = new RequestRepository(db);
+  });
+
+  afterAll(() => db.$disconnect());
+
+  async function activeGrant(expiresAt: Date, status: 'ACTIVE' | 'REVOKE_FAILED' = 'ACTIVE'): Promise<number> {
+    const request = await db.accessRequest.create({
+      data: {
+        requesterId,
+        resourceId: 'orders-db',
+        level: 'read-only',
+        targetIdentity: 'alice',
+        durationSeconds: 60,
+        reason: 'batch order',
+        approvalsRequired: 1,
+        pendingExpiresAt: expiresAt,
+        status,
+        grantedAt: expiresAt,
+        expiresAt,
+      },
+    });
+    return request.id;
+  }
+
+  it('returns the most overdue grants first, whatever order they were created in', async () => {
+    // Far in the past, so no other test file's grants are more overdue than these.
+    const recent = await activeGrant(new Date('2000-01-03T00:00:00Z'));
+    const oldest = await activeGrant(new Date('2000-01-01T00:00:00Z'), 'REVOKE_FAILED');
+    const older = await activeGrant(new Date('2000-01-02T00:00:00Z'));
+
+    const due = await requests.due(new Date(), new Date(), 2);
+
+    expect(due.pastExpiry).toEqual([oldest, older]);
+    expect(due.pastExpiry).not.toContain(recent);
+  });
+
+  it('returns the grants expiring soonest first', async () => {
+    const now = new Date('1999-06-01T00:00:00Z');
+    const later = await activeGrant(new Date('1999-06-01T00:00:30Z'));
+    const sooner = await activeGrant(new Date('1999-06-01T00:00:10Z'));
+
+    const due = await requests.due(now, new Date('1999-06-01T00:01:00Z'), 10);
+
+    expect(due.expiringSoon.map((grant) => grant.id)).toEqual([sooner, later]);
+  });
+});
