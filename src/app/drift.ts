@@ -36,7 +36,7 @@ export function checkDrift(deps: DriftDeps) {
       const provider = deps.providers(resource);
       if (!provider.holders) continue;
       try {
-        const live = await deps.requests.liveOn(resource.id, -1, now);
+        const live = await deps.requests.liveOn(resource.id, now);
         const covered = new Set(
           live.flatMap((request) => {
             const level = resource.levels.find((l) => l.id === request.level);

@@ -44,7 +44,8 @@ async function removeUnlessCovered(
 ): Promise<number | undefined> {
   const key = accessKeyOf(provider, spec);
   const now = deps.clock.now();
-  const others = await deps.requests.liveOn(request.resourceId, request.id, now);
+  // A permission belongs to one identity, so only that identity's other grants can hold it.
+  const others = await deps.requests.liveOn(request.resourceId, now, { identity: request.targetIdentity, exceptId: request.id });
   const cover = others.find((other) => {
     const level = findLevelOf(deps.catalog, other);
     return (

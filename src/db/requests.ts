@@ -170,12 +170,15 @@ export class RequestRepository {
     return this.db.accessRequest.findMany({ where: { requesterId }, orderBy: { id: 'desc' }, take: limit });
   }
 
-  /** Other requests on a resource that hold, or are about to hold, access: what an ending grant must not take away. */
-  liveOn(resourceId: string, excludeId: number, now: Date): Promise<AccessRequestRecord[]> {
+  /**
+   * Requests on a resource that hold, or are about to hold, access (all of them, or one identity's other
+   * requests): what an ending grant must not take away, and what the drift check expects to find.
+   */
+  liveOn(resourceId: string, now: Date, only?: { identity: string; exceptId: number }): Promise<AccessRequestRecord[]> {
     return this.db.accessRequest.findMany({
       where: {
         resourceId,
-        id: { not: excludeId },
+        ...(only && { targetIdentity: only.identity, id: { not: only.exceptId } }),
         OR: [{ status: 'APPROVED' }, { status: { in: [...HOLDS_ACCESS] }, endedBy: null, expiresAt: { gt: now } }],
       },
     });

@@ -38,8 +38,8 @@ export interface AccessProvider<Target = Record<string, unknown>> {
   /** Reads the target: does the identity hold the access now? */
   check(spec: GrantSpec<Target>): Promise<boolean>;
   /**
-   * Names the permission a grant gives in the target. Grants with the same key share one permission, so
-   * one ending must not remove it while another still holds it. Providers made with defineProviderKind
+   * Names the permission a grant gives in the target. Grants of the same identity with the same key share
+   * one permission, so one ending must not remove it while another still holds it. Providers made with defineProviderKind
    * default to one key per request (each grant is revoked on its own): a provider whose overlapping grants
    * share one permission (PostgreSQL grant-role) says so here.
    */
