@@ -106,7 +106,14 @@ async function run(scenario: Scenario, grants: number): Promise<Row> {
       if (open === 0 || Date.now() > deadline) break;
       await pause(1000);
     }
-    await pause(3 * 2000); // two reconcile passes, for Slack lines still on their way
+    // Slack lines may still be on their way (retries with backoff after Slack errors): give them a bound too.
+    const slackDeadline = Date.now() + 120_000;
+    for (;;) {
+      const events = await h.db.auditEvent.findMany({ where: { requestId: { in: ids } }, select: { id: true } });
+      const delivered = await h.db.auditDelivery.count({ where: { eventId: { in: events.map((e) => e.id) } } });
+      if (delivered === events.length || Date.now() > slackDeadline) break;
+      await pause(1000);
+    }
     return await score(h, scenario.name, ids);
   } finally {
     await h.stop();

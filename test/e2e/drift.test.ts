@@ -14,8 +14,7 @@ describe('drift check', () => {
   });
 
   test('a role granted by hand is reported; one held by a live grant is not', async () => {
-    const id = Number(/#(\d+)/.exec(await h.ask(h.users.dev, `request ${h.resourceId} read-only 10m drift`))?.[1]);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
+    const id = await h.requestAccess(`read-only 10m drift`);
     await h.clickAndReply(h.users.manager1, id);
     await h.waitForApprovalMessage(id, 'active until');
     await withClient(SERVER_URL, (db) => db.query(`GRANT ${h.roles.write} TO ${h.roles.login}`));

@@ -14,9 +14,7 @@ describe('failures', () => {
   });
 
   async function approvedRequest(duration: string): Promise<number> {
-    const reply = await h.ask(h.users.dev, `request ${h.resourceId} read-only ${duration} failure test`);
-    const id = Number(/#(\d+)/.exec(reply)?.[1]);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
+    const id = await h.requestAccess(`read-only ${duration} failure test`);
     expect(await h.clickAndReply(h.users.manager1, id)).toContain(`You approved #${id}`);
     return id;
   }

@@ -33,9 +33,7 @@ describe('a killed worker loses nothing', () => {
 
   test('killed in the middle of a grant, then in the middle of its revoke: one grant applied, then removed', async () => {
     await h.spawn('worker');
-    const reply = await h.ask(h.users.dev, `request ${h.resourceId} read-only 8s killed worker`);
-    const id = Number(/#(\d+)/.exec(reply)?.[1]);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
+    const id = await h.requestAccess(`read-only 8s killed worker`);
 
     await killWorkerWhileItTalksToTheTarget(() => h.clickAndReply(h.users.manager1, id));
     await h.waitForApprovalMessage(id, 'active until', 30_000);

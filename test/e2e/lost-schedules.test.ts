@@ -13,12 +13,10 @@ describe('lost schedules', () => {
   });
 
   test('after every queue key is deleted, active grants are still revoked and pending requests still time out', async () => {
-    const granted = Number(/#(\d+)/.exec(await h.ask(h.users.dev, `request ${h.resourceId} read-only 4s flush`))?.[1]);
-    await h.waitForApprovalMessage(granted, 'Waiting for approval');
+    const granted = await h.requestAccess(`read-only 4s flush`);
     await h.clickAndReply(h.users.manager1, granted);
     await h.waitForApprovalMessage(granted, 'active until');
-    const pending = Number(/#(\d+)/.exec(await h.ask(h.users.dev, `request ${h.resourceId} read-only 10m nobody decides`))?.[1]);
-    await h.waitForApprovalMessage(pending, 'Waiting for approval');
+    const pending = await h.requestAccess(`read-only 10m nobody decides`);
 
     await clearRedis(h.redisPrefix);
 

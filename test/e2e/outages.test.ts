@@ -23,8 +23,7 @@ describe('dependency outages', () => {
   });
 
   async function pending(duration: string): Promise<number> {
-    const id = Number(/#(\d+)/.exec(await h.ask(h.users.dev, `request ${h.resourceId} read-only ${duration} outage`))?.[1]);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
+    const id = await h.requestAccess(`read-only ${duration} outage`);
     return id;
   }
 

@@ -13,9 +13,7 @@ describe('overlapping grants', () => {
   });
 
   async function activeGrant(duration: string): Promise<number> {
-    const reply = await h.ask(h.users.dev, `request ${h.resourceId} read-only ${duration} overlap`);
-    const id = Number(/#(\d+)/.exec(reply)?.[1]);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
+    const id = await h.requestAccess(`read-only ${duration} overlap`);
     await h.clickAndReply(h.users.manager1, id);
     await h.waitForApprovalMessage(id, 'active until');
     return id;

@@ -20,9 +20,7 @@ describe('several replicas', () => {
   const webs = () => h.processes.filter((p) => p.role === 'web');
 
   async function pendingRequest(level: string): Promise<number> {
-    const reply = await h.ask(h.users.dev, `request ${h.resourceId} ${level} 5s replicas`);
-    const id = Number(/#(\d+)/.exec(reply)?.[1]);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
+    const id = await h.requestAccess(`${level} 5s replicas`);
     return id;
   }
 

@@ -15,13 +15,7 @@ describe('rules and bad input', () => {
     await h.stop();
   });
 
-  async function newRequest(level = 'read-only', duration = '10m'): Promise<number> {
-    const reply = await h.ask(h.users.dev, `request ${h.resourceId} ${level} ${duration} rules test`);
-    const id = Number(/#(\d+)/.exec(reply)?.[1]);
-    expect(id).toBeGreaterThan(0);
-    await h.waitForApprovalMessage(id, 'Waiting for approval');
-    return id;
-  }
+  const newRequest = (level = 'read-only', duration = '10m') => h.requestAccess(`${level} ${duration} rules test`);
 
   describe('bad input gets an ephemeral explanation and stores nothing', () => {
     test.each([
@@ -185,9 +179,7 @@ describe('rules and bad input', () => {
       // A harness of its own: the other tests leave grants of the same role active.
       const t = await Harness.start();
       try {
-        const reply = await t.ask(t.users.dev, `request ${t.resourceId} read-only 10m early revoke`);
-        const id = Number(/#(\d+)/.exec(reply)?.[1]);
-        await t.waitForApprovalMessage(id, 'Waiting for approval');
+        const id = await t.requestAccess(`read-only 10m early revoke`);
         await t.clickAndReply(t.users.manager1, id);
         await t.waitForApprovalMessage(id, 'active until');
         expect(await t.ask(t.users.outsider, `revoke ${id}`)).toMatch(/Only the requester or an approver/);

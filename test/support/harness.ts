@@ -285,6 +285,15 @@ export class Harness {
     );
   }
 
+  /** Asks for access (`request <resource> <args>`) and waits for the approval message; returns the request id. */
+  async requestAccess(args: string, userId = this.users.dev): Promise<number> {
+    const reply = await this.ask(userId, `request ${this.resourceId} ${args}`);
+    const id = Number(/#(\d+)/.exec(reply)?.[1]);
+    if (!id) throw new Error(`no request id in the reply: ${reply}`);
+    await this.waitForApprovalMessage(id, 'Waiting for approval');
+    return id;
+  }
+
   /** Clicks a button and returns the ephemeral answer. */
   async clickAndReply(userId: string, requestId: number, actionId = APPROVE_ACTION): Promise<string> {
     const replyName = this.replyName(userId);
