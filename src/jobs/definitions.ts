@@ -13,6 +13,28 @@ export const MAX_REVOKE_BACKOFF_MS = 5 * 60_000;
 
 const keep = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } satisfies JobsOptions;
 
+/** A revoke, scheduled at expiry (`revoke`) or at once (`revoke-now`): retried until it succeeds. */
+function revokeJob(idPrefix: string) {
+  return {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `${idPrefix}-${p.requestId}`,
+    options: { ...keep, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'capped' } },
+  } as const;
+}
+
+/** A job a scheduler runs every interval; it keeps only its latest runs. */
+function recurringJob(jobId: string) {
+  return {
+    queue: QUEUE_NAMES.access,
+    doneOnce: false,
+    payload: z.strictObject({}),
+    jobId: () => jobId,
+    options: { removeOnComplete: 100, removeOnFail: 100 },
+  } as const;
+}
+
 /**
  * Every job, declared once: its queue, its payload (ids only, never secrets), its deterministic id
  * (so scheduling twice is one job) and its retry policy. `doneOnce` jobs (messages) stay done once
@@ -26,20 +48,8 @@ export const JOBS = {
     jobId: (p: { requestId: number }) => `grant-${p.requestId}`,
     options: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 2000 } },
   },
-  revoke: {
-    queue: QUEUE_NAMES.access,
-    doneOnce: false,
-    payload: requestPayload,
-    jobId: (p: { requestId: number }) => `revoke-${p.requestId}`,
-    options: { ...keep, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'capped' } },
-  },
-  revokeNow: {
-    queue: QUEUE_NAMES.access,
-    doneOnce: false,
-    payload: requestPayload,
-    jobId: (p: { requestId: number }) => `revoke-now-${p.requestId}`,
-    options: { ...keep, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'capped' } },
-  },
+  revoke: revokeJob('revoke'),
+  revokeNow: revokeJob('revoke-now'),
   expirePending: {
     queue: QUEUE_NAMES.access,
     doneOnce: false,
@@ -47,20 +57,8 @@ export const JOBS = {
     jobId: (p: { requestId: number }) => `expire-pending-${p.requestId}`,
     options: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
   },
-  reconcile: {
-    queue: QUEUE_NAMES.access,
-    doneOnce: false,
-    payload: z.strictObject({}),
-    jobId: () => 'reconcile',
-    options: { removeOnComplete: 100, removeOnFail: 100 },
-  },
-  driftCheck: {
-    queue: QUEUE_NAMES.access,
-    doneOnce: false,
-    payload: z.strictObject({}),
-    jobId: () => 'drift-check',
-    options: { removeOnComplete: 100, removeOnFail: 100 },
-  },
+  reconcile: recurringJob('reconcile'),
+  driftCheck: recurringJob('drift-check'),
   syncMessage: {
     queue: QUEUE_NAMES.notify,
     doneOnce: true,
