@@ -24,7 +24,14 @@ export function parseCatalog(text: string, env: NodeJS.ProcessEnv = process.env,
   if (doc.errors.length > 0) {
     return { ok: false, problems: doc.errors.map((e) => ({ path: '(file)', message: e.message.split('\n')[0] ?? e.message })) };
   }
-  const parsed = catalogSchema.safeParse(resolveModulePaths(doc.toJS(), baseDir));
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // Well-formed YAML can still fail to resolve: an alias with no anchor, or an alias bomb.
+    return { ok: false, problems: [{ path: '(file)', message: (e as Error).message }] };
+  }
+  const parsed = catalogSchema.safeParse(resolveModulePaths(data, baseDir));
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   }

@@ -113,4 +113,11 @@ describe('the catalog', () => {
     const syntax = parseCatalog('resources: [', env, catalogDir);
     expect(!syntax.ok && syntax.problems[0]!.path).toBe('(file)');
   });
+
+  test('YAML that parses but cannot resolve (an alias with no anchor, an alias bomb) is a problem, not a crash', () => {
+    const unresolved = parseCatalog('*-', env, catalogDir);
+    expect(unresolved).toEqual({ ok: false, problems: [{ path: '(file)', message: expect.stringMatching(/Unresolved alias/) }] });
+    const bomb = parseCatalog(`a: &a x\nb: [${Array(200).fill('*a').join(',')}]`, env, catalogDir);
+    expect(bomb).toEqual({ ok: false, problems: [{ path: '(file)', message: expect.stringMatching(/alias/i) }] });
+  });
 });
