@@ -45,6 +45,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Extra settings for the catalog's levels, by level id. */
   levels?: Record<string, Record<string, unknown>>;
+  /** More resources for the catalog, after the harness's own PostgreSQL one; given the harness for its user ids. */
+  resources?: (h: Harness) => Record<string, unknown>[];
   /** More people in the workspace (mapped to target identities by their example.com email). */
   extraUsers?: StandinUser[];
 }
@@ -186,6 +188,7 @@ export class Harness {
             },
           ],
         },
+        ...(options.resources?.(this) ?? []),
       ],
     };
   }
@@ -286,8 +289,8 @@ export class Harness {
   }
 
   /** Asks for access (`request <resource> <args>`) and waits for the approval message; returns the request id. */
-  async requestAccess(args: string, userId = this.users.dev): Promise<number> {
-    const reply = await this.ask(userId, `request ${this.resourceId} ${args}`);
+  async requestAccess(args: string, userId = this.users.dev, resourceId = this.resourceId): Promise<number> {
+    const reply = await this.ask(userId, `request ${resourceId} ${args}`);
     const id = Number(/#(\d+)/.exec(reply)?.[1]);
     if (!id) throw new Error(`no request id in the reply: ${reply}`);
     await this.waitForApprovalMessage(id, 'Waiting for approval');
@@ -342,6 +345,20 @@ export class Harness {
 
   requestsOf(userId: string) {
     return this.db.accessRequest.findMany({ where: { requesterId: userId }, orderBy: { id: 'asc' } });
+  }
+
+  /** Waits until the request's stored status is `status`, and returns the request. */
+  async waitForStatus(requestId: number, status: string, timeoutMs = 15_000) {
+    let last: string | undefined;
+    return waitUntil(
+      async () => {
+        const request = await this.db.accessRequest.findUnique({ where: { id: requestId } });
+        last = request?.status;
+        return request?.status === status ? request : undefined;
+      },
+      timeoutMs,
+      () => `request #${requestId} to be ${status}; it is ${last}`,
+    );
   }
 
   async auditActions(requestId: number): Promise<string[]> {
