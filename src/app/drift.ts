@@ -1,8 +1,9 @@
 import type { AuditRepository } from '../db/audit';
 import type { RequestRepository } from '../db/requests';
-import type { Catalog } from '../domain/catalog';
+import { type Catalog, findLevel } from '../domain/catalog';
 import type { ProviderFactory } from '../providers/registry';
 import { accessKeyOf } from '../providers/types';
+import { specOf } from './grants';
 import type { Announcements, Clock } from './ports';
 
 export interface DriftDeps {
@@ -39,17 +40,8 @@ export function checkDrift(deps: DriftDeps) {
         const live = await deps.requests.liveOn(resource.id, now);
         const covered = new Set(
           live.flatMap((request) => {
-            const level = resource.levels.find((l) => l.id === request.level);
-            if (!level) return [];
-            const spec = {
-              requestId: request.id,
-              resourceId: resource.id,
-              levelId: level.id,
-              identity: request.targetIdentity,
-              target: level.target,
-              expiresAt: request.expiresAt ?? now,
-            };
-            return [accessKeyOf(provider, spec)];
+            const level = findLevel(resource, request.level);
+            return level ? [accessKeyOf(provider, specOf(resource, level, request, request.expiresAt ?? now))] : [];
           }),
         );
         for (const level of resource.levels) {

@@ -1,4 +1,4 @@
-import { type Catalog, entryOf, findLevel, findResource } from '../domain/catalog';
+import { type AccessLevel, type Catalog, entryOf, findEntry, type Resource } from '../domain/catalog';
 import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
 import { endStatus, HOLDS_ACCESS } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
@@ -18,9 +18,9 @@ export interface GrantDeps {
   clock: Clock;
 }
 
-function grantSpec(catalog: Catalog, request: AccessRequestRecord, expiresAt: Date) {
-  const { resource, level } = entryOf(catalog, request);
-  const spec: GrantSpec = {
+/** What a provider needs to apply, read back or remove one request's access. */
+export function specOf(resource: Resource, level: AccessLevel, request: AccessRequestRecord, expiresAt: Date): GrantSpec {
+  return {
     requestId: request.id,
     resourceId: resource.id,
     levelId: level.id,
@@ -28,7 +28,11 @@ function grantSpec(catalog: Catalog, request: AccessRequestRecord, expiresAt: Da
     target: level.target,
     expiresAt,
   };
-  return { resource, spec };
+}
+
+function grantSpec(catalog: Catalog, request: AccessRequestRecord, expiresAt: Date) {
+  const { resource, level } = entryOf(catalog, request);
+  return { resource, spec: specOf(resource, level, request, expiresAt) };
 }
 
 /**
@@ -47,20 +51,12 @@ async function removeUnlessCovered(
   // A permission belongs to one identity, so only that identity's other grants can hold it.
   const others = await deps.requests.liveOn(request.resourceId, now, { identity: request.targetIdentity, exceptId: request.id });
   const cover = others.find((other) => {
-    const level = findLevelOf(deps.catalog, other);
-    return (
-      level !== undefined &&
-      accessKeyOf(provider, { ...spec, requestId: other.id, identity: other.targetIdentity, target: level.target }) === key
-    );
+    const entry = findEntry(deps.catalog, other);
+    return entry !== undefined && accessKeyOf(provider, specOf(entry.resource, entry.level, other, spec.expiresAt)) === key;
   });
   if (cover) return cover.id;
   await provider.revoke(spec);
   return undefined;
-}
-
-function findLevelOf(catalog: Catalog, request: AccessRequestRecord) {
-  const resource = findResource(catalog, request.resourceId);
-  return resource && findLevel(resource, request.level);
 }
 
 /** The grant job: applies the permission, starts the clock, schedules the revoke. Safe to run twice. */

@@ -65,12 +65,19 @@ export function findLevel(resource: Resource, levelId: string): AccessLevel | un
   return resource.levels.find((l) => l.id === levelId);
 }
 
-/** The catalog entry a stored request refers to; a request outliving its catalog entry is an error. */
-export function entryOf(catalog: Catalog, request: { resourceId: string; level: string }): { resource: Resource; level: AccessLevel } {
+/** The catalog entry a stored request refers to, if the catalog still has it. */
+export function findEntry(
+  catalog: Catalog,
+  request: { resourceId: string; level: string },
+): { resource: Resource; level: AccessLevel } | undefined {
   const resource = findResource(catalog, request.resourceId);
   const level = resource && findLevel(resource, request.level);
-  if (!resource || !level) {
-    throw new ProdAccessError('NOT_FOUND', `${request.resourceId}/${request.level} is no longer in the catalog.`);
-  }
-  return { resource, level };
+  return resource && level ? { resource, level } : undefined;
+}
+
+/** The catalog entry a stored request refers to; a request outliving its catalog entry is an error. */
+export function entryOf(catalog: Catalog, request: { resourceId: string; level: string }): { resource: Resource; level: AccessLevel } {
+  const entry = findEntry(catalog, request);
+  if (!entry) throw new ProdAccessError('NOT_FOUND', `${request.resourceId}/${request.level} is no longer in the catalog.`);
+  return entry;
 }
