@@ -55,3 +55,46 @@ describe('RequestRepository.due', () => {
     expect(due.expiringSoon.map((grant) => grant.id)).toEqual([sooner, later]);
   });
 });
+
+/** Guarantee 6 at its narrowest: approvals racing from two replicas (two connection pools) on one row. */
+describe('RequestRepository.approve under a race', () => {
+  const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
+  const [one, two] = replicas.map((db) => new RequestRepository(db)) as [RequestRepository, RequestRepository];
+  const db = replicas[0]!;
+
+  afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
+
+  async function pending(approvalsRequired: number): Promise<number> {
+    const request = await db.accessRequest.create({
+      data: {
+        requesterId: 'URACEDEV',
+        resourceId: 'orders-db',
+        level: approvalsRequired === 1 ? 'read-only' : 'write',
+        targetIdentity: 'alice',
+        durationSeconds: 60,
+        reason: 'racing approvers',
+        approvalsRequired,
+        pendingExpiresAt: new Date(Date.now() + 3600_000),
+      },
+    });
+    return request.id;
+  }
+
+  it.each([1, 2])('two approvers at once, %i approval(s) needed: the request is approved exactly once', async (approvalsRequired) => {
+    const ids = await Promise.all(Array.from({ length: 40 }, () => pending(approvalsRequired)));
+    const now = new Date();
+    await Promise.all(ids.flatMap((id) => [one.approve(id, 'URACEMGRA', now), two.approve(id, 'URACEMGRB', now)]));
+
+    const requests = await db.accessRequest.findMany({ where: { id: { in: ids } } });
+    expect(requests.map((r) => r.status)).toEqual(ids.map(() => 'APPROVED'));
+    const approvals = await db.auditEvent.groupBy({
+      by: ['requestId'],
+      where: { requestId: { in: ids }, action: 'approved' },
+      _count: true,
+    });
+    expect(approvals.map((a) => a._count)).toEqual(ids.map(() => 1));
+    const recorded = await db.decision.count({ where: { requestId: { in: ids } } });
+    // One approval is enough: the second approver finds the request already decided and records nothing.
+    expect(recorded).toBe(ids.length * approvalsRequired);
+  });
+});
