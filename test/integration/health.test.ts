@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startRuntime } from '../../src/runtime';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
+import { waitUntil } from '../support/wait';
 
 const CLOSED_PORT_URL = { redis: 'redis://127.0.0.1:1', postgres: 'postgresql://postgres@127.0.0.1:1/nowhere' };
 
@@ -49,18 +55,79 @@ describe('/healthz and /readyz', () => {
   });
 });
 
+/** A Redis server of the test's own, with the settings under test (the machine's shared one stays as it is). */
+async function privateRedis(settings: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'prod-access-redis-'));
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  await waitUntil(
+    async () => {
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        return (await client.ping()) === 'PONG' ? true : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        client.disconnect();
+      }
+    },
+    10_000,
+    () => `redis-server on port ${port} to answer`,
+  );
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the web role logs at warn level while it starts and stops against `redisUrl`. */
+async function startUpWarnings(overrides: Record<string, string> = {}): Promise<string> {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const { runtime } = await startWeb(overrides, createLogger({ level: 'warn', pretty: false, destination }));
+  await runtime.stop();
+  return lines.join('');
+}
+
 describe('start-up checks', () => {
   test('a Redis that keeps nothing on disk is warned about at start-up', async () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
     // The Redis on this machine runs with --save "" --appendonly no.
-    const { runtime } = await startWeb({}, createLogger({ level: 'warn', pretty: false, destination }));
-    await runtime.stop();
-    expect(lines.join('')).toContain('Redis keeps nothing on disk');
+    expect(await startUpWarnings()).toContain('Redis keeps nothing on disk');
+  });
+
+  test('a Redis that may evict keys is warned about at start-up', async () => {
+    const redis = await privateRedis(['--maxmemory-policy', 'allkeys-lru', '--appendonly', 'yes']);
+    try {
+      const warnings = await startUpWarnings({ REDIS_URL: redis.url });
+      expect(warnings).toContain('Redis maxmemory-policy is \\"allkeys-lru\\": queued jobs can be evicted; set it to noeviction');
+      expect(warnings).not.toContain('keeps nothing on disk');
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test('a Redis set up as it should be (noeviction, AOF on) draws no warning', async () => {
+    const redis = await privateRedis(['--maxmemory-policy', 'noeviction', '--appendonly', 'yes']);
+    try {
+      expect(await startUpWarnings({ REDIS_URL: redis.url })).not.toMatch(/Redis/);
+    } finally {
+      await redis.stop();
+    }
   });
 });
