@@ -8,7 +8,7 @@ import { checkDrift } from './app/drift';
 import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
 import { systemClock } from './app/ports';
 import { reconcile } from './app/reconcile';
-import { listRequests, submitRequest } from './app/requests';
+import { listRequests, submitExtension, submitRequest } from './app/requests';
 import { checkConnections, loadCatalog } from './catalog/load';
 import type { Config } from './config';
 import { AuditRepository } from './db/audit';
@@ -128,6 +128,11 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
 
   if (role !== 'worker') {
     const decisionDeps = { ...base, directory };
+    const submitDeps = {
+      ...base,
+      directory,
+      rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
+    };
     const { app, httpListener } = createSlackApp({
       botToken: config.SLACK_BOT_TOKEN,
       signingSecret: config.SLACK_SIGNING_SECRET,
@@ -137,11 +142,8 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       logger,
       customRoutes: healthRoutes({ db, redis: producerRedis }),
       useCases: {
-        submitRequest: submitRequest({
-          ...base,
-          directory,
-          rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
-        }),
+        submitRequest: submitRequest(submitDeps),
+        submitExtension: submitExtension(submitDeps),
         listRequests: listRequests({ requests }),
         requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
         authorizeDecider: authorizeDecider(decisionDeps),

@@ -2,6 +2,7 @@ import { type Catalog, entryOf } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
 import { authorizeDecision } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
+import type { RequestStatus } from '../domain/lifecycle';
 import type { RequestRepository } from '../db/requests';
 import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
 
@@ -18,7 +19,7 @@ export type DecisionResult =
   | { kind: 'approved' }
   | { kind: 'approval_recorded'; approvals: number; required: number }
   | { kind: 'denied' }
-  | { kind: 'already_decided'; status: string };
+  | { kind: 'already_decided'; status: RequestStatus };
 
 /**
  * Checks, from the catalog and the signed user id, that this person may decide this request.
@@ -76,11 +77,11 @@ export function approveRequest(deps: DecisionDeps) {
 export function denyRequest(deps: DecisionDeps) {
   const authorize = authorizeDecider(deps);
   return async (requestId: number, userId: string, comment: string | null): Promise<DecisionResult> => {
-    await authorize(requestId, userId);
+    const request = await authorize(requestId, userId);
     const recorded = await deps.requests.deny(requestId, userId, comment?.trim() || null, deps.clock.now());
     if (!recorded) {
-      const current = await deps.requests.get(requestId);
-      return { kind: 'already_decided', status: current?.status ?? 'UNKNOWN' };
+      const current = (await deps.requests.get(requestId)) ?? request;
+      return { kind: 'already_decided', status: current.status };
     }
     await deps.announcements.requestChanged(requestId, 'denied');
     await deps.announcements.audited([recorded.auditEventId]);

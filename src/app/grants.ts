@@ -1,6 +1,6 @@
 import { type AccessLevel, type Catalog, entryOf, findEntry, type Resource } from '../domain/catalog';
 import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
-import { endStatus, HOLDS_ACCESS } from '../domain/lifecycle';
+import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
@@ -197,10 +197,7 @@ export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
     authorizeEarlyRevoke(level, userId, request.requesterId, await deps.directory.groupsOf(userId, level.approvers.groups));
     const recorded = await deps.requests.requestRevoke(requestId, userId, deps.clock.now());
     if (!recorded) {
-      throw new ProdAccessError(
-        'INVALID_STATE',
-        `Request #${requestId} holds no access to revoke (it is ${request.status.toLowerCase().replace('_', ' ')}).`,
-      );
+      throw new ProdAccessError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
     }
     await deps.announcements.audited([recorded.auditEventId]);
     if (recorded.pendingRemoval) {

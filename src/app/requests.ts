@@ -1,5 +1,6 @@
 import type { Catalog } from '../domain/catalog';
-import { checkRateLimit, mapIdentity, type RateLimit, type RequestInput, validateRequest } from '../domain/policy';
+import { ProdAccessError } from '../domain/errors';
+import { authorizeExtension, checkRateLimit, mapIdentity, type RateLimit, type RequestInput, validateRequest } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
 import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
@@ -16,12 +17,46 @@ export interface SubmitRequestDeps {
 
 /** A developer asks for access: checked against the catalog, stored, and sent to the owners' channel. */
 export function submitRequest(deps: SubmitRequestDeps) {
-  return async (requesterId: string, input: RequestInput): Promise<AccessRequestRecord> => {
+  const create = createRequest(deps);
+  return (requesterId: string, input: RequestInput): Promise<AccessRequestRecord> => create(requesterId, input, null);
+}
+
+export interface ExtensionInput {
+  requestId: number;
+  duration: string;
+  reason: string;
+}
+
+/**
+ * More time on one's own live grant: a new request for the same resource, level and identity, approved
+ * like any other. Once granted, the first grant's expiry keeps the access (the overlap rule), and the
+ * extension ends on its own schedule.
+ */
+export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<RequestRepository, 'get'> }) {
+  const create = createRequest(deps);
+  return async (requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord> => {
+    const original = await deps.requests.get(input.requestId);
+    if (!original) throw new ProdAccessError('NOT_FOUND', `Request #${input.requestId} does not exist.`);
+    authorizeExtension(original, requesterId, deps.clock.now());
+    const same = { resourceId: original.resourceId, levelId: original.level, ticketUrl: original.ticketUrl ?? undefined };
+    return create(requesterId, { ...same, duration: input.duration, reason: input.reason }, original);
+  };
+}
+
+function createRequest(deps: SubmitRequestDeps) {
+  return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
     const now = deps.clock.now();
     const windowStart = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
     checkRateLimit(await deps.requests.countSince(requesterId, windowStart), deps.rateLimit);
     const identity = mapIdentity(valid.resource.identity, await deps.directory.profile(requesterId));
+    if (extending && identity !== extending.targetIdentity) {
+      // An extension under another identity would not keep the first grant's access: it is a new request.
+      throw new ProdAccessError(
+        'INVALID_STATE',
+        `You now map to \`${identity}\` on ${valid.resource.id}, not \`${extending.targetIdentity}\` as in #${extending.id}. Ask anew with \`/prod-access request\`.`,
+      );
+    }
     const { request, auditEventId } = await deps.requests.create(
       {
         requesterId,
@@ -33,11 +68,18 @@ export function submitRequest(deps: SubmitRequestDeps) {
         ticketUrl: valid.ticketUrl,
         approvalsRequired: valid.level.approvalsRequired,
         pendingExpiresAt: new Date(now.getTime() + deps.catalog.pendingTimeoutSeconds * 1000),
+        extendsRequestId: extending?.id ?? null,
       },
       {
         actor: requesterId,
         action: 'requested',
-        detail: { resource: valid.resource.id, level: valid.level.id, durationSeconds: valid.durationSeconds, identity },
+        detail: {
+          resource: valid.resource.id,
+          level: valid.level.id,
+          durationSeconds: valid.durationSeconds,
+          identity,
+          ...(extending && { extends: extending.id }),
+        },
       },
     );
     await deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt);

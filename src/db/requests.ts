@@ -15,6 +15,7 @@ export type NewRequest = Pick<
   | 'ticketUrl'
   | 'approvalsRequired'
   | 'pendingExpiresAt'
+  | 'extendsRequestId'
 >;
 
 export type RequestPatch = Partial<

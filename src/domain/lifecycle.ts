@@ -25,6 +25,11 @@ export function statusesLeadingTo(to: RequestStatus): RequestStatus[] {
 /** States in which the permission may exist in the target and must eventually be removed. */
 export const HOLDS_ACCESS: readonly RequestStatus[] = ['ACTIVE', 'REVOKE_FAILED'];
 
+/** A status as a person reads it: `revoke failed`, `timed out`. */
+export function statusWords(status: RequestStatus): string {
+  return status.toLowerCase().replace('_', ' ');
+}
+
 export function isFinal(status: RequestStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }

@@ -1,6 +1,8 @@
 import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
 import { ProdAccessError } from './errors';
+import { HOLDS_ACCESS, statusWords } from './lifecycle';
+import type { AccessRequestRecord } from './request';
 
 export interface RequestInput {
   resourceId: string;
@@ -139,6 +141,25 @@ export function authorizeDecision(level: AccessLevel, ctx: ApproverContext): voi
 export function authorizeEarlyRevoke(level: AccessLevel, userId: string, requesterId: string, groupIds: ReadonlySet<string>): void {
   if (userId !== requesterId && !isListedApprover(level, userId, groupIds)) {
     throw new ProdAccessError('NOT_AUTHORIZED', 'Only the requester or an approver of this access can revoke it.');
+  }
+}
+
+/** Only the requester extends, and only a grant that is live and not being revoked. */
+export function authorizeExtension(original: AccessRequestRecord, userId: string, now: Date): void {
+  if (original.requesterId !== userId) {
+    throw new ProdAccessError(
+      'NOT_AUTHORIZED',
+      `Only the requester of #${original.id} can extend it. Ask for access of your own with \`/prod-access request\`.`,
+    );
+  }
+  const live = original.status === 'ACTIVE' && !original.endedBy && original.expiresAt !== null && original.expiresAt > now;
+  if (!live) {
+    const ending = HOLDS_ACCESS.includes(original.status);
+    const state = ending ? (original.endedBy ? 'being revoked' : 'ending now') : statusWords(original.status);
+    throw new ProdAccessError(
+      'INVALID_STATE',
+      `Request #${original.id} holds no live access to extend (it is ${state}). Ask anew with \`/prod-access request\`.`,
+    );
   }
 }
 

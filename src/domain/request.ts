@@ -24,6 +24,8 @@ export interface AccessRequestRecord {
   messageTs: string | null;
   messageStatus: RequestStatus | null;
   notifiedStatus: RequestStatus | null;
+  /** The active grant this request extends, if it is an extension. */
+  extendsRequestId: number | null;
 }
 
 /** What the requester is told by DM at each turn. */

@@ -25,11 +25,29 @@ describe('rules and bad input', () => {
       ['request orders-db read-only soon x', /"soon" is not a duration/],
       ['request orders-db read-only 30m', /reason is required/],
       ['request orders-db', /Usage: \/prod-access request <resource> <level> <duration> <reason…>/],
-      ['frobnicate', /Usage: \/prod-access help, list, request or revoke/],
+      ['frobnicate', /Usage: \/prod-access help, list, request, extend or revoke/],
       ['revoke abc', /Usage: \/prod-access revoke <id>/],
+      ['extend 12', /Usage: \/prod-access extend <id> <duration> <reason…>/],
+      ['extend 999999 1h x', /Request #999999 does not exist/],
     ])('"%s"', async (text, message) => {
       const before = await h.db.accessRequest.count();
       expect(await h.ask(h.users.dev, text)).toMatch(message);
+      expect(await h.db.accessRequest.count()).toBe(before);
+    });
+
+    test('an extension is refused, and nothing stored, unless it is your own live grant, within the rules, with a reason', async () => {
+      const pending = await newRequest();
+      const active = await newRequest();
+      await h.clickAndReply(h.users.manager1, active);
+      await h.waitForApprovalMessage(active, 'active until');
+      const before = await h.db.accessRequest.count();
+      const refusals: [string, string, RegExp][] = [
+        [h.users.manager1, `extend ${active} 10m let me`, new RegExp(`Only the requester of #${active} can extend it`)],
+        [h.users.dev, `extend ${pending} 10m more`, new RegExp(`#${pending} holds no live access to extend \\(it is pending\\)`)],
+        [h.users.dev, `extend ${active} 2h more`, /2h is longer than read-only on orders-db allows: at most 1h/],
+        [h.users.dev, `extend ${active} 10m`, /reason is required/],
+      ];
+      for (const [user, text, message] of refusals) expect(await h.ask(user, text)).toMatch(message);
       expect(await h.db.accessRequest.count()).toBe(before);
     });
 

@@ -30,7 +30,7 @@ const nasty = fc.oneof(
   ),
 );
 const words = fc.array(
-  fc.oneof(nasty, fc.constantFrom('request', 'revoke', 'list', 'help', 'orders-db', 'read-only', '1h', '#12', '30m')),
+  fc.oneof(nasty, fc.constantFrom('request', 'revoke', 'extend', 'list', 'help', 'orders-db', 'read-only', '1h', '#12', '30m')),
   { maxLength: 8 },
 );
 
@@ -56,6 +56,7 @@ describe('fuzzed input', () => {
           onlyReadableErrors(() => {
             const command = parseCommand(text);
             if (command.kind === 'revoke') expect(Number.isSafeInteger(command.requestId)).toBe(true);
+            if (command.kind === 'extend') expect(Number.isSafeInteger(command.input.requestId)).toBe(true);
           });
         },
       ),

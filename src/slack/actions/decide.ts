@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { DecisionResult } from '../../app/decisions';
 import type { Logger } from '../../logger';
+import { statusWords } from '../../domain/lifecycle';
 import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-message';
 import { denyModal } from '../blocks/request-modal';
 import { errorReply, parseRequestId } from '../replies';
@@ -48,7 +49,7 @@ export function describe(requestId: number, result: DecisionResult): string {
     case 'denied':
       return `You denied #${requestId}.`;
     case 'already_decided':
-      return `#${requestId} was already decided (${result.status.toLowerCase().replace('_', ' ')}); nothing changed.`;
+      return `#${requestId} was already decided (${statusWords(result.status)}); nothing changed.`;
   }
 }
 

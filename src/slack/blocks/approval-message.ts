@@ -63,6 +63,11 @@ export function approvalMessage(
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
     { type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${plain(request.reason)}` } },
   ];
+  const extended = request.extendsRequestId;
+  if (extended !== null) {
+    const text = `Extends #${extended}: once granted, the access stays when #${extended} ends.`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+  }
   if (request.ticketUrl) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Ticket: <${request.ticketUrl}>` }] });
   }
@@ -78,8 +83,9 @@ export function approvalMessage(
       ],
     });
   }
+  const extending = extended === null ? '' : `, extending #${extended}`;
   return {
-    text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}. ${status}`,
+    text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${extending}. ${status}`,
     blocks,
   };
 }

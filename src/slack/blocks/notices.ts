@@ -1,5 +1,6 @@
 import type { RequesterNotice } from '../../app/ports';
 import type { Resource } from '../../domain/catalog';
+import { statusWords } from '../../domain/lifecycle';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
 import { formatDuration, mention, plain, slackDate } from './format';
 
@@ -68,7 +69,7 @@ export function requestList(requests: AccessRequestRecord[]): string {
         ? `active until ${slackDate(r.expiresAt!)}`
         : r.status === 'PENDING'
           ? `pending until ${slackDate(r.pendingExpiresAt)}`
-          : r.status.toLowerCase().replace('_', ' ');
+          : statusWords(r.status);
     return `• #${r.id} \`${r.resourceId}\` ${r.level} for ${formatDuration(r.durationSeconds)}: ${when}`;
   });
   return `*Your requests*\n${lines.join('\n')}`;
@@ -85,6 +86,7 @@ export function helpText(resources: Resource[]): string {
     '`/prod-access` opens a form.',
     '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
     '`/prod-access list` shows your requests and active grants.',
+    '`/prod-access extend <id> <duration> <reason…>` asks for more time on your active grant; once approved, the access runs on for <duration> from then.',
     '`/prod-access revoke <id>` gives access back early.',
     'Durations: `30m`, `2h`, `1h30m`, `1d`.',
     '*Resources*',

@@ -1,4 +1,5 @@
 import { ProdAccessError } from '../../domain/errors';
+import type { ExtensionInput } from '../../app/requests';
 import type { RequestInput } from '../../domain/policy';
 import { parseRequestId } from '../replies';
 
@@ -8,7 +9,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'list' }
   | { kind: 'revoke'; requestId: number }
-  | { kind: 'request'; input: RequestInput };
+  | { kind: 'request'; input: RequestInput }
+  | { kind: 'extend'; input: ExtensionInput };
 
 /** Parses the text after `/prod-access`; anything it cannot read is a usage error that says what works. */
 export function parseCommand(text: string): Command {
@@ -32,8 +34,16 @@ export function parseCommand(text: string): Command {
       }
       return { kind: 'request', input: { resourceId, levelId, duration, reason: reason.join(' ') } };
     }
+    case 'extend': {
+      const [id, duration = '', ...reason] = args;
+      const requestId = parseRequestId(id);
+      if (requestId === undefined || !duration) {
+        throw usage('extend <id> <duration> <reason…>, e.g. `/prod-access extend 42 1h the migration is still running`');
+      }
+      return { kind: 'extend', input: { requestId, duration, reason: reason.join(' ') } };
+    }
     default:
-      throw usage('help, list, request or revoke');
+      throw usage('help, list, request, extend or revoke');
   }
 }
 

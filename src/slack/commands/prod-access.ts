@@ -11,7 +11,7 @@ export const COMMAND = '/prod-access';
 
 export interface CommandDeps {
   catalog: Catalog;
-  useCases: Pick<SlackUseCases, 'submitRequest' | 'listRequests' | 'requestEarlyRevoke'>;
+  useCases: Pick<SlackUseCases, 'submitRequest' | 'submitExtension' | 'listRequests' | 'requestEarlyRevoke'>;
   logger: Logger;
 }
 
@@ -52,6 +52,10 @@ export function register(app: App, deps: CommandDeps): void {
       case 'request': {
         const request = await deps.useCases.submitRequest(userId, command.input);
         return `Request #${request.id} sent to the owners for approval. You will get a DM at each step.`;
+      }
+      case 'extend': {
+        const request = await deps.useCases.submitExtension(userId, command.input);
+        return `Request #${request.id}, extending #${command.input.requestId}, sent to the owners for approval. Until it is granted, #${command.input.requestId} still ends at its own time.`;
       }
     }
   }

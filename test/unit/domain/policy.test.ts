@@ -1,5 +1,6 @@
 import type { AccessLevel, Catalog, IdentityRule } from '../../../src/domain/catalog';
-import { authorizeDecision, authorizeEarlyRevoke, mapIdentity, validateRequest } from '../../../src/domain/policy';
+import { authorizeDecision, authorizeEarlyRevoke, authorizeExtension, mapIdentity, validateRequest } from '../../../src/domain/policy';
+import type { AccessRequestRecord } from '../../../src/domain/request';
 
 const level: AccessLevel = {
   id: 'read-only',
@@ -128,5 +129,41 @@ describe('who may decide', () => {
     expect(() => authorizeEarlyRevoke(level, 'UALICE', 'UALICE', none)).not.toThrow();
     expect(() => authorizeEarlyRevoke(level, 'UMANAGER', 'UALICE', none)).not.toThrow();
     expect(() => authorizeEarlyRevoke(level, 'UOTHER', 'UALICE', none)).toThrow(expect.objectContaining({ code: 'NOT_AUTHORIZED' }));
+  });
+});
+
+describe('who may extend what', () => {
+  const now = new Date('2026-11-29T12:00:00Z');
+  const grant = (patch: Partial<AccessRequestRecord> = {}) =>
+    ({
+      id: 7,
+      requesterId: 'UALICE',
+      status: 'ACTIVE',
+      endedBy: null,
+      expiresAt: new Date('2026-11-29T12:10:00Z'),
+      ...patch,
+    }) as AccessRequestRecord;
+
+  test('the requester extends their own live grant', () => {
+    expect(() => authorizeExtension(grant(), 'UALICE', now)).not.toThrow();
+  });
+  test('nobody else does, not even an approver', () => {
+    expect(() => authorizeExtension(grant(), 'UMANAGER', now)).toThrow(
+      expect.objectContaining({ code: 'NOT_AUTHORIZED', message: expect.stringContaining('Only the requester of #7') }),
+    );
+  });
+  test.each([
+    [{ status: 'PENDING' as const, expiresAt: null }, 'pending'],
+    [{ status: 'EXPIRED' as const }, 'expired'],
+    [{ status: 'REVOKE_FAILED' as const }, 'ending now'],
+    [{ endedBy: 'UALICE' }, 'being revoked'],
+    [{ expiresAt: now }, 'ending now'],
+  ])('a grant that is not live (%o) cannot be extended', (patch, state) => {
+    expect(() => authorizeExtension(grant(patch), 'UALICE', now)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_STATE',
+        message: `Request #7 holds no live access to extend (it is ${state}). Ask anew with \`/prod-access request\`.`,
+      }),
+    );
   });
 });
