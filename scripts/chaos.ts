@@ -139,6 +139,10 @@ async function score(h: Harness, scenario: string, ids: number[]): Promise<Row> 
       (await db.query('SELECT pg_has_role($1, $2, $3) AS held', [h.roles.login, h.roles.read, 'MEMBER'])).rows[0].held as boolean,
   );
   const ended = requests.filter((r) => r.status === 'EXPIRED' || r.status === 'REVOKED');
+  const unended = new Map<string, number[]>();
+  for (const r of requests.filter((r) => !ended.includes(r))) unended.set(r.status, [...(unended.get(r.status) ?? []), r.id]);
+  const notEnded = [...unended].map(([status, rs]) => `${status} ${rs.length} (e.g. #${rs[0]})`);
+  if (notEnded.length > 0) process.stderr.write(`  ${scenario}: not ended: ${notEnded.join(', ')}\n`);
   const lateness = ended.map((r) => (r.endedAt!.getTime() - r.expiresAt!.getTime()) / 1000);
   return {
     scenario,

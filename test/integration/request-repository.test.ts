@@ -98,3 +98,30 @@ describe('RequestRepository.approve under a race', () => {
     expect(recorded).toBe(ids.length * approvalsRequired);
   });
 });
+
+describe('RequestRepository under a busy pool', () => {
+  const db = createDb(process.env.DATABASE_URL!);
+  const requests = new RequestRepository(db);
+
+  afterAll(() => db.$disconnect());
+
+  it('an approval waits for a connection held by others for 3 s instead of being dropped', async () => {
+    const { id } = await db.accessRequest.create({
+      data: {
+        requesterId: 'UBUSYDEV',
+        resourceId: 'orders-db',
+        level: 'read-only',
+        targetIdentity: 'alice',
+        durationSeconds: 60,
+        reason: 'busy pool',
+        approvalsRequired: 1,
+        pendingExpiresAt: new Date(Date.now() + 3600_000),
+      },
+    });
+    // node-postgres pools 10 connections by default: take them all.
+    const holders = Array.from({ length: 10 }, () => db.$transaction((tx) => tx.$executeRaw`SELECT pg_sleep(3)`));
+    const approval = requests.approve(id, 'UBUSYMGR', new Date());
+    await Promise.all(holders);
+    await expect(approval).resolves.toMatchObject({ outcome: { kind: 'approved' } });
+  });
+});
