@@ -7,6 +7,7 @@ import {
   connectionLines,
   endpointOf,
   envName,
+  isTemporaryName,
   randomPassword,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
@@ -98,25 +99,43 @@ class MysqlProvider implements AccessProvider<Target> {
 
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const user = this.userName(spec);
-    const { role, privileges, database, table } = spec.target;
-    return this.admin.run(async (db) => {
-      if (role !== undefined) {
-        const sql = (await isMariaDb(db))
-          ? 'SELECT 1 FROM mysql.roles_mapping WHERE User = ? AND Host = ? AND Role = ?'
-          : 'SELECT 1 FROM mysql.role_edges WHERE TO_USER = ? AND TO_HOST = ? AND FROM_USER = ?';
-        return (await rows(db, sql, [user, this.settings.userHost, role])).length > 0;
-      }
-      const grantee = `'${user}'@'${this.settings.userHost}'`;
-      const held = await rows(
-        db,
-        table === undefined
-          ? 'SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = ?'
-          : 'SELECT PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ? AND TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-        [grantee, database, table],
-      );
-      const heldTypes = new Set(held.map((row) => String(row.PRIVILEGE_TYPE)));
-      return privileges!.every((p) => heldTypes.has(p));
-    });
+    return (await this.admin.run((db) => this.usersHolding(db, spec.target))).includes(user);
+  }
+
+  /** For the drift check: the temporary users that hold the level's role or privileges. */
+  async holders(target: Target): Promise<string[]> {
+    return (await this.admin.run((db) => this.usersHolding(db, target))).filter(isTemporaryName);
+  }
+
+  /** Each grant has a user of its own, so the user names the access. */
+  accessKey(spec: GrantSpec<Target>): string {
+    return this.userName(spec);
+  }
+
+  /** The users of our account host holding the target's role, or every one of its privileges. */
+  private async usersHolding(db: Connection, target: Target): Promise<string[]> {
+    const host = this.settings.userHost;
+    const { role, privileges, database, table } = target;
+    if (role !== undefined) {
+      const sql = (await isMariaDb(db))
+        ? 'SELECT User AS user FROM mysql.roles_mapping WHERE Host = ? AND Role = ?'
+        : 'SELECT TO_USER AS user FROM mysql.role_edges WHERE TO_HOST = ? AND FROM_USER = ?';
+      return (await rows(db, sql, [host, role])).map((row) => String(row.user));
+    }
+    const held = await rows(
+      db,
+      table === undefined
+        ? 'SELECT GRANTEE AS grantee, PRIVILEGE_TYPE AS privilege FROM information_schema.SCHEMA_PRIVILEGES WHERE TABLE_SCHEMA = ?'
+        : 'SELECT GRANTEE AS grantee, PRIVILEGE_TYPE AS privilege FROM information_schema.TABLE_PRIVILEGES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [database, table],
+    );
+    const byUser = new Map<string, Set<string>>();
+    for (const row of held) {
+      const account = /^'(.*)'@'(.*)'$/.exec(String(row.grantee));
+      if (account?.[2] !== host) continue;
+      byUser.set(account[1]!, (byUser.get(account[1]!) ?? new Set()).add(String(row.privilege)));
+    }
+    return [...byUser].filter(([, types]) => privileges!.every((p) => types.has(p))).map(([user]) => user);
   }
 
   private userName(spec: GrantSpec<Target>): string {

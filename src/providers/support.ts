@@ -48,6 +48,11 @@ export function temporaryName(identity: string, requestId: number): string {
   return `${identity}_pa${requestId}`;
 }
 
+/** Whether a name in the target is one of the temporary ones prod-access makes. */
+export function isTemporaryName(name: string): boolean {
+  return /_pa\d+$/.test(name);
+}
+
 /** Opens a connection, runs the work and always closes it, even when the work failed. */
 export async function withConnection<C, T>(
   open: () => Promise<C>,

@@ -69,6 +69,18 @@ describeProviderConformance('MySQL provider, privileges target', {
 describe('MySQL provider', () => {
   const mysql = provider();
 
+  test('the drift check sees the temporary users that hold each level, named as their grants name them, and none after the revoke', async () => {
+    const viaRole = byRole(`${suffix}_d1`);
+    const viaPrivileges = byPrivileges(`${suffix}_d2`);
+    await mysql.grant(viaRole);
+    await mysql.grant(viaPrivileges);
+    const holders = async () => [await mysql.holders!(viaRole.target), await mysql.holders!(viaPrivileges.target)];
+    expect(await holders()).toEqual([[mysql.accessKey!(viaRole)], [mysql.accessKey!(viaPrivileges)]]);
+    await mysql.revoke(viaRole);
+    await mysql.revoke(viaPrivileges);
+    expect(await holders()).toEqual([[], []]);
+  });
+
   test('the temporary user connects with the one-time password and has the role during the grant, and is refused after the revoke', async () => {
     const grant = byRole(`${suffix}_alice`);
     const access = await mysql.grant(grant);
