@@ -48,7 +48,7 @@ const configSchema = z.object({
   REQUEST_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(600),
   /** How long a worker holds a job's lock; a worker that dies loses its jobs to another after this. */
   JOB_LOCK_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
-  /** Concurrency of each worker. */
+  /** Jobs a worker process runs at once on each queue (revoke, access, notify). */
   WORKER_CONCURRENCY: z.coerce.number({ error: 'a whole number' }).int().min(1).max(100).default(4),
 });
 

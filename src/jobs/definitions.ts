@@ -1,8 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
-/** Two queues, so Slack slowness (notify) never delays grants and revokes (access). */
-export const QUEUE_NAMES = { access: 'access', notify: 'notify' } as const;
+/**
+ * Three queues, each with its own worker slots: Slack slowness (notify) never delays access work, and
+ * nothing else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke.
+ */
+export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const requestPayload = z.strictObject({ requestId: z.number().int().positive() });
@@ -16,7 +19,7 @@ const keep = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24
 /** A revoke, scheduled at expiry (`revoke`) or at once (`revoke-now`): retried until it succeeds. */
 function revokeJob(idPrefix: string) {
   return {
-    queue: QUEUE_NAMES.access,
+    queue: QUEUE_NAMES.revoke,
     doneOnce: false,
     payload: requestPayload,
     jobId: (p: { requestId: number }) => `${idPrefix}-${p.requestId}`,

@@ -14,10 +14,10 @@ export class JobQueues implements AccessSchedule, Announcements {
   readonly queues: Record<QueueName, Queue>;
 
   constructor(connection: Redis, prefix: string, logger: Logger) {
-    this.queues = {
-      access: new Queue(QUEUE_NAMES.access, { connection, prefix }),
-      notify: new Queue(QUEUE_NAMES.notify, { connection, prefix }),
-    };
+    this.queues = Object.fromEntries(Object.values(QUEUE_NAMES).map((name) => [name, new Queue(name, { connection, prefix })])) as Record<
+      QueueName,
+      Queue
+    >;
     for (const queue of Object.values(this.queues)) queue.on('error', (err) => logger.warn({ err, queue: queue.name }, 'queue error'));
   }
 

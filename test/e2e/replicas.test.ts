@@ -8,18 +8,20 @@ import { CHANNELS, Harness, SIGNING_SECRET } from '../support/harness';
 describe('several replicas', () => {
   let h: Harness;
   let redis: Redis;
-  /** The grants-and-revokes queue, read as BullMQ itself sees it. */
+  /** The queues of revokes and of the reconciler, read as BullMQ itself sees them. */
+  let revokeQueue: Queue;
   let accessQueue: Queue;
 
   beforeAll(async () => {
     h = await Harness.start({ role: 'none', reconcileIntervalSeconds: 1 });
     await Promise.all([h.spawn('web'), h.spawn('web'), h.spawn('worker'), h.spawn('worker')]);
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+    revokeQueue = new Queue('revoke', { connection: redis, prefix: h.redisPrefix });
     accessQueue = new Queue('access', { connection: redis, prefix: h.redisPrefix });
   }, 120_000);
 
   afterAll(async () => {
-    await accessQueue.close();
+    await Promise.all([revokeQueue.close(), accessQueue.close()]);
     redis.disconnect();
     await h.stop();
   });
@@ -65,7 +67,7 @@ describe('several replicas', () => {
     expect(actions.filter((a) => a === 'expired')).toHaveLength(1);
     await expect(h.queryAsDeveloper('SELECT item FROM orders')).rejects.toThrow(/permission denied/);
     // Both workers and the reconciler (every second) scheduled this revoke; it exists, and ran, once.
-    const revokes = (await accessQueue.getJobs(['completed', 'delayed', 'waiting', 'active'])).filter(
+    const revokes = (await revokeQueue.getJobs(['completed', 'delayed', 'waiting', 'active'])).filter(
       (j) => j.name === 'revoke' && (j.data as { requestId: number }).requestId === id,
     );
     expect(revokes).toHaveLength(1);

@@ -1,0 +1,35 @@
+import { Harness } from '../support/harness';
+
+/**
+ * A revoke never waits behind other work. Here a grant job is stuck sending its access DM (Slack answers
+ * 429 with a long Retry-After) while the worker has one slot per queue; an earlier grant falls due
+ * meanwhile and must still end at its expiry.
+ */
+describe('revokes are isolated from slow grants', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await Harness.start({ env: { WORKER_CONCURRENCY: '1' }, reconcileIntervalSeconds: 3600 });
+  });
+
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  test('a grant stuck on Slack for a minute does not delay the revoke of another grant', async () => {
+    const stuck = await h.requestAccess('read-only 10m stuck on Slack');
+    const due = await h.requestAccess('read-only 4s falls due');
+    await h.clickAndReply(h.users.manager1, due);
+    await h.waitForApprovalMessage(due, 'active until');
+    const { expiresAt } = await h.waitForStatus(due, 'ACTIVE');
+
+    // Opening the DM for the next grant's instructions is rate-limited for 20 s, three times over.
+    h.slack.failNext('conversations.open', { status: 429, retryAfter: 20 }, 3);
+    await h.clickAndReply(h.users.manager1, stuck);
+    await h.waitForStatus(stuck, 'ACTIVE');
+
+    // Generous against a scheduler's jitter, far short of the grant's minute on Slack.
+    const ended = await h.waitForStatus(due, 'EXPIRED', expiresAt!.getTime() - Date.now() + 10_000);
+    expect(ended.endedAt!.getTime() - expiresAt!.getTime()).toBeLessThan(10_000);
+  });
+});
