@@ -96,6 +96,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       },
       syncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
+      resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
       postAudit: ({ auditEventId }) => notifier.postAuditEvent(BigInt(auditEventId)),
     };
     workers = startWorkers({

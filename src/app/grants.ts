@@ -65,6 +65,8 @@ export function applyGrant(deps: GrantDeps) {
     const request = await deps.requests.get(requestId);
     if (request?.status === 'ACTIVE') {
       await deps.schedule.revokeAt(requestId, request.expiresAt!);
+      // The run before stopped between recording the grant and its DM.
+      if (!request.accessDeliveredAt) await deps.announcements.accessInstructions(requestId);
       return;
     }
     if (request?.status !== 'APPROVED') return;
@@ -76,7 +78,7 @@ export function applyGrant(deps: GrantDeps) {
     const recorded = await deps.requests.transition(
       requestId,
       'ACTIVE',
-      { grantedAt: now, expiresAt },
+      { grantedAt: now, expiresAt, accessLines: access.lines, accessSecretIssued: access.oneTimeSecret !== undefined },
       { actor: 'system', action: 'granted', detail: { identity: spec.identity, target: spec.target, expiresAt: expiresAt.toISOString() } },
     );
     if (!recorded) {
@@ -85,9 +87,15 @@ export function applyGrant(deps: GrantDeps) {
       return;
     }
     await deps.schedule.revokeAt(requestId, expiresAt);
-    await deps.delivery.deliverAccess(requestId, access.lines, access.oneTimeSecret);
     await deps.announcements.requestChanged(requestId);
     await deps.announcements.audited([recorded.auditEventId]);
+    try {
+      await deps.delivery.deliverAccess(requestId, access.lines, access.oneTimeSecret);
+    } catch (error) {
+      // The secret lives only in this run and is never queued; the instructions go again from the database.
+      await deps.announcements.accessInstructions(requestId);
+      throw error;
+    }
   };
 }
 

@@ -33,9 +33,11 @@ export interface Announcements {
   /** A notice alone, when the message itself is up to date. */
   notify(requestId: number, notice: RequesterNotice): Promise<void>;
   audited(auditEventIds: readonly bigint[]): Promise<void>;
+  /** The access DM again, from the instructions the database keeps, when the first one was not delivered. */
+  accessInstructions(requestId: number): Promise<void>;
 }
 
-/** Sent at once, never queued: the access instructions may carry a one-time secret. */
+/** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */
 export interface AccessDelivery {
   deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void>;
 }

@@ -19,7 +19,9 @@ export type NewRequest = Pick<
 >;
 
 export type RequestPatch = Partial<
-  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason'>
+  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued'> & {
+    accessLines: string[];
+  }
 >;
 
 /** A state change and the audit event recording it, committed together. */
@@ -219,15 +221,20 @@ export class RequestRepository {
    * show an older status, and final notices never sent. Only recent requests, and not those changed in the
    * last `settle` — their own jobs are still on the way.
    */
+  /** Once only: the access DM of a grant counts as delivered the first time it is sent. */
+  async markAccessDelivered(id: number): Promise<void> {
+    await this.db.accessRequest.updateMany({ where: { id, accessDeliveredAt: null }, data: { accessDeliveredAt: new Date() } });
+  }
+
   async lagging(
     now: Date,
     settleMs: number,
     limit: number,
-  ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[] }> {
+  ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[]; access: number[] }> {
     const settled = new Date(now.getTime() - settleMs);
     const recent = new Date(now.getTime() - 7 * 24 * 3600_000);
     const final = Object.keys(FINAL_NOTICES);
-    const [messages, notices] = await Promise.all([
+    const [messages, notices, access] = await Promise.all([
       this.db.$queryRaw<{ id: number }[]>`
         SELECT id FROM access_requests
          WHERE created_at > ${recent} AND message_status IS DISTINCT FROM status
@@ -238,8 +245,13 @@ export class RequestRepository {
          WHERE created_at > ${recent} AND status::text = ANY(${final}) AND notified_status IS DISTINCT FROM status
            AND greatest(decided_at, ended_at) < ${settled}
          ORDER BY id LIMIT ${limit}`,
+      this.db.$queryRaw<{ id: number }[]>`
+        SELECT id FROM access_requests
+         WHERE status = 'ACTIVE' AND expires_at > ${now} AND ended_by IS NULL AND access_delivered_at IS NULL
+           AND granted_at < ${settled}
+         ORDER BY id LIMIT ${limit}`,
     ]);
-    return { messages: messages.map((r) => r.id), notices };
+    return { messages: messages.map((r) => r.id), notices, access: access.map((r) => r.id) };
   }
 }
 

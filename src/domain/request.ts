@@ -26,6 +26,11 @@ export interface AccessRequestRecord {
   notifiedStatus: RequestStatus | null;
   /** The active grant this request extends, if it is an extension. */
   extendsRequestId: number | null;
+  /** The grant's access instructions (never a secret), kept so a DM Slack lost can be sent again. */
+  accessLines: unknown;
+  /** Whether the grant issued a one-time secret; it is never stored. */
+  accessSecretIssued: boolean;
+  accessDeliveredAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */

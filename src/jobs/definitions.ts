@@ -77,6 +77,13 @@ export const JOBS = {
     jobId: (p: { requestId: number; notice: string }) => `dm-${p.requestId}-${p.notice}`,
     options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
   },
+  resendAccess: {
+    queue: QUEUE_NAMES.notify,
+    doneOnce: true,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `access-dm-${p.requestId}`,
+    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  },
   postAudit: {
     queue: QUEUE_NAMES.notify,
     doneOnce: true,

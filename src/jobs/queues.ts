@@ -59,6 +59,10 @@ export class JobQueues implements AccessSchedule, Announcements {
     if (notice) await this.notify(requestId, notice);
   }
 
+  accessInstructions(requestId: number): Promise<void> {
+    return this.enqueue('resendAccess', { requestId });
+  }
+
   notify(requestId: number, notice: RequesterNotice): Promise<void> {
     return this.enqueue('notifyRequester', { requestId, notice });
   }

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
 import type { AccessDelivery } from '../app/ports';
 import { FINAL_NOTICES, type RequesterNotice } from '../domain/request';
 import type { AuditRepository } from '../db/audit';
@@ -10,7 +11,10 @@ import { approvalMessage } from '../slack/blocks/approval-message';
 
 export interface SlackNotifierDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified'>;
+  requests: Pick<
+    RequestRepository,
+    'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered'
+  >;
   audit: Pick<AuditRepository, 'get' | 'isDelivered' | 'markDelivered'>;
   slack: WebClient;
 }
@@ -56,7 +60,17 @@ export class SlackNotifier implements AccessDelivery {
 
   async deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void> {
     const { request, resource } = await this.render(requestId);
-    await this.dm(request.requesterId, accessDelivered(request, resource, lines, oneTimeSecret));
+    await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secret: oneTimeSecret }));
+    await this.deps.requests.markAccessDelivered(requestId);
+  }
+
+  /** The access DM from the instructions the database keeps, for a live grant whose first DM was lost. */
+  async resendAccess(requestId: number): Promise<void> {
+    const { request, resource } = await this.render(requestId);
+    if (request.status !== 'ACTIVE' || request.endedBy || request.accessDeliveredAt) return;
+    const lines = z.array(z.string()).catch([]).parse(request.accessLines);
+    await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secretLost: request.accessSecretIssued }));
+    await this.deps.requests.markAccessDelivered(requestId);
   }
 
   async postAuditEvent(auditEventId: bigint): Promise<void> {

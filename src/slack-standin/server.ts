@@ -72,7 +72,7 @@ interface Waiter {
 class Standin {
   private readonly recorded: RecordedCall[] = [];
   private readonly workspace: Workspace;
-  private readonly faults = new Map<string, StandinFault[]>();
+  private readonly faults = new Map<string, { fault: StandinFault; when?: (args: Record<string, unknown>) => boolean }[]>();
   private readonly waiters = new Set<Waiter>();
   private readonly responseAudiences = new Map<string, ResponseAudience>();
   /** Long-polls waiting in `changes`, ended early by close(). */
@@ -199,11 +199,20 @@ class Standin {
     return this.workspace.views();
   }
 
-  /** Answers the next `times` calls to `method` with the fault instead of running it. */
-  failNext(method: string, fault: StandinFault, times = 1): void {
+  /**
+   * Answers the next `times` calls to `method` with the fault instead of running it; with `when`, only
+   * the calls whose arguments it accepts (so a test can fail one message and not the others).
+   */
+  failNext(method: string, fault: StandinFault, times = 1, when?: (args: Record<string, unknown>) => boolean): void {
     const queue = this.faults.get(method) ?? [];
-    queue.push(...Array.from({ length: times }, () => fault));
+    queue.push(...Array.from({ length: times }, () => ({ fault, when })));
     this.faults.set(method, queue);
+  }
+
+  private takeFault(method: string, args: Record<string, unknown>): StandinFault | undefined {
+    const queue = this.faults.get(method) ?? [];
+    const index = queue.findIndex((pending) => !pending.when || pending.when(args));
+    return index === -1 ? undefined : queue.splice(index, 1)[0]!.fault;
   }
 
   /** Forgets calls, pending faults, messages and views; users, channels and usergroups stay. */
@@ -242,7 +251,7 @@ class Standin {
     const request = parseApiRequest(req.headers, url.searchParams, body);
     const args = 'args' in request ? request.args : {};
     const token = 'token' in request ? request.token : undefined;
-    const fault = this.faults.get(method)?.shift();
+    const fault = this.takeFault(method, args);
     const reply = fault ? faultReply(fault) : { status: 200, body: this.answer(method, request) };
     // Record the response as sent, so later state changes do not rewrite history.
     const sent = send(res, reply);

@@ -54,4 +54,19 @@ describe('failures', () => {
     const posts = h.apiCalls('chat.postMessage').filter((c) => c.args.channel === CHANNELS.owners && !c.fault);
     expect(posts).toHaveLength(1);
   });
+
+  test('an access DM that Slack refuses past its retries is delivered later, exactly once', async () => {
+    const id = await h.requestAccess('read-only 10m slack drops the DM');
+    // Every try of the Slack client within the first grant attempt (one call and three retries).
+    h.slack.failNext('chat.postMessage', { status: 500 }, 4, (args) => String(args.text).startsWith(`:key: Your access #${id}`));
+    await h.clickAndReply(h.users.manager1, id);
+    await h.waitForApprovalMessage(id, 'active until');
+    const dm = await h.waitForText(h.users.dev, `:key: Your access #${id}`, 30_000);
+    expect(dm).toContain(`/prod-access revoke ${id}`);
+    expect(dm).toContain(`Connect: psql`);
+    // The grant-role mode issues no password, so nothing was lost.
+    expect(dm).not.toContain('could not be delivered');
+    expect(h.texts(h.users.dev).filter((t) => t.startsWith(`:key: Your access #${id}`))).toHaveLength(1);
+    await expect(h.queryAsDeveloper('SELECT item FROM orders')).resolves.toEqual([{ item: 'widget' }]);
+  });
 });

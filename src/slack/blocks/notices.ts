@@ -30,8 +30,21 @@ export function requesterNotice(
 }
 
 /** The DM with how to use the access. A one-time secret appears here and nowhere else. */
-export function accessDelivered(request: AccessRequestRecord, resource: Resource, lines: string[], oneTimeSecret?: string): string {
-  const secret = oneTimeSecret ? `\nPassword (shown once, never stored): \`${oneTimeSecret}\`` : '';
+/**
+ * The access DM. `secret` is the one-time password, shown once; `secretLost` says one was issued but the
+ * DM that carried it was never delivered (it is stored nowhere, so it cannot be sent again).
+ */
+export function accessDelivered(
+  request: AccessRequestRecord,
+  resource: Resource,
+  lines: string[],
+  { secret: oneTimeSecret, secretLost = false }: { secret?: string; secretLost?: boolean },
+): string {
+  const secret = oneTimeSecret
+    ? `\nPassword (shown once, never stored): \`${oneTimeSecret}\``
+    : secretLost
+      ? `\nThe one-time password could not be delivered and is kept nowhere. For a new one, give this access back with \`/prod-access revoke ${request.id}\` and ask again.`
+      : '';
   return (
     [
       `:key: Your access #${request.id} (${request.level} on ${plain(resource.name)}) is active for ${formatDuration(request.durationSeconds)}, until ${slackDate(request.expiresAt!)}.`,
