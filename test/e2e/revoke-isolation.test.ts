@@ -16,20 +16,20 @@ describe('revokes are isolated from slow grants', () => {
     await h.stop();
   });
 
-  test('a grant stuck on Slack for a minute does not delay the revoke of another grant', async () => {
+  test('a grant stuck on Slack does not hold back the revoke of another grant', async () => {
     const stuck = await h.requestAccess('read-only 10m stuck on Slack');
     const due = await h.requestAccess('read-only 4s falls due');
     await h.clickAndReply(h.users.manager1, due);
     await h.waitForApprovalMessage(due, 'active until');
-    const { expiresAt } = await h.waitForStatus(due, 'ACTIVE');
 
     // Opening the DM for the next grant's instructions is rate-limited for 20 s, three times over.
     h.slack.failNext('conversations.open', { status: 429, retryAfter: 20 }, 3);
     await h.clickAndReply(h.users.manager1, stuck);
     await h.waitForStatus(stuck, 'ACTIVE');
 
-    // Generous against a scheduler's jitter, far short of the grant's minute on Slack.
-    const ended = await h.waitForStatus(due, 'EXPIRED', expiresAt!.getTime() - Date.now() + 10_000);
-    expect(ended.endedAt!.getTime() - expiresAt!.getTime()).toBeLessThan(10_000);
-  });
+    // No clock needed: the due grant must end while the stuck grant's job is still waiting on Slack.
+    await h.waitForStatus(due, 'EXPIRED', 90_000);
+    expect(h.texts(h.users.dev).filter((t) => t.startsWith(`:key: Your access #${stuck}`))).toEqual([]);
+    expect((await h.db.accessRequest.findUniqueOrThrow({ where: { id: stuck } })).accessDeliveredAt).toBeNull();
+  }, 120_000);
 });
