@@ -53,8 +53,8 @@ export async function benchExpiry(harness: Harness, settings: Settings): Promise
     const seeded = await withClient(databaseUrl, (db) =>
       db.query<{ id: number; due_ms: number }>(
         `INSERT INTO access_requests (requester_id, resource_id, level, target_identity, duration_seconds, reason, status,
-           approvals_required, pending_expires_at, decided_at, granted_at, expires_at)
-         SELECT $1, $2, 'read-only', $3 || i, 600, 'bench: expiry', 'ACTIVE', 1, now, now, now,
+           approvals_required, pending_expires_at, decided_at, granted_at, access_delivered_at, expires_at)
+         SELECT $1, $2, 'read-only', $3 || i, 600, 'bench: expiry', 'ACTIVE', 1, now, now, now, now,
                 to_timestamp(($4::float8 + (i - 1) * $5::float8) / 1000.0) AT TIME ZONE 'UTC'
            FROM generate_series(1, $6::int) AS i, (SELECT now() AT TIME ZONE 'UTC' AS now) AS t
          RETURNING id, (extract(epoch FROM expires_at) * 1000)::float8 AS due_ms`,

@@ -51,9 +51,9 @@ export async function benchReconciler(databaseName: string, settings: { active: 
     await withClient(url, async (pg) => {
       await pg.query(
         `INSERT INTO access_requests (requester_id, resource_id, level, target_identity, duration_seconds, reason, status,
-           approvals_required, created_at, pending_expires_at, decided_at, granted_at, expires_at, ended_at)
+           approvals_required, created_at, pending_expires_at, decided_at, granted_at, access_delivered_at, expires_at, ended_at)
          SELECT 'U' || (i % 5000), 'orders-db', 'read-only', 'user' || (i % 5000), 3600, 'bench: history',
-                s.status, 1, at, at + interval '1 hour', at, g, g + interval '1 hour', CASE WHEN g IS NULL THEN NULL ELSE g + interval '50 minutes' END
+                s.status, 1, at, at + interval '1 hour', at, g, g, g + interval '1 hour', CASE WHEN g IS NULL THEN NULL ELSE g + interval '50 minutes' END
            FROM generate_series(1, $1::int) AS i,
                 LATERAL (SELECT (now() AT TIME ZONE 'UTC') - i * interval '30 seconds' AS at) AS t,
                 LATERAL (SELECT (ARRAY['EXPIRED','REVOKED','DENIED','TIMED_OUT','EXPIRED']::"RequestStatus"[])[1 + i % 5] AS status) AS s,
@@ -62,9 +62,9 @@ export async function benchReconciler(databaseName: string, settings: { active: 
       );
       await pg.query(
         `INSERT INTO access_requests (requester_id, resource_id, level, target_identity, duration_seconds, reason, status,
-           approvals_required, pending_expires_at, decided_at, granted_at, expires_at)
+           approvals_required, pending_expires_at, decided_at, granted_at, access_delivered_at, expires_at)
          SELECT 'U' || (i % 5000), 'orders-db', 'read-only', 'user' || (i % 5000), 86400, 'bench: active', 'ACTIVE', 1,
-                now, now, now, now + i * (interval '1 day' / $1::int)
+                now, now, now, now, now + i * (interval '1 day' / $1::int)
            FROM generate_series(1, $1::int) AS i, (SELECT now() AT TIME ZONE 'UTC' AS now) AS t`,
         [settings.active],
       );
