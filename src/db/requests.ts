@@ -216,16 +216,16 @@ export class RequestRepository {
     };
   }
 
-  /**
-   * Slack messages that fell behind the database (their job was lost with Redis): approval messages that
-   * show an older status, and final notices never sent. Only recent requests, and not those changed in the
-   * last `settle` — their own jobs are still on the way.
-   */
   /** Once only: the access DM of a grant counts as delivered the first time it is sent. */
   async markAccessDelivered(id: number): Promise<void> {
     await this.db.accessRequest.updateMany({ where: { id, accessDeliveredAt: null }, data: { accessDeliveredAt: new Date() } });
   }
 
+  /**
+   * Slack messages that fell behind the database (their job was lost with Redis): approval messages that
+   * show an older status, final notices never sent, and access DMs of live grants never delivered. Only
+   * recent requests, and not those changed in the last `settle` — their own jobs are still on the way.
+   */
   async lagging(
     now: Date,
     settleMs: number,

@@ -25,7 +25,7 @@ export const DEMO_CHANNELS = {
   audit: { id: 'C0AUDIT0001', name: 'prod-access-audit', topic: 'Every step of every request, one line each' },
 } as const satisfies Record<string, DemoChannel>;
 
-/** The on-call engineers, who may approve read-only access. */
+/** The on-call engineers, who may approve either level of the demo database. */
 export const ONCALL_GROUP: StandinUsergroup = { id: 'S0ONCALL01', handle: 'oncall', users: ['U0ONCALL01'] };
 
 export const DEMO_USERS = { managers: [PEOPLE[1].id, PEOPLE[2].id] } as const;

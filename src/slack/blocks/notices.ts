@@ -29,10 +29,10 @@ export function requesterNotice(
   }
 }
 
-/** The DM with how to use the access. A one-time secret appears here and nowhere else. */
 /**
- * The access DM. `secret` is the one-time password, shown once; `secretLost` says one was issued but the
- * DM that carried it was never delivered (it is stored nowhere, so it cannot be sent again).
+ * The DM with how to use the access; a one-time secret appears here and nowhere else. `secret` is shown
+ * once; `secretLost` says one was issued but the DM that carried it was never delivered (it is stored
+ * nowhere, so it cannot be sent again).
  */
 export function accessDelivered(
   request: AccessRequestRecord,
