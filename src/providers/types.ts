@@ -51,8 +51,9 @@ export interface AccessProvider<Target = Record<string, unknown>> {
   holders?(target: Target): Promise<string[]>;
 }
 
+/** Sharing a permission must be declared: assuming it would leave a per-request user behind. */
 export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
-  return provider.accessKey?.(spec) ?? JSON.stringify([spec.identity, spec.target]);
+  return provider.accessKey?.(spec) ?? `request ${spec.requestId}`;
 }
 
 /** What a provider kind declares; the public contract for providers written outside this repository. */
@@ -120,8 +121,7 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         grant: (spec) => asProdAccessError(async () => provider.grant(checked(spec))),
         revoke: (spec) => asProdAccessError(async () => provider.revoke(checked(spec))),
         check: (spec) => asProdAccessError(async () => provider.check(checked(spec))),
-        // Sharing a permission must be declared: assuming it would leave a per-request user behind.
-        accessKey: (spec) => provider.accessKey?.(checked(spec)) ?? `request ${spec.requestId}`,
+        ...(provider.accessKey && { accessKey: (spec: GrantSpec) => provider.accessKey!(checked(spec)) }),
         ...(provider.holders && {
           holders: (target: Record<string, unknown>) =>
             asProdAccessError(async () => provider.holders!(definition.targetSchema.parse(target))),
