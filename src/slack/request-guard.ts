@@ -6,6 +6,9 @@ export interface SeenSignatures {
   firstSeen(signature: string): Promise<boolean>;
 }
 
+/** Slack's v0 signature; anything else Bolt refuses, so only these are worth remembering. */
+const SIGNATURE_FORMAT = /^v0=[0-9a-f]{64}$/;
+
 /** Slack's window: a request older or newer than this is not accepted. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
@@ -27,7 +30,8 @@ export function guardSlackRequests(listener: RequestListener, seen: SeenSignatur
     const timestamp = Number(header(req, 'x-slack-request-timestamp'));
     if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) return 'timestamp is in the future';
     const signature = header(req, 'x-slack-signature');
-    if (signature && !(await seen.firstSeen(signature))) return 'request was already received';
+    // Stored before Bolt checks it, so a malformed header must not reach Redis: forged requests would fill it.
+    if (signature && SIGNATURE_FORMAT.test(signature) && !(await seen.firstSeen(signature))) return 'request was already received';
     return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { sendSlashCommand } from '../../src/slack-standin/signed-request';
 import { Harness, SIGNING_SECRET } from '../support/harness';
 
@@ -31,6 +32,22 @@ describe('Slack requests are authentic', () => {
     const answer = await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields(_name.replace(/\s/g, '-')), options);
     expect(answer.status).toBe(401);
     expect(await stored()).toBe(before);
+  });
+
+  test('a malformed signature is refused and leaves nothing behind in Redis', async () => {
+    const junk = `v0=${'z'.repeat(4000)}`;
+    const wellFormed = `v0=${'1'.repeat(64)}`;
+    for (const signature of [junk, wellFormed]) {
+      expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields('junk'), { signature })).status).toBe(401);
+    }
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      // The well-formed one is remembered, so the key pattern is the one the guard writes.
+      expect(await redis.exists(`${h.redisPrefix}:slack-signature:${wellFormed}`)).toBe(1);
+      expect(await redis.exists(`${h.redisPrefix}:slack-signature:${junk}`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   test('a request with no signature at all is refused', async () => {
