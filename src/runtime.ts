@@ -95,6 +95,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         return { found: report.found.length };
       },
       syncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
+      resyncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
       resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
       postAudit: ({ auditEventId }) => notifier.postAuditEvent(BigInt(auditEventId)),

@@ -33,6 +33,8 @@ export interface Announcements {
   /** A notice alone, when the message itself is up to date. */
   notify(requestId: number, notice: RequesterNotice): Promise<void>;
   audited(auditEventIds: readonly bigint[]): Promise<void>;
+  /** The approval message brought up to date after its job was lost; one pending per request. */
+  resyncMessage(requestId: number): Promise<void>;
   /** The access DM again, from the instructions the database keeps, when the first one was not delivered. */
   accessInstructions(requestId: number): Promise<void>;
 }

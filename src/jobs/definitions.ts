@@ -27,6 +27,18 @@ function revokeJob(idPrefix: string) {
   } as const;
 }
 
+/** Renders a request's approval message from the database and posts or updates it. */
+function messageSyncJob(jobId: ((p: { requestId: number }) => string) | undefined) {
+  return {
+    queue: QUEUE_NAMES.notify,
+    // A re-sync runs again whenever a later pass finds the message still lagging.
+    doneOnce: jobId === undefined,
+    payload: requestPayload,
+    jobId,
+    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  } as const;
+}
+
 /** A job a scheduler runs every interval; it keeps only its latest runs. */
 function recurringJob(jobId: string) {
   return {
@@ -62,14 +74,10 @@ export const JOBS = {
   },
   reconcile: recurringJob('reconcile'),
   driftCheck: recurringJob('drift-check'),
-  syncMessage: {
-    queue: QUEUE_NAMES.notify,
-    doneOnce: true,
-    payload: requestPayload,
-    // Each change gets its own job: every run renders the latest state, so none is ever skipped.
-    jobId: undefined,
-    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
-  },
+  // Each change gets its own job: every run renders the latest state, so none is ever skipped.
+  syncMessage: messageSyncJob(undefined),
+  // The reconciler's re-sync of a lagging message: one per request, however many passes find it.
+  resyncMessage: messageSyncJob((p: { requestId: number }) => `resync-${p.requestId}`),
   notifyRequester: {
     queue: QUEUE_NAMES.notify,
     doneOnce: true,

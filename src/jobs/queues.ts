@@ -59,6 +59,10 @@ export class JobQueues implements AccessSchedule, Announcements {
     if (notice) await this.notify(requestId, notice);
   }
 
+  resyncMessage(requestId: number): Promise<void> {
+    return this.enqueue('resyncMessage', { requestId });
+  }
+
   accessInstructions(requestId: number): Promise<void> {
     return this.enqueue('resendAccess', { requestId });
   }
