@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { CHANNELS, Harness } from '../support/harness';
 import { SERVER_URL, withClient } from '../support/databases';
 
@@ -68,5 +70,16 @@ describe('failures', () => {
     expect(dm).not.toContain('could not be delivered');
     expect(h.texts(h.users.dev).filter((t) => t.startsWith(`:key: Your access #${id}`))).toHaveLength(1);
     await expect(h.queryAsDeveloper('SELECT item FROM orders')).resolves.toEqual([{ item: 'widget' }]);
+    // It took the re-send path: every injected fault was spent, and the re-send job is what delivered it.
+    const faulted = h.apiCalls('chat.postMessage').filter((c) => c.fault && String(c.args.text).startsWith(`:key: Your access #${id}`));
+    expect(faulted).toHaveLength(4);
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+    const notify = new Queue('notify', { connection: redis, prefix: h.redisPrefix });
+    try {
+      expect(await (await notify.getJob(`access-dm-${id}`))?.getState()).toBe('completed');
+    } finally {
+      await notify.close();
+      redis.disconnect();
+    }
   });
 });

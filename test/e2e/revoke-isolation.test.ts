@@ -18,14 +18,17 @@ describe('revokes are isolated from slow grants', () => {
 
   test('a grant stuck on Slack does not hold back the revoke of another grant', async () => {
     const stuck = await h.requestAccess('read-only 10m stuck on Slack');
-    const due = await h.requestAccess('read-only 4s falls due');
+    const due = await h.requestAccess('read-only 8s falls due');
     await h.clickAndReply(h.users.manager1, due);
     await h.waitForApprovalMessage(due, 'active until');
 
-    // Opening the DM for the next grant's instructions is rate-limited for 20 s, three times over.
+    // Slack rate-limits the next DMs for 20 s, three times over; the Slack client then holds every call,
+    // the stuck grant's access DM among them, for the whole Retry-After.
     h.slack.failNext('conversations.open', { status: 429, retryAfter: 20 }, 3);
     await h.clickAndReply(h.users.manager1, stuck);
     await h.waitForStatus(stuck, 'ACTIVE');
+    // Otherwise the due grant could have ended before anything was stuck, and the test would prove nothing.
+    expect((await h.db.accessRequest.findUniqueOrThrow({ where: { id: due } })).status).toBe('ACTIVE');
 
     // No clock needed: the due grant must end while the stuck grant's job is still waiting on Slack.
     await h.waitForStatus(due, 'EXPIRED', 90_000);

@@ -119,9 +119,14 @@ describe('RequestRepository under a busy pool', () => {
       },
     });
     // node-postgres pools 10 connections by default: take them all.
-    const holders = Array.from({ length: 10 }, () => db.$transaction((tx) => tx.$executeRaw`SELECT pg_sleep(3)`));
-    const approval = requests.approve(id, 'UBUSYMGR', new Date());
+    const settled: string[] = [];
+    const holders = Array.from({ length: 10 }, () =>
+      db.$transaction((tx) => tx.$executeRaw`SELECT pg_sleep(3)`).then(() => settled.push('holder')),
+    );
+    const approval = requests.approve(id, 'UBUSYMGR', new Date()).finally(() => settled.push('approval'));
     await Promise.all(holders);
     await expect(approval).resolves.toMatchObject({ outcome: { kind: 'approved' } });
+    // It did wait: it could start only once a holder let go of its connection.
+    expect(settled.indexOf('approval')).toBeGreaterThan(settled.indexOf('holder'));
   });
 });
