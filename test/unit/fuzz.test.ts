@@ -126,12 +126,34 @@ describe('fuzzed input', () => {
   });
 
   test('job payloads other than their declared shape are rejected', () => {
+    const request = { requestId: 1 };
+    const valid: Record<JobName, Record<string, unknown>> = {
+      grant: request,
+      revoke: request,
+      revokeNow: request,
+      expirePending: request,
+      reconcile: {},
+      driftCheck: {},
+      syncMessage: request,
+      resyncMessage: request,
+      notifyRequester: { ...request, notice: 'approved' },
+      resendAccess: request,
+      postAudit: { auditEventId: '1' },
+    };
     const names = Object.keys(JOBS) as JobName[];
+    for (const name of names) expect(JOBS[name].payload.safeParse(valid[name]).success).toBe(true);
     fc.assert(
-      fc.property(fc.constantFrom(...names), fc.jsonValue(), (name, data) => {
-        const parsed = JOBS[name].payload.safeParse(data);
-        if (parsed.success) expect(JSON.stringify(parsed.data)).not.toMatch(/password|secret|token/i);
-      }),
+      fc.property(
+        fc.constantFrom(...names),
+        fc.string({ minLength: 1 }).filter((key) => !['requestId', 'notice', 'auditEventId', '__proto__'].includes(key)),
+        fc.jsonValue(),
+        (name, key, extra) => {
+          // Anything beyond the declared ids (a password, a token, a stray field) is refused.
+          expect(JOBS[name].payload.safeParse({ ...valid[name], [key]: extra }).success).toBe(false);
+          const parsed = JOBS[name].payload.safeParse(extra);
+          if (parsed.success) expect(JSON.stringify(parsed.data)).not.toMatch(/password|secret|token/i);
+        },
+      ),
       { numRuns: 2000 },
     );
     expect(JOBS.grant.payload.safeParse({ requestId: '1; DROP' }).success).toBe(false);
