@@ -56,6 +56,16 @@ describe('the audit log is tamper-evident', () => {
     expect(cli).toMatchObject({ status: 0, stdout: 'audit log intact: 4 events, every hash and link verified\n' });
   });
 
+  test('the chain verifies whatever time zone the database session runs in', async () => {
+    const elsewhere = createDb(`${url}?options=${encodeURIComponent('-c TimeZone=America/New_York')}`);
+    try {
+      expect(await elsewhere.$queryRaw<{ tz: string }[]>`SHOW TIME ZONE`).toEqual([{ TimeZone: 'America/New_York' }]);
+      expect(await new AuditRepository(elsewhere).verifyChain()).toEqual({ ok: true, rows: 4 });
+    } finally {
+      await elsewhere.$disconnect();
+    }
+  });
+
   test('an edited row is reported as the first broken link', async () => {
     const [, second] = await ids();
     await tamper(`UPDATE audit_events SET actor = 'UMALLORY' WHERE id = ${second}`);
