@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { flushAuditChannel } from './app/audit-channel';
 import { approveRequest, authorizeDecider, denyRequest } from './app/decisions';
 import { checkDrift } from './app/drift';
 import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
@@ -59,7 +60,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
   const requests = new RequestRepository(db);
   const audit = new AuditRepository(db);
   const directory = new SlackDirectory(slack);
-  const notifier = new SlackNotifier({ catalog, requests, audit, slack });
+  const notifier = new SlackNotifier({ catalog, requests, slack });
   const clock = systemClock;
   const providers = createProviderFactory(env);
   const base = { catalog, requests, announcements: queues, schedule: queues, clock };
@@ -82,6 +83,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       clock,
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     });
+    const flushAudit = flushAuditChannel({ audit, channel: notifier, clock });
     const drift = checkDrift({ catalog, requests, audit, providers, announcements: queues, clock });
     const handlers: JobHandlers = {
       grant: ({ requestId }, { lastAttempt }) => grant(requestId, lastAttempt),
@@ -98,7 +100,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       resyncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
       resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
-      postAudit: ({ auditEventId }) => notifier.postAuditEvent(BigInt(auditEventId)),
+      postAudit: () => flushAudit(),
     };
     workers = startWorkers({
       connection: () => redis({ forWorker: true }),

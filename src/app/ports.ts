@@ -1,3 +1,4 @@
+import type { AuditEventRecord } from '../domain/audit-lines';
 import type { SlackProfile } from '../domain/policy';
 import type { RequesterNotice } from '../domain/request';
 
@@ -42,4 +43,16 @@ export interface Announcements {
 /** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */
 export interface AccessDelivery {
   deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void>;
+}
+
+/** The audit channel itself: posts one message with the given lines, in order. */
+export interface AuditChannel {
+  postLines(lines: readonly AuditChannelLine[]): Promise<void>;
+}
+
+/** A line of the audit channel: the event it shows, and how many events it stands for (folded refusals). */
+export interface AuditChannelLine {
+  event: AuditEventRecord;
+  /** Events this line stands for, itself included; more than one only for repeated refusals. */
+  count: number;
 }

@@ -1,13 +1,10 @@
+import type { AuditEventRecord } from '../domain/audit-lines';
 import type { Db } from './client';
 
-export interface AuditRecord {
-  id: bigint;
-  at: Date;
-  requestId: number | null;
-  actor: string;
-  action: string;
-  detail: unknown;
-}
+/** Audit lines and Slack messages are only caught up for this long; older ones are history. */
+export const SLACK_CATCH_UP_MS = 7 * 24 * 3600_000;
+
+export type AuditRecord = AuditEventRecord;
 
 export interface AuditQuery {
   requestId?: number;
@@ -21,19 +18,51 @@ export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: numbe
 export class AuditRepository {
   constructor(private readonly db: Db) {}
 
-  isDelivered(id: bigint): Promise<boolean> {
-    return this.db.auditDelivery.count({ where: { eventId: id } }).then((n) => n > 0);
+  /**
+   * Takes the audit channel for `holder` until `until`, unless another holder's lease still runs; returns
+   * when the channel was last posted to, or null when it is taken.
+   */
+  async acquireChannel(holder: string, now: Date, until: Date): Promise<{ lastPostedAt: Date | null } | null> {
+    const [row] = await this.db.$queryRaw<{ last_posted_at: Date | null }[]>`
+      UPDATE audit_channel SET lease_holder = ${holder}, lease_until = ${until}
+       WHERE id = 1 AND (lease_until IS NULL OR lease_until < ${now} OR lease_holder = ${holder})
+       RETURNING last_posted_at`;
+    return row ? { lastPostedAt: row.last_posted_at } : null;
   }
 
-  async markDelivered(id: bigint): Promise<void> {
-    await this.db.auditDelivery.createMany({ data: [{ eventId: id }], skipDuplicates: true });
+  async releaseChannel(holder: string): Promise<void> {
+    await this.db.$executeRaw`UPDATE audit_channel SET lease_holder = NULL, lease_until = NULL WHERE id = 1 AND lease_holder = ${holder}`;
+  }
+
+  /** Records one message posted: the events it carried are delivered, and the lease runs on. */
+  async markPosted(holder: string, eventIds: readonly bigint[], postedAt: Date, leaseUntil: Date): Promise<void> {
+    await this.db.$transaction([
+      this.db.auditDelivery.createMany({ data: eventIds.map((eventId) => ({ eventId, postedAt })), skipDuplicates: true }),
+      this.db.auditChannel.updateMany({ where: { id: 1, leaseHolder: holder }, data: { lastPostedAt: postedAt, leaseUntil } }),
+    ]);
+  }
+
+  /**
+   * Recent events not yet in the audit channel that may be posted now, in id order: a refusal waits while
+   * the same person's refusals of the same request had a line within `refusalWindowMs`.
+   */
+  async postable(now: Date, refusalWindowMs: number, limit: number): Promise<AuditRecord[]> {
+    return this.db.$queryRaw<AuditRecord[]>`
+      SELECT e.id, e.at, e.request_id AS "requestId", e.actor, e.action, e.detail FROM audit_events e
+       WHERE e.at > ${new Date(now.getTime() - SLACK_CATCH_UP_MS)}
+         AND NOT EXISTS (SELECT 1 FROM audit_deliveries d WHERE d.event_id = e.id)
+         AND NOT (e.action = 'refused' AND EXISTS (
+               SELECT 1 FROM audit_events r JOIN audit_deliveries d ON d.event_id = r.id
+                WHERE r.action = 'refused' AND r.request_id = e.request_id AND r.actor = e.actor
+                  AND d.posted_at > ${new Date(now.getTime() - refusalWindowMs)}))
+       ORDER BY e.id LIMIT ${limit}`;
   }
 
   /** Recent events not yet posted in the audit channel, older than `settle` (their own job may still run). */
   async undelivered(now: Date, settleMs: number, limit: number): Promise<bigint[]> {
     const rows = await this.db.$queryRaw<{ id: bigint }[]>`
       SELECT e.id FROM audit_events e
-       WHERE e.at > ${new Date(now.getTime() - 7 * 24 * 3600_000)} AND e.at < ${new Date(now.getTime() - settleMs)}
+       WHERE e.at > ${new Date(now.getTime() - SLACK_CATCH_UP_MS)} AND e.at < ${new Date(now.getTime() - settleMs)}
          AND NOT EXISTS (SELECT 1 FROM audit_deliveries d WHERE d.event_id = e.id)
        ORDER BY e.id LIMIT ${limit}`;
     return rows.map((r) => r.id);

@@ -2,6 +2,7 @@ import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord }
 import { approvalOutcome, FINAL_NOTICES } from '../domain/request';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
 import type { Prisma } from '../generated/prisma/client';
+import { SLACK_CATCH_UP_MS } from './audit';
 import type { Db, Tx } from './client';
 
 export type NewRequest = Pick<
@@ -232,7 +233,7 @@ export class RequestRepository {
     limit: number,
   ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[]; access: number[] }> {
     const settled = new Date(now.getTime() - settleMs);
-    const recent = new Date(now.getTime() - 7 * 24 * 3600_000);
+    const recent = new Date(now.getTime() - SLACK_CATCH_UP_MS);
     const final = Object.keys(FINAL_NOTICES);
     const [messages, notices, access] = await Promise.all([
       this.db.$queryRaw<{ id: number }[]>`

@@ -92,9 +92,11 @@ export const JOBS = {
     jobId: (p: { requestId: number }) => `access-dm-${p.requestId}`,
     options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
   },
+  // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
+  // reconciler while lines wait, so it is never done once.
   postAudit: {
     queue: QUEUE_NAMES.notify,
-    doneOnce: true,
+    doneOnce: false,
     payload: z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }),
     jobId: (p: { auditEventId: string }) => `audit-${p.auditEventId}`,
     options: { ...keep, attempts: 20, backoff: { type: 'capped' } },

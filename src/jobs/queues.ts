@@ -71,8 +71,11 @@ export class JobQueues implements AccessSchedule, Announcements {
     return this.enqueue('notifyRequester', { requestId, notice });
   }
 
+  /** One job brings the audit channel up to date, named for the newest of these events. */
   async audited(auditEventIds: readonly bigint[]): Promise<void> {
-    for (const id of auditEventIds) await this.enqueue('postAudit', { auditEventId: id.toString() });
+    if (auditEventIds.length === 0) return;
+    const newest = auditEventIds.reduce((a, b) => (b > a ? b : a));
+    await this.enqueue('postAudit', { auditEventId: newest.toString() });
   }
 
   /** One run per interval however many workers run: BullMQ keeps a single scheduler per id. */

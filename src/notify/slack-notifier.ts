@@ -1,8 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { AccessDelivery } from '../app/ports';
-import { FINAL_NOTICES, type RequesterNotice } from '../domain/request';
-import type { AuditRepository } from '../db/audit';
+import type { AccessDelivery, AuditChannel, AuditChannelLine } from '../app/ports';
+import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
 import { type Catalog, entryOf } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
@@ -15,7 +14,6 @@ export interface SlackNotifierDeps {
     RequestRepository,
     'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered'
   >;
-  audit: Pick<AuditRepository, 'get' | 'isDelivered' | 'markDelivered'>;
   slack: WebClient;
 }
 
@@ -26,7 +24,7 @@ class MessageNotReady extends Error {}
  * Everything prod-access says in Slack, each rendered from the database at the moment it is sent,
  * so a retried or late job says what is true now.
  */
-export class SlackNotifier implements AccessDelivery {
+export class SlackNotifier implements AccessDelivery, AuditChannel {
   constructor(private readonly deps: SlackNotifierDeps) {}
 
   /** Posts the approval message once, then keeps it updated in place. */
@@ -73,17 +71,22 @@ export class SlackNotifier implements AccessDelivery {
     await this.deps.requests.markAccessDelivered(requestId);
   }
 
-  async postAuditEvent(auditEventId: bigint): Promise<void> {
-    const event = await this.deps.audit.get(auditEventId);
-    if (!event || (await this.deps.audit.isDelivered(auditEventId))) return;
-    const request = event.requestId ? await this.deps.requests.get(event.requestId) : null;
-    const permalink = request?.channelId && request.messageTs ? await this.permalink(request.channelId, request.messageTs) : null;
-    await this.deps.slack.chat.postMessage({
-      channel: this.deps.catalog.auditChannel,
-      text: auditLine(event, request, permalink),
-      unfurl_links: false,
-    });
-    await this.deps.audit.markDelivered(auditEventId);
+  /** One message in the audit channel with these lines, each linking to its request's approval message. */
+  async postLines(lines: readonly AuditChannelLine[]): Promise<void> {
+    const requests = new Map<number, { request: AccessRequestRecord | null; permalink: string | null }>();
+    for (const { event } of lines) {
+      if (event.requestId === null || requests.has(event.requestId)) continue;
+      const request = await this.deps.requests.get(event.requestId);
+      const permalink = request?.channelId && request.messageTs ? await this.permalink(request.channelId, request.messageTs) : null;
+      requests.set(event.requestId, { request, permalink });
+    }
+    const text = lines
+      .map(({ event, count }) => {
+        const about = event.requestId === null ? undefined : requests.get(event.requestId);
+        return auditLine(event, about?.request ?? null, about?.permalink ?? null, count);
+      })
+      .join('\n');
+    await this.deps.slack.chat.postMessage({ channel: this.deps.catalog.auditChannel, text, unfurl_links: false });
   }
 
   private async permalink(channel: string, ts: string): Promise<string | null> {

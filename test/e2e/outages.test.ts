@@ -33,7 +33,7 @@ describe('dependency outages', () => {
     await h.waitForText(CHANNELS.audit, `*${events.at(-1)!.action.replace(/_/g, ' ')}* #${events.at(-1)!.requestId}`, 30_000);
     for (const id of ids) {
       const rows = events.filter((e) => e.requestId === id).length;
-      const posted = () => h.texts(CHANNELS.audit).filter((t) => t.includes(` #${id} `)).length;
+      const posted = () => h.auditLines().filter((t) => t.includes(` #${id} `)).length;
       await until(() => posted() >= rows, `${rows} audit lines of #${id}`);
       expect(posted()).toBe(rows);
       expect(

@@ -331,6 +331,11 @@ export class Harness {
     return this.slack.messages(channelOrUser).map((m) => m.text);
   }
 
+  /** The audit channel line by line: under a burst, one message carries several lines. */
+  auditLines(): string[] {
+    return this.texts(CHANNELS.audit).flatMap((text) => text.split('\n'));
+  }
+
   async waitForText(channelOrUser: string, contains: string, timeoutMs = 15_000): Promise<string> {
     return waitUntil(
       () => this.texts(channelOrUser).find((t) => t.includes(contains)),

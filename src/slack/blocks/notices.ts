@@ -55,17 +55,19 @@ export function accessDelivered(
   );
 }
 
-/** One line per audit event in the audit channel. */
+/** One line per audit event in the audit channel; `count` > 1 when it stands for repeated refusals. */
 export function auditLine(
   event: { action: string; actor: string; at: Date; detail: unknown },
   request: AccessRequestRecord | null,
   permalink: string | null,
+  count = 1,
 ): string {
   const who = event.actor === 'system' ? 'prod-access' : mention(event.actor);
   const subject = request ? ` #${request.id} ${request.level} on \`${request.resourceId}\` for ${mention(request.requesterId)}` : '';
   const reason = reasonOf(event.detail);
   const link = permalink ? ` <${permalink}|view request>` : '';
-  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}.${link}`;
+  const times = count > 1 ? ` (${count} times, the first at this time)` : '';
+  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}${times}.${link}`;
 }
 
 function reasonOf(detail: unknown): string | undefined {
