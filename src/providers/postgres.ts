@@ -75,9 +75,14 @@ export function grantMembershipStatement(role: string, login: string, serverVers
 /** How long the revoke waits for each session it ends to exit (taking its temporary tables with it). */
 const SESSION_EXIT_WAIT_MS = 5000;
 
-/** Sessions of login $1 (by oid) that started before $2 and before this statement, other than our own. */
+/**
+ * Sessions of login $1 (by oid) that started before $2 and before this statement, other than our own. An
+ * admin without pg_read_all_stats sees no backend_start: such a session counts, so that the revoke fails
+ * loudly (it cannot end it either) instead of leaving it unseen.
+ */
 const SESSIONS_OF = `SELECT pid FROM pg_stat_activity
- WHERE usesysid = $1 AND backend_start < least(statement_timestamp(), $2::timestamptz) AND pid <> pg_backend_pid()`;
+ WHERE usesysid = $1 AND pid <> pg_backend_pid()
+   AND (backend_start IS NULL OR backend_start < least(statement_timestamp(), $2::timestamptz))`;
 
 class PostgresProvider implements AccessProvider<Target> {
   private readonly levelRoles: ReadonlySet<string>;
@@ -137,7 +142,8 @@ class PostgresProvider implements AccessProvider<Target> {
   /**
    * Reads the target: the membership, or a session that may still hold the role without it: any session of
    * a temporary login, or (where SET ROLE is possible) a session of the person's login that was open while
-   * the grant was meant to last.
+   * the grant was meant to last. After an early revoke that also counts a session opened since, until the
+   * expiry: the revoke is then retried and ends it, erring on the side of the access being gone.
    */
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const { role } = spec.target;
