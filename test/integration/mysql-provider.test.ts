@@ -129,6 +129,29 @@ describe('MySQL provider', () => {
     }
   });
 
+  test('when the target refuses the DROP USER, the open connections are killed all the same', async () => {
+    // An admin that may see and kill connections, but not drop users.
+    const killer = `${suffix}_killer`;
+    await asAdmin(async (db) => {
+      await db.query('CREATE USER ?@? IDENTIFIED BY ?', [killer, '%', 'killer-password']);
+      await db.query('GRANT PROCESS, CONNECTION ADMIN ON *.* TO ?@?', [killer, '%']);
+    });
+    const weakAdmin = mysqlProvider.create(
+      { connectionEnv: 'WEAK_ADMIN_URL' },
+      { WEAK_ADMIN_URL: `mysql://${killer}:killer-password@127.0.0.1:3306` },
+    );
+    const grant = byRole(`${suffix}_fred`);
+    const session = await sessionOf(grant, await mysql.grant(grant));
+    try {
+      await session.exercise();
+      await expect(weakAdmin.revoke(grant)).rejects.toThrow(/denied/);
+      await expect(session.exercise()).rejects.toThrow();
+    } finally {
+      await session.close();
+      await mysql.revoke(grant);
+    }
+  });
+
   test('a privileges target grants exactly those privileges on that table', async () => {
     const grant = byPrivileges(`${suffix}_bob`);
     const access = await mysql.grant(grant);
