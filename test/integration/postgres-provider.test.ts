@@ -278,3 +278,29 @@ describe('PostgreSQL provider, login-role mode', () => {
     }
   });
 });
+
+describe('PostgreSQL provider, an admin that may end sessions but not change roles', () => {
+  const weakAdmin = `${suffix}_weak`;
+  const weakly = (mode: Mode) =>
+    postgresProvider.create({ connectionEnv: 'WEAK_ADMIN_URL', mode }, { WEAK_ADMIN_URL: databaseUrl(database, weakAdmin) });
+
+  beforeAll(() => withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${weakAdmin} LOGIN IN ROLE pg_signal_backend, pg_read_all_stats`)));
+
+  for (const mode of ['grant-role', 'login-role'] as const) {
+    test(`${mode}: the revoke fails, and the sessions holding the level are ended all the same`, async () => {
+      const identity = `${suffix}_w${mode === 'grant-role' ? 'g' : 'l'}`;
+      if (mode === 'grant-role') await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));
+      const grant = spec(identity);
+      await provider(mode).grant(grant);
+      const session = await sessionAs(loginOf(mode, grant), HOLD_THE_LEVEL[mode]);
+      try {
+        await session.exercise();
+        await expect(weakly(mode).revoke(grant)).rejects.toThrow(/permission denied|admin option/);
+        await expect(session.exercise()).rejects.toThrow(SESSION_ENDED);
+      } finally {
+        await session.close();
+        await provider(mode).revoke(grant);
+      }
+    });
+  }
+});

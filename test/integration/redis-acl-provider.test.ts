@@ -110,6 +110,28 @@ describe('Redis ACL provider', () => {
     }
   });
 
+  test('when Redis refuses to switch the user off, its connections are killed all the same', async () => {
+    // An admin that may read users and kill connections, but not change users.
+    const killer = `${suffix}_killer`;
+    await asAdmin((redis) =>
+      redis.call('ACL', 'SETUSER', killer, 'reset', 'on', '>killer-password', '+info', '+acl|getuser', '+client|kill', '+client|list'),
+    );
+    const url = new URL(SERVER);
+    url.username = killer;
+    url.password = 'killer-password';
+    const weakAdmin = redisAclProvider.create({ connectionEnv: 'WEAK_ADMIN_URL' }, { WEAK_ADMIN_URL: url.toString() });
+    const grant = readCache(`${suffix}_fred`);
+    const session = await sessionOf(grant, await acl.grant(grant));
+    try {
+      await session.exercise();
+      await expect(weakAdmin.revoke(grant)).rejects.toThrow(/NOPERM/);
+      await expect(session.exercise()).rejects.toThrow();
+    } finally {
+      await session.close();
+      await acl.revoke(grant);
+    }
+  });
+
   test('a retried grant replaces the password and the rules instead of adding to them', async () => {
     const grant = readCache(`${suffix}_bob`);
     const first = await acl.grant(grant);
