@@ -11,6 +11,7 @@ import {
   randomPassword,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
+  untilConnectionsGone,
 } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -97,9 +98,12 @@ class MysqlProvider implements AccessProvider<Target> {
     await this.admin.run((db) => dropUser(db, user, this.account(user)));
   }
 
+  /** The user holds the level, or a connection of it is still open (it keeps its rights after DROP USER). */
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const user = this.userName(spec);
-    return (await this.admin.run((db) => this.usersHolding(db, spec.target))).includes(user);
+    return this.admin.run(
+      async (db) => (await this.usersHolding(db, spec.target)).includes(user) || (await connectionsOf(db, user)).length > 0,
+    );
   }
 
   /** For the drift check: the temporary users that hold the level's role or privileges. */
@@ -164,14 +168,26 @@ function grantScope(database: string, table: string | undefined): string {
   return `${escapeId(database)}.${table === undefined ? '*' : escapeId(table)}`;
 }
 
-/** Dropped first so nobody logs in again, then the connections still open as that user are killed. */
+/**
+ * Dropped first so nobody logs in again, then the connections still open as that user (which keep its
+ * rights) are killed, whether or not the drop worked.
+ */
 async function dropUser(db: Connection, user: string, account: string): Promise<void> {
-  await db.query(`DROP USER IF EXISTS ${account}`);
-  const sessions = await rows(db, 'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?', [user]);
-  for (const { ID } of sessions) {
-    // A session may end on its own between the read and the kill.
-    await db.query(`KILL CONNECTION ${Number(ID)}`).catch((e: { errno?: number }) => {
-      if (e.errno !== 1094) throw e;
-    });
+  try {
+    await db.query(`DROP USER IF EXISTS ${account}`);
+  } finally {
+    for (const id of await connectionsOf(db, user)) {
+      // A connection may end on its own between the read and the kill.
+      await db.query(`KILL CONNECTION ${id}`).catch((e: { errno?: number }) => {
+        if (e.errno !== 1094) throw e;
+      });
+    }
+    await untilConnectionsGone(async () => (await connectionsOf(db, user)).length, user);
   }
+}
+
+async function connectionsOf(db: Connection, user: string): Promise<number[]> {
+  return (await rows(db, 'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()', [user])).map((row) =>
+    Number(row.ID),
+  );
 }

@@ -1,4 +1,4 @@
-import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { Client, type DatabaseError, escapeIdentifier, escapeLiteral } from 'pg';
 import { z } from 'zod';
 import { ProdAccessError } from '../domain/errors';
 import {
@@ -11,7 +11,7 @@ import {
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
 } from './support';
-import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
+import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec, type ProviderContext } from './types';
 
 /** PostgreSQL's unquoted identifier rules; anything else is refused rather than quoted into shape. */
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -50,7 +50,7 @@ export const postgresProvider = defineProviderKind({
     settings.mode === 'login-role' ? `^[a-z_][a-z0-9_]{0,${62 - TEMPORARY_SUFFIX_LENGTH}}$` : ROLE_NAME.source,
   requiredEnv: admin.requiredEnv,
   validateConfig: admin.validateConfig,
-  create: (settings, env) => new PostgresProvider(settings, admin.access(settings, env)),
+  create: (settings, env, context) => new PostgresProvider(settings, admin.access(settings, env), context),
 });
 
 /** The roles that are direct members of role $1. */
@@ -59,24 +59,54 @@ const MEMBERS_OF_ROLE = `SELECT member.rolname AS member FROM pg_auth_members m
   JOIN pg_roles member ON member.oid = m.member
  WHERE granted.rolname = $1`;
 
+/** PostgreSQL 16 added membership options: a role can be granted for its privileges alone, without SET ROLE. */
+const MEMBERSHIP_OPTIONS_SINCE = 160000;
+
+/**
+ * The GRANT of a level role to a person's login. From PostgreSQL 16 on it is `WITH INHERIT TRUE, SET FALSE`:
+ * the login uses the role's privileges (whatever its own INHERIT default says) but no session can SET ROLE
+ * to it, so the REVOKE takes the privileges from every open session at once and none has to be ended.
+ */
+export function grantMembershipStatement(role: string, login: string, serverVersion: number): string {
+  const grant = `GRANT ${escapeIdentifier(role)} TO ${escapeIdentifier(login)}`;
+  return serverVersion >= MEMBERSHIP_OPTIONS_SINCE ? `${grant} WITH INHERIT TRUE, SET FALSE` : grant;
+}
+
+/** How long the revoke waits for each session it ends to exit (taking its temporary tables with it). */
+const SESSION_EXIT_WAIT_MS = 5000;
+
+/**
+ * Sessions of login $1 (by oid) that started before $2 and before this statement, other than our own. An
+ * admin without pg_read_all_stats sees no backend_start: such a session counts, so that the revoke fails
+ * loudly (it cannot end it either) instead of leaving it unseen.
+ */
+const SESSIONS_OF = `SELECT pid FROM pg_stat_activity
+ WHERE usesysid = $1 AND pid <> pg_backend_pid()
+   AND (backend_start IS NULL OR backend_start < least(statement_timestamp(), $2::timestamptz))`;
+
 class PostgresProvider implements AccessProvider<Target> {
+  private readonly levelRoles: ReadonlySet<string>;
+
   constructor(
     private readonly settings: Settings,
     private readonly admin: AdminAccess<Client>,
-  ) {}
+    context: ProviderContext<Target>,
+  ) {
+    this.levelRoles = new Set(context.levelTargets.map((target) => target.role));
+  }
 
   async grant(spec: GrantSpec<Target>): Promise<AccessInstructions> {
     const { role } = spec.target;
     const login = this.loginName(spec);
     return this.admin.run(async (db) => {
       if (this.settings.mode === 'grant-role') {
-        await this.assertRoleExists(db, login);
-        await db.query(`GRANT ${escapeIdentifier(role)} TO ${escapeIdentifier(login)}`);
+        await this.assertGrantableLogin(db, login, role);
+        await db.query(grantMembershipStatement(role, login, await serverVersion(db)));
         return { lines: this.connectionLines(login, spec.expiresAt) };
       }
       // A retried grant must not hand out a second password for the same role: recreate it.
       const password = randomPassword();
-      await dropLogin(db, login);
+      await dropLogin(db, login, role);
       await db.query(
         `CREATE ROLE ${escapeIdentifier(login)} LOGIN PASSWORD ${escapeLiteral(password)} ` +
           `VALID UNTIL ${escapeLiteral(spec.expiresAt.toISOString())} IN ROLE ${escapeIdentifier(role)}`,
@@ -86,23 +116,47 @@ class PostgresProvider implements AccessProvider<Target> {
   }
 
   async revoke(spec: GrantSpec<Target>): Promise<void> {
+    const { role } = spec.target;
     const login = this.loginName(spec);
     await this.admin.run(async (db) => {
       if (this.settings.mode === 'login-role') {
-        await dropLogin(db, login);
+        await dropLogin(db, login, role);
         return;
       }
-      if (await roleExists(db, login)) {
-        await db.query(`REVOKE ${escapeIdentifier(spec.target.role)} FROM ${escapeIdentifier(login)}`);
+      const oid = await roleOid(db, login);
+      if (oid === undefined) return;
+      const mayHaveSetRole = await this.sessionsMayHaveSetRole(db, role, oid);
+      try {
+        await db.query(`REVOKE ${escapeIdentifier(role)} FROM ${escapeIdentifier(login)}`);
+      } finally {
+        // The login is the person's own, so ending its sessions is drastic; but a session that ran SET ROLE keeps
+        // the role after the REVOKE, and PostgreSQL shows no session's current role (pg_stat_activity has only
+        // the session user), so which sessions did cannot be told. Any session alive during the grant could
+        // have, including one opened before it; sessions opened after the REVOKE cannot. So every session of
+        // the login that started before now is ended, on a retry too (the earlier try may have failed here).
+        if (mayHaveSetRole) await endSessions(db, login, oid);
       }
     });
   }
 
+  /**
+   * Reads the target: the membership, or a session that may still hold the role without it: any session of
+   * a temporary login, or (where SET ROLE is possible) a session of the person's login that was open while
+   * the grant was meant to last. After an early revoke that also counts a session opened since, until the
+   * expiry: the revoke is then retried and ends it, erring on the side of the access being gone.
+   */
   async check(spec: GrantSpec<Target>): Promise<boolean> {
+    const { role } = spec.target;
     const login = this.loginName(spec);
     return this.admin.run(async (db) => {
-      const { rowCount } = await db.query(`${MEMBERS_OF_ROLE} AND member.rolname = $2`, [spec.target.role, login]);
-      return (rowCount ?? 0) > 0;
+      const { rowCount } = await db.query(`${MEMBERS_OF_ROLE} AND member.rolname = $2`, [role, login]);
+      if ((rowCount ?? 0) > 0) return true;
+      const oid = await roleOid(db, login);
+      if (oid === undefined) return false;
+      if (this.settings.mode === 'login-role') return (await sessionsOf(db, oid, 'infinity')).length > 0;
+      // The membership is gone, so PostgreSQL 16's SET option can no longer be read: its grants never allow SET ROLE.
+      if ((await serverVersion(db)) >= MEMBERSHIP_OPTIONS_SINCE) return false;
+      return (await sessionsOf(db, oid, spec.expiresAt.toISOString())).length > 0;
     });
   }
 
@@ -127,10 +181,45 @@ class PostgresProvider implements AccessProvider<Target> {
     return name;
   }
 
-  private async assertRoleExists(db: Client, login: string): Promise<void> {
-    if (!(await roleExists(db, login))) {
-      throw new ProdAccessError('TARGET_REJECTED', `The database has no role "${login}" to grant access to.`);
+  /**
+   * grant-role mode grants only to a person's own plain login. A level role or a group role would pass the
+   * level on to all of its members (for as long as they are members); a superuser needs no grant, and its
+   * sessions could not be ended by the revoke; a NOLOGIN role is nobody's login.
+   */
+  private async assertGrantableLogin(db: Client, login: string, levelRole: string): Promise<void> {
+    const { rows } = await db.query<{ rolsuper: boolean; rolcanlogin: boolean; has_members: boolean }>(
+      `SELECT r.rolsuper, r.rolcanlogin, EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid) AS has_members
+         FROM pg_roles r WHERE r.rolname = $1`,
+      [login],
+    );
+    const found = rows[0];
+    if (!found) throw new ProdAccessError('TARGET_REJECTED', `The database has no role "${login}" to grant access to.`);
+    const refusal =
+      login === levelRole || this.levelRoles.has(login)
+        ? "is one of this resource's level roles"
+        : found.rolsuper
+          ? 'is a superuser'
+          : found.has_members
+            ? 'has members (a group role)'
+            : !found.rolcanlogin
+              ? 'cannot log in (NOLOGIN)'
+              : undefined;
+    if (refusal) {
+      throw new ProdAccessError(
+        'INVALID_IDENTITY',
+        `The role "${login}" ${refusal}; grant-role mode grants only to a person's own login role.`,
+      );
     }
+  }
+
+  /** Before PostgreSQL 16 every membership allows SET ROLE; from 16 on, only one granted WITH SET TRUE (not ours). */
+  private async sessionsMayHaveSetRole(db: Client, role: string, loginOid: number): Promise<boolean> {
+    if ((await serverVersion(db)) < MEMBERSHIP_OPTIONS_SINCE) return true;
+    const { rowCount } = await db.query(
+      'SELECT 1 FROM pg_auth_members m JOIN pg_roles granted ON granted.oid = m.roleid WHERE granted.rolname = $1 AND m.member = $2 AND m.set_option',
+      [role, loginOid],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   private connectionLines(login: string, expiresAt: Date): string[] {
@@ -144,8 +233,9 @@ class PostgresProvider implements AccessProvider<Target> {
   }
 }
 
-async function roleExists(db: Client, name: string): Promise<boolean> {
-  return (await roleOid(db, name)) !== undefined;
+async function serverVersion(db: Client): Promise<number> {
+  const { rows } = await db.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
+  return Number(rows[0]!.version);
 }
 
 async function roleOid(db: Client, name: string): Promise<number | undefined> {
@@ -153,10 +243,56 @@ async function roleOid(db: Client, name: string): Promise<number | undefined> {
   return rows[0]?.oid;
 }
 
-async function dropLogin(db: Client, login: string): Promise<void> {
+async function sessionsOf(db: Client, loginOid: number, startedBefore: string): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>(SESSIONS_OF, [loginOid, startedBefore]);
+  return rows.map((r) => r.pid);
+}
+
+/** Ends every session of the login that started before now and waits for each to exit; fails if one stays. */
+async function endSessions(db: Client, login: string, loginOid: number): Promise<void> {
+  const pids = await sessionsOf(db, loginOid, 'infinity');
+  if (pids.length === 0) return;
+  // A session that ended on its own in between only draws a warning.
+  await db.query('SELECT pg_terminate_backend(pid, $2) FROM unnest($1::int[]) AS pid', [pids, SESSION_EXIT_WAIT_MS]);
+  const { rowCount } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND usesysid = $2', [pids, loginOid]);
+  if ((rowCount ?? 0) > 0) {
+    throw new ProdAccessError(
+      'PROVIDER_ERROR',
+      `${rowCount} session(s) of ${login} did not end within ${SESSION_EXIT_WAIT_MS / 1000} s of being terminated.`,
+    );
+  }
+}
+
+/**
+ * Ends a temporary login for good. It loses the right to log in and the level role first; its sessions are
+ * ended whatever else failed, and before DROP OWNED, so that their temporary tables go with them; what it
+ * owns in the admin URL's database is dropped; then the role. Objects it owns in another database stop the
+ * DROP ROLE and are named in the error, and the login stays behind without a login, the role or a session.
+ */
+async function dropLogin(db: Client, login: string, levelRole: string): Promise<void> {
   const oid = await roleOid(db, login);
   if (oid === undefined) return;
-  // Dropped first so nobody logs in again, then the sessions still open with it are ended (by oid: the name is gone).
-  await db.query(`DROP ROLE IF EXISTS ${escapeIdentifier(login)}`);
-  await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usesysid = $1', [oid]);
+  const name = escapeIdentifier(login);
+  try {
+    await db.query(`ALTER ROLE ${name} NOLOGIN`);
+    await db.query(`REVOKE ${escapeIdentifier(levelRole)} FROM ${name}`);
+  } finally {
+    await endSessions(db, login, oid);
+  }
+  // Dropped, not reassigned: a view or a SECURITY DEFINER function given to another owner would run with that
+  // owner's rights. DROP OWNED needs the admin to hold the login's privileges, so it runs only when needed.
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM pg_shdepend WHERE refclassid = 'pg_authid'::regclass AND refobjid = $1
+        AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [oid],
+  );
+  if ((rowCount ?? 0) > 0) await db.query(`DROP OWNED BY ${name}`);
+  await db.query(`DROP ROLE IF EXISTS ${name}`).catch((e: DatabaseError) => {
+    if (e.code !== '2BP01') throw e;
+    const objects = (e.detail ?? '').split('\n').join('; ');
+    throw new ProdAccessError(
+      'PROVIDER_ERROR',
+      `The temporary login ${login} can no longer log in and has no session, but cannot be dropped: it owns ${objects}.`,
+    );
+  });
 }

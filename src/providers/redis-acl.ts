@@ -10,6 +10,7 @@ import {
   randomPassword,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
+  untilConnectionsGone,
 } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -88,22 +89,34 @@ class RedisAclProvider implements AccessProvider<Target> {
     const user = userName(spec);
     await this.admin.run(async (redis) => {
       if ((await redis.call('ACL', 'GETUSER', user)) === null) return;
-      // Off first so nobody authenticates again, then its open connections are killed, then it goes.
-      await redis.call('ACL', 'SETUSER', user, 'off', 'resetpass');
-      await redis.call('CLIENT', 'KILL', 'USER', user);
+      // Off first so nobody authenticates again; its open connections (which `off` leaves working) are killed
+      // whether or not that worked; then it goes.
+      try {
+        await redis.call('ACL', 'SETUSER', user, 'off', 'resetpass');
+      } finally {
+        await redis.call('CLIENT', 'KILL', 'USER', user);
+        await untilConnectionsGone(() => connectionsOf(redis, user), user);
+      }
       await redis.call('ACL', 'DELUSER', user);
     });
   }
 
+  /** The user is on, or a connection of it is still open (one authenticated before `off` keeps working). */
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const user = userName(spec);
     return this.admin.run(async (redis) => {
       const found = (await redis.call('ACL', 'GETUSER', user)) as unknown[] | null;
       if (found === null) return false;
       const flags = found[found.indexOf('flags') + 1];
-      return Array.isArray(flags) && flags.includes('on');
+      return (Array.isArray(flags) && flags.includes('on')) || (await connectionsOf(redis, user)) > 0;
     });
   }
+}
+
+/** How many connections are authenticated as `user` (Redis 7.0's CLIENT LIST cannot filter by user). */
+async function connectionsOf(redis: Redis, user: string): Promise<number> {
+  const list = (await redis.call('CLIENT', 'LIST')) as string;
+  return list.split('\n').filter((line) => line.split(' ').includes(`user=${user}`)).length;
 }
 
 function userName(spec: GrantSpec<Target>): string {

@@ -47,7 +47,7 @@ export type ProviderFactory = (resource: Resource) => AccessProvider;
 export function createProviderFactory(env: NodeJS.ProcessEnv): ProviderFactory {
   return (resource) => {
     const { kind, settings } = resolveProvider(resource.provider);
-    return kind.create(settings, env);
+    return kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target) });
   };
 }
 

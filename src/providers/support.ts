@@ -67,6 +67,20 @@ export async function withConnection<C, T>(
   }
 }
 
+/**
+ * After killing a user's connections: waits until `count` finds none left (a killed connection leaves the
+ * target's list when its thread notices, not at once), and fails saying how many stayed.
+ */
+export async function untilConnectionsGone(count: () => Promise<number>, user: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let left = await count(); left > 0; left = await count()) {
+    if (Date.now() >= deadline) {
+      throw new ProdAccessError('PROVIDER_ERROR', `${left} connection(s) of ${user} still open ${timeoutMs / 1000} s after being killed.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** How a provider reaches its target as an admin: a driver's connect, close and a harmless call. */
 export interface AdminDriver<C> {
   open(url: string): Promise<C>;

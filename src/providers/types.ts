@@ -56,6 +56,12 @@ export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
   return provider.accessKey?.(spec) ?? `request ${spec.requestId}`;
 }
 
+/** What the catalog tells a provider about the resource it serves. */
+export interface ProviderContext<Target = Record<string, unknown>> {
+  /** The targets of the resource's levels, so a provider can refuse an identity that is itself one of them. */
+  levelTargets: Target[];
+}
+
 /** What a provider kind declares; the public contract for providers written outside this repository. */
 export interface ProviderDefinition<Settings, Target> {
   /** The name the catalog uses in `provider.kind`. */
@@ -73,7 +79,7 @@ export interface ProviderDefinition<Settings, Target> {
   requiredEnv?(settings: NoInfer<Settings>): string[];
   /** Tries the settings against the target (connects, authenticates); throws saying what is wrong. */
   validateConfig(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): Promise<void>;
-  create(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): AccessProvider<NoInfer<Target>>;
+  create(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv, context: ProviderContext<NoInfer<Target>>): AccessProvider<NoInfer<Target>>;
 }
 
 /** A provider kind as the catalog and the workers see it: raw settings and specs in, parsed inside. */
@@ -84,7 +90,8 @@ export interface ProviderKind {
   identityPattern(settings: unknown): string;
   requiredEnv(settings: unknown): string[];
   validateConfig(settings: unknown, env: NodeJS.ProcessEnv): Promise<void>;
-  create(settings: unknown, env: NodeJS.ProcessEnv): AccessProvider;
+  /** `context` defaults to a resource without levels. */
+  create(settings: unknown, env: NodeJS.ProcessEnv, context?: ProviderContext): AccessProvider;
 }
 
 export function defineProviderKind<Settings, Target>(definition: ProviderDefinition<Settings, Target>): ProviderKind {
@@ -98,9 +105,11 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
     identityPattern: (settings) => identityPattern(parseSettings(settings)),
     requiredEnv: (settings) => definition.requiredEnv?.(parseSettings(settings)) ?? [],
     validateConfig: (settings, env) => definition.validateConfig(parseSettings(settings), env),
-    create: (raw, env) => {
+    create: (raw, env, context) => {
       const settings = parseSettings(raw);
-      const provider = definition.create(settings, env);
+      // The catalog has validated every level's target already.
+      const levelTargets = (context?.levelTargets ?? []).map((target) => definition.targetSchema.parse(target));
+      const provider = definition.create(settings, env, { levelTargets });
       const pattern = new RegExp(identityPattern(settings));
       // Every call re-checks what it is given, so nothing unvalidated reaches a query or a command line.
       const checked = (spec: GrantSpec): GrantSpec<Target> => {

@@ -1,8 +1,8 @@
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { mysqlProvider } from '../../src/providers/mysql';
 import { temporaryName } from '../../src/providers/support';
-import type { AccessProvider, GrantSpec } from '../../src/providers/types';
-import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
+import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
+import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
 
 const SERVER = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const owned = ownedGrants('m');
@@ -26,6 +26,19 @@ async function asAdmin<T>(work: (db: Connection) => Promise<T>): Promise<T> {
 /** Connects as the temporary user with the password the grant gave, as the requester would. */
 async function connectAs(grant: GrantSpec, password: string | undefined): Promise<Connection> {
   return createConnection({ host: '127.0.0.1', port: 3306, user: temporaryName(grant.identity, grant.requestId), password, database });
+}
+
+/** The requester's own connection, reading what every level of this file lets it read. */
+async function sessionOf(grant: GrantSpec, access: AccessInstructions): Promise<GranteeSession> {
+  const session = await connectAs(grant, access.oneTimeSecret);
+  // The revoke kills the connection from the server's side; the next query reports it instead.
+  session.on('error', () => undefined);
+  return {
+    exercise: async () => {
+      await session.query('SELECT n FROM numbers');
+    },
+    close: async () => session.destroy(),
+  };
 }
 
 async function accountsOf(grant: GrantSpec): Promise<number> {
@@ -58,12 +71,14 @@ describeProviderConformance('MySQL provider, role target', {
   newGrant: async () => byRole(`${suffix}_r${++identities}`),
   observe: accountsOf,
   createsCredentials: true,
+  openSession: sessionOf,
 });
 describeProviderConformance('MySQL provider, privileges target', {
   provider,
   newGrant: async () => byPrivileges(`${suffix}_p${++identities}`),
   observe: accountsOf,
   createsCredentials: true,
+  openSession: sessionOf,
 });
 
 describe('MySQL provider', () => {
@@ -96,6 +111,45 @@ describe('MySQL provider', () => {
       session.destroy();
     }
     await expect(connectAs(grant, access.oneTimeSecret)).rejects.toThrow(/Access denied/);
+  });
+
+  test('a live connection of the temporary user keeps the check true after its account is gone, until the revoke kills it', async () => {
+    const grant = byRole(`${suffix}_erin`);
+    const session = await sessionOf(grant, await mysql.grant(grant));
+    try {
+      // The account alone is dropped (by hand, or by a revoke whose kill failed): the open connection still reads.
+      await asAdmin((db) => db.query('DROP USER ?@?', [temporaryName(grant.identity, grant.requestId), '%']));
+      await session.exercise();
+      expect(await mysql.check(grant)).toBe(true);
+      await mysql.revoke(grant);
+      await expect(session.exercise()).rejects.toThrow();
+      expect(await mysql.check(grant)).toBe(false);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('when the target refuses the DROP USER, the open connections are killed all the same', async () => {
+    // An admin that may see and kill connections, but not drop users.
+    const killer = `${suffix}_killer`;
+    await asAdmin(async (db) => {
+      await db.query('CREATE USER ?@? IDENTIFIED BY ?', [killer, '%', 'killer-password']);
+      await db.query('GRANT PROCESS, CONNECTION ADMIN ON *.* TO ?@?', [killer, '%']);
+    });
+    const weakAdmin = mysqlProvider.create(
+      { connectionEnv: 'WEAK_ADMIN_URL' },
+      { WEAK_ADMIN_URL: `mysql://${killer}:killer-password@127.0.0.1:3306` },
+    );
+    const grant = byRole(`${suffix}_fred`);
+    const session = await sessionOf(grant, await mysql.grant(grant));
+    try {
+      await session.exercise();
+      await expect(weakAdmin.revoke(grant)).rejects.toThrow(/denied/);
+      await expect(session.exercise()).rejects.toThrow();
+    } finally {
+      await session.close();
+      await mysql.revoke(grant);
+    }
   });
 
   test('a privileges target grants exactly those privileges on that table', async () => {

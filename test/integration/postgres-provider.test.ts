@@ -3,11 +3,12 @@ import { postgresProvider } from '../../src/providers/postgres';
 import { temporaryName } from '../../src/providers/support';
 import type { AccessProvider, GrantSpec } from '../../src/providers/types';
 import { databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from '../support/databases';
-import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
+import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
 
 const owned = ownedGrants('p');
 const { suffix } = owned;
 const database = `pa_provider_${suffix}`;
+const otherDatabase = `${database}_other`;
 const roles = { read: `${suffix}_read`, login: `${suffix}_bob` };
 const env = { PROVIDER_TEST_ADMIN_URL: databaseUrl(database) };
 const spec = (identity: string, requestId?: number): GrantSpec => ({
@@ -15,11 +16,37 @@ const spec = (identity: string, requestId?: number): GrantSpec => ({
   ...(requestId !== undefined && { requestId }),
 });
 type Mode = 'grant-role' | 'login-role';
-const provider = (mode: Mode): AccessProvider => postgresProvider.create({ connectionEnv: 'PROVIDER_TEST_ADMIN_URL', mode }, env);
+const provider = (mode: Mode, levelRoles: string[] = [roles.read]): AccessProvider =>
+  postgresProvider.create({ connectionEnv: 'PROVIDER_TEST_ADMIN_URL', mode }, env, { levelTargets: levelRoles.map((role) => ({ role })) });
+const loginOf = (mode: Mode, grant: GrantSpec) => (mode === 'login-role' ? temporaryName(grant.identity, grant.requestId) : grant.identity);
+
+/**
+ * A session of `user` in the test database that first runs `setup`: what a grantee does to keep the
+ * level's rights in the session (SET ROLE to the level role, a temporary table the login owns).
+ */
+async function sessionAs(user: string, setup: string, db = database): Promise<GranteeSession & { run(sql: string): Promise<unknown> }> {
+  const client = new Client({ connectionString: databaseUrl(db, user) });
+  // The revoke ends the session from the server's side; the client reports it on its next query instead.
+  client.on('error', () => undefined);
+  await client.connect();
+  await client.query(setup);
+  return {
+    run: (sql) => client.query(sql),
+    exercise: async () => {
+      await client.query('SELECT n FROM numbers');
+    },
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+/** What a session's next query says once the server has ended it. */
+const SESSION_ENDED = /terminat|connection error/;
+
+const HOLD_THE_LEVEL: Record<Mode, string> = { 'grant-role': `SET ROLE ${roles.read}`, 'login-role': 'CREATE TEMP TABLE keep_me (x int)' };
 
 /** How many times the login of a grant is a member of the level's role, read from the catalog tables. */
 async function memberships(mode: Mode, grant: GrantSpec): Promise<number> {
-  const login = mode === 'login-role' ? temporaryName(grant.identity, grant.requestId) : grant.identity;
+  const login = loginOf(mode, grant);
   const { rows } = await withClient(SERVER_URL, (db) =>
     db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_auth_members m
@@ -43,6 +70,7 @@ for (const mode of ['grant-role', 'login-role'] as const) {
     },
     observe: (grant) => memberships(mode, grant),
     createsCredentials: mode === 'login-role',
+    openSession: (grant) => sessionAs(loginOf(mode, grant), HOLD_THE_LEVEL[mode]),
   });
 }
 
@@ -52,6 +80,7 @@ async function selectAs(user: string): Promise<unknown[]> {
 
 beforeAll(async () => {
   await recreateDatabase(database);
+  await recreateDatabase(otherDatabase);
   await withClient(SERVER_URL, async (db) => {
     await db.query(`CREATE ROLE ${roles.read} NOLOGIN`);
     await db.query(`CREATE ROLE ${roles.login} LOGIN`);
@@ -60,11 +89,15 @@ beforeAll(async () => {
     await db.query('CREATE TABLE numbers (n int)');
     await db.query('INSERT INTO numbers VALUES (7)');
     await db.query(`GRANT SELECT ON numbers TO ${roles.read}`);
+    // So that a temporary login can own tables the revoke must deal with.
+    await db.query(`GRANT CREATE ON SCHEMA public TO ${roles.read}`);
   });
+  await withClient(databaseUrl(otherDatabase), (db) => db.query(`GRANT CREATE ON SCHEMA public TO ${roles.read}`));
 });
 
 afterAll(async () => {
   await dropDatabase(database);
+  await dropDatabase(otherDatabase);
   await withClient(SERVER_URL, async (db) => {
     const { rows } = await db.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname LIKE $1', [`${suffix}_%`]);
     for (const { rolname } of rows) await db.query(`DROP ROLE "${rolname}"`);
@@ -95,6 +128,74 @@ describe('PostgreSQL provider, grant-role mode', () => {
 
   test('a grant to a role the database does not have is refused as permanent', async () => {
     await expect(pg.grant(spec(`${suffix}_nobody`))).rejects.toMatchObject({ code: 'TARGET_REJECTED' });
+  });
+
+  test('a session that SET ROLE to the level role keeps the check true after the membership is gone, until the revoke ends it', async () => {
+    const identity = `${suffix}_dora`;
+    await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));
+    const grant = spec(identity);
+    await pg.grant(grant);
+    const session = await sessionAs(identity, `SET ROLE ${roles.read}`);
+    try {
+      // The membership alone is removed (by hand, or by a revoke whose session cleanup failed): the session still reads.
+      await withClient(SERVER_URL, (db) => db.query(`REVOKE ${roles.read} FROM ${identity}`));
+      await session.exercise();
+      expect(await pg.check(grant)).toBe(true);
+      await pg.revoke(grant);
+      await expect(session.exercise()).rejects.toThrow(SESSION_ENDED);
+      expect(await pg.check(grant)).toBe(false);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a session opened before the grant that SET ROLE during it is ended at the revoke too', async () => {
+    const identity = `${suffix}_erin`;
+    await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));
+    const grant = spec(identity);
+    const session = await sessionAs(identity, 'SELECT 1');
+    try {
+      await expect(session.exercise()).rejects.toThrow(/permission denied/);
+      await pg.grant(grant);
+      await session.exercise();
+      await session.run(`SET ROLE ${roles.read}`);
+      await pg.revoke(grant);
+      await expect(session.exercise()).rejects.toThrow(SESSION_ENDED);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a login that is a superuser, a group role, a NOLOGIN role or a level role is refused, and nothing is granted', async () => {
+    const [superuser, group, member, nologin, levelLogin] = ['su', 'team', 'member', 'nologin', 'write'].map((n) => `${suffix}_${n}`) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    await withClient(SERVER_URL, async (db) => {
+      await db.query(`CREATE ROLE ${superuser} LOGIN SUPERUSER`);
+      await db.query(`CREATE ROLE ${group} LOGIN`);
+      await db.query(`CREATE ROLE ${member} LOGIN IN ROLE ${group}`);
+      await db.query(`CREATE ROLE ${nologin} NOLOGIN`);
+      await db.query(`CREATE ROLE ${levelLogin} LOGIN`);
+    });
+    const withLevels = provider('grant-role', [roles.read, levelLogin]);
+    const refusals: [string, RegExp][] = [
+      [superuser, /superuser/],
+      [group, /has members/],
+      [nologin, /cannot log in/],
+      [levelLogin, /level role/],
+      [roles.read, /cannot log in|level role/],
+    ];
+    for (const [identity, reason] of refusals) {
+      await expect(withLevels.grant(spec(identity))).rejects.toMatchObject({
+        code: 'INVALID_IDENTITY',
+        message: expect.stringMatching(reason),
+      });
+      expect(await memberships('grant-role', spec(identity))).toBe(0);
+    }
   });
 
   test('names that are not plain role names never reach SQL', async () => {
@@ -133,4 +234,73 @@ describe('PostgreSQL provider, login-role mode', () => {
     expect(await pg.check(grant)).toBe(false);
     await expect(selectAs(login)).rejects.toThrow(/does not exist/);
   });
+
+  test('a live session of the temporary login keeps the check true; the revoke ends it and drops what the login owns', async () => {
+    const grant = spec(`${suffix}_fay`);
+    const login = temporaryName(grant.identity, grant.requestId);
+    await pg.grant(grant);
+    const session = await sessionAs(login, `CREATE TEMP TABLE keep_me (x int); CREATE TABLE ${login}_made (x int)`);
+    try {
+      await withClient(SERVER_URL, (db) => db.query(`REVOKE ${roles.read} FROM ${login}`));
+      expect(await pg.check(grant)).toBe(true);
+      await pg.revoke(grant);
+      await expect(session.exercise()).rejects.toThrow(SESSION_ENDED);
+      expect(await pg.check(grant)).toBe(false);
+      expect(await memberships('login-role', grant)).toBe(0);
+      const tables = await withClient(
+        databaseUrl(database),
+        async (db) => (await db.query('SELECT to_regclass($1) AS t', [`${login}_made`])).rows,
+      );
+      expect(tables).toEqual([{ t: null }]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('objects the login owns in another database stop the DROP ROLE, yet its sessions end and it can no longer log in', async () => {
+    const grant = spec(`${suffix}_gil`);
+    const login = temporaryName(grant.identity, grant.requestId);
+    await pg.grant(grant);
+    const session = await sessionAs(login, 'SELECT 1');
+    await sessionAs(login, 'CREATE TABLE left_behind (x int)', otherDatabase).then((other) => other.close());
+    try {
+      await session.exercise();
+      await expect(pg.revoke(grant)).rejects.toThrow(new RegExp(`${login}.*${otherDatabase}`));
+      await expect(session.exercise()).rejects.toThrow(SESSION_ENDED);
+      await expect(selectAs(login)).rejects.toThrow(/not permitted to log in/);
+      expect(await pg.check(grant)).toBe(false);
+      // Once the owner deals with the object, the retried revoke drops the login.
+      await withClient(databaseUrl(otherDatabase), (db) => db.query(`DROP OWNED BY ${login}`));
+      await pg.revoke(grant);
+      await expect(selectAs(login)).rejects.toThrow(/does not exist/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('PostgreSQL provider, an admin that may end sessions but not change roles', () => {
+  const weakAdmin = `${suffix}_weak`;
+  const weakly = (mode: Mode) =>
+    postgresProvider.create({ connectionEnv: 'WEAK_ADMIN_URL', mode }, { WEAK_ADMIN_URL: databaseUrl(database, weakAdmin) });
+
+  beforeAll(() => withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${weakAdmin} LOGIN IN ROLE pg_signal_backend, pg_read_all_stats`)));
+
+  for (const mode of ['grant-role', 'login-role'] as const) {
+    test(`${mode}: the revoke fails, and the sessions holding the level are ended all the same`, async () => {
+      const identity = `${suffix}_w${mode === 'grant-role' ? 'g' : 'l'}`;
+      if (mode === 'grant-role') await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));
+      const grant = spec(identity);
+      await provider(mode).grant(grant);
+      const session = await sessionAs(loginOf(mode, grant), HOLD_THE_LEVEL[mode]);
+      try {
+        await session.exercise();
+        await expect(weakly(mode).revoke(grant)).rejects.toThrow(/permission denied|admin option/);
+        await expect(session.exercise()).rejects.toThrow(SESSION_ENDED);
+      } finally {
+        await session.close();
+        await provider(mode).revoke(grant);
+      }
+    });
+  }
 });

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { redisAclProvider } from '../../src/providers/redis-acl';
 import { temporaryName } from '../../src/providers/support';
-import type { AccessProvider, GrantSpec } from '../../src/providers/types';
-import { describeProviderConformance, ownedGrants } from '../support/provider-conformance';
+import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
+import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
 
 const SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const owned = ownedGrants('r');
@@ -39,6 +39,17 @@ async function connectAs(grant: GrantSpec, password: string | undefined): Promis
   return redis;
 }
 
+/** The requester's own connection, reading the key the level's rules allow. */
+async function sessionOf(grant: GrantSpec, access: AccessInstructions): Promise<GranteeSession> {
+  const session = await connectAs(grant, access.oneTimeSecret);
+  return {
+    exercise: async () => {
+      expect(await session.get(`${suffix}:cache:answer`)).toBe('42');
+    },
+    close: async () => session.disconnect(),
+  };
+}
+
 const usersOf = (grant: GrantSpec) =>
   asAdmin(async (redis) => ((await redis.call('ACL', 'GETUSER', temporaryName(grant.identity, grant.requestId))) === null ? 0 : 1));
 
@@ -59,6 +70,7 @@ describeProviderConformance('Redis ACL provider', {
   newGrant: async () => readCache(`${suffix}_u${++identities}`),
   observe: usersOf,
   createsCredentials: true,
+  openSession: sessionOf,
 });
 
 describe('Redis ACL provider', () => {
@@ -80,6 +92,44 @@ describe('Redis ACL provider', () => {
       session.disconnect();
     }
     await expect(connectAs(grant, access.oneTimeSecret)).rejects.toThrow(/WRONGPASS/);
+  });
+
+  test('a live connection of the ACL user keeps the check true after the user is switched off, until the revoke kills it', async () => {
+    const grant = readCache(`${suffix}_erin`);
+    const session = await sessionOf(grant, await acl.grant(grant));
+    try {
+      // `off` only stops new logins (by hand, or by a revoke that stopped there): the open connection still reads.
+      await asAdmin((redis) => redis.call('ACL', 'SETUSER', temporaryName(grant.identity, grant.requestId), 'off'));
+      await session.exercise();
+      expect(await acl.check(grant)).toBe(true);
+      await acl.revoke(grant);
+      await expect(session.exercise()).rejects.toThrow();
+      expect(await acl.check(grant)).toBe(false);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('when Redis refuses to switch the user off, its connections are killed all the same', async () => {
+    // An admin that may read users and kill connections, but not change users.
+    const killer = `${suffix}_killer`;
+    await asAdmin((redis) =>
+      redis.call('ACL', 'SETUSER', killer, 'reset', 'on', '>killer-password', '+info', '+acl|getuser', '+client|kill', '+client|list'),
+    );
+    const url = new URL(SERVER);
+    url.username = killer;
+    url.password = 'killer-password';
+    const weakAdmin = redisAclProvider.create({ connectionEnv: 'WEAK_ADMIN_URL' }, { WEAK_ADMIN_URL: url.toString() });
+    const grant = readCache(`${suffix}_fred`);
+    const session = await sessionOf(grant, await acl.grant(grant));
+    try {
+      await session.exercise();
+      await expect(weakAdmin.revoke(grant)).rejects.toThrow(/NOPERM/);
+      await expect(session.exercise()).rejects.toThrow();
+    } finally {
+      await session.close();
+      await acl.revoke(grant);
+    }
   });
 
   test('a retried grant replaces the password and the rules instead of adding to them', async () => {

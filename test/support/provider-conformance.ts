@@ -1,5 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AccessProvider, GrantSpec } from '../../src/providers/types';
+import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
+
+/** A grantee's own connection to the target, opened with what a grant gave. */
+export interface GranteeSession {
+  /** Uses one of the level's rights in this session; rejects when the target refuses or the session is gone. */
+  exercise(): Promise<void>;
+  /** Closes the session if it is still open. */
+  close(): Promise<void>;
+}
 
 /** A provider under test and a way to look at its target directly, never through the provider. */
 export interface ConformanceSubject {
@@ -14,6 +22,11 @@ export interface ConformanceSubject {
   observe(spec: GrantSpec): Promise<number>;
   /** Whether a grant creates a credential, delivered once as `oneTimeSecret`. */
   createsCredentials: boolean;
+  /**
+   * For targets with sessions: connects as the grantee with what the grant gave, and does there what a
+   * grantee would do to keep the level's rights in that session (SET ROLE, a temporary table).
+   */
+  openSession?(spec: GrantSpec, access: AccessInstructions): Promise<GranteeSession>;
 }
 
 /**
@@ -92,6 +105,24 @@ export function describeProviderConformance(name: string, subject: ConformanceSu
         }
       }),
     );
+
+    if (subject.openSession) {
+      const openSession = subject.openSession;
+      test(
+        "a session opened during the grant, holding the level's rights, does not survive the revoke",
+        withGrant(async (provider, spec) => {
+          const session = await openSession(spec, await provider.grant(spec));
+          try {
+            await session.exercise();
+            await provider.revoke(spec);
+            await expect(session.exercise()).rejects.toThrow();
+            expect(await provider.check(spec)).toBe(false);
+          } finally {
+            await session.close();
+          }
+        }),
+      );
+    }
 
     test(
       'the access instructions say until when, and carry a credential only when one is created',
