@@ -24,6 +24,15 @@ export type RequestPatch = Partial<
   }
 >;
 
+/** The rate limit a new request must pass: its requester's requests since `since`, refused by `admit` when too many. */
+export interface RequestQuota {
+  since: Date;
+  admit(recentRequests: number): void;
+}
+
+/** The first key of the advisory locks taken on a requester (the second is the requester id's hash). */
+const REQUESTER_LOCK_SPACE = 0x70610001;
+
 /** A state change and the audit event recording it, committed together. */
 export interface Recorded {
   request: AccessRequestRecord;
@@ -37,8 +46,15 @@ export interface Recorded {
 export class RequestRepository {
   constructor(private readonly db: Db) {}
 
-  async create(data: NewRequest, audit: AuditEntry): Promise<Recorded> {
+  /**
+   * Stores a request unless `admit` refuses its requester's recent count. The count and the insert run
+   * under a transaction lock on the requester, so concurrent requests (replicas included) are counted
+   * one after another and none slips past the limit.
+   */
+  async create(data: NewRequest, audit: AuditEntry, quota: RequestQuota): Promise<Recorded> {
     return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REQUESTER_LOCK_SPACE}::int, hashtext(${data.requesterId}))`;
+      quota.admit(await countSince(tx, data.requesterId, quota.since));
       const request = await tx.accessRequest.create({ data });
       return { request, auditEventId: await appendAudit(tx, request.id, audit) };
     });
@@ -166,7 +182,7 @@ export class RequestRepository {
   }
 
   countSince(requesterId: string, since: Date): Promise<number> {
-    return this.db.accessRequest.count({ where: { requesterId, createdAt: { gte: since } } });
+    return countSince(this.db, requesterId, since);
   }
 
   listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
@@ -260,6 +276,10 @@ export interface DueWork {
   approved: number[];
   pastExpiry: number[];
   expiringSoon: { id: number; expiresAt: Date }[];
+}
+
+function countSince(db: Tx | Db, requesterId: string, since: Date): Promise<number> {
+  return db.accessRequest.count({ where: { requesterId, createdAt: { gte: since } } });
 }
 
 async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {

@@ -254,4 +254,19 @@ describe('rate limit', () => {
       await h.stop();
     }
   });
+
+  test('20 requests at once under a limit of 3 store exactly 3; the other 17 are told the limit', async () => {
+    const h = await Harness.start({ env: { REQUEST_RATE_LIMIT: '3', REQUEST_RATE_WINDOW_SECONDS: '600' } });
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => h.ask(h.users.dev, `request ${h.resourceId} read-only 10m at once ${n}`)),
+      );
+      expect(await h.requestsOf(h.users.dev)).toHaveLength(3);
+      expect(replies.filter((reply) => /sent to the owners/.test(reply))).toHaveLength(3);
+      expect(replies.filter((reply) => /the limit is 3/.test(reply))).toHaveLength(17);
+      expect(await h.db.auditEvent.count({ where: { actor: h.users.dev, action: 'requested' } })).toBe(3);
+    } finally {
+      await h.stop();
+    }
+  });
 });
