@@ -1,5 +1,5 @@
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
-import { approvalOutcome, FINAL_NOTICES } from '../domain/request';
+import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, TIMED_OUT_ENTRY } from '../domain/request';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db, Tx } from './client';
@@ -87,7 +87,8 @@ export class RequestRepository {
    */
   async approve(id: number, approverId: string, now: Date): Promise<{ outcome: ApprovalOutcome; auditEventIds: bigint[] }> {
     return this.db.$transaction(async (tx) => {
-      const request = await lockRequest(tx, id);
+      const request = await lockForDecision(tx, id, now);
+      if ('timedOut' in request) return { outcome: { kind: 'timed_out' }, auditEventIds: [request.timedOut] };
       if (request.status !== 'PENDING') return { outcome: { kind: 'not_pending', status: request.status }, auditEventIds: [] };
       const inserted = await tx.decision.createMany({
         data: [{ requestId: id, userId: approverId, kind: 'APPROVE' }],
@@ -111,10 +112,11 @@ export class RequestRepository {
     });
   }
 
-  /** Denies a pending request; null when it was no longer pending. */
-  async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | null> {
+  /** Denies a pending request; `timedOut` when it was past its pending timeout, null when it was no longer pending. */
+  async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | { timedOut: bigint } | null> {
     return this.db.$transaction(async (tx) => {
-      const request = await lockRequest(tx, id);
+      const request = await lockForDecision(tx, id, now);
+      if ('timedOut' in request) return request;
       if (request.status !== 'PENDING') return null;
       await tx.decision.upsert({
         where: { requestId_userId: { requestId: id, userId } },
@@ -285,6 +287,17 @@ function countSince(db: Tx | Db, requesterId: string, since: Date): Promise<numb
 async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {
   await tx.$queryRaw`SELECT id FROM access_requests WHERE id = ${id} FOR UPDATE`;
   return tx.accessRequest.findUniqueOrThrow({ where: { id } });
+}
+
+/**
+ * Locks a request for a decision. One past its pending timeout is timed out here, with its audit row, as
+ * the expire-pending job would: a decision must not depend on that job having run in time.
+ */
+async function lockForDecision(tx: Tx, id: number, now: Date): Promise<AccessRequestRecord | { timedOut: bigint }> {
+  const request = await lockRequest(tx, id);
+  if (!pastPendingTimeout(request, now)) return request;
+  await tx.accessRequest.update({ where: { id }, data: { status: 'TIMED_OUT', decidedAt: now } });
+  return { timedOut: await appendAudit(tx, id, TIMED_OUT_ENTRY) };
 }
 
 async function appendAudit(db: Tx | Db, requestId: number | null, entry: AuditEntry): Promise<bigint> {

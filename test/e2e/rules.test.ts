@@ -239,6 +239,31 @@ describe('rules and bad input', () => {
   });
 });
 
+describe('pending timeout', () => {
+  test('an Approve after the pending timeout, with no worker to time the request out, times it out instead', async () => {
+    // Only the web role: the expire-pending job that would time the request out never runs.
+    const t = await Harness.start({ pendingTimeout: '2s', role: 'web' });
+    try {
+      const reply = await t.ask(t.users.dev, `request ${t.resourceId} read-only 10m decided too late`);
+      const id = Number(/#(\d+)/.exec(reply)?.[1]);
+      const { pendingExpiresAt } = await t.db.accessRequest.findUniqueOrThrow({ where: { id } });
+      await waitUntil(
+        () => (Date.now() > pendingExpiresAt.getTime() + 500 ? true : undefined),
+        10_000,
+        () => 'the pending timeout',
+      );
+
+      expect(await t.clickAndReply(t.users.manager1, id)).toMatch(new RegExp(`#${id} was not decided before its pending timeout`));
+      expect((await t.db.accessRequest.findUniqueOrThrow({ where: { id } })).status).toBe('TIMED_OUT');
+      expect(await t.auditActions(id)).toEqual(['requested', 'timed_out']);
+      expect(await t.db.decision.count({ where: { requestId: id } })).toBe(0);
+      expect(await t.clickAndReply(t.users.manager2, id)).toMatch(/already decided \(timed out\)/);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('rate limit', () => {
   test('a user over the request limit is refused with the limit named, and nothing is stored', async () => {
     const h = await Harness.start({ env: { REQUEST_RATE_LIMIT: '2', REQUEST_RATE_WINDOW_SECONDS: '600' } });

@@ -169,3 +169,40 @@ describe('RequestRepository.create under a race', () => {
     expect(await db.auditEvent.count({ where: { actor: requesterId, action: 'requested' } })).toBe(3);
   });
 });
+
+/** A decision never outlives the pending timeout, whether or not the job that times requests out has run. */
+describe('RequestRepository decisions past the pending timeout', () => {
+  const db = createDb(process.env.DATABASE_URL!);
+  const requests = new RequestRepository(db);
+
+  afterAll(() => db.$disconnect());
+
+  const overdue = async () =>
+    (
+      await db.accessRequest.create({
+        data: {
+          requesterId: 'ULATEDEV',
+          resourceId: 'orders-db',
+          level: 'read-only',
+          targetIdentity: 'alice',
+          durationSeconds: 60,
+          reason: 'decided too late',
+          approvalsRequired: 1,
+          pendingExpiresAt: new Date(Date.now() - 3000),
+        },
+      })
+    ).id;
+
+  it.each([
+    ['an approval', (id: number) => requests.approve(id, 'ULATEMGR', new Date())],
+    ['a denial', (id: number) => requests.deny(id, 'ULATEMGR', null, new Date())],
+  ])('%s times the request out instead, with its audit row, and records no decision', async (_, decide) => {
+    const id = await overdue();
+    await decide(id);
+    const request = await db.accessRequest.findUniqueOrThrow({ where: { id } });
+    expect(request).toMatchObject({ status: 'TIMED_OUT', decidedAt: expect.any(Date) });
+    const audit = await db.auditEvent.findMany({ where: { requestId: id } });
+    expect(audit.map((row) => [row.actor, row.action])).toEqual([['system', 'timed_out']]);
+    expect(await db.decision.count({ where: { requestId: id } })).toBe(0);
+  });
+});
