@@ -95,6 +95,8 @@ describe('rules and bad input', () => {
       ['read-only', 'abc', 'x', '', REQUEST_FIELDS.duration, /not a duration/],
       ['read-only', '10m', ' ', '', REQUEST_FIELDS.reason, /reason is required/],
       ['read-only', '10m', 'x', 'ftp://tickets', REQUEST_FIELDS.ticket, /http\(s\) URL/],
+      ['read-only', '10m', 'x', 'https://evil.example/x|https://tickets.example.com/INC-42', REQUEST_FIELDS.ticket, /no \|, < or >/],
+      ['read-only', '10m', '&'.repeat(1000), '', REQUEST_FIELDS.reason, /1000 characters, counted as Slack counts them/],
     ])('invalid input comes back as a field error (%s %s)', async (level, duration, reason, ticket, field, message) => {
       const before = await h.db.accessRequest.count();
       const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values(h.resourceId, level, duration, reason, ticket));
