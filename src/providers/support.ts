@@ -75,13 +75,16 @@ export interface AdminDriver<C> {
   ping(connection: C): Promise<unknown>;
 }
 
-/** Quoted literals in a driver's message (a password, an account), closed or cut off. */
-const QUOTED_LITERAL = /'(?:[^'\\]|\\.|'')*(?:'|$)/g;
+/** A MySQL account (`'root'@'localhost'`), or any other quoted literal (a value, a password), closed or cut off. */
+const QUOTED_LITERAL = /'[\w.%-]*'@'[\w.%:-]*'|'(?:[^'\\]|\\.|'')*(?:'|$)/g;
 /** MySQL's syntax errors quote the rest of the statement, literals nested unescaped: `near 'BY 'pw'' at line 1`. */
 const STATEMENT_NEAR = /near '[\s\S]*' at line (\d+)/g;
 
+/** Accounts stay, as they say who was refused; every other literal is blanked. */
+const blankLiteral = (literal: string) => (/^'[^']*'@'[^']*'$/.test(literal) ? literal : "'…'");
+
 /**
- * A driver's error as it may be logged, stored and shown: the message with every quoted literal blanked, and
+ * A driver's error as it may be logged, stored and shown: the message with its quoted literals blanked, and
  * only the codes. The rest is dropped, stack and cause included: mysql2 attaches the failed statement (`sql`,
  * with `IDENTIFIED BY '<password>'`), pg a `detail` and `where` that can quote values, ioredis the command
  * with its arguments.
@@ -94,7 +97,7 @@ export class DriverError extends Error {
   constructor(error: unknown) {
     const from = (error ?? {}) as { message?: unknown; code?: unknown; errno?: unknown; sqlState?: unknown };
     const message = typeof from.message === 'string' ? from.message : 'the driver failed';
-    super(message.replace(STATEMENT_NEAR, "near '…' at line $1").replace(QUOTED_LITERAL, "'…'"));
+    super(message.replace(STATEMENT_NEAR, "near '…' at line $1").replace(QUOTED_LITERAL, blankLiteral));
     this.name = 'DriverError';
     if (typeof from.code === 'string') this.code = from.code;
     if (typeof from.errno === 'number') this.errno = from.errno;

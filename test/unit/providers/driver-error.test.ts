@@ -31,6 +31,15 @@ describe('a driver error leaves a provider scrubbed', () => {
     expect({ ...error }).toEqual({ errno: 1064, sqlState: '42000', name: 'DriverError' });
   });
 
+  test('a MySQL account stays in the message, as it says who was refused; the password next to it does not', async () => {
+    const denied = new Error("Access denied for user 'root'@'localhost' (using password: YES)");
+    expect(((await fail(denied).catch((e: unknown) => e)) as Error).message).toBe(denied.message);
+    const failed = new Error("Operation CREATE USER failed for 'bob_pa1'@'%' IDENTIFIED BY 'pw-s3cr3t'");
+    expect(((await fail(failed).catch((e: unknown) => e)) as Error).message).toBe(
+      "Operation CREATE USER failed for 'bob_pa1'@'%' IDENTIFIED BY '…'",
+    );
+  });
+
   test("an ioredis error loses the command's arguments; a ProdAccessError passes as it is", async () => {
     const redis = Object.assign(new Error("ERR Error in ACL SETUSER modifier '>pw-s3cr3t': Syntax error"), {
       command: { name: 'acl', args: ['SETUSER', 'x', '>pw-s3cr3t'] },
