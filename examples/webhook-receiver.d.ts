@@ -10,6 +10,13 @@ export interface WebhookPayload {
   identity: string;
   target: Record<string, unknown>;
   expiresAt: string;
+  /** Unique to each attempt, covered by the signature: a receiver refuses to see one twice. */
+  deliveryId: string;
+}
+
+/** Remembers deliveries until `untilMs`; false when `deliveryId` was seen before. */
+export interface DeliveryStore {
+  firstTime(deliveryId: string, untilMs: number): boolean;
 }
 
 export interface ReceiverHandlers {
@@ -19,7 +26,8 @@ export interface ReceiverHandlers {
 }
 
 export function verifySignature(secret: string, timestamp: unknown, signature: unknown, body: string, now?: number): boolean;
-export function createReceiver(options: { secret: string; handlers: ReceiverHandlers }): Server;
+export function createReceiver(options: { secret: string; handlers: ReceiverHandlers; deliveries?: DeliveryStore }): Server;
+export function memoryDeliveries(): DeliveryStore;
 export function memoryHandlers(
   grants?: Map<number, unknown>,
 ): ReceiverHandlers & { grants: Map<number, { identity: string; target: unknown; expiresAt: string }> };

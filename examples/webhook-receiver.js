@@ -27,10 +27,28 @@ class Refusal extends Error {
 }
 
 /**
- * handlers.grant(payload) → { lines?, oneTimeSecret? } or nothing; handlers.revoke(payload);
- * handlers.check(payload) → boolean. All must be idempotent: prod-access retries.
+ * The deliveries seen while their signatures are fresh; after that the timestamp check refuses them anyway.
+ * In memory, a restart forgets them: with several instances or restarts, keep them in a shared store
+ * (e.g. Redis `SET <id> 1 NX PX <ms>`) behind the same `firstTime(id, untilMs)`.
  */
-function createReceiver({ secret, handlers }) {
+function memoryDeliveries() {
+  const seen = new Map();
+  return {
+    firstTime(deliveryId, untilMs, now = Date.now()) {
+      for (const [id, until] of seen) if (until < now) seen.delete(id);
+      if (seen.has(deliveryId)) return false;
+      seen.set(deliveryId, untilMs);
+      return true;
+    },
+  };
+}
+
+/**
+ * handlers.grant(payload) → { lines?, oneTimeSecret? } or nothing; handlers.revoke(payload);
+ * handlers.check(payload) → boolean. All must be idempotent: prod-access retries, each try a new delivery.
+ * A delivery seen before is refused: it is a captured request replayed (a grant after its revoke, say).
+ */
+function createReceiver({ secret, handlers, deliveries = memoryDeliveries() }) {
   return http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -41,10 +59,17 @@ function createReceiver({ secret, handlers }) {
         res.end(JSON.stringify(answer));
       };
       if (req.method !== 'POST') return reply(405, { error: 'POST only' });
-      if (!verifySignature(secret, req.headers['x-prod-access-timestamp'], req.headers['x-prod-access-signature'], body)) {
+      const timestamp = req.headers['x-prod-access-timestamp'];
+      if (!verifySignature(secret, timestamp, req.headers['x-prod-access-signature'], body)) {
         return reply(401, { error: 'bad or stale signature' });
       }
-      handle(handlers, JSON.parse(body)).then(
+      const payload = JSON.parse(body);
+      if (typeof payload.deliveryId !== 'string' || !payload.deliveryId) return reply(400, { error: 'no deliveryId' });
+      // Checked and recorded in one synchronous step, so two copies arriving together cannot both pass.
+      if (!deliveries.firstTime(payload.deliveryId, (Number(timestamp) + TOLERANCE_SECONDS) * 1000)) {
+        return reply(409, { error: 'delivery already received' });
+      }
+      handle(handlers, payload).then(
         (answer) => reply(200, answer),
         (e) => reply(e instanceof Refusal ? e.status : 500, { error: e instanceof Refusal ? e.message : 'internal error' }),
       );
@@ -84,4 +109,4 @@ if (require.main === module) {
   createReceiver({ secret, handlers: memoryHandlers() }).listen(Number(process.env.PORT || 8080));
 }
 
-module.exports = { createReceiver, verifySignature, memoryHandlers, Refusal };
+module.exports = { createReceiver, verifySignature, memoryHandlers, memoryDeliveries, Refusal };

@@ -27,17 +27,28 @@ export const REDACT_PATHS = [
   'headers["x-slack-signature"]',
 ];
 
-/** Slack tokens, and credentials inside connection strings, wherever they show up in text. */
-const SECRET_IN_TEXT = [/xox[abposr]-[A-Za-z0-9-]+/g, /xapp-[A-Za-z0-9-]+/g, /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s/]+@/gi];
+/** A quoted SQL literal, closed or cut off where a message was truncated. */
+const SQL_LITERAL = String.raw`(?:'(?:[^'\\]|\\.|'')*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$))`;
+
+/**
+ * Secrets wherever they show up in text: Slack tokens, credentials inside connection strings, and the
+ * passwords of SQL statements (`PASSWORD '…'`, `IDENTIFIED BY '…'`), which drivers put in their errors.
+ */
+const SECRET_IN_TEXT: [RegExp, string][] = [
+  [/xox[abposr]-[A-Za-z0-9-]+/g, '[REDACTED]'],
+  [/xapp-[A-Za-z0-9-]+/g, '[REDACTED]'],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s/]+@/gi, '$1[REDACTED]@'],
+  [
+    new RegExp(
+      String.raw`\b(PASSWORD(?:\s+FOR\s+\S+)?|IDENTIFIED(?:\s+(?:WITH|VIA)\s+\S+)?\s+(?:BY|USING|AS))(\s*=?\s*\(?\s*)${SQL_LITERAL}`,
+      'gi',
+    ),
+    '$1$2[REDACTED]',
+  ],
+];
 
 export function scrubSecrets(text: string): string {
-  return SECRET_IN_TEXT.reduce(
-    (out, pattern) =>
-      out.replace(pattern, (match, prefix?: string) =>
-        typeof prefix === 'string' && match.includes('@') ? `${prefix}[REDACTED]@` : '[REDACTED]',
-      ),
-    text,
-  );
+  return SECRET_IN_TEXT.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }
 
 /** Scrubs every string in a log object; errors are serialized first so their message and stack are scrubbed too. */

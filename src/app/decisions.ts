@@ -57,6 +57,8 @@ export function approveRequest(deps: DecisionDeps) {
     await authorize(requestId, approverId);
     const { outcome, auditEventIds } = await deps.requests.approve(requestId, approverId, deps.clock.now());
     switch (outcome.kind) {
+      case 'timed_out':
+        return timedOut(deps, requestId, auditEventIds);
       case 'not_pending':
         return { kind: 'already_decided', status: outcome.status };
       case 'duplicate':
@@ -79,6 +81,7 @@ export function denyRequest(deps: DecisionDeps) {
   return async (requestId: number, userId: string, comment: string | null): Promise<DecisionResult> => {
     const request = await authorize(requestId, userId);
     const recorded = await deps.requests.deny(requestId, userId, comment?.trim() || null, deps.clock.now());
+    if (recorded && 'timedOut' in recorded) return timedOut(deps, requestId, [recorded.timedOut]);
     if (!recorded) {
       const current = (await deps.requests.get(requestId)) ?? request;
       return { kind: 'already_decided', status: current.status };
@@ -87,4 +90,14 @@ export function denyRequest(deps: DecisionDeps) {
     await deps.announcements.audited([recorded.auditEventId]);
     return { kind: 'denied' };
   };
+}
+
+/** A click after the pending timeout: the request has just timed out instead, and the clicker is told so. */
+async function timedOut(deps: DecisionDeps, requestId: number, auditEventIds: bigint[]): Promise<never> {
+  await deps.announcements.requestChanged(requestId, 'timed_out');
+  await deps.announcements.audited(auditEventIds);
+  throw new ProdAccessError(
+    'INVALID_STATE',
+    `Request #${requestId} was not decided before its pending timeout, so it has timed out and can no longer be approved or denied. The requester can ask again.`,
+  );
 }

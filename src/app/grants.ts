@@ -2,7 +2,7 @@ import { type AccessLevel, type Catalog, entryOf, findEntry, type Resource } fro
 import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
 import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
-import type { AccessRequestRecord } from '../domain/request';
+import { type AccessRequestRecord, pastPendingTimeout, TIMED_OUT_ENTRY } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
 import type { ProviderFactory } from '../providers/registry';
 import { accessKeyOf, type AccessProvider, type GrantSpec } from '../providers/types';
@@ -227,13 +227,9 @@ export interface ExpirePendingDeps {
 export function expirePending(deps: ExpirePendingDeps) {
   return async (requestId: number): Promise<void> => {
     const request = await deps.requests.get(requestId);
-    if (!request || request.status !== 'PENDING' || request.pendingExpiresAt > deps.clock.now()) return;
-    const recorded = await deps.requests.transition(
-      requestId,
-      'TIMED_OUT',
-      { decidedAt: deps.clock.now() },
-      { actor: 'system', action: 'timed_out' },
-    );
+    const now = deps.clock.now();
+    if (!request || !pastPendingTimeout(request, now)) return;
+    const recorded = await deps.requests.transition(requestId, 'TIMED_OUT', { decidedAt: now }, TIMED_OUT_ENTRY);
     if (!recorded) return;
     await deps.announcements.requestChanged(requestId, 'timed_out');
     await deps.announcements.audited([recorded.auditEventId]);

@@ -47,8 +47,10 @@ function createRequest(deps: SubmitRequestDeps) {
   return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
     const now = deps.clock.now();
-    const windowStart = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
-    checkRateLimit(await deps.requests.countSince(requesterId, windowStart), deps.rateLimit);
+    const since = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
+    const admit = (recentRequests: number) => checkRateLimit(recentRequests, deps.rateLimit);
+    // Refused here before any Slack call; the count that decides is repeated under the lock at insert.
+    admit(await deps.requests.countSince(requesterId, since));
     const identity = mapIdentity(valid.resource.identity, await deps.directory.profile(requesterId));
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
@@ -81,6 +83,7 @@ function createRequest(deps: SubmitRequestDeps) {
           ...(extending && { extends: extending.id }),
         },
       },
+      { since, admit },
     );
     await deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt);
     await deps.announcements.requestChanged(request.id);

@@ -1,5 +1,5 @@
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
-import { approvalOutcome, FINAL_NOTICES } from '../domain/request';
+import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, TIMED_OUT_ENTRY } from '../domain/request';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
 import type { Prisma } from '../generated/prisma/client';
 import { SLACK_CATCH_UP_MS } from './audit';
@@ -25,6 +25,15 @@ export type RequestPatch = Partial<
   }
 >;
 
+/** The rate limit a new request must pass: its requester's requests since `since`, refused by `admit` when too many. */
+export interface RequestQuota {
+  since: Date;
+  admit(recentRequests: number): void;
+}
+
+/** The first key of the advisory locks taken on a requester (the second is the requester id's hash). */
+const REQUESTER_LOCK_SPACE = 0x70610001;
+
 /** A state change and the audit event recording it, committed together. */
 export interface Recorded {
   request: AccessRequestRecord;
@@ -38,8 +47,15 @@ export interface Recorded {
 export class RequestRepository {
   constructor(private readonly db: Db) {}
 
-  async create(data: NewRequest, audit: AuditEntry): Promise<Recorded> {
+  /**
+   * Stores a request unless `admit` refuses its requester's recent count. The count and the insert run
+   * under a transaction lock on the requester, so concurrent requests (replicas included) are counted
+   * one after another and none slips past the limit.
+   */
+  async create(data: NewRequest, audit: AuditEntry, quota: RequestQuota): Promise<Recorded> {
     return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REQUESTER_LOCK_SPACE}::int, hashtext(${data.requesterId}))`;
+      quota.admit(await countSince(tx, data.requesterId, quota.since));
       const request = await tx.accessRequest.create({ data });
       return { request, auditEventId: await appendAudit(tx, request.id, audit) };
     });
@@ -72,7 +88,8 @@ export class RequestRepository {
    */
   async approve(id: number, approverId: string, now: Date): Promise<{ outcome: ApprovalOutcome; auditEventIds: bigint[] }> {
     return this.db.$transaction(async (tx) => {
-      const request = await lockRequest(tx, id);
+      const request = await lockForDecision(tx, id, now);
+      if ('timedOut' in request) return { outcome: { kind: 'timed_out' }, auditEventIds: [request.timedOut] };
       if (request.status !== 'PENDING') return { outcome: { kind: 'not_pending', status: request.status }, auditEventIds: [] };
       const inserted = await tx.decision.createMany({
         data: [{ requestId: id, userId: approverId, kind: 'APPROVE' }],
@@ -96,10 +113,11 @@ export class RequestRepository {
     });
   }
 
-  /** Denies a pending request; null when it was no longer pending. */
-  async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | null> {
+  /** Denies a pending request; `timedOut` when it was past its pending timeout, null when it was no longer pending. */
+  async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | { timedOut: bigint } | null> {
     return this.db.$transaction(async (tx) => {
-      const request = await lockRequest(tx, id);
+      const request = await lockForDecision(tx, id, now);
+      if ('timedOut' in request) return request;
       if (request.status !== 'PENDING') return null;
       await tx.decision.upsert({
         where: { requestId_userId: { requestId: id, userId } },
@@ -167,7 +185,7 @@ export class RequestRepository {
   }
 
   countSince(requesterId: string, since: Date): Promise<number> {
-    return this.db.accessRequest.count({ where: { requesterId, createdAt: { gte: since } } });
+    return countSince(this.db, requesterId, since);
   }
 
   listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
@@ -263,9 +281,24 @@ export interface DueWork {
   expiringSoon: { id: number; expiresAt: Date }[];
 }
 
+function countSince(db: Tx | Db, requesterId: string, since: Date): Promise<number> {
+  return db.accessRequest.count({ where: { requesterId, createdAt: { gte: since } } });
+}
+
 async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {
   await tx.$queryRaw`SELECT id FROM access_requests WHERE id = ${id} FOR UPDATE`;
   return tx.accessRequest.findUniqueOrThrow({ where: { id } });
+}
+
+/**
+ * Locks a request for a decision. One past its pending timeout is timed out here, with its audit row, as
+ * the expire-pending job would: a decision must not depend on that job having run in time.
+ */
+async function lockForDecision(tx: Tx, id: number, now: Date): Promise<AccessRequestRecord | { timedOut: bigint }> {
+  const request = await lockRequest(tx, id);
+  if (!pastPendingTimeout(request, now)) return request;
+  await tx.accessRequest.update({ where: { id }, data: { status: 'TIMED_OUT', decidedAt: now } });
+  return { timedOut: await appendAudit(tx, id, TIMED_OUT_ENTRY) };
 }
 
 async function appendAudit(db: Tx | Db, requestId: number | null, entry: AuditEntry): Promise<bigint> {

@@ -1,6 +1,7 @@
 import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
 import { ProdAccessError } from './errors';
+import { escapeMarkup } from './text';
 import { HOLDS_ACCESS, statusWords } from './lifecycle';
 import type { AccessRequestRecord } from './request';
 
@@ -21,7 +22,9 @@ export interface ValidRequest {
   ticketUrl: string | null;
 }
 
+/** Both counted as Slack counts them, after escaping (`&` is 5 characters, `<` and `>` 4): see domain/text.ts. */
 export const MAX_REASON_LENGTH = 1000;
+export const MAX_TICKET_URL_LENGTH = 500;
 
 /** Checks a request against the catalog; throws a ProdAccessError that says what would be accepted. */
 export function validateRequest(catalog: Catalog, input: RequestInput): ValidRequest {
@@ -53,25 +56,33 @@ export function validateRequest(catalog: Catalog, input: RequestInput): ValidReq
   if (!reason) {
     throw new ProdAccessError('MISSING_REASON', 'Say why you need access: a reason is required.', 'reason');
   }
-  if (reason.length > MAX_REASON_LENGTH) {
-    throw new ProdAccessError('MISSING_REASON', `Keep the reason under ${MAX_REASON_LENGTH} characters.`, 'reason');
+  if (escapeMarkup(reason).length > MAX_REASON_LENGTH) {
+    throw new ProdAccessError(
+      'MISSING_REASON',
+      `Keep the reason to ${MAX_REASON_LENGTH} characters, counted as Slack counts them (each &, < or > takes 4 or 5).`,
+      'reason',
+    );
   }
   return { resource, level, durationSeconds, reason, ticketUrl: validateTicketUrl(input.ticketUrl) };
 }
 
+/** Printable ASCII, no spaces, and none of the characters that end or label a link in Slack's markup. */
+const PLAIN_URL = /^[\x21-\x7e]+$/;
+const LINK_MARKUP = /[|<>]/;
+
+/** A ticket link is a plain http(s) URL: nothing in it can label a link, mention someone or hide where it goes. */
 function validateTicketUrl(raw: string | undefined): string | null {
   const text = raw?.trim();
   if (!text) return null;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    url = new URL('invalid:');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ProdAccessError('INVALID_TICKET_URL', 'The ticket link must be an http(s) URL.', 'ticket');
-  }
-  return url.toString();
+  const refuse = (why: string) =>
+    new ProdAccessError('INVALID_TICKET_URL', `The ticket link must be a plain http(s) URL: ${why}.`, 'ticket');
+  if (!PLAIN_URL.test(text) || LINK_MARKUP.test(text)) throw refuse('no spaces, no |, < or >, and no characters beyond ASCII');
+  const url = URL.canParse(text) ? new URL(text) : null;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname)
+    throw refuse('like https://tickets.example.com/INC-42');
+  if (url.username || url.password) throw refuse('no user name or password in it');
+  if (escapeMarkup(url.href).length > MAX_TICKET_URL_LENGTH) throw refuse(`at most ${MAX_TICKET_URL_LENGTH} characters`);
+  return url.href;
 }
 
 export interface SlackProfile {

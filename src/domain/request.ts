@@ -78,7 +78,16 @@ export type ApprovalOutcome =
   | { kind: 'approved'; approvals: number }
   | { kind: 'recorded'; approvals: number; required: number }
   | { kind: 'duplicate' }
+  | { kind: 'timed_out' }
   | { kind: 'not_pending'; status: RequestStatus };
+
+/** A pending request nobody decided in time: it can only time out, whether or not the timeout job has run. */
+export function pastPendingTimeout(request: Pick<AccessRequestRecord, 'status' | 'pendingExpiresAt'>, now: Date): boolean {
+  return request.status === 'PENDING' && request.pendingExpiresAt <= now;
+}
+
+/** How a timeout is audited, by the expire-pending job or by a decision that came too late. */
+export const TIMED_OUT_ENTRY: AuditEntry = { actor: 'system', action: 'timed_out' };
 
 /** Enough distinct approvals turn a pending request into an approved one. */
 export function approvalOutcome(approvals: number, required: number): ApprovalOutcome {

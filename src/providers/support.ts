@@ -89,6 +89,45 @@ export interface AdminDriver<C> {
   ping(connection: C): Promise<unknown>;
 }
 
+/** A MySQL account (`'root'@'localhost'`), or any other quoted literal (a value, a password), closed or cut off. */
+const QUOTED_LITERAL = /'[\w.%-]*'@'[\w.%:-]*'|'(?:[^'\\]|\\.|'')*(?:'|$)/g;
+/** MySQL's syntax errors quote the rest of the statement, literals nested unescaped: `near 'BY 'pw'' at line 1`. */
+const STATEMENT_NEAR = /near '[\s\S]*' at line (\d+)/g;
+
+/** Accounts stay, as they say who was refused; every other literal is blanked. */
+const blankLiteral = (literal: string) => (/^'[^']*'@'[^']*'$/.test(literal) ? literal : "'…'");
+
+/**
+ * A driver's error as it may be logged, stored and shown: the message with its quoted literals blanked, and
+ * only the codes. The rest is dropped, stack and cause included: mysql2 attaches the failed statement (`sql`,
+ * with `IDENTIFIED BY '<password>'`), pg a `detail` and `where` that can quote values, ioredis the command
+ * with its arguments.
+ */
+export class DriverError extends Error {
+  readonly code?: string;
+  readonly errno?: number;
+  readonly sqlState?: string;
+
+  constructor(error: unknown) {
+    const from = (error ?? {}) as { message?: unknown; code?: unknown; errno?: unknown; sqlState?: unknown };
+    const message = typeof from.message === 'string' ? from.message : 'the driver failed';
+    super(message.replace(STATEMENT_NEAR, "near '…' at line $1").replace(QUOTED_LITERAL, blankLiteral));
+    this.name = 'DriverError';
+    if (typeof from.code === 'string') this.code = from.code;
+    if (typeof from.errno === 'number') this.errno = from.errno;
+    if (typeof from.sqlState === 'string') this.sqlState = from.sqlState;
+  }
+}
+
+/** Runs a provider's work on its target; what the driver throws leaves only as a DriverError. */
+export async function scrubbingDriverErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof ProdAccessError ? error : new DriverError(error);
+  }
+}
+
 /** One resource's admin connection: the URL from its `connectionEnv`, read at each call so rotation needs no restart. */
 export interface AdminAccess<C> {
   url(): string;
@@ -99,7 +138,7 @@ export interface AdminAccess<C> {
 export function adminConnection<C>(driver: AdminDriver<C>) {
   const access = (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): AdminAccess<C> => {
     const url = () => readEnv(env, settings.connectionEnv);
-    return { url, run: (work) => withConnection(() => driver.open(url()), driver.close, work) };
+    return { url, run: (work) => scrubbingDriverErrors(() => withConnection(() => driver.open(url()), driver.close, work)) };
   };
   return {
     access,

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ProdAccessError } from '../domain/errors';
 import { envName, instructionsAnswer, instructionsFrom, parseJson, readEnv } from './support';
@@ -18,14 +18,33 @@ export function webhookSignature(secret: string, timestamp: number, body: string
   return `v1=${createHmac('sha256', secret).update(`v1:${timestamp}:${body}`).digest('hex')}`;
 }
 
-const settingsSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  /** Name of the environment variable that holds the shared signing secret. */
-  secretEnv: envName,
-  timeoutSeconds: z.number().int().min(1).max(60).default(10),
-  /** Tries after the first, on a network error, a timeout, 408, 429 or 5xx; waits 250 ms, 500 ms, 1 s… between. */
-  retries: z.number().int().min(0).max(8).default(3),
-});
+/** Names that reach only this machine: an http:// receiver there is read by nobody on the way. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+const settingsSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    /** Allows an http:// URL, and only a loopback one (a receiver beside prod-access): the body is sent in clear. */
+    allowInsecure: z.boolean().default(false),
+    /** Name of the environment variable that holds the shared signing secret. */
+    secretEnv: envName,
+    timeoutSeconds: z.number().int().min(1).max(60).default(10),
+    /** Tries after the first, on a network error, a timeout, 408, 429 or 5xx; waits 250 ms, 500 ms, 1 s… between. */
+    retries: z.number().int().min(0).max(8).default(3),
+  })
+  .superRefine((settings, ctx) => {
+    const url = new URL(settings.url);
+    if (url.protocol === 'https:' || (settings.allowInsecure && isLoopback(url.hostname))) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message: settings.allowInsecure
+        ? 'allowInsecure allows http:// only to this machine (localhost, 127.x.x.x, [::1]); use https://'
+        : 'must be https:// (http:// only with allowInsecure: true, to a loopback address)',
+    });
+  });
 type Settings = z.infer<typeof settingsSchema>;
 
 /** Sent to the receiver as it is: whatever the team's endpoint needs to know what to grant. */
@@ -101,11 +120,12 @@ class WebhookClient {
   /** POSTs the signed body, retrying transient failures with backoff; returns the parsed JSON answer (or null). */
   async call(body: { action: WebhookAction } & Record<string, unknown>): Promise<unknown> {
     const secret = readEnv(this.env, this.settings.secretEnv);
-    const text = JSON.stringify(body);
     let failure = '';
     for (let attempt = 0; attempt <= this.settings.retries; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** (attempt - 1)));
-      const result = await this.post(secret, text);
+      // Every attempt is a delivery of its own, under the signature: a receiver that refuses to see one twice
+      // refuses a captured request replayed later, while a retry (a new delivery) reaches the idempotent handler.
+      const result = await this.post(secret, JSON.stringify({ ...body, deliveryId: randomUUID() }));
       if ('answer' in result) return result.answer;
       if (result.permanent) {
         throw new ProdAccessError('TARGET_REJECTED', `The webhook ${this.where} refused the ${body.action}: ${result.reason}`);

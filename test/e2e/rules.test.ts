@@ -95,6 +95,8 @@ describe('rules and bad input', () => {
       ['read-only', 'abc', 'x', '', REQUEST_FIELDS.duration, /not a duration/],
       ['read-only', '10m', ' ', '', REQUEST_FIELDS.reason, /reason is required/],
       ['read-only', '10m', 'x', 'ftp://tickets', REQUEST_FIELDS.ticket, /http\(s\) URL/],
+      ['read-only', '10m', 'x', 'https://evil.example/x|https://tickets.example.com/INC-42', REQUEST_FIELDS.ticket, /no \|, < or >/],
+      ['read-only', '10m', '&'.repeat(1000), '', REQUEST_FIELDS.reason, /1000 characters, counted as Slack counts them/],
     ])('invalid input comes back as a field error (%s %s)', async (level, duration, reason, ticket, field, message) => {
       const before = await h.db.accessRequest.count();
       const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values(h.resourceId, level, duration, reason, ticket));
@@ -239,6 +241,31 @@ describe('rules and bad input', () => {
   });
 });
 
+describe('pending timeout', () => {
+  test('an Approve after the pending timeout, with no worker to time the request out, times it out instead', async () => {
+    // Only the web role: the expire-pending job that would time the request out never runs.
+    const t = await Harness.start({ pendingTimeout: '2s', role: 'web' });
+    try {
+      const reply = await t.ask(t.users.dev, `request ${t.resourceId} read-only 10m decided too late`);
+      const id = Number(/#(\d+)/.exec(reply)?.[1]);
+      const { pendingExpiresAt } = await t.db.accessRequest.findUniqueOrThrow({ where: { id } });
+      await waitUntil(
+        () => (Date.now() > pendingExpiresAt.getTime() + 500 ? true : undefined),
+        10_000,
+        () => 'the pending timeout',
+      );
+
+      expect(await t.clickAndReply(t.users.manager1, id)).toMatch(new RegExp(`#${id} was not decided before its pending timeout`));
+      expect((await t.db.accessRequest.findUniqueOrThrow({ where: { id } })).status).toBe('TIMED_OUT');
+      expect(await t.auditActions(id)).toEqual(['requested', 'timed_out']);
+      expect(await t.db.decision.count({ where: { requestId: id } })).toBe(0);
+      expect(await t.clickAndReply(t.users.manager2, id)).toMatch(/already decided \(timed out\)/);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('rate limit', () => {
   test('a user over the request limit is refused with the limit named, and nothing is stored', async () => {
     const h = await Harness.start({ env: { REQUEST_RATE_LIMIT: '2', REQUEST_RATE_WINDOW_SECONDS: '600' } });
@@ -250,6 +277,21 @@ describe('rate limit', () => {
       );
       expect(await h.requestsOf(h.users.dev)).toHaveLength(2);
       expect(await h.ask(h.users.manager1, `request ${h.resourceId} read-only 10m someone else`)).toMatch(/sent to the owners/);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('20 requests at once under a limit of 3 store exactly 3; the other 17 are told the limit', async () => {
+    const h = await Harness.start({ env: { REQUEST_RATE_LIMIT: '3', REQUEST_RATE_WINDOW_SECONDS: '600' } });
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => h.ask(h.users.dev, `request ${h.resourceId} read-only 10m at once ${n}`)),
+      );
+      expect(await h.requestsOf(h.users.dev)).toHaveLength(3);
+      expect(replies.filter((reply) => /sent to the owners/.test(reply))).toHaveLength(3);
+      expect(replies.filter((reply) => /the limit is 3/.test(reply))).toHaveLength(17);
+      expect(await h.db.auditEvent.count({ where: { actor: h.users.dev, action: 'requested' } })).toBe(3);
     } finally {
       await h.stop();
     }

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { createLogger } from '../../src/logger';
 import { mysqlProvider } from '../../src/providers/mysql';
 import { temporaryName } from '../../src/providers/support';
 import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
@@ -195,5 +197,30 @@ describe('MySQL provider', () => {
     await expect(mysqlProvider.validateConfig({ connectionEnv: 'X' }, { X: 'mysql://root@127.0.0.1:1/none' })).rejects.toThrow(
       /ECONNREFUSED/,
     );
+  });
+
+  test('an admin without CREATE USER fails the grant with an error, and a log line, that hold no password or statement', async () => {
+    // DROP USER needs only DELETE on mysql.*, so the grant gets as far as CREATE USER … IDENTIFIED BY '<password>'.
+    const admin = `${suffix}_limited`;
+    await asAdmin(async (db) => {
+      await db.query(`CREATE USER '${admin}'@'%' IDENTIFIED BY 'limited-pw'`);
+      await db.query(`GRANT DELETE ON mysql.* TO '${admin}'@'%'`);
+    });
+    const limited = mysqlProvider.create(
+      { connectionEnv: 'LIMITED_ADMIN_URL' },
+      { LIMITED_ADMIN_URL: `mysql://${admin}:limited-pw@127.0.0.1:3306/` },
+    );
+    const error = (await limited.grant(byRole(`${suffix}_lim`)).catch((e: unknown) => e)) as Error & Record<string, unknown>;
+    expect(error.message).toMatch(/CREATE USER/);
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void lines.push(chunk.toString())) });
+    // As the worker logs a failed job.
+    createLogger({ level: 'info', pretty: false, destination }).warn({ queue: 'access', job: 'grant', err: error }, 'job failed');
+
+    const everything = [JSON.stringify({ ...error }), error.message, error.stack, ...lines].join('\n');
+    expect(lines).toHaveLength(1);
+    expect(everything).not.toMatch(/IDENTIFIED BY|limited-pw/);
+    // A password is 32 base64url characters: none may appear, quoted or not.
+    expect(everything).not.toMatch(/[A-Za-z0-9_-]{32}/);
   });
 });

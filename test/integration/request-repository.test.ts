@@ -130,3 +130,79 @@ describe('RequestRepository under a busy pool', () => {
     expect(settled.indexOf('approval')).toBeGreaterThan(settled.indexOf('holder'));
   });
 });
+
+/** The rate limit at its narrowest: one requester's requests racing through two replicas' pools. */
+describe('RequestRepository.create under a race', () => {
+  const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
+  const [one, two] = replicas.map((db) => new RequestRepository(db)) as [RequestRepository, RequestRepository];
+  const db = replicas[0]!;
+
+  afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
+
+  it('20 requests at once under a limit of 3 store exactly 3, each with its audit row', async () => {
+    const requesterId = `URATE${Date.now()}`;
+    const since = new Date(Date.now() - 600_000);
+    const quota = {
+      since,
+      admit: (recent: number) => {
+        if (recent >= 3) throw new Error(`over the limit: ${recent}`);
+      },
+    };
+    const data = {
+      requesterId,
+      resourceId: 'orders-db',
+      level: 'read-only',
+      targetIdentity: 'alice',
+      durationSeconds: 60,
+      reason: 'racing requests',
+      ticketUrl: null,
+      approvalsRequired: 1,
+      pendingExpiresAt: new Date(Date.now() + 3600_000),
+      extendsRequestId: null,
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, n) => (n % 2 ? one : two).create(data, { actor: requesterId, action: 'requested' }, quota)),
+    );
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(await db.accessRequest.count({ where: { requesterId } })).toBe(3);
+    expect(await db.auditEvent.count({ where: { actor: requesterId, action: 'requested' } })).toBe(3);
+  });
+});
+
+/** A decision never outlives the pending timeout, whether or not the job that times requests out has run. */
+describe('RequestRepository decisions past the pending timeout', () => {
+  const db = createDb(process.env.DATABASE_URL!);
+  const requests = new RequestRepository(db);
+
+  afterAll(() => db.$disconnect());
+
+  const overdue = async () =>
+    (
+      await db.accessRequest.create({
+        data: {
+          requesterId: 'ULATEDEV',
+          resourceId: 'orders-db',
+          level: 'read-only',
+          targetIdentity: 'alice',
+          durationSeconds: 60,
+          reason: 'decided too late',
+          approvalsRequired: 1,
+          pendingExpiresAt: new Date(Date.now() - 3000),
+        },
+      })
+    ).id;
+
+  it.each([
+    ['an approval', (id: number) => requests.approve(id, 'ULATEMGR', new Date())],
+    ['a denial', (id: number) => requests.deny(id, 'ULATEMGR', null, new Date())],
+  ])('%s times the request out instead, with its audit row, and records no decision', async (_, decide) => {
+    const id = await overdue();
+    await decide(id);
+    const request = await db.accessRequest.findUniqueOrThrow({ where: { id } });
+    expect(request).toMatchObject({ status: 'TIMED_OUT', decidedAt: expect.any(Date) });
+    const audit = await db.auditEvent.findMany({ where: { requestId: id } });
+    expect(audit.map((row) => [row.actor, row.action])).toEqual([['system', 'timed_out']]);
+    expect(await db.decision.count({ where: { requestId: id } })).toBe(0);
+  });
+});

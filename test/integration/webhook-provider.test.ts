@@ -8,7 +8,7 @@ const SECRET = 'webhook-test-secret-0123456789';
 const owned = ownedGrants('w');
 const grants = memoryHandlers();
 /** Every payload the receiver got, and answers to force on the next calls. */
-const received: { payload: WebhookPayload; headers: Record<string, unknown> }[] = [];
+const received: { payload: WebhookPayload; headers: Record<string, unknown>; body: string }[] = [];
 const forced: (() => never)[] = [];
 const server = createReceiver({
   secret: SECRET,
@@ -25,12 +25,12 @@ const server = createReceiver({
 server.on('request', (req) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-  req.on('end', () => received.push({ payload: JSON.parse(body) as WebhookPayload, headers: req.headers }));
+  req.on('end', () => received.push({ payload: JSON.parse(body) as WebhookPayload, headers: req.headers, body }));
 });
 let url = '';
 const env = { PROVIDER_TEST_WEBHOOK_SECRET: SECRET, WRONG_SECRET: 'not-the-secret-of-the-receiver' };
 const provider = (settings: Record<string, unknown> = {}): AccessProvider =>
-  webhookProvider.create({ url, secretEnv: 'PROVIDER_TEST_WEBHOOK_SECRET', retries: 2, ...settings }, env);
+  webhookProvider.create({ url, allowInsecure: true, secretEnv: 'PROVIDER_TEST_WEBHOOK_SECRET', retries: 2, ...settings }, env);
 const spec = (identity: string, target: Record<string, unknown> = { app: 'orders-api', group: 'support' }) => owned.spec(identity, target);
 const failWith = (status: number, times = 1) => {
   for (let i = 0; i < times; i++)
@@ -89,6 +89,7 @@ describe('Webhook provider', () => {
       identity: 'bob',
       target: { app: 'orders-api', group: 'support' },
       expiresAt: grant.expiresAt.toISOString(),
+      deliveryId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     const timestamp = Number(headers['x-prod-access-timestamp']);
     expect(headers['x-prod-access-signature']).toBe(webhookSignature(SECRET, timestamp, JSON.stringify(payload)));
@@ -120,6 +121,8 @@ describe('Webhook provider', () => {
     const grant = spec('dave');
     await provider().grant(grant);
     expect(received.map((r) => r.payload.action)).toEqual(['grant', 'grant', 'grant']);
+    // Each try is a delivery of its own: the receiver, which refuses a delivery twice, takes every retry.
+    expect(new Set(received.map((r) => r.payload.deliveryId)).size).toBe(3);
     expect(await provider().check(grant)).toBe(true);
     await provider().revoke(grant);
   });
@@ -154,13 +157,66 @@ describe('Webhook provider', () => {
   });
 
   test('an unreachable receiver is a transient provider error; validateConfig pings the receiver', async () => {
-    const closed = { url: `http://127.0.0.1:${await closedPort()}/hook`, secretEnv: 'PROVIDER_TEST_WEBHOOK_SECRET', retries: 0 };
+    const closed = {
+      url: `http://127.0.0.1:${await closedPort()}/hook`,
+      allowInsecure: true,
+      secretEnv: 'PROVIDER_TEST_WEBHOOK_SECRET',
+      retries: 0,
+    };
     await expect(webhookProvider.create(closed, env).check(spec('hank'))).rejects.toMatchObject({
       code: 'PROVIDER_ERROR',
       message: expect.stringContaining('ECONNREFUSED'),
     });
     await expect(webhookProvider.validateConfig(closed, env)).rejects.toThrow(/ECONNREFUSED/);
-    await expect(webhookProvider.validateConfig({ url, secretEnv: 'PROVIDER_TEST_WEBHOOK_SECRET' }, env)).resolves.toBeUndefined();
-    expect(received.at(-1)!.payload).toEqual({ version: 1, action: 'ping' });
+    await expect(
+      webhookProvider.validateConfig({ url, allowInsecure: true, secretEnv: 'PROVIDER_TEST_WEBHOOK_SECRET' }, env),
+    ).resolves.toBeUndefined();
+    expect(received.at(-1)!.payload).toEqual({ version: 1, action: 'ping', deliveryId: expect.any(String) });
+  });
+
+  test('a grant captured on the way and replayed after the revoke is refused by the receiver, and grants nothing', async () => {
+    const webhook = provider();
+    const grant = spec('ivan');
+    await webhook.grant(grant);
+    const captured = received.find((r) => r.payload.action === 'grant')!;
+    await webhook.revoke(grant);
+
+    const replay = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-prod-access-timestamp': String(captured.headers['x-prod-access-timestamp']),
+        'x-prod-access-signature': String(captured.headers['x-prod-access-signature']),
+      },
+      body: captured.body,
+    });
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toEqual({ error: 'delivery already received' });
+    expect(await webhook.check(grant)).toBe(false);
+  });
+
+  test('a body without a delivery id is refused, however well signed', async () => {
+    const body = JSON.stringify({ version: 1, action: 'ping' });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'x-prod-access-timestamp': String(timestamp), 'x-prod-access-signature': webhookSignature(SECRET, timestamp, body) },
+      body,
+    });
+    expect(answer.status).toBe(400);
+  });
+
+  test.each([
+    ['http://flags.example.com/hook', false, /must be https:\/\//],
+    ['http://flags.example.com/hook', true, /only to this machine/],
+    ['http://127.0.0.1:8080/hook', false, /must be https:\/\//],
+    ['http://127.0.0.1:8080/hook', true, null],
+    ['http://localhost:8080/hook', true, null],
+    ['http://[::1]:8080/hook', true, null],
+    ['https://flags.example.com/hook', false, null],
+  ])('the URL %s with allowInsecure %s: %s', (hookUrl, allowInsecure, refusal) => {
+    const parsed = webhookProvider.settingsSchema.safeParse({ url: hookUrl, secretEnv: 'X', ...(allowInsecure && { allowInsecure }) });
+    if (refusal === null) return expect(parsed.success).toBe(true);
+    expect(parsed.error?.issues).toEqual([expect.objectContaining({ path: ['url'], message: expect.stringMatching(refusal) })]);
   });
 });

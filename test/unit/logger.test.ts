@@ -39,4 +39,18 @@ describe('secrets never reach the logs', () => {
     expect(output()).not.toContain('abcdefSECRET');
     expect(output()).toContain('postgresql://admin:[REDACTED]@db:5432/x');
   });
+
+  test.each([
+    ["CREATE USER 'bob_pa1'@'%' IDENTIFIED BY 'Pw-s3cr3t''quoted'"],
+    ["ALTER ROLE bob_pa1 WITH LOGIN PASSWORD 'Pw-s3cr3t' VALID UNTIL '2026-12-01'"],
+    ["CREATE USER x IDENTIFIED VIA ed25519 USING PASSWORD('Pw-s3cr3t')"],
+    ['SET PASSWORD FOR x = "Pw-s3cr3t"'],
+    ["CREATE USER x IDENTIFIED BY 'Pw-s3cr3t-cut-off-where-the-message-end"],
+  ])('a SQL password in any string is redacted: %s', (statement) => {
+    const { logger, output } = capture();
+    const driverError = Object.assign(new Error('Access denied'), { sql: statement, sqlMessage: statement });
+    logger.warn({ err: driverError, note: statement }, `failed: ${statement}`);
+    expect(output()).not.toContain('s3cr3t');
+    expect(output()).toContain('[REDACTED]');
+  });
 });

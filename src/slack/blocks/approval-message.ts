@@ -1,10 +1,16 @@
 import type { KnownBlock } from '@slack/types';
 import type { AccessLevel, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
-import { formatDuration, mention, plain, slackDate } from './format';
+import { formatDuration, link, mention, plain, slackDate } from './format';
 
 export const APPROVE_ACTION = 'approve_request';
 export const DENY_ACTION = 'deny_request';
+
+/** Slack's limit on a section's (and a context element's) text, counted after escaping. */
+const SECTION_TEXT = 3000;
+/** Room for text of a person's (a comment, a failure) inside one status line, the rest being ours and short. */
+const STATUS_DETAIL = 2500;
+const REASON_LABEL = '*Reason*\n';
 
 export interface ApprovalMessage {
   text: string;
@@ -26,7 +32,7 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
       return `:white_check_mark: Approved${approvedBy}; active until ${slackDate(request.expiresAt!)}`;
     case 'DENIED': {
       const denial = decisions.find((d) => d.kind === 'DENY');
-      const why = denial?.comment ? `: ${plain(denial.comment)}` : '';
+      const why = denial?.comment ? `: ${plain(denial.comment, STATUS_DETAIL)}` : '';
       return `:no_entry: Denied by ${denial ? mention(denial.userId) : 'an approver'}${why}`;
     }
     case 'TIMED_OUT':
@@ -36,9 +42,9 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
     case 'REVOKED':
       return `:lock: Revoked early by ${request.endedBy ? mention(request.endedBy) : 'someone'} at ${slackDate(request.endedAt!)}`;
     case 'FAILED':
-      return `:x: Failed: ${plain(request.failureReason ?? 'unknown error')}`;
+      return `:x: Failed: ${plain(request.failureReason ?? 'unknown error', STATUS_DETAIL)}`;
     case 'REVOKE_FAILED':
-      return `:rotating_light: Revoke is failing and being retried: ${plain(request.failureReason ?? 'unknown error')}`;
+      return `:rotating_light: Revoke is failing and being retried: ${plain(request.failureReason ?? 'unknown error', STATUS_DETAIL)}`;
   }
 }
 
@@ -52,7 +58,7 @@ export function approvalMessage(
   const status = statusLine(request, decisions);
   const fields = [
     `*Requester*\n${mention(request.requesterId)}`,
-    `*Resource*\n${plain(resource.name)} (\`${resource.id}\`)`,
+    `*Resource*\n${plain(resource.name, 200)} (\`${resource.id}\`)`,
     `*Access level*\n${level.id}`,
     `*Duration*\n${formatDuration(request.durationSeconds)}`,
     `*Identity*\n\`${request.targetIdentity}\``,
@@ -61,7 +67,8 @@ export function approvalMessage(
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: `Access request #${request.id}` } },
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${plain(request.reason)}` } },
+    // The reason's limit (domain/policy.ts) already fits; the cut only guards rows stored before it.
+    { type: 'section', text: { type: 'mrkdwn', text: REASON_LABEL + plain(request.reason, SECTION_TEXT - REASON_LABEL.length) } },
   ];
   const extended = request.extendsRequestId;
   if (extended !== null) {
@@ -69,7 +76,7 @@ export function approvalMessage(
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
   }
   if (request.ticketUrl) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Ticket: <${request.ticketUrl}>` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: ticketLine(request.ticketUrl) }] });
   }
   blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: status } });
   if (request.status === 'PENDING') {
@@ -88,4 +95,11 @@ export function approvalMessage(
     text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${extending}. ${status}`,
     blocks,
   };
+}
+
+/** The ticket under a label of ours, with the host it leads to in plain sight. */
+function ticketLine(ticketUrl: string): string {
+  const host = URL.canParse(ticketUrl) ? new URL(ticketUrl).host : '';
+  const line = `Ticket: ${link(ticketUrl, 'open the ticket')} (${plain(host, 300)})`;
+  return line.length <= SECTION_TEXT ? line : 'Ticket: a link too long to show';
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../domain/durations';
+import { escapeMarkup, truncateEscaped } from '../../domain/text';
 
 /** Slack's date formatting: each reader sees their own local time; the fallback is UTC. */
 export function slackDate(date: Date, format = '{date_short_pretty} {time}'): string {
@@ -8,9 +9,18 @@ export function slackDate(date: Date, format = '{date_short_pretty} {time}'): st
 
 export const mention = (userId: string): string => `<@${userId}>`;
 
-/** Text that came from a person is shown as written, never as Slack markup or mentions. */
-export function plain(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * Text that came from a person is shown as written, never as Slack markup or mentions; at most `max`
+ * characters once escaped, which is how Slack counts its limits.
+ */
+export function plain(text: string, max = Infinity): string {
+  return truncateEscaped(escapeMarkup(text), max);
+}
+
+/** A link with a label of ours: the URL is never shown as text a requester chose. */
+export function link(url: string, label: string): string {
+  // `|` ends the URL part of Slack's `<url|label>`; one stored before links were checked stays inert.
+  return `<${plain(url).replace(/\|/g, '%7C')}|${label}>`;
 }
 
 export { formatDuration };

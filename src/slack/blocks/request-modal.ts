@@ -1,5 +1,6 @@
 import type { View } from '@slack/types';
 import type { Catalog } from '../../domain/catalog';
+import { MAX_TICKET_URL_LENGTH } from '../../domain/policy';
 import { formatDuration } from './format';
 
 export const REQUEST_MODAL = 'request_access';
@@ -73,7 +74,12 @@ export function requestModal(catalog: Catalog, privateMetadata: string): View {
         block_id: REQUEST_FIELDS.ticket,
         optional: true,
         label: { type: 'plain_text', text: 'Ticket link' },
-        element: { type: 'plain_text_input', action_id: 'value', placeholder: { type: 'plain_text', text: 'https://…' } },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          max_length: MAX_TICKET_URL_LENGTH,
+          placeholder: { type: 'plain_text', text: 'https://…' },
+        },
       },
     ],
   };

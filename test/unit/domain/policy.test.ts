@@ -51,11 +51,27 @@ describe('a request checked against the catalog', () => {
     [{ duration: 'forever' }, 'INVALID_DURATION', /30m, 2h/],
     [{ reason: '   ' }, 'MISSING_REASON', /reason is required/],
     [{ ticketUrl: 'javascript:alert(1)' }, 'INVALID_TICKET_URL', /http\(s\) URL/],
+    [{ ticketUrl: 'https://evil.example/x|https://tickets.example.com/INC-42' }, 'INVALID_TICKET_URL', /no \|, < or >/],
+    [{ ticketUrl: 'https://tickets.example.com/<@U123>' }, 'INVALID_TICKET_URL', /no \|, < or >/],
+    [{ ticketUrl: 'https://tickets.example.com/a b' }, 'INVALID_TICKET_URL', /no spaces/],
+    [{ ticketUrl: 'https://tickets.example.com@evil.example/INC-42' }, 'INVALID_TICKET_URL', /no user name or password/],
+    [{ ticketUrl: `https://tickets.example.com/?q=${'&'.repeat(100)}` }, 'INVALID_TICKET_URL', /at most 500 characters/],
+    [{ reason: '&'.repeat(1000) }, 'MISSING_REASON', /1000 characters, counted as Slack counts them/],
+    [{ reason: 'x'.repeat(1001) }, 'MISSING_REASON', /1000 characters/],
   ])('%j is refused (%s) saying what would be accepted', (change, code, message) => {
     expect(() => validateRequest(catalog, { ...valid, ...change })).toThrow(
       expect.objectContaining({ code, message: expect.stringMatching(message) }),
     );
   });
+});
+
+test('a reason and a ticket link at their limits are accepted, the link as its parsed URL', () => {
+  const reason = `${'a'.repeat(995)}&`;
+  const ticketUrl = `https://tickets.example.com/${'x'.repeat(472)}`;
+  expect(validateRequest(catalog, { ...valid, reason, ticketUrl })).toMatchObject({ reason, ticketUrl });
+  expect(validateRequest(catalog, { ...valid, ticketUrl: 'HTTPS://Tickets.Example.com/INC-42' }).ticketUrl).toBe(
+    'https://tickets.example.com/INC-42',
+  );
 });
 
 describe('identity mapping never guesses', () => {
