@@ -1,7 +1,7 @@
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
 import { approvalOutcome, FINAL_NOTICES } from '../domain/request';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
-import type { Prisma } from '../generated/prisma/client';
+import type { AuditChain } from './audit-chain';
 import type { Db, Tx } from './client';
 
 export type NewRequest = Pick<
@@ -35,12 +35,15 @@ export interface Recorded {
  * double click or a retried job finds the row already moved and changes nothing.
  */
 export class RequestRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly chain: AuditChain,
+  ) {}
 
   async create(data: NewRequest, audit: AuditEntry): Promise<Recorded> {
     return this.db.$transaction(async (tx) => {
       const request = await tx.accessRequest.create({ data });
-      return { request, auditEventId: await appendAudit(tx, request.id, audit) };
+      return { request, auditEventId: await this.chain.append(tx, request.id, audit) };
     });
   }
 
@@ -61,7 +64,7 @@ export class RequestRepository {
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
-      return { request, auditEventId: await appendAudit(tx, id, audit) };
+      return { request, auditEventId: await this.chain.append(tx, id, audit) };
     });
   }
 
@@ -81,7 +84,7 @@ export class RequestRepository {
       const approvals = await tx.decision.count({ where: { requestId: id, kind: 'APPROVE' } });
       const outcome = approvalOutcome(approvals, request.approvalsRequired);
       const auditEventIds = [
-        await appendAudit(tx, id, {
+        await this.chain.append(tx, id, {
           actor: approverId,
           action: 'approval_recorded',
           detail: { approvals, required: request.approvalsRequired },
@@ -89,7 +92,7 @@ export class RequestRepository {
       ];
       if (outcome.kind === 'approved') {
         await tx.accessRequest.update({ where: { id }, data: { status: 'APPROVED', decidedAt: now } });
-        auditEventIds.push(await appendAudit(tx, id, { actor: approverId, action: 'approved', detail: { approvals } }));
+        auditEventIds.push(await this.chain.append(tx, id, { actor: approverId, action: 'approved', detail: { approvals } }));
       }
       return { outcome, auditEventIds };
     });
@@ -106,7 +109,7 @@ export class RequestRepository {
         update: { kind: 'DENY', comment },
       });
       const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'DENIED', decidedAt: now } });
-      return { request: updated, auditEventId: await appendAudit(tx, id, { actor: userId, action: 'denied', detail: { comment } }) };
+      return { request: updated, auditEventId: await this.chain.append(tx, id, { actor: userId, action: 'denied', detail: { comment } }) };
     });
   }
 
@@ -119,14 +122,14 @@ export class RequestRepository {
       const request = await lockRequest(tx, id);
       if (request.status === 'APPROVED') {
         const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'REVOKED', endedBy: userId, endedAt: now } });
-        const auditEventId = await appendAudit(tx, id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
+        const auditEventId = await this.chain.append(tx, id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
         return { request: updated, auditEventId, pendingRemoval: false };
       }
       if (!HOLDS_ACCESS.includes(request.status) || request.endedBy) return null;
       const updated = await tx.accessRequest.update({ where: { id }, data: { endedBy: userId } });
       return {
         request: updated,
-        auditEventId: await appendAudit(tx, id, { actor: userId, action: 'revoke_requested' }),
+        auditEventId: await this.chain.append(tx, id, { actor: userId, action: 'revoke_requested' }),
         pendingRemoval: true,
       };
     });
@@ -162,7 +165,12 @@ export class RequestRepository {
 
   /** Appends an audit event that records no state change (a refused click, a revoke request). */
   async audit(id: number | null, entry: AuditEntry): Promise<bigint> {
-    return appendAudit(this.db, id, entry);
+    return this.db.$transaction((tx) => this.chain.append(tx, id, entry));
+  }
+
+  /** Appends the chain head as an `audit_anchored` event, for the audit channel; null when nothing happened since the last one. */
+  anchorAudit() {
+    return this.db.$transaction((tx) => this.chain.anchor(tx));
   }
 
   countSince(requesterId: string, since: Date): Promise<number> {
@@ -265,12 +273,4 @@ export interface DueWork {
 async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {
   await tx.$queryRaw`SELECT id FROM access_requests WHERE id = ${id} FOR UPDATE`;
   return tx.accessRequest.findUniqueOrThrow({ where: { id } });
-}
-
-async function appendAudit(db: Tx | Db, requestId: number | null, entry: AuditEntry): Promise<bigint> {
-  const row = await db.auditEvent.create({
-    data: { requestId, actor: entry.actor, action: entry.action, detail: (entry.detail ?? {}) as Prisma.InputJsonValue },
-    select: { id: true },
-  });
-  return row.id;
 }
