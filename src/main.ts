@@ -4,7 +4,7 @@ import { checkConnections, loadCatalogFile } from './catalog/load';
 import { anchorAuditChain } from './app/audit-anchor';
 import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadSandboxConfig, wantsSandbox } from './config';
 import { AuditRepository } from './db/audit';
-import { AuditChain, parseAnchor } from './db/audit-chain';
+import { type Anchor, AuditChain, parseAnchor } from './db/audit-chain';
 import { createDb } from './db/client';
 import { Redis } from 'ioredis';
 import { RequestRepository } from './db/requests';
@@ -139,9 +139,7 @@ async function withAuditLog<T>(work: (audit: AuditRepository) => Promise<T>): Pr
   }
 }
 
-async function verifyAudit(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { anchor: { type: 'string' } } });
-  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
+async function verifyAudit(anchor: Anchor | undefined): Promise<number> {
   const chain = new AuditChain(auditKeyOf(loadAuditConfig()));
   const verdict = await withAuditLog((audit) => audit.verifyChain(chain, anchor));
   if (verdict.ok) {
@@ -165,10 +163,7 @@ async function anchorAudit(): Promise<number> {
   const announcements = {
     audited: async (ids: readonly bigint[]) => {
       queued = await withTimeout(
-        queues.audited(ids).then(
-          () => true,
-          () => false,
-        ),
+        queues.audited(ids).then(() => true),
         5000,
         false,
       );
@@ -190,10 +185,35 @@ async function anchorAudit(): Promise<number> {
   }
 }
 
+const AUDIT_USAGE = 'Usage: prod-access audit [--request N] [--from T] [--to T] | audit verify [--anchor ID:COUNT:HASH] | audit anchor';
+
 async function printAudit(args: string[]): Promise<number> {
-  if (args[0] === 'verify') return verifyAudit(args.slice(1));
-  if (args[0] === 'anchor' && args.length === 1) return anchorAudit();
+  let command;
+  try {
+    command = parseAuditArgs(args);
+  } catch (e) {
+    console.error(`${isProdAccessError(e) ? e.message : (e as Error).message}\n${AUDIT_USAGE}`);
+    return 2;
+  }
+  if (command.kind === 'verify') return verifyAudit(command.anchor);
+  if (command.kind === 'anchor') return anchorAudit();
+  return listAudit(command.values);
+}
+
+function parseAuditArgs(args: string[]) {
+  if (args[0] === 'verify') {
+    const { values } = parseArgs({ args: args.slice(1), options: { anchor: { type: 'string' } } });
+    return { kind: 'verify' as const, anchor: values.anchor === undefined ? undefined : parseAnchor(values.anchor) };
+  }
+  if (args[0] === 'anchor') {
+    parseArgs({ args: args.slice(1), options: {} });
+    return { kind: 'anchor' as const };
+  }
   const { values } = parseArgs({ args, options: { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+  return { kind: 'list' as const, values };
+}
+
+async function listAudit(values: { request?: string; from?: string; to?: string }): Promise<number> {
   const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
   const from = values.from === undefined ? undefined : new Date(values.from);
   const to = values.to === undefined ? undefined : new Date(values.to);
