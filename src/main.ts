@@ -172,7 +172,7 @@ async function anchorAudit(): Promise<number> {
   try {
     const anchored = await anchorAuditChain({ requests: new RequestRepository(db, new AuditChain(auditKeyOf(settings))), announcements })();
     if (!anchored) {
-      console.log('audit chain unchanged since its last anchor (the last event is that anchor)');
+      console.log('nothing to anchor: the audit log is empty, or its last event is already an anchor');
       return 0;
     }
     const posting = queued ? 'queued for the audit channel' : 'not queued (Redis unreachable): the reconciler posts it';

@@ -48,11 +48,15 @@ BEGIN
   IF app_role = current_user THEN
     RAISE EXCEPTION 'prod_access.app_role names the role running the migrations (%): the app must run as another role', app_role;
   END IF;
-  EXECUTE format('GRANT SELECT, INSERT, UPDATE ON access_requests, decisions TO %I', app_role);
-  EXECUTE format('GRANT SELECT, INSERT ON audit_events, audit_deliveries TO %I', app_role);
-  EXECUTE format('GRANT USAGE ON SEQUENCE access_requests_id_seq, decisions_id_seq, audit_events_id_seq TO %I', app_role);
-  -- Tables later migrations create are readable and writable by the app, never deletable; a table that must
-  -- be append-only revokes UPDATE in its own migration.
-  EXECUTE format('ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE ON TABLES TO %I', app_role);
-  EXECUTE format('ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO %I', app_role);
+  -- Every table the app uses it may read, add to and update, never delete from; the audit tables only read
+  -- and add to; the migrations' own table not at all. Tables later migrations create get the same (and a
+  -- table that must be append-only revokes UPDATE in its own migration).
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA %I TO %I', current_schema(), app_role);
+  EXECUTE format('REVOKE UPDATE ON audit_events, audit_deliveries FROM %I', app_role);
+  IF to_regclass('_prisma_migrations') IS NOT NULL THEN
+    EXECUTE format('REVOKE ALL ON _prisma_migrations FROM %I', app_role);
+  END IF;
+  EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO %I', current_schema(), app_role);
+  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE ON TABLES TO %I', current_schema(), app_role);
+  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE ON SEQUENCES TO %I', current_schema(), app_role);
 END $$;
