@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_KEY_LENGTH } from './db/audit-chain';
 import { ProdAccessError } from './domain/errors';
 
 const url = (protocols: string[], example: string) =>
@@ -50,13 +51,40 @@ const configSchema = z.object({
   JOB_LOCK_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
   /** Jobs a worker process runs at once on each queue (revoke, access, notify). */
   WORKER_CONCURRENCY: z.coerce.number({ error: 'a whole number' }).int().min(1).max(100).default(4),
+  /** The key of the audit chain's HMAC; the database never sees it. Required in production. */
+  AUDIT_HMAC_KEY: z.string().min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters, e.g. openssl rand -hex 32`).optional(),
+  /** How often the audit chain's head is posted in the audit channel. */
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(3600),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
+/**
+ * Outside production an unset AUDIT_HMAC_KEY means this key, public and the same everywhere, so a
+ * development database verifies from any checkout; production refuses it.
+ */
+export const DEVELOPMENT_AUDIT_KEY = 'prod-access-development-audit-key-not-secret';
+
+/** The audit key must be set in production, and must not be the public development key there. */
+function requireAuditKeyInProduction(config: Pick<Config, 'NODE_ENV' | 'AUDIT_HMAC_KEY'>, ctx: z.RefinementCtx): void {
+  if (config.NODE_ENV !== 'production' || (config.AUDIT_HMAC_KEY && config.AUDIT_HMAC_KEY !== DEVELOPMENT_AUDIT_KEY)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['AUDIT_HMAC_KEY'],
+    message: config.AUDIT_HMAC_KEY
+      ? 'a secret of your own, not the public development key'
+      : 'a secret of at least 32 characters, e.g. openssl rand -hex 32',
+  });
+}
+
+/** The key the audit chain is written and verified with. */
+export function auditKeyOf(config: Pick<Config, 'AUDIT_HMAC_KEY'>): string {
+  return config.AUDIT_HMAC_KEY ?? DEVELOPMENT_AUDIT_KEY;
+}
+
 /** Reads every setting; a problem stops start-up with one line per variable naming what it expects. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseSettings(configSchema, env);
+  return parseSettings(configSchema.superRefine(requireAuditKeyInProduction), env);
 }
 
 const SLACK_CREDENTIALS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
@@ -89,6 +117,14 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
 /** For commands that only read the database (`audit`): Slack settings are not needed there. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_URL'> {
   return parseSettings(configSchema.pick({ DATABASE_URL: true }), env);
+}
+
+/** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */
+export function loadAuditConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'DATABASE_URL' | 'NODE_ENV' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX'> {
+  const schema = configSchema.pick({ DATABASE_URL: true, NODE_ENV: true, AUDIT_HMAC_KEY: true, REDIS_URL: true, REDIS_PREFIX: true });
+  return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
 function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {

@@ -15,6 +15,7 @@ const SECRET_KEYS = [
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
+  'AUDIT_HMAC_KEY',
 ];
 
 export const REDACT_PATHS = [

@@ -1,12 +1,18 @@
 import { config as loadDotenv } from 'dotenv';
 import { parseArgs } from 'node:util';
 import { checkConnections, loadCatalogFile } from './catalog/load';
-import { type Config, loadConfig, loadDatabaseConfig, loadSandboxConfig, wantsSandbox } from './config';
+import { anchorAuditChain } from './app/audit-anchor';
+import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadSandboxConfig, wantsSandbox } from './config';
 import { AuditRepository } from './db/audit';
+import { type Anchor, AuditChain, parseAnchor } from './db/audit-chain';
 import { createDb } from './db/client';
+import { Redis } from 'ioredis';
+import { RequestRepository } from './db/requests';
+import { JobQueues } from './jobs/queues';
 import { isProdAccessError } from './domain/errors';
 import { createLogger, type Logger } from './logger';
 import { type Role, ROLES, startRuntime } from './runtime';
+import { withTimeout } from './timeout';
 import { startSandbox } from './sandbox/start';
 
 const USAGE = `Usage:
@@ -15,7 +21,9 @@ const USAGE = `Usage:
   prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
                                                --connect also tries each provider's connection
   prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
-  prod-access audit verify                     check the audit log's hash chain`;
+  prod-access audit verify [--anchor ID:COUNT:HASH]   check the audit chain (and that the anchored head
+                                               is still there, with every event up to it)
+  prod-access audit anchor                     record the chain head and post it in the audit channel`;
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
@@ -131,19 +139,81 @@ async function withAuditLog<T>(work: (audit: AuditRepository) => Promise<T>): Pr
   }
 }
 
-async function verifyAudit(): Promise<number> {
-  const verdict = await withAuditLog((audit) => audit.verifyChain());
+async function verifyAudit(anchor: Anchor | undefined): Promise<number> {
+  const chain = new AuditChain(auditKeyOf(loadAuditConfig()));
+  const verdict = await withAuditLog((audit) => audit.verifyChain(chain, anchor));
   if (verdict.ok) {
-    console.log(`audit log intact: ${verdict.rows} events, every hash and link verified`);
+    const legacy = verdict.legacy > 0 ? ` (the first ${verdict.legacy} with the unkeyed legacy hash)` : '';
+    const anchored = anchor ? `, anchored head ${anchor.id} present` : '';
+    console.log(`audit log intact: ${verdict.rows} events${legacy}, every hash and link verified${anchored}`);
     return 0;
   }
   console.error(`audit log BROKEN at event ${verdict.brokenAt}: ${verdict.reason}`);
   return 1;
 }
 
+/** Records the head now; the workers post it in the audit channel (or the reconciler, if Redis is down now). */
+async function anchorAudit(): Promise<number> {
+  const settings = loadAuditConfig();
+  const db = createDb(settings.DATABASE_URL);
+  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // a Redis that is down is reported below, once
+  const queues = new JobQueues(redis, settings.REDIS_PREFIX, createLogger({ level: 'silent', pretty: false }));
+  let queued = true;
+  const announcements = {
+    audited: async (ids: readonly bigint[]) => {
+      queued = await withTimeout(
+        queues.audited(ids).then(() => true),
+        5000,
+        false,
+      );
+    },
+  };
+  try {
+    const anchored = await anchorAuditChain({ requests: new RequestRepository(db, new AuditChain(auditKeyOf(settings))), announcements })();
+    if (!anchored) {
+      console.log('nothing to anchor: the audit log is empty, or its last event is already an anchor');
+      return 0;
+    }
+    const posting = queued ? 'queued for the audit channel' : 'not queued (Redis unreachable): the reconciler posts it';
+    console.log(`audit anchor ${anchored.text} recorded as event ${anchored.eventId}, ${posting}`);
+    return 0;
+  } finally {
+    await queues.close().catch(() => undefined);
+    redis.disconnect();
+    await db.$disconnect();
+  }
+}
+
+const AUDIT_USAGE = 'Usage: prod-access audit [--request N] [--from T] [--to T] | audit verify [--anchor ID:COUNT:HASH] | audit anchor';
+
 async function printAudit(args: string[]): Promise<number> {
-  if (args[0] === 'verify') return verifyAudit();
+  let command;
+  try {
+    command = parseAuditArgs(args);
+  } catch (e) {
+    console.error(`${isProdAccessError(e) ? e.message : (e as Error).message}\n${AUDIT_USAGE}`);
+    return 2;
+  }
+  if (command.kind === 'verify') return verifyAudit(command.anchor);
+  if (command.kind === 'anchor') return anchorAudit();
+  return listAudit(command.values);
+}
+
+function parseAuditArgs(args: string[]) {
+  if (args[0] === 'verify') {
+    const { values } = parseArgs({ args: args.slice(1), options: { anchor: { type: 'string' } } });
+    return { kind: 'verify' as const, anchor: values.anchor === undefined ? undefined : parseAnchor(values.anchor) };
+  }
+  if (args[0] === 'anchor') {
+    parseArgs({ args: args.slice(1), options: {} });
+    return { kind: 'anchor' as const };
+  }
   const { values } = parseArgs({ args, options: { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+  return { kind: 'list' as const, values };
+}
+
+async function listAudit(values: { request?: string; from?: string; to?: string }): Promise<number> {
   const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
   const from = values.from === undefined ? undefined : new Date(values.from);
   const to = values.to === undefined ? undefined : new Date(values.to);

@@ -5,14 +5,16 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { flushAuditChannel } from './app/audit-channel';
 import { approveRequest, authorizeDecider, denyRequest } from './app/decisions';
+import { anchorAuditChain } from './app/audit-anchor';
 import { checkDrift } from './app/drift';
 import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
 import { systemClock } from './app/ports';
 import { reconcile } from './app/reconcile';
 import { listRequests, submitExtension, submitRequest } from './app/requests';
 import { checkConnections, loadCatalog } from './catalog/load';
-import type { Config } from './config';
+import { auditKeyOf, type Config } from './config';
 import { AuditRepository } from './db/audit';
+import { AuditChain } from './db/audit-chain';
 import { createDb } from './db/client';
 import { RequestRepository } from './db/requests';
 import { healthRoutes } from './health';
@@ -57,8 +59,9 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     retryConfig: { retries: 3, factor: 2, minTimeout: 500 },
     logger: slackLogger(logger, 'slack-web-api'),
   });
-  const requests = new RequestRepository(db);
+  const requests = new RequestRepository(db, new AuditChain(auditKeyOf(config)));
   const audit = new AuditRepository(db);
+  void warnIfAuditRewritable(audit, logger);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ catalog, requests, slack });
   const clock = systemClock;
@@ -84,6 +87,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     });
     const flushAudit = flushAuditChannel({ audit, channel: notifier, clock });
+    const anchorAudit = anchorAuditChain({ requests, announcements: queues });
     const drift = checkDrift({ catalog, requests, audit, providers, announcements: queues, clock });
     const handlers: JobHandlers = {
       grant: ({ requestId }, { lastAttempt }) => grant(requestId, lastAttempt),
@@ -91,6 +95,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       revokeNow: ({ requestId }) => revoke(requestId),
       expirePending: ({ requestId }) => expire(requestId),
       reconcile: () => reconcileOnce(),
+      anchorAudit: async () => (await anchorAudit())?.text ?? 'unchanged',
       driftCheck: async () => {
         const report = await drift();
         if (report.unreadable.length > 0) logger.warn({ unreadable: report.unreadable }, 'drift check could not read some targets');
@@ -114,7 +119,11 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     void checkConnections(catalog, env).then((problems) => {
       for (const problem of problems) logger.warn({ path: problem.path }, `provider check failed: ${problem.message}`);
     });
-    const intervals = { reconcileSeconds: config.RECONCILE_INTERVAL_SECONDS, driftCheckSeconds: config.DRIFT_CHECK_INTERVAL_SECONDS };
+    const intervals = {
+      reconcileSeconds: config.RECONCILE_INTERVAL_SECONDS,
+      driftCheckSeconds: config.DRIFT_CHECK_INTERVAL_SECONDS,
+      auditAnchorSeconds: config.AUDIT_ANCHOR_INTERVAL_SECONDS,
+    };
     await queues.scheduleRecurring(intervals);
     // Redis may lose the schedulers themselves (a flush, a failover without persistence): every worker puts
     // them back each interval; the upsert keeps one scheduler per id however many workers do it.
@@ -217,6 +226,19 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/** A one-role setup (development) works, but its audit log is only as safe as that role; say so at start. */
+async function warnIfAuditRewritable(audit: AuditRepository, logger: Logger): Promise<void> {
+  try {
+    if (await audit.canRewrite()) {
+      logger.warn(
+        'DATABASE_URL logs in as a role that can change or remove audit rows (their owner or a superuser): run the app as the role migrations grant (prod_access_app) and the migrations as the owner (MIGRATION_DATABASE_URL); see README "Database roles"',
+      );
+    }
+  } catch (err) {
+    logger.warn({ err }, 'could not check the privileges of the database role');
+  }
 }
 
 /**

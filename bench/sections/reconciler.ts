@@ -4,6 +4,8 @@ import { expirePending } from '../../src/app/grants';
 import { systemClock } from '../../src/app/ports';
 import { reconcile } from '../../src/app/reconcile';
 import { AuditRepository } from '../../src/db/audit';
+import { AuditChain } from '../../src/db/audit-chain';
+import { DEVELOPMENT_AUDIT_KEY } from '../../src/config';
 import { RequestRepository } from '../../src/db/requests';
 import { PrismaClient } from '../../src/generated/prisma/client';
 import { JobQueues } from '../../src/jobs/queues';
@@ -71,7 +73,7 @@ export async function benchReconciler(databaseName: string, settings: { active: 
       await pg.query('ANALYZE access_requests');
     });
     const seedSeconds = round((performance.now() - seedStart) / 1000, 1);
-    const requests = new RequestRepository(db);
+    const requests = new RequestRepository(db, new AuditChain(DEVELOPMENT_AUDIT_KEY));
     const pass = reconcile({
       requests,
       audit: new AuditRepository(db),

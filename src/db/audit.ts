@@ -1,4 +1,5 @@
 import type { AuditEventRecord } from '../domain/audit-lines';
+import { type Anchor, type AuditChain, type ChainedFields, KEYED_SCHEME, LEGACY_SCHEME, legacyHash } from './audit-chain';
 import type { Db } from './client';
 
 /** Audit lines and Slack messages are only caught up for this long; older ones are history. */
@@ -12,7 +13,8 @@ export interface AuditQuery {
   to?: Date;
 }
 
-export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: bigint; reason: string };
+/** `legacy`: how many of the rows, all at the start, carry the unkeyed hash of before the keyed_audit_chain migration. */
+export type ChainVerdict = { ok: true; rows: number; legacy: number } | { ok: false; rows: number; brokenAt: bigint; reason: string };
 
 /** Reads the append-only audit log; rows are written only by RequestRepository, with the change they record. */
 export class AuditRepository {
@@ -94,19 +96,54 @@ export class AuditRepository {
   }
 
   /**
-   * Recomputes the hash chain the database keeps (see the tamper_evident_audit migration) and reports the
-   * first row whose hash or link to the previous row does not hold: an edited, deleted or inserted row.
+   * Walks the chain in order, recomputing each row's hash (keyed rows with the key, legacy rows with the old
+   * SQL scheme) and its link to the previous row, and reports the first that does not hold: an edited,
+   * removed or inserted row. Given an anchor (the head as posted in the audit channel), the anchored row
+   * must still be there with its hash and the count of rows up to it: a removed tail or a truncation.
    */
-  async verifyChain(): Promise<ChainVerdict> {
-    const [broken] = await this.db.$queryRaw<{ id: bigint; reason: string }[]>`
-      SELECT id, CASE WHEN prev_hash <> coalesce(expected_prev, '') THEN 'its link to the previous row is broken (a row was removed or inserted before it)'
-                      ELSE 'its content does not match its hash (the row was edited)' END AS reason
-        FROM (SELECT id, prev_hash, hash, lag(hash) OVER (ORDER BY id) AS expected_prev,
-                     audit_event_hash(prev_hash, id, at, request_id, actor, action, detail) AS expected_hash
-                FROM audit_events) chain
-       WHERE prev_hash <> coalesce(expected_prev, '') OR hash <> expected_hash
-       ORDER BY id LIMIT 1`;
-    const rows = await this.db.auditEvent.count();
-    return broken ? { ok: false, rows, brokenAt: broken.id, reason: broken.reason } : { ok: true, rows };
+  async verifyChain(chain: AuditChain, anchor?: Anchor, pageSize = 1000): Promise<ChainVerdict> {
+    let prevHash = '';
+    let rows = 0;
+    let legacy = 0;
+    let anchored = false;
+    const broken = (brokenAt: bigint, reason: string): ChainVerdict => ({ ok: false, rows, brokenAt, reason });
+    for (let after = -1n; ;) {
+      const page = await this.db.$queryRaw<(ChainedFields & { hash: string; hashScheme: number; detailText: string })[]>`
+        SELECT id, at, request_id AS "requestId", actor, action, detail, detail::text AS "detailText",
+               prev_hash AS "prevHash", hash, hash_scheme AS "hashScheme"
+          FROM audit_events WHERE id > ${after} ORDER BY id LIMIT ${pageSize}`;
+      for (const row of page) {
+        rows++;
+        if (row.prevHash !== prevHash)
+          return broken(row.id, 'its link to the previous row is broken (a row was removed or inserted before it)');
+        if (row.hashScheme === LEGACY_SCHEME) {
+          if (legacy++ !== rows - 1)
+            return broken(row.id, 'it claims the unkeyed legacy hash after the keyed chain began (re-chained without the key)');
+          if (row.hash !== legacyHash(row, row.detailText))
+            return broken(row.id, 'its content does not match its hash (the row was edited)');
+        } else if (row.hashScheme !== KEYED_SCHEME || row.hash !== chain.hash(row)) {
+          return broken(row.id, 'its content does not match its keyed hash (the row was edited, or re-chained without the key)');
+        }
+        if (anchor && row.id === anchor.id) {
+          anchored = true;
+          if (row.hash !== anchor.hash || rows !== anchor.count)
+            return broken(row.id, `it is not the anchored head (${rows} events up to it, hash ${row.hash.slice(0, 12)}…)`);
+        }
+        prevHash = row.hash;
+      }
+      if (page.length < pageSize) break;
+      after = page[page.length - 1]!.id;
+    }
+    if (anchor && !anchored) return broken(anchor.id, 'the anchored event is missing (the tail was removed or the log truncated)');
+    return { ok: true, rows, legacy };
+  }
+
+  /** Whether the role this process logs in as could rewrite the audit log: its owner, a superuser, or one allowed to change rows. */
+  async canRewrite(): Promise<boolean> {
+    const [answer] = await this.db.$queryRaw<{ can: boolean }[]>`
+      SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'USAGE')
+             OR has_table_privilege('audit_events', 'UPDATE, DELETE, TRUNCATE') AS can
+        FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = 'audit_events'::regclass`;
+    return answer?.can ?? true;
   }
 }

@@ -1,8 +1,8 @@
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
 import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, TIMED_OUT_ENTRY } from '../domain/request';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
-import type { Prisma } from '../generated/prisma/client';
 import { SLACK_CATCH_UP_MS } from './audit';
+import type { AuditChain } from './audit-chain';
 import type { Db, Tx } from './client';
 
 export type NewRequest = Pick<
@@ -45,7 +45,10 @@ export interface Recorded {
  * double click or a retried job finds the row already moved and changes nothing.
  */
 export class RequestRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly chain: AuditChain,
+  ) {}
 
   /**
    * Stores a request unless `admit` refuses its requester's recent count. The count and the insert run
@@ -57,7 +60,7 @@ export class RequestRepository {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REQUESTER_LOCK_SPACE}::int, hashtext(${data.requesterId}))`;
       quota.admit(await countSince(tx, data.requesterId, quota.since));
       const request = await tx.accessRequest.create({ data });
-      return { request, auditEventId: await appendAudit(tx, request.id, audit) };
+      return { request, auditEventId: await this.chain.append(tx, request.id, audit) };
     });
   }
 
@@ -78,7 +81,7 @@ export class RequestRepository {
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
-      return { request, auditEventId: await appendAudit(tx, id, audit) };
+      return { request, auditEventId: await this.chain.append(tx, id, audit) };
     });
   }
 
@@ -88,7 +91,7 @@ export class RequestRepository {
    */
   async approve(id: number, approverId: string, now: Date): Promise<{ outcome: ApprovalOutcome; auditEventIds: bigint[] }> {
     return this.db.$transaction(async (tx) => {
-      const request = await lockForDecision(tx, id, now);
+      const request = await lockForDecision(tx, this.chain, id, now);
       if ('timedOut' in request) return { outcome: { kind: 'timed_out' }, auditEventIds: [request.timedOut] };
       if (request.status !== 'PENDING') return { outcome: { kind: 'not_pending', status: request.status }, auditEventIds: [] };
       const inserted = await tx.decision.createMany({
@@ -99,7 +102,7 @@ export class RequestRepository {
       const approvals = await tx.decision.count({ where: { requestId: id, kind: 'APPROVE' } });
       const outcome = approvalOutcome(approvals, request.approvalsRequired);
       const auditEventIds = [
-        await appendAudit(tx, id, {
+        await this.chain.append(tx, id, {
           actor: approverId,
           action: 'approval_recorded',
           detail: { approvals, required: request.approvalsRequired },
@@ -107,7 +110,7 @@ export class RequestRepository {
       ];
       if (outcome.kind === 'approved') {
         await tx.accessRequest.update({ where: { id }, data: { status: 'APPROVED', decidedAt: now } });
-        auditEventIds.push(await appendAudit(tx, id, { actor: approverId, action: 'approved', detail: { approvals } }));
+        auditEventIds.push(await this.chain.append(tx, id, { actor: approverId, action: 'approved', detail: { approvals } }));
       }
       return { outcome, auditEventIds };
     });
@@ -116,7 +119,7 @@ export class RequestRepository {
   /** Denies a pending request; `timedOut` when it was past its pending timeout, null when it was no longer pending. */
   async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | { timedOut: bigint } | null> {
     return this.db.$transaction(async (tx) => {
-      const request = await lockForDecision(tx, id, now);
+      const request = await lockForDecision(tx, this.chain, id, now);
       if ('timedOut' in request) return request;
       if (request.status !== 'PENDING') return null;
       await tx.decision.upsert({
@@ -125,7 +128,7 @@ export class RequestRepository {
         update: { kind: 'DENY', comment },
       });
       const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'DENIED', decidedAt: now } });
-      return { request: updated, auditEventId: await appendAudit(tx, id, { actor: userId, action: 'denied', detail: { comment } }) };
+      return { request: updated, auditEventId: await this.chain.append(tx, id, { actor: userId, action: 'denied', detail: { comment } }) };
     });
   }
 
@@ -138,14 +141,14 @@ export class RequestRepository {
       const request = await lockRequest(tx, id);
       if (request.status === 'APPROVED') {
         const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'REVOKED', endedBy: userId, endedAt: now } });
-        const auditEventId = await appendAudit(tx, id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
+        const auditEventId = await this.chain.append(tx, id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
         return { request: updated, auditEventId, pendingRemoval: false };
       }
       if (!HOLDS_ACCESS.includes(request.status) || request.endedBy) return null;
       const updated = await tx.accessRequest.update({ where: { id }, data: { endedBy: userId } });
       return {
         request: updated,
-        auditEventId: await appendAudit(tx, id, { actor: userId, action: 'revoke_requested' }),
+        auditEventId: await this.chain.append(tx, id, { actor: userId, action: 'revoke_requested' }),
         pendingRemoval: true,
       };
     });
@@ -181,7 +184,12 @@ export class RequestRepository {
 
   /** Appends an audit event that records no state change (a refused click, a revoke request). */
   async audit(id: number | null, entry: AuditEntry): Promise<bigint> {
-    return appendAudit(this.db, id, entry);
+    return this.db.$transaction((tx) => this.chain.append(tx, id, entry));
+  }
+
+  /** Appends the chain head as an `audit_anchored` event, for the audit channel; null when nothing happened since the last one. */
+  anchorAudit() {
+    return this.db.$transaction((tx) => this.chain.anchor(tx));
   }
 
   countSince(requesterId: string, since: Date): Promise<number> {
@@ -294,17 +302,9 @@ async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {
  * Locks a request for a decision. One past its pending timeout is timed out here, with its audit row, as
  * the expire-pending job would: a decision must not depend on that job having run in time.
  */
-async function lockForDecision(tx: Tx, id: number, now: Date): Promise<AccessRequestRecord | { timedOut: bigint }> {
+async function lockForDecision(tx: Tx, chain: AuditChain, id: number, now: Date): Promise<AccessRequestRecord | { timedOut: bigint }> {
   const request = await lockRequest(tx, id);
   if (!pastPendingTimeout(request, now)) return request;
   await tx.accessRequest.update({ where: { id }, data: { status: 'TIMED_OUT', decidedAt: now } });
-  return { timedOut: await appendAudit(tx, id, TIMED_OUT_ENTRY) };
-}
-
-async function appendAudit(db: Tx | Db, requestId: number | null, entry: AuditEntry): Promise<bigint> {
-  const row = await db.auditEvent.create({
-    data: { requestId, actor: entry.actor, action: entry.action, detail: (entry.detail ?? {}) as Prisma.InputJsonValue },
-    select: { id: true },
-  });
-  return row.id;
+  return { timedOut: await chain.append(tx, id, TIMED_OUT_ENTRY) };
 }

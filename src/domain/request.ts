@@ -65,7 +65,9 @@ export type AuditAction =
   | 'revoke_requested'
   | 'revoke_failed'
   | 'refused'
-  | 'drift_found';
+  | 'drift_found'
+  /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see db/audit-chain). */
+  | 'audit_anchored';
 
 export interface AuditEntry {
   actor: string;

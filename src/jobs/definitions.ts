@@ -74,6 +74,8 @@ export const JOBS = {
   },
   reconcile: recurringJob('reconcile'),
   driftCheck: recurringJob('drift-check'),
+  // Appends the audit chain's head as an event, which postAudit then posts in the audit channel.
+  anchorAudit: recurringJob('audit-anchor'),
   // Each change gets its own job: every run renders the latest state, so none is ever skipped.
   syncMessage: messageSyncJob(undefined),
   // The reconciler's re-sync of a lagging message: one per request, however many passes find it.

@@ -79,7 +79,7 @@ export class JobQueues implements AccessSchedule, Announcements {
   }
 
   /** One run per interval however many workers run: BullMQ keeps a single scheduler per id. */
-  async scheduleRecurring(intervals: { reconcileSeconds: number; driftCheckSeconds: number }): Promise<void> {
+  async scheduleRecurring(intervals: { reconcileSeconds: number; driftCheckSeconds: number; auditAnchorSeconds: number }): Promise<void> {
     await this.queues.access.upsertJobScheduler(
       'reconcile',
       { every: intervals.reconcileSeconds * 1000 },
@@ -89,6 +89,11 @@ export class JobQueues implements AccessSchedule, Announcements {
       'drift-check',
       { every: intervals.driftCheckSeconds * 1000 },
       { name: 'driftCheck', data: {}, opts: JOBS.driftCheck.options },
+    );
+    await this.queues.access.upsertJobScheduler(
+      'audit-anchor',
+      { every: intervals.auditAnchorSeconds * 1000 },
+      { name: 'anchorAudit', data: {}, opts: JOBS.anchorAudit.options },
     );
   }
 

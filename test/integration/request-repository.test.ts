@@ -1,5 +1,9 @@
 import { createDb, type Db } from '../../src/db/client';
+import { AuditChain } from '../../src/db/audit-chain';
 import { RequestRepository } from '../../src/db/requests';
+import { AUDIT_KEY } from '../support/databases';
+
+const chain = new AuditChain(AUDIT_KEY);
 
 /** The reconciler's batches: when more is due than one pass takes, the most urgent comes first. */
 describe('RequestRepository.due', () => {
@@ -9,7 +13,7 @@ describe('RequestRepository.due', () => {
 
   beforeAll(() => {
     db = createDb(process.env.DATABASE_URL!);
-    requests = new RequestRepository(db);
+    requests = new RequestRepository(db, chain);
   });
 
   afterAll(() => db.$disconnect());
@@ -59,7 +63,7 @@ describe('RequestRepository.due', () => {
 /** Guarantee 6 at its narrowest: approvals racing from two replicas (two connection pools) on one row. */
 describe('RequestRepository.approve under a race', () => {
   const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
-  const [one, two] = replicas.map((db) => new RequestRepository(db)) as [RequestRepository, RequestRepository];
+  const [one, two] = replicas.map((db) => new RequestRepository(db, chain)) as [RequestRepository, RequestRepository];
   const db = replicas[0]!;
 
   afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
@@ -101,7 +105,7 @@ describe('RequestRepository.approve under a race', () => {
 
 describe('RequestRepository under a busy pool', () => {
   const db = createDb(process.env.DATABASE_URL!);
-  const requests = new RequestRepository(db);
+  const requests = new RequestRepository(db, chain);
 
   afterAll(() => db.$disconnect());
 
@@ -134,7 +138,7 @@ describe('RequestRepository under a busy pool', () => {
 /** The rate limit at its narrowest: one requester's requests racing through two replicas' pools. */
 describe('RequestRepository.create under a race', () => {
   const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
-  const [one, two] = replicas.map((db) => new RequestRepository(db)) as [RequestRepository, RequestRepository];
+  const [one, two] = replicas.map((db) => new RequestRepository(db, chain)) as [RequestRepository, RequestRepository];
   const db = replicas[0]!;
 
   afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
@@ -173,7 +177,7 @@ describe('RequestRepository.create under a race', () => {
 /** A decision never outlives the pending timeout, whether or not the job that times requests out has run. */
 describe('RequestRepository decisions past the pending timeout', () => {
   const db = createDb(process.env.DATABASE_URL!);
-  const requests = new RequestRepository(db);
+  const requests = new RequestRepository(db, chain);
 
   afterAll(() => db.$disconnect());
 

@@ -3,6 +3,12 @@ import { Client } from 'pg';
 /** The PostgreSQL server the tests use; every database they create lives here and is named for the run. */
 export const SERVER_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
+/** The role the migrations grant the app's privileges to (their default), and the login the tests run the app as. */
+export const APP_ROLE = 'prod_access_app';
+export const APP_LOGIN = 'pa_test_app';
+/** The audit chain's key the app runs with in every test; the database never sees it. */
+export const AUDIT_KEY = 'test-audit-hmac-key-0123456789abcdef';
+
 export function databaseUrl(database: string, user?: string): string {
   const url = new URL(SERVER_URL);
   url.pathname = `/${database}`;

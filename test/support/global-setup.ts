@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { copyDatabase, databaseUrl, dropDatabase, recreateDatabase } from './databases';
+import { APP_LOGIN, APP_ROLE, copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
 
 /**
  * A template database per test run, migrated through the project's own offline migration path, so the
@@ -18,13 +18,30 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = databaseUrl(name);
 }
 
-/** A fresh database with every migration applied; returns its URL. */
+/** A fresh database with every migration applied, and the login the app runs as (see createAppLogin); returns its URL. */
 export async function createMigratedDatabase(name: string): Promise<string> {
   await recreateDatabase(name);
   const url = databaseUrl(name);
   execFileSync(process.execPath, [path.join(__dirname, '../../scripts/prisma.cjs'), 'migrate', 'deploy'], {
-    env: { ...process.env, DATABASE_URL: url },
+    env: { ...process.env, MIGRATION_DATABASE_URL: url },
     stdio: 'pipe',
   });
+  await createAppLogin();
   return url;
+}
+
+/**
+ * The login the app runs as in every test, as in production: not the owner of the tables, only a member
+ * of the role the migrations grant to. Shared by every test run on the server, so created once.
+ */
+async function createAppLogin(): Promise<void> {
+  await withClient(SERVER_URL, async (db) => {
+    try {
+      await db.query(`CREATE ROLE ${APP_LOGIN} LOGIN`);
+    } catch (e) {
+      // Another run created it first (duplicate_object, or unique_violation when both raced).
+      if (!['42710', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
+    }
+    await db.query(`GRANT ${APP_ROLE} TO ${APP_LOGIN}`);
+  });
 }

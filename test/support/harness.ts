@@ -20,7 +20,7 @@ import {
 import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
 import type { ApiCall, StandinUser } from '../../src/slack-standin/types';
 import { AppProcess } from './app-process';
-import { copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
+import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
 import { FaultyProxy } from './faulty-proxy';
 import { waitUntil } from './wait';
 
@@ -144,8 +144,14 @@ export class Harness {
     });
   }
 
+  /** prod-access's database as its owner: what migrations (and a test inspecting rows) log in as. */
   get databaseUrl(): string {
     return databaseUrl(this.appDatabase);
+  }
+
+  /** prod-access's database as the app logs in to it, as in production: SELECT and INSERT only on audit rows. */
+  get appDatabaseUrl(): string {
+    return databaseUrl(this.appDatabase, APP_LOGIN);
   }
 
   targetUrl(user?: string): string {
@@ -203,7 +209,8 @@ export class Harness {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_APP_TOKEN: '',
       SLACK_API_URL: this.slack.apiUrl,
-      DATABASE_URL: this.databaseProxy ? this.databaseProxy.url(this.databaseUrl) : this.databaseUrl,
+      DATABASE_URL: this.databaseProxy ? this.databaseProxy.url(this.appDatabaseUrl) : this.appDatabaseUrl,
+      AUDIT_HMAC_KEY: AUDIT_KEY,
       REDIS_URL: this.redisProxy ? this.redisProxy.url(REDIS_URL) : REDIS_URL,
       REDIS_PREFIX: this.redisPrefix,
       PROD_ACCESS_CATALOG: catalogFile,

@@ -1,4 +1,4 @@
-import { loadConfig, loadSandboxConfig, wantsSandbox } from '../../src/config';
+import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig, loadSandboxConfig, wantsSandbox } from '../../src/config';
 
 const required = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789' };
 
@@ -50,6 +50,20 @@ describe('configuration from the environment', () => {
     // Half-set credentials are a mistake to report, not a reason to play Slack locally.
     expect(wantsSandbox({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
     expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' })).toBe(false);
+  });
+
+  test('the audit key: required in production, never the public development key there, which serves elsewhere', () => {
+    const production = { ...required, NODE_ENV: 'production' };
+    expect(() => loadConfig(production)).toThrow(/^AUDIT_HMAC_KEY: missing; expected a secret of at least 32 characters/);
+    expect(() => loadConfig({ ...production, AUDIT_HMAC_KEY: DEVELOPMENT_AUDIT_KEY })).toThrow(
+      /^AUDIT_HMAC_KEY: invalid; expected a secret of your own, not the public development key$/,
+    );
+    expect(() => loadConfig({ ...production, AUDIT_HMAC_KEY: 'short' })).toThrow(
+      /^AUDIT_HMAC_KEY: invalid; expected at least 32 characters/,
+    );
+    const key = 'k'.repeat(32);
+    expect(auditKeyOf(loadConfig({ ...production, AUDIT_HMAC_KEY: key }))).toBe(key);
+    expect(auditKeyOf(loadConfig(required))).toBe(DEVELOPMENT_AUDIT_KEY);
   });
 
   test('sandbox settings default to a page on port 3001 and a demo database of its own', () => {

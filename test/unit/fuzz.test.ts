@@ -134,6 +134,7 @@ describe('fuzzed input', () => {
       expirePending: request,
       reconcile: {},
       driftCheck: {},
+      anchorAudit: {},
       syncMessage: request,
       resyncMessage: request,
       notifyRequester: { ...request, notice: 'approved' },

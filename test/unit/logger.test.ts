@@ -20,7 +20,7 @@ describe('secrets never reach the logs', () => {
     logger.info(
       {
         token,
-        config: { SLACK_SIGNING_SECRET: 'env-s3cr3t', signingSecret: 'sign-s3cr3t', password: 'pw-s3cr3t' },
+        config: { SLACK_SIGNING_SECRET: 'env-s3cr3t', signingSecret: 'sign-s3cr3t', password: 'pw-s3cr3t', AUDIT_HMAC_KEY: 'key-s3cr3t' },
         deep: { a: { password: 'deep-s3cr3t' } },
       },
       'started',

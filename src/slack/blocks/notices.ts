@@ -67,7 +67,15 @@ export function auditLine(
   const reason = reasonOf(event.detail);
   const link = permalink ? ` <${permalink}|view request>` : '';
   const times = count > 1 ? ` (${count} times, the first at this time)` : '';
-  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}${times}.${link}`;
+  const anchor = anchorOf(event.detail);
+  const check = anchor ? ` Check with \`prod-access audit verify --anchor ${anchor}\`.` : '';
+  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}${times}.${link}${check}`;
+}
+
+/** The chain head an `audit_anchored` event names (digits, colons and hex only). */
+function anchorOf(detail: unknown): string | undefined {
+  const anchor = detail && typeof detail === 'object' && 'anchor' in detail ? detail.anchor : undefined;
+  return typeof anchor === 'string' && /^[0-9a-f:]+$/.test(anchor) ? anchor : undefined;
 }
 
 function reasonOf(detail: unknown): string | undefined {

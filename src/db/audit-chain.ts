@@ -1,0 +1,152 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { AuditAction, AuditEntry } from '../domain/request';
+import { ProdAccessError } from '../domain/errors';
+import type { Prisma } from '../generated/prisma/client';
+import type { AuditRecord } from './audit';
+import type { Tx } from './client';
+
+/**
+ * How a row's hash was made. 1: the SQL trigger's SHA-256 over `concat_ws('|', …)`, no key (rows written
+ * before the keyed_audit_chain migration; `|` inside a field is ambiguous). 2: an HMAC-SHA256 computed here,
+ * with a key the database never sees, over a length-prefixed encoding of the fields.
+ */
+export const LEGACY_SCHEME = 1;
+export const KEYED_SCHEME = 2;
+
+/** The fields a row's hash covers, as they are stored. */
+export type ChainedFields = AuditRecord & { prevHash: string };
+
+/** The chain head as posted outside the database: the last event's id, how many events there are, its hash. */
+export interface Anchor {
+  id: bigint;
+  count: number;
+  hash: string;
+}
+
+export const ANCHOR_ACTION: AuditAction = 'audit_anchored';
+
+export function formatAnchor(anchor: Anchor): string {
+  return `${anchor.id}:${anchor.count}:${anchor.hash}`;
+}
+
+export function parseAnchor(text: string): Anchor {
+  const match = /^(\d{1,19}):(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  if (!match) throw new ProdAccessError('INVALID_COMMAND', '--anchor takes <id>:<count>:<hash>, as posted in the audit channel');
+  return { id: BigInt(match[1]!), count: Number(match[2]), hash: match[3]! };
+}
+
+/** Serializes chain writers across every connection and process; held until the writer's transaction ends. */
+const CHAIN_LOCK = 'prod_access.audit_events_chain';
+
+/** The smallest key accepted: 32 bytes of a random hex or base64 string. */
+export const MIN_KEY_LENGTH = 32;
+
+/**
+ * Appends audit rows to the chain and recomputes their hashes. The key is an environment secret: the
+ * database, and whoever owns it, only ever sees the hashes it produces.
+ */
+export class AuditChain {
+  readonly #key: Buffer;
+
+  constructor(key: string) {
+    if (key.length < MIN_KEY_LENGTH)
+      throw new ProdAccessError('CONFIG_INVALID', `the audit key must be at least ${MIN_KEY_LENGTH} characters`);
+    this.#key = Buffer.from(key, 'utf8');
+  }
+
+  /** The keyed hash of a row: HMAC-SHA256 over each field with its length in front, so no two rows encode alike. */
+  hash(row: ChainedFields): string {
+    const fields = [
+      'prod-access audit v2',
+      row.prevHash,
+      row.id.toString(),
+      row.at.toISOString(),
+      row.requestId === null ? null : String(row.requestId),
+      row.actor,
+      row.action,
+      canonicalJson(row.detail),
+    ];
+    return createHmac('sha256', this.#key).update(lengthPrefixed(fields)).digest('hex');
+  }
+
+  /**
+   * Appends one row inside the caller's transaction. The lock makes the chain one total order: each writer
+   * reads the last row only once the previous writer committed, and takes its id under the same lock, so id
+   * order is chain order whatever order transactions started in.
+   */
+  async append(tx: Tx, requestId: number | null, entry: AuditEntry): Promise<bigint> {
+    const head = await lockHead(tx);
+    const row = {
+      id: head.nextId,
+      at: new Date(),
+      requestId,
+      actor: entry.actor,
+      action: entry.action,
+      // As PostgreSQL will store it (undefined fields gone, dates as text), so the hash covers what is kept.
+      detail: JSON.parse(JSON.stringify(entry.detail ?? {})) as Prisma.InputJsonValue,
+      prevHash: head.last?.hash ?? '',
+    };
+    await tx.auditEvent.create({ data: { ...row, hash: this.hash(row), hashScheme: KEYED_SCHEME } });
+    return row.id;
+  }
+
+  /**
+   * Appends an `audit_anchored` row naming the chain head before it, for the audit channel; null when the
+   * last row is already an anchor (nothing happened since).
+   */
+  async anchor(tx: Tx): Promise<{ anchor: Anchor; eventId: bigint } | null> {
+    const head = await lockHead(tx);
+    if (!head.last || head.last.action === ANCHOR_ACTION) return null;
+    const [{ count }] = (await tx.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM audit_events`) as [{ count: bigint }];
+    const anchor = { id: head.last.id, count: Number(count), hash: head.last.hash };
+    const eventId = await this.append(tx, null, { actor: 'system', action: ANCHOR_ACTION, detail: { anchor: formatAnchor(anchor) } });
+    return { anchor, eventId };
+  }
+}
+
+async function lockHead(tx: Tx): Promise<{ nextId: bigint; last?: { id: bigint; hash: string; action: string } }> {
+  // A statement of its own: a statement reads the rows committed when it started, so the read comes after the lock.
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${CHAIN_LOCK}))`;
+  const [last] = await tx.$queryRaw<{ id: bigint; hash: string; action: string }[]>`
+    SELECT id, hash, action FROM audit_events ORDER BY id DESC LIMIT 1`;
+  const [{ nextId }] = (await tx.$queryRaw<{ nextId: bigint }[]>`
+    SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS "nextId"`) as [{ nextId: bigint }];
+  return { nextId, last };
+}
+
+/** The trigger's hash of rows written before the keyed scheme, recomputed here from the stored text of `detail`. */
+export function legacyHash(row: ChainedFields, detailText: string): string {
+  // to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US') of a timestamp(3) column.
+  const at = `${row.at.toISOString().slice(0, 23)}000`;
+  const text = [
+    row.prevHash,
+    row.id.toString(),
+    at,
+    row.requestId === null ? '' : String(row.requestId),
+    row.actor,
+    row.action,
+    detailText,
+  ].join('|');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Each field as `<byte length>:<bytes>`, a missing one as `-`: the fields can be read back one way only. */
+export function lengthPrefixed(fields: readonly (string | null)[]): Buffer {
+  return Buffer.concat(
+    fields.map((field) =>
+      field === null ? Buffer.from('-') : Buffer.concat([Buffer.from(`${Buffer.byteLength(field)}:`), Buffer.from(field)]),
+    ),
+  );
+}
+
+/** JSON with object keys sorted at every level: jsonb keeps its own key order, so the hash must not depend on one. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
