@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { approveRequest, authorizeDecider, denyRequest } from './app/decisions';
+import { approveRequest, denyRequest } from './app/decisions';
 import { checkDrift } from './app/drift';
 import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
 import { systemClock } from './app/ports';
@@ -98,6 +98,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       resyncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
       resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
+      clearSecret: ({ requestId }) => notifier.clearSecret(requestId),
       postAudit: ({ auditEventId }) => notifier.postAuditEvent(BigInt(auditEventId)),
     };
     workers = startWorkers({
@@ -148,7 +149,6 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         submitExtension: submitExtension(submitDeps),
         listRequests: listRequests({ requests }),
         requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
-        authorizeDecider: authorizeDecider(decisionDeps),
         approveRequest: approveRequest(decisionDeps),
         denyRequest: denyRequest(decisionDeps),
       },

@@ -55,6 +55,12 @@ export function accessDelivered(
   );
 }
 
+/** What the DM that carried a one-time secret says once the access has ended: the secret is gone from it. */
+export function secretCleared(request: AccessRequestRecord, resource: Resource): string {
+  const ended = request.endedAt ? ` on ${slackDate(request.endedAt)}` : '';
+  return `:lock: Your access #${request.id} (${request.level} on ${plain(resource.name)}) ended${ended}; its one-time password was removed from this message.`;
+}
+
 /** One line per audit event in the audit channel. */
 export function auditLine(
   event: { action: string; actor: string; at: Date; detail: unknown },
