@@ -26,6 +26,15 @@ const viewOf = (call: ApiCall) => call.response.view as SlackView;
 const select = (value: string) => ({ type: 'static_select', selected_option: { value } });
 const text = (value: string) => ({ type: 'plain_text_input', value });
 
+/** The request form filled in for read-only access to the harness's resource, as Slack sends its state. */
+const readOnlyRequest = (h: Harness, reason: string) => ({
+  [REQUEST_FIELDS.resource]: { [RESOURCE_SELECT]: select(h.resourceId) },
+  [REQUEST_FIELDS.level]: { [`level-${h.resourceId}`]: select('read-only') },
+  [REQUEST_FIELDS.duration]: { value: text('') },
+  [REQUEST_FIELDS.reason]: { value: text(reason) },
+  [REQUEST_FIELDS.ticket]: { value: text('') },
+});
+
 /** Types `/prod-access` in a conversation and returns the modal it opened. */
 async function openRequestModal(h: Harness, userId: string, responseUrl: string, channelId: string = CHANNELS.general) {
   const since = h.slack.calls.length;
@@ -167,33 +176,13 @@ describe('Slack done the way Slack works', () => {
   describe('the request modal', () => {
     test('its outcome reaches a user who typed the command in a channel the bot is not in', async () => {
       const view = await openRequestModal(h, h.users.dev, h.slack.responseUrl('from-private'), PRIVATE_CHANNEL);
-      const answer = await h.submitView(
-        h.users.dev,
-        REQUEST_MODAL,
-        {
-          [REQUEST_FIELDS.resource]: { [RESOURCE_SELECT]: select(h.resourceId) },
-          [REQUEST_FIELDS.level]: { [`level-${h.resourceId}`]: select('read-only') },
-          [REQUEST_FIELDS.duration]: { value: text('') },
-          [REQUEST_FIELDS.reason]: { value: text('from a private channel') },
-          [REQUEST_FIELDS.ticket]: { value: text('') },
-        },
-        view.private_metadata,
-      );
+      const answer = await h.submitView(h.users.dev, REQUEST_MODAL, readOnlyRequest(h, 'from a private channel'), view.private_metadata);
       expect(answer.status).toBe(200);
       expect(await responseText(h, 'from-private')).toMatch(/^Request #\d+ sent to the owners for approval/);
     });
 
     test('without a response_url, the outcome comes by DM', async () => {
-      const answer = await h.submitView(
-        h.users.unmapped,
-        REQUEST_MODAL,
-        {
-          [REQUEST_FIELDS.resource]: { [RESOURCE_SELECT]: select(h.resourceId) },
-          [REQUEST_FIELDS.level]: { [`level-${h.resourceId}`]: select('read-only') },
-          [REQUEST_FIELDS.reason]: { value: text('no response url') },
-        },
-        '{}',
-      );
+      const answer = await h.submitView(h.users.unmapped, REQUEST_MODAL, readOnlyRequest(h, 'no response url'), '{}');
       expect(answer.status).toBe(200);
       // This user maps to no identity: the refusal is the outcome, and it arrives by DM.
       await h.waitForText(h.users.unmapped, ':warning:');
@@ -205,11 +194,7 @@ describe('Slack done the way Slack works', () => {
       const answer = await h.submitView(
         h.users.dev,
         REQUEST_MODAL,
-        {
-          [REQUEST_FIELDS.resource]: { [RESOURCE_SELECT]: select(h.resourceId) },
-          [REQUEST_FIELDS.level]: { [`level-${h.resourceId}`]: select('read-only') },
-          [REQUEST_FIELDS.reason]: { value: text('forged') },
-        },
+        readOnlyRequest(h, 'forged'),
         JSON.stringify({ responseUrl: 'https://hooks.slack.com.evil.example/commands/T1/2/abc' }),
       );
       expect(answer.json).toEqual({

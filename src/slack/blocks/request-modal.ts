@@ -10,7 +10,7 @@ export const DENY_MODAL = 'deny_request';
 export const REQUEST_FIELDS = { resource: 'resource', level: 'level', duration: 'duration', reason: 'reason', ticket: 'ticket' } as const;
 export const DENY_COMMENT_FIELD = 'comment';
 
-/** Slack's limits: a select offers at most 100 options, an option's text and description at most 75 characters. */
+/** Slack's limits: a select offers at most 100 options, an option's text at most 75 characters. */
 export const MAX_SELECT_OPTIONS = 100;
 const MAX_OPTION_TEXT = 75;
 
@@ -73,7 +73,6 @@ export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, c
               options: chosen.levels.slice(0, MAX_SELECT_OPTIONS).map((level) => ({
                 value: level.id,
                 text: plainText(`${level.id}, up to ${formatDuration(level.maxDurationSeconds)}`),
-                ...(level.description && { description: plainText(level.description) }),
               })),
             },
           }
