@@ -97,8 +97,8 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       syncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       resyncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
-      resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
       clearSecret: ({ requestId }) => notifier.clearSecret(requestId),
+      resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
       postAudit: ({ auditEventId }) => notifier.postAuditEvent(BigInt(auditEventId)),
     };
     workers = startWorkers({
