@@ -4,7 +4,7 @@ import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { flushAuditChannel } from './app/audit-channel';
-import { approveRequest, authorizeDecider, denyRequest } from './app/decisions';
+import { approveRequest, denyRequest } from './app/decisions';
 import { anchorAuditChain } from './app/audit-anchor';
 import { checkDrift } from './app/drift';
 import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from './app/grants';
@@ -104,6 +104,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       syncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       resyncMessage: ({ requestId }) => notifier.syncApprovalMessage(requestId),
       notifyRequester: ({ requestId, notice }) => notifier.notifyRequester(requestId, notice),
+      clearSecret: ({ requestId }) => notifier.clearSecret(requestId),
       resendAccess: ({ requestId }) => notifier.resendAccess(requestId),
       postAudit: () => flushAudit(),
     };
@@ -159,7 +160,6 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         submitExtension: submitExtension(submitDeps),
         listRequests: listRequests({ requests }),
         requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
-        authorizeDecider: authorizeDecider(decisionDeps),
         approveRequest: approveRequest(decisionDeps),
         denyRequest: denyRequest(decisionDeps),
       },

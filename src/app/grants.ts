@@ -187,6 +187,7 @@ export function revokeGrant(deps: GrantDeps) {
     if (recorded) {
       await deps.announcements.requestChanged(requestId, to === 'REVOKED' ? 'revoked' : 'expired');
       await deps.announcements.audited([recorded.auditEventId]);
+      if (recorded.request.accessSecretIssued) await deps.announcements.clearSecret(requestId);
     }
     return 'revoked';
   };

@@ -38,6 +38,8 @@ export interface Announcements {
   resyncMessage(requestId: number): Promise<void>;
   /** The access DM again, from the instructions the database keeps, when the first one was not delivered. */
   accessInstructions(requestId: number): Promise<void>;
+  /** Once the access has ended: the DM that carried its one-time secret rewritten without it. */
+  clearSecret(requestId: number): Promise<void>;
 }
 
 /** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */

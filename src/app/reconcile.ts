@@ -25,7 +25,8 @@ export interface ReconcileReport {
 /**
  * Re-derives every schedule from the database, since Redis may have lost them: timed-out requests,
  * approved requests waiting for their grant job, grants past their expiry, revokes about to fall due,
- * and Slack messages, notices, access DMs and audit lines that never went out.
+ * and Slack messages, notices, access DMs and audit lines that never went out, and one-time secrets still
+ * in the DM of an access that has ended.
  * Scheduling is idempotent, so a job that still exists is left as it is.
  */
 export function reconcile(deps: ReconcileDeps) {
@@ -46,13 +47,14 @@ export function reconcile(deps: ReconcileDeps) {
     for (const id of lagging.messages) await deps.announcements.resyncMessage(id);
     for (const { id, status } of lagging.notices) await deps.announcements.notify(id, FINAL_NOTICES[status]!);
     for (const id of lagging.access) await deps.announcements.accessInstructions(id);
+    for (const id of lagging.secrets) await deps.announcements.clearSecret(id);
     await deps.announcements.audited(undelivered);
     return {
       timedOut: due.pendingPastTimeout.length,
       grantsRequeued: due.approved.length,
       revokesDue: due.pastExpiry.length,
       revokesEnsured: due.expiringSoon.length,
-      slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + undelivered.length,
+      slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,
     };
   };
 }

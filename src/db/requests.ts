@@ -243,25 +243,35 @@ export class RequestRepository {
     };
   }
 
-  /** Once only: the access DM of a grant counts as delivered the first time it is sent. */
-  async markAccessDelivered(id: number): Promise<void> {
-    await this.db.accessRequest.updateMany({ where: { id, accessDeliveredAt: null }, data: { accessDeliveredAt: new Date() } });
+  /**
+   * Once only: the access DM of a grant counts as delivered the first time it is sent. `secretDm` is where
+   * that DM is when it carried a one-time secret, so the secret can be taken out of it at the end.
+   */
+  async markAccessDelivered(id: number, secretDm?: { channel: string; ts: string }): Promise<void> {
+    await this.db.accessRequest.updateMany({
+      where: { id, accessDeliveredAt: null },
+      data: { accessDeliveredAt: new Date(), ...(secretDm && { secretDmChannel: secretDm.channel, secretDmTs: secretDm.ts }) },
+    });
+  }
+
+  async markSecretCleared(id: number): Promise<void> {
+    await this.db.accessRequest.updateMany({ where: { id, secretClearedAt: null }, data: { secretClearedAt: new Date() } });
   }
 
   /**
    * Slack messages that fell behind the database (their job was lost with Redis): approval messages that
-   * show an older status, final notices never sent, and access DMs of live grants never delivered. Only
-   * recent requests, and not those changed in the last `settle` — their own jobs are still on the way.
+   * show an older status, final notices never sent, access DMs of live grants never delivered, and DMs
+   * still holding the one-time secret of an access that has ended. Only recent requests (secrets: all), and not those changed in the last `settle` — their own jobs are still on the way.
    */
   async lagging(
     now: Date,
     settleMs: number,
     limit: number,
-  ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[]; access: number[] }> {
+  ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[]; access: number[]; secrets: number[] }> {
     const settled = new Date(now.getTime() - settleMs);
     const recent = new Date(now.getTime() - SLACK_CATCH_UP_MS);
     const final = Object.keys(FINAL_NOTICES);
-    const [messages, notices, access] = await Promise.all([
+    const [messages, notices, access, secrets] = await Promise.all([
       this.db.$queryRaw<{ id: number }[]>`
         SELECT id FROM access_requests
          WHERE created_at > ${recent} AND message_status IS DISTINCT FROM status
@@ -277,8 +287,14 @@ export class RequestRepository {
          WHERE status = 'ACTIVE' AND expires_at > ${now} AND ended_by IS NULL AND access_delivered_at IS NULL
            AND granted_at < ${settled}
          ORDER BY id LIMIT ${limit}`,
+      // However old: a secret stays in the DM history until it is taken out.
+      this.db.$queryRaw<{ id: number }[]>`
+        SELECT id FROM access_requests
+         WHERE secret_dm_ts IS NOT NULL AND secret_cleared_at IS NULL AND status IN ('EXPIRED', 'REVOKED')
+           AND ended_at < ${settled}
+         ORDER BY id LIMIT ${limit}`,
     ]);
-    return { messages: messages.map((r) => r.id), notices, access: access.map((r) => r.id) };
+    return { messages: messages.map((r) => r.id), notices, access: access.map((r) => r.id), secrets: secrets.map((r) => r.id) };
   }
 }
 

@@ -31,6 +31,10 @@ export interface AccessRequestRecord {
   /** Whether the grant issued a one-time secret; it is never stored. */
   accessSecretIssued: boolean;
   accessDeliveredAt: Date | null;
+  /** The DM that carried the one-time secret, rewritten without it once the access has ended. */
+  secretDmChannel: string | null;
+  secretDmTs: string | null;
+  secretClearedAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */

@@ -87,6 +87,14 @@ export const JOBS = {
     jobId: (p: { requestId: number; notice: string }) => `dm-${p.requestId}-${p.notice}`,
     options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
   },
+  clearSecret: {
+    queue: QUEUE_NAMES.notify,
+    // Runs again whenever a reconcile pass finds the secret still in the DM (the job found no DM yet, or was lost).
+    doneOnce: false,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `clear-secret-${p.requestId}`,
+    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  },
   resendAccess: {
     queue: QUEUE_NAMES.notify,
     doneOnce: true,

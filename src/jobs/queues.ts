@@ -67,6 +67,10 @@ export class JobQueues implements AccessSchedule, Announcements {
     return this.enqueue('resendAccess', { requestId });
   }
 
+  clearSecret(requestId: number): Promise<void> {
+    return this.enqueue('clearSecret', { requestId });
+  }
+
   notify(requestId: number, notice: RequesterNotice): Promise<void> {
     return this.enqueue('notifyRequester', { requestId, notice });
   }

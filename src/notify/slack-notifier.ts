@@ -5,14 +5,16 @@ import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice } from '.
 import type { RequestRepository } from '../db/requests';
 import { type Catalog, entryOf } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
-import { accessDelivered, auditLine, requesterNotice } from '../slack/blocks/notices';
+import { isFinal } from '../domain/lifecycle';
+import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../slack/blocks/notices';
+import { directMessage } from '../slack/replies';
 import { approvalMessage } from '../slack/blocks/approval-message';
 
 export interface SlackNotifierDeps {
   catalog: Catalog;
   requests: Pick<
     RequestRepository,
-    'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered'
+    'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered' | 'markSecretCleared'
   >;
   slack: WebClient;
 }
@@ -58,8 +60,23 @@ export class SlackNotifier implements AccessDelivery, AuditChannel {
 
   async deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void> {
     const { request, resource } = await this.render(requestId);
-    await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secret: oneTimeSecret }));
-    await this.deps.requests.markAccessDelivered(requestId);
+    const dm = await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secret: oneTimeSecret }));
+    // Where the secret sits, so it can be taken out of the DM history when the access ends.
+    await this.deps.requests.markAccessDelivered(requestId, oneTimeSecret === undefined ? undefined : dm);
+  }
+
+  /** Rewrites the DM that carried a one-time secret without it, once the access has ended. Safe to run again. */
+  async clearSecret(requestId: number): Promise<void> {
+    const { request, resource } = await this.render(requestId);
+    if (!request.secretDmChannel || !request.secretDmTs || request.secretClearedAt || !isFinal(request.status)) return;
+    // `blocks: []` clears any blocks too, so nothing of the old message is left.
+    await this.deps.slack.chat.update({
+      channel: request.secretDmChannel,
+      ts: request.secretDmTs,
+      text: secretCleared(request, resource),
+      blocks: [],
+    });
+    await this.deps.requests.markSecretCleared(requestId);
   }
 
   /** The access DM from the instructions the database keeps, for a live grant whose first DM was lost. */
@@ -94,9 +111,8 @@ export class SlackNotifier implements AccessDelivery, AuditChannel {
     return answer.permalink ?? null;
   }
 
-  private async dm(userId: string, text: string): Promise<void> {
-    const { channel } = await this.deps.slack.conversations.open({ users: userId });
-    await this.deps.slack.chat.postMessage({ channel: channel!.id!, text, unfurl_links: false });
+  private dm(userId: string, text: string): Promise<{ channel: string; ts: string }> {
+    return directMessage(this.deps.slack, userId, text);
   }
 
   private async render(requestId: number) {

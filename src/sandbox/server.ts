@@ -11,6 +11,7 @@ import {
   blockActionsPayload,
   sendInteraction,
   sendSlashCommand,
+  viewActionPayload,
   viewSubmissionPayload,
 } from '../slack-standin/signed-request';
 import type { DemoChannel, DemoPerson } from './demo-workspace';
@@ -59,6 +60,8 @@ const ViewInput = z.object({
   viewId: z.string(),
   values: z.record(z.string(), z.record(z.string(), z.looseObject({ type: z.string() }))),
 });
+/** A choice in a modal's select that sends it at once (`dispatch_action`). */
+const ViewActionInput = ViewInput.extend({ blockId: z.string(), actionId: z.string(), value: z.string() });
 const QueryInput = z.object({ user: z.string() });
 
 /** An answer for the page: the app's reply failed, or the request made no sense. */
@@ -160,11 +163,28 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       return { ok: true };
     },
 
+    'POST /api/view-action': async (body) => {
+      const input = ViewActionInput.parse(body);
+      const user = person(input.user);
+      await sendToApp(
+        viewActionPayload({
+          user: { id: user.id, name: user.name },
+          view: openView(input.viewId),
+          blockId: input.blockId,
+          actionId: input.actionId,
+          elementType: 'static_select',
+          selectedValue: input.value,
+          values: input.values,
+          triggerId: standin.triggerFor(user.id),
+        }),
+      );
+      return { ok: true };
+    },
+
     'POST /api/view': async (body) => {
       const input = ViewInput.parse(body);
       const user = person(input.user);
-      const view = standin.views().find((v) => v.id === input.viewId);
-      if (!view) throw new PageError(404, 'that form is no longer open');
+      const view = openView(input.viewId);
       const reply = await sendToApp(
         viewSubmissionPayload({
           user: { id: user.id, name: user.name },
@@ -186,6 +206,12 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   /** An interaction as Slack sends it: a signed request to the app's real endpoint. */
   async function sendToApp(payload: object): Promise<AppReply> {
     return checked(await sendInteraction(options.endpoint, options.signingSecret, payload));
+  }
+
+  function openView(viewId: string) {
+    const view = standin.views().find((v) => v.id === viewId);
+    if (!view) throw new PageError(404, 'that form is no longer open');
+    return view;
   }
 
   function loginOf(userId: string): string {

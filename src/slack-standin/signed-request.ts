@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { parseJson } from './api-request';
 import { STANDIN_APP, STANDIN_TEAM } from './identity';
+import type { SlackView } from './types';
 
 /** Requests as Slack sends them to the app's HTTP endpoint (slash commands, interactivity), signed. */
 
@@ -35,6 +36,9 @@ export interface SlashCommandFields {
   response_url: string;
   team_id?: string;
 }
+
+/** The fields of a stored view (`SlackView`) that interaction payloads echo. */
+export type PayloadView = Pick<SlackView, 'id' | 'hash' | 'callback_id' | 'private_metadata'>;
 
 /** A user as given to the payload builders: an id, or an id and name. */
 export type PayloadUser = string | { id: string; name?: string };
@@ -139,6 +143,72 @@ export function blockActionsPayload(input: BlockActionsInput): Record<string, un
   };
 }
 
+export interface ViewActionInput {
+  user: PayloadUser;
+  /** The view as the stand-in holds it (from `views()`): its id, hash, callback id and metadata are echoed. */
+  view: PayloadView;
+  blockId: string;
+  actionId: string;
+  /** The select element's type and the option chosen in it. */
+  elementType: 'static_select' | 'external_select';
+  selectedValue: string;
+  values?: ViewStateValues;
+  triggerId?: string;
+}
+
+/** A choice in a select of a modal (with `dispatch_action`), as Slack sends it: a view container, no response_url. */
+export function viewActionPayload(input: ViewActionInput): Record<string, unknown> {
+  const option = { text: { type: 'plain_text', text: input.selectedValue, emoji: true }, value: input.selectedValue };
+  return {
+    type: 'block_actions',
+    user: payloadUser(input.user),
+    api_app_id: STANDIN_APP.appId,
+    token: STANDIN_APP.verificationToken,
+    container: { type: 'view', view_id: input.view.id },
+    trigger_id: input.triggerId ?? newTriggerId(),
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: viewPayload(input.view, input.values ?? {}),
+    actions: [
+      {
+        type: input.elementType,
+        action_id: input.actionId,
+        block_id: input.blockId,
+        selected_option: option,
+        action_ts: slackTimestamp(),
+      },
+    ],
+  };
+}
+
+export interface BlockSuggestionInput {
+  user: PayloadUser;
+  view: PayloadView;
+  blockId: string;
+  actionId: string;
+  /** What the user typed in the external select so far. */
+  value: string;
+}
+
+/** An external select asking for its options, as Slack sends it; the app answers with `{ options }`. */
+export function blockSuggestionPayload(input: BlockSuggestionInput): Record<string, unknown> {
+  return {
+    type: 'block_suggestion',
+    user: payloadUser(input.user),
+    container: { type: 'view', view_id: input.view.id },
+    api_app_id: STANDIN_APP.appId,
+    token: STANDIN_APP.verificationToken,
+    action_id: input.actionId,
+    block_id: input.blockId,
+    value: input.value,
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: viewPayload(input.view, {}),
+  };
+}
+
 export interface ViewSubmissionInput {
   user: PayloadUser;
   callbackId: string;
@@ -158,30 +228,38 @@ export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string
     api_app_id: STANDIN_APP.appId,
     token: STANDIN_APP.verificationToken,
     trigger_id: input.triggerId ?? newTriggerId(),
-    view: {
-      id: viewId,
-      team_id: STANDIN_TEAM.id,
-      type: 'modal',
-      blocks: [],
-      private_metadata: input.privateMetadata ?? '',
-      callback_id: input.callbackId,
-      state: { values: input.values },
-      hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
-      title: { type: 'plain_text', text: 'Modal', emoji: true },
-      clear_on_close: false,
-      notify_on_close: false,
-      close: null,
-      submit: null,
-      previous_view_id: null,
-      root_view_id: viewId,
-      app_id: STANDIN_APP.appId,
-      external_id: '',
-      app_installed_team_id: STANDIN_TEAM.id,
-      bot_id: STANDIN_APP.botId,
-    },
+    view: viewPayload(
+      { id: viewId, hash: viewHash(), callback_id: input.callbackId, private_metadata: input.privateMetadata ?? '' },
+      input.values,
+    ),
     response_urls: [],
     is_enterprise_install: false,
     enterprise: null,
+  };
+}
+
+/** A modal as interaction payloads carry it, with the state of its inputs. */
+function viewPayload(view: PayloadView, values: ViewStateValues): Record<string, unknown> {
+  return {
+    id: view.id,
+    team_id: STANDIN_TEAM.id,
+    type: 'modal',
+    blocks: [],
+    private_metadata: view.private_metadata,
+    callback_id: view.callback_id,
+    state: { values },
+    hash: view.hash,
+    title: { type: 'plain_text', text: 'Modal', emoji: true },
+    clear_on_close: false,
+    notify_on_close: false,
+    close: null,
+    submit: null,
+    previous_view_id: null,
+    root_view_id: view.id,
+    app_id: STANDIN_APP.appId,
+    external_id: '',
+    app_installed_team_id: STANDIN_TEAM.id,
+    bot_id: STANDIN_APP.botId,
   };
 }
 
@@ -216,6 +294,10 @@ function channelNameFor(channelId: string): string {
 /** Shaped like Slack's, e.g. "1234567890123.1234567890123.0123456789abcdef0123456789abcdef". */
 export function newTriggerId(): string {
   return `${randomInt(1e12, 9e12)}.${randomInt(1e12, 9e12)}.${randomBytes(16).toString('hex')}`;
+}
+
+function viewHash(): string {
+  return `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`;
 }
 
 function slackTimestamp(): string {

@@ -9,7 +9,6 @@ export interface SlackUseCases {
   submitExtension(requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord>;
   listRequests(requesterId: string): Promise<AccessRequestRecord[]>;
   requestEarlyRevoke(requestId: number, userId: string): Promise<AccessRequestRecord>;
-  authorizeDecider(requestId: number, userId: string): Promise<AccessRequestRecord>;
   approveRequest(requestId: number, approverId: string): Promise<DecisionResult>;
   denyRequest(requestId: number, userId: string, comment: string | null): Promise<DecisionResult>;
 }

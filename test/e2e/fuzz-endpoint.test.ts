@@ -50,7 +50,7 @@ describe('fuzzed Slack input', () => {
           [REQUEST_FIELDS.reason]: { value: { type: 'plain_text_input', value: reason } },
           [REQUEST_FIELDS.ticket]: { value: { type: 'plain_text_input', value: ticket } },
         };
-        const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values);
+        const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values, '{}');
         expect(answer.status).toBe(200);
         const json = answer.json as { response_action?: string; errors?: Record<string, string> } | undefined;
         if (json?.response_action === 'errors') {

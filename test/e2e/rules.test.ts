@@ -75,11 +75,12 @@ describe('rules and bad input', () => {
       const since = h.slack.calls.length;
       await h.command(h.users.dev, '');
       const call = await h.slack.waitFor('views.open', 5000, since);
-      const view = call.args.view as { callback_id: string; blocks: { block_id: string; element: { options?: { value: string }[] } }[] };
+      const view = call.args.view as { callback_id: string; blocks: { block_id?: string; element?: { options?: { value: string }[] } }[] };
       expect(view.callback_id).toBe(REQUEST_MODAL);
-      const options = (blockId: string) => view.blocks.find((b) => b.block_id === blockId)!.element.options!.map((o) => o.value);
+      const options = (blockId: string) => view.blocks.find((b) => b.block_id === blockId)?.element?.options?.map((o) => o.value);
       expect(options(REQUEST_FIELDS.resource)).toEqual([h.resourceId]);
-      expect(options(REQUEST_FIELDS.level)).toEqual(['read-only', 'write']);
+      // Levels are offered once a resource is chosen (test/e2e/slack-ux.test.ts).
+      expect(options(REQUEST_FIELDS.level)).toBeUndefined();
     });
 
     const values = (resource: string, level: string, duration: string, reason: string, ticket = '') => ({
@@ -99,7 +100,7 @@ describe('rules and bad input', () => {
       ['read-only', '10m', '&'.repeat(1000), '', REQUEST_FIELDS.reason, /1000 characters, counted as Slack counts them/],
     ])('invalid input comes back as a field error (%s %s)', async (level, duration, reason, ticket, field, message) => {
       const before = await h.db.accessRequest.count();
-      const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values(h.resourceId, level, duration, reason, ticket));
+      const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values(h.resourceId, level, duration, reason, ticket), '{}');
       expect(answer.status).toBe(200);
       expect(answer.json).toEqual({ response_action: 'errors', errors: { [field]: expect.stringMatching(message) } });
       expect(await h.db.accessRequest.count()).toBe(before);
@@ -110,13 +111,11 @@ describe('rules and bad input', () => {
         h.users.dev,
         REQUEST_MODAL,
         values(h.resourceId, 'read-only', '', 'from the modal', 'https://tickets.example.com/INC-7'),
-        JSON.stringify({ channelId: CHANNELS.general }),
+        JSON.stringify({ responseUrl: h.slack.responseUrl('modal-outcome') }),
       );
       expect(answer.status).toBe(200);
-      const call = await h.slack.waitFor(
-        (c) => c.kind === 'api' && c.method === 'chat.postEphemeral' && String(c.args.text).includes('sent to the owners'),
-      );
-      const id = Number(/#(\d+)/.exec(String(call.kind === 'api' && call.args.text))?.[1]);
+      const call = await h.slack.waitFor((c) => c.kind === 'response' && c.name === 'modal-outcome');
+      const id = Number(/#(\d+)/.exec(String(call.kind === 'response' && (call.body as { text: string }).text))?.[1]);
       const stored = await h.db.accessRequest.findUniqueOrThrow({ where: { id } });
       expect(stored).toMatchObject({ reason: 'from the modal', ticketUrl: 'https://tickets.example.com/INC-7', durationSeconds: 600 });
       expect(await h.waitForApprovalMessage(id, 'Waiting')).toBeDefined();
@@ -188,9 +187,22 @@ describe('rules and bad input', () => {
       expect(await h.auditActions(id)).toEqual(['requested', 'denied']);
     });
 
-    test('a non-approver cannot even open the Deny dialog', async () => {
+    test('a non-approver is refused when submitting the Deny dialog', async () => {
       const id = await newRequest();
-      expect(await h.clickAndReply(h.users.outsider, id, DENY_ACTION)).toMatch(/not an approver/);
+      const since = h.slack.calls.length;
+      const replyName = 'outsider-deny';
+      await h.click(h.users.outsider, id, DENY_ACTION, replyName);
+      const open = await h.slack.waitFor('views.open', 5000, since);
+      const { private_metadata } = open.args.view as { private_metadata: string };
+      await h.submitView(
+        h.users.outsider,
+        DENY_MODAL,
+        { [DENY_COMMENT_FIELD]: { value: { type: 'plain_text_input', value: '' } } },
+        private_metadata,
+      );
+      const reply = await h.slack.waitFor((c) => c.kind === 'response' && c.name === replyName);
+      expect(reply.kind === 'response' && (reply.body as { text: string }).text).toMatch(/not an approver/);
+      expect((await h.db.accessRequest.findUniqueOrThrow({ where: { id } })).status).toBe('PENDING');
     });
   });
 

@@ -139,6 +139,7 @@ describe('fuzzed input', () => {
       resyncMessage: request,
       notifyRequester: { ...request, notice: 'approved' },
       resendAccess: request,
+      clearSecret: request,
       postAudit: { auditEventId: '1' },
     };
     const names = Object.keys(JOBS) as JobName[];

@@ -291,6 +291,8 @@ function renderInput(block, where) {
         el('option', { value: option.value, selected: element.initial_option?.value === option.value }, option.text.text),
       ),
     );
+    // Slack sends such a choice at once, so the app can update the modal (the request form's levels).
+    if (block.dispatch_action) control.addEventListener('change', () => void dispatchChoice(block, control));
   } else if (element.type === 'plain_text_input') {
     control = el(element.multiline ? 'textarea' : 'input', {
       id,
@@ -313,6 +315,17 @@ function renderInput(block, where) {
     error ? el('div', { class: 'field-error', role: 'alert' }, error) : null,
     block.hint ? el('div', { class: 'hint', html: renderPlain(block.hint.text) }) : null,
   );
+}
+
+async function dispatchChoice(block, control) {
+  if (!control.value || !state.modal) return;
+  const values = viewValues($('modal-form'));
+  const choice = { user: state.me, viewId: state.modal.view.id, blockId: block.block_id, actionId: block.element.action_id };
+  try {
+    await call('/api/view-action', { ...choice, value: control.value, values });
+  } catch (error) {
+    notice(state.current, `Your choice did not reach ${state.workspace.bot.name}: ${error.message}`);
+  }
 }
 
 /** `view.state.values` as Slack sends it: block_id → action_id → the element's state. */

@@ -8,13 +8,14 @@ import { errorReply, parseRequestId } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 
 export interface DecideDeps {
-  useCases: Pick<SlackUseCases, 'approveRequest' | 'authorizeDecider'>;
+  useCases: Pick<SlackUseCases, 'approveRequest'>;
   logger: Logger;
 }
 
 /**
  * Approve and Deny buttons. The button's value only names the request; who may decide is checked
- * server-side from the signed user id and the catalog.
+ * server-side from the signed user id and the catalog: at the click for Approve, at the modal's submit
+ * for Deny.
  */
 export function register(app: App, deps: DecideDeps): void {
   app.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, action, body, respond }) => {
@@ -31,9 +32,10 @@ export function register(app: App, deps: DecideDeps): void {
   app.action<BlockButtonAction>(DENY_ACTION, async ({ ack, action, body, respond, client }) => {
     await ack();
     try {
+      // The trigger_id dies 3 s after the click, so the modal opens before anything else is asked of
+      // the database or Slack; the click's response_url carries the outcome back to this conversation.
       const requestId = requireId(action.value);
-      await deps.useCases.authorizeDecider(requestId, body.user.id);
-      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(requestId) });
+      await client.views.open({ trigger_id: body.trigger_id, view: denyModal({ requestId, responseUrl: body.response_url }) });
     } catch (error) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: errorReply(error, deps.logger) });
     }

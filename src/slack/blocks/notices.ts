@@ -29,6 +29,12 @@ export function requesterNotice(
   }
 }
 
+/** What the DM that carried a one-time secret says once the access has ended: the secret is gone from it. */
+export function secretCleared(request: AccessRequestRecord, resource: Resource): string {
+  const ended = request.endedAt ? ` on ${slackDate(request.endedAt)}` : '';
+  return `:lock: Your access #${request.id} (${request.level} on ${plain(resource.name)}) ended${ended}; its one-time password was removed from this message.`;
+}
+
 /**
  * The DM with how to use the access; a one-time secret appears here and nowhere else. `secret` is shown
  * once; `secretLost` says one was issued but the DM that carried it was never delivered (it is stored

@@ -15,18 +15,17 @@ export interface CommandDeps {
   logger: Logger;
 }
 
-/** Where a modal's outcome is reported: the channel the command was typed in. */
-export interface ModalOrigin {
-  channelId: string;
-}
-
 export function register(app: App, deps: CommandDeps): void {
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
     await ack();
     try {
       const reply = await run(parseCommand(command.text), command.user_id, async () => {
-        const origin: ModalOrigin = { channelId: command.channel_id };
-        await client.views.open({ trigger_id: command.trigger_id, view: requestModal(deps.catalog, JSON.stringify(origin)) });
+        // The outcome goes back through the command's response_url: it reaches the user in any
+        // conversation, including those the bot is not a member of.
+        await client.views.open({
+          trigger_id: command.trigger_id,
+          view: requestModal(deps.catalog, { responseUrl: command.response_url }),
+        });
       });
       if (reply) await respond({ response_type: 'ephemeral', text: reply });
     } catch (error) {

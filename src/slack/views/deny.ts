@@ -2,8 +2,9 @@ import type { App } from '@slack/bolt';
 import type { Logger } from '../../logger';
 import { describe } from '../actions/decide';
 import { DENY_COMMENT_FIELD, DENY_MODAL } from '../blocks/request-modal';
-import { errorReply } from '../replies';
+import { errorReply, tellUser } from '../replies';
 import type { SlackUseCases } from '../use-cases';
+import { DenyModalMetadata, FORGED_FORM, readMetadata } from './metadata';
 import { fieldValue } from './request';
 
 export interface DenyViewDeps {
@@ -11,19 +12,26 @@ export interface DenyViewDeps {
   logger: Logger;
 }
 
-/** The Deny modal's submission. Authorization was checked before it opened and is checked again here. */
+/**
+ * The Deny modal's submission, where who may deny is checked: from the signed user id and the catalog
+ * (the metadata only names the request). The outcome goes back where the click was, or by DM.
+ */
 export function register(app: App, deps: DenyViewDeps): void {
   app.view(DENY_MODAL, async ({ ack, view, body, client }) => {
+    const metadata = readMetadata(DenyModalMetadata, view.private_metadata, client.slackApiUrl);
+    if (!metadata) {
+      deps.logger.warn({ user: body.user.id }, 'Deny modal submitted with metadata prod-access did not write');
+      await ack({ response_action: 'errors', errors: { [DENY_COMMENT_FIELD]: FORGED_FORM } });
+      return;
+    }
     await ack();
     let text: string;
     try {
-      const requestId = Number((JSON.parse(view.private_metadata) as { requestId: unknown }).requestId);
-      const result = await deps.useCases.denyRequest(requestId, body.user.id, fieldValue(view.state.values, DENY_COMMENT_FIELD));
-      text = describe(requestId, result);
+      const result = await deps.useCases.denyRequest(metadata.requestId, body.user.id, fieldValue(view.state.values, DENY_COMMENT_FIELD));
+      text = describe(metadata.requestId, result);
     } catch (error) {
       text = errorReply(error, deps.logger);
     }
-    const dm = await client.conversations.open({ users: body.user.id });
-    await client.chat.postMessage({ channel: dm.channel!.id!, text });
+    await tellUser(client, body.user.id, metadata.responseUrl, text, deps.logger);
   });
 }
