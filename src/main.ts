@@ -4,6 +4,7 @@ import { checkConnections, loadCatalogFile } from './catalog/load';
 import { type Config, loadConfig, loadDatabaseConfig, loadSandboxConfig, wantsSandbox } from './config';
 import { AuditRepository } from './db/audit';
 import { createDb } from './db/client';
+import { catalogNotes } from './domain/catalog';
 import { isProdAccessError } from './domain/errors';
 import { createLogger, type Logger } from './logger';
 import { type Role, ROLES, startRuntime } from './runtime';
@@ -116,6 +117,7 @@ async function validateCatalog(args: string[]): Promise<number> {
     const levels = result.catalog.resources.reduce((n, r) => n + r.levels.length, 0);
     const connected = values.connect ? ', every provider reachable' : '';
     console.log(`${file}: valid (${result.catalog.resources.length} resources, ${levels} access levels${connected})`);
+    for (const note of catalogNotes(result.catalog)) console.log(`${file}: ${note}`);
     return 0;
   }
   for (const problem of problems) console.error(`${file}: ${problem.path}: ${problem.message}`);

@@ -65,7 +65,9 @@ export type AuditAction =
   | 'revoke_requested'
   | 'revoke_failed'
   | 'refused'
-  | 'drift_found';
+  | 'drift_found'
+  // Two Slack users mapped to one identity; the later one was refused.
+  | 'identity_conflict';
 
 export interface AuditEntry {
   actor: string;
