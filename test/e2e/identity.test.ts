@@ -164,7 +164,8 @@ describe('catalog validate', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'prod-access-identity-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function validate(identity: Record<string, unknown>, level: Record<string, unknown> = {}) {
+  /** Validates a one-resource catalog with this identity rule; `writeLevel` adds settings to its second level. */
+  function validate(identity: Record<string, unknown>, writeLevel: Record<string, unknown> = {}) {
     const file = path.join(dir, `catalog-${Math.random().toString(36).slice(2)}.yaml`);
     const catalog = {
       auditChannel: 'C0AUDIT001',
@@ -176,14 +177,8 @@ describe('catalog validate', () => {
           ownersChannel: 'C0OWNERS01',
           provider: { kind: 'postgres', mode: 'grant-role', connectionEnv: 'ORDERS_URL' },
           levels: [
-            { id: 'read-only', target: { role: 'orders_read' }, maxDuration: '1h', approvers: { users: ['U0MANAGER1'] }, ...level },
-            {
-              id: 'write',
-              target: { role: 'orders_write' },
-              maxDuration: '1h',
-              approvers: { users: ['U0MANAGER1'] },
-              requesters: { groups: ['S0DBAS0001'] },
-            },
+            { id: 'read-only', target: { role: 'orders_read' }, maxDuration: '1h', approvers: { users: ['U0MANAGER1'] } },
+            { id: 'write', target: { role: 'orders_write' }, maxDuration: '1h', approvers: { users: ['U0MANAGER1'] }, ...writeLevel },
           ],
         },
       ],
@@ -231,7 +226,7 @@ describe('catalog validate', () => {
   });
 
   test('a valid catalog prints which levels anyone in the workspace may request', () => {
-    expect(validate({ fromEmail: 'local-part', emailDomains: ['example.com'] })).toEqual({
+    expect(validate({ fromEmail: 'local-part', emailDomains: ['example.com'] }, { requesters: { groups: ['S0DBAS0001'] } })).toEqual({
       code: 0,
       out: ['valid (1 resources, 2 access levels)', 'open to everyone in the workspace (no requesters): orders-db/read-only'],
       err: [],
