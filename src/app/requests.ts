@@ -113,8 +113,8 @@ function createRequest(deps: SubmitRequestDeps) {
  */
 async function claimIdentity(deps: SubmitRequestDeps, resource: Resource, identity: string, userId: string): Promise<void> {
   const explicit = resource.identity.map[userId] !== undefined;
-  const holder =
-    (!explicit && explicitHolder(resource.identity, identity)) || (await deps.identities.bind(resource.id, identity, userId, { explicit }));
+  const mappedTo = explicit ? undefined : explicitHolder(resource.identity, identity);
+  const holder = mappedTo ?? (await deps.identities.bind(resource.id, identity, userId, { explicit }));
   if (holder === userId) return;
   const auditEventId = await deps.requests.audit(null, {
     actor: userId,
