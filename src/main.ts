@@ -9,6 +9,7 @@ import { createDb } from './db/client';
 import { Redis } from 'ioredis';
 import { RequestRepository } from './db/requests';
 import { JobQueues } from './jobs/queues';
+import { catalogNotes } from './domain/catalog';
 import { isProdAccessError } from './domain/errors';
 import { createLogger, type Logger } from './logger';
 import { type Role, ROLES, startRuntime } from './runtime';
@@ -124,6 +125,7 @@ async function validateCatalog(args: string[]): Promise<number> {
     const levels = result.catalog.resources.reduce((n, r) => n + r.levels.length, 0);
     const connected = values.connect ? ', every provider reachable' : '';
     console.log(`${file}: valid (${result.catalog.resources.length} resources, ${levels} access levels${connected})`);
+    for (const note of catalogNotes(result.catalog)) console.log(`${file}: ${note}`);
     return 0;
   }
   for (const problem of problems) console.error(`${file}: ${problem.path}: ${problem.message}`);

@@ -16,6 +16,7 @@ import { auditKeyOf, type Config } from './config';
 import { AuditRepository } from './db/audit';
 import { AuditChain } from './db/audit-chain';
 import { createDb } from './db/client';
+import { IdentityBindingRepository } from './db/identity-bindings';
 import { RequestRepository } from './db/requests';
 import { healthRoutes } from './health';
 import { JobQueues } from './jobs/queues';
@@ -145,6 +146,7 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
     const submitDeps = {
       ...base,
       directory,
+      identities: new IdentityBindingRepository(db),
       rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
     };
     const { app, httpListener } = createSlackApp({

@@ -12,7 +12,8 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** Who people are in Slack: profiles for identity mapping, group membership for approvers. */
 export interface Directory {
-  profile(userId: string): Promise<SlackProfile>;
+  /** `customFields`: also read the custom profile fields (another Slack call), for rules that use one. */
+  profile(userId: string, options: { customFields: boolean }): Promise<SlackProfile>;
   /** Of the given user groups, the ones the user belongs to. */
   groupsOf(userId: string, groupIds: readonly string[]): Promise<Set<string>>;
 }

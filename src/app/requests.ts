@@ -1,15 +1,27 @@
-import type { Catalog } from '../domain/catalog';
+import type { Catalog, Resource } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
-import { authorizeExtension, checkRateLimit, mapIdentity, type RateLimit, type RequestInput, validateRequest } from '../domain/policy';
+import {
+  authorizeExtension,
+  authorizeRequester,
+  checkRateLimit,
+  explicitHolder,
+  identityConflict,
+  mapIdentity,
+  type RateLimit,
+  type RequestInput,
+  validateRequest,
+} from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
+import type { IdentityBindingRepository } from '../db/identity-bindings';
 import type { RequestRepository } from '../db/requests';
 import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'create' | 'countSince'>;
+  requests: Pick<RequestRepository, 'create' | 'countSince' | 'audit'>;
+  identities: Pick<IdentityBindingRepository, 'bind'>;
   rateLimit: RateLimit;
-  directory: Pick<Directory, 'profile'>;
+  directory: Pick<Directory, 'profile' | 'groupsOf'>;
   schedule: Pick<AccessSchedule, 'expirePendingAt'>;
   announcements: Announcements;
   clock: Clock;
@@ -46,12 +58,17 @@ export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<Reque
 function createRequest(deps: SubmitRequestDeps) {
   return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
+    const { requesters } = valid.level;
+    if (requesters)
+      authorizeRequester(valid.resource, valid.level, requesterId, await deps.directory.groupsOf(requesterId, requesters.groups));
     const now = deps.clock.now();
     const since = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
     const admit = (recentRequests: number) => checkRateLimit(recentRequests, deps.rateLimit);
     // Refused here before any Slack call; the count that decides is repeated under the lock at insert.
     admit(await deps.requests.countSince(requesterId, since));
-    const identity = mapIdentity(valid.resource.identity, await deps.directory.profile(requesterId));
+    const rule = valid.resource.identity;
+    const customFields = rule.fromProfileField !== null && rule.map[requesterId] === undefined;
+    const identity = mapIdentity(rule, await deps.directory.profile(requesterId, { customFields }));
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
       throw new ProdAccessError(
@@ -59,6 +76,7 @@ function createRequest(deps: SubmitRequestDeps) {
         `You now map to \`${identity}\` on ${valid.resource.id}, not \`${extending.targetIdentity}\` as in #${extending.id}. Ask anew with \`/prod-access request\`.`,
       );
     }
+    await claimIdentity(deps, valid.resource, identity, requesterId);
     const { request, auditEventId } = await deps.requests.create(
       {
         requesterId,
@@ -90,6 +108,29 @@ function createRequest(deps: SubmitRequestDeps) {
     await deps.announcements.audited([auditEventId]);
     return request;
   };
+}
+
+/**
+ * One identity, one person: a name the catalog's map gives to someone else, or one another Slack user's
+ * profile claimed first, is refused, audited and announced in the audit channel.
+ */
+async function claimIdentity(deps: SubmitRequestDeps, resource: Resource, identity: string, userId: string): Promise<void> {
+  const explicit = resource.identity.map[userId] !== undefined;
+  const mappedTo = explicit ? undefined : explicitHolder(resource.identity, identity);
+  const holder = mappedTo ?? (await deps.identities.bind(resource.id, identity, userId, { explicit }));
+  if (holder === userId) return;
+  const auditEventId = await deps.requests.audit(null, {
+    actor: userId,
+    action: 'identity_conflict',
+    detail: {
+      resource: resource.id,
+      identity,
+      heldBy: holder,
+      reason: `maps to ${identity} on ${resource.id}, which belongs to ${holder}`,
+    },
+  });
+  await deps.announcements.audited([auditEventId]);
+  throw identityConflict(resource.id, identity);
 }
 
 export function listRequests(deps: { requests: Pick<RequestRepository, 'listForRequester'> }) {

@@ -20,14 +20,33 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
+const profileFieldId = z.string().regex(/^X[A-Za-z0-9]{2,}$/, 'must be the id of a custom Slack profile field, like Xf01ABCDEF');
+/** ASCII only, checked before lower-casing, so a look-alike letter never folds into a listed domain. */
+const emailDomain = z
+  .string()
+  .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain name in ASCII, like example.com')
+  .toLowerCase();
+
+const ADMIN_ONLY =
+  'and only once a workspace admin has made the field editable by admins alone: one its owner can edit lets anyone name anyone';
+
 const identitySchema = z
   .strictObject({
     map: z.record(slackUser, z.string().min(1)).default({}),
     fromEmail: z.enum(['local-part', 'none']).default('none'),
-    emailDomains: z.array(z.string().toLowerCase()).default([]),
+    emailDomains: z.array(emailDomain).default([]),
+    // A field its owner can edit would let anyone name anyone: only one a workspace admin manages counts.
     fromProfileField: z
-      .string()
-      .regex(/^X[A-Za-z0-9]{2,}$/, 'must be the id of a custom Slack profile field, like Xf01ABCDEF')
+      .strictObject(
+        {
+          field: profileFieldId,
+          adminManaged: z.literal(true, { error: `must be true, ${ADMIN_ONLY}` }),
+        },
+        {
+          error: (issue) =>
+            typeof issue.input === 'string' ? `must be { field: ${issue.input}, adminManaged: true }, ${ADMIN_ONLY}` : undefined,
+        },
+      )
       .optional(),
     /** Narrows the provider kind's own identity rule; it can never widen it. */
     pattern: z
@@ -35,12 +54,38 @@ const identitySchema = z
       .refine((p) => isRegExp(p), 'must be a valid regular expression')
       .optional(),
   })
-  // One derivation rule at most, so which one named a person is never in doubt.
-  .refine((rule) => !(rule.fromProfileField && rule.fromEmail === 'local-part'), {
-    path: ['fromProfileField'],
-    message: 'use either fromEmail or fromProfileField, not both',
-  });
+  // Runs even when a sibling field failed, so every problem is listed at once; hence it trusts no shape.
+  .superRefine((rule, ctx) => {
+    // One derivation rule at most, so which one named a person is never in doubt.
+    if (rule.fromProfileField && rule.fromEmail === 'local-part') {
+      ctx.addIssue({ code: 'custom', path: ['fromProfileField'], message: 'use either fromEmail or fromProfileField, not both' });
+    }
+    if (rule.fromEmail === 'local-part' && !(Array.isArray(rule.emailDomains) && rule.emailDomains.length > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['emailDomains'],
+        message:
+          "fromEmail: local-part needs the domains your organisation's addresses use; from any domain, victim@evil.example would be victim",
+      });
+    }
+    const mapped = rule.map && typeof rule.map === 'object' ? Object.entries(rule.map) : [];
+    mapped.forEach(([user, identity], i) => {
+      const first = mapped.findIndex(([, other]) => other === identity);
+      if (first < i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['map', user],
+          message: `maps to "${identity}" like ${mapped[first]![0]}: one identity, one person`,
+        });
+      }
+    });
+  }, ALWAYS);
 type IdentityFile = z.output<typeof identitySchema>;
+
+const people = z.strictObject({
+  users: z.array(slackUser).default([]),
+  groups: z.array(slackGroup).default([]),
+});
 
 const levelSchema = z
   .strictObject({
@@ -50,10 +95,9 @@ const levelSchema = z
     maxDuration: duration,
     defaultDuration: duration.optional(),
     approvals: z.number().int().min(1).max(10).default(1),
-    approvers: z.strictObject({
-      users: z.array(slackUser).default([]),
-      groups: z.array(slackGroup).default([]),
-    }),
+    approvers: people,
+    /** Who may ask; left out, anyone in the workspace may. */
+    requesters: people.optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
@@ -70,6 +114,14 @@ const levelSchema = z
         code: 'custom',
         path: ['approvals'],
         message: `needs ${approvals} distinct approvers but only ${users.length} are listed`,
+      });
+    }
+    const requesters = level.requesters;
+    if (requesters && (requesters.users?.length ?? 0) + (requesters.groups?.length ?? 0) === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requesters'],
+        message: 'must list at least one user or group; leave requesters out to let anyone in the workspace ask',
       });
     }
   }, ALWAYS);
@@ -142,8 +194,9 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
         ...resource,
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
-        levels: levels.map(({ maxDuration, defaultDuration, approvals, ...level }) => ({
+        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, ...level }) => ({
           ...level,
+          requesters: requesters ?? null,
           maxDurationSeconds: maxDuration,
           defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
           approvalsRequired: approvals,
@@ -156,7 +209,11 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
 /** The catalog's rule, checked against the names the resource's target accepts as well as its own pattern. */
 function identityRule({ pattern, fromProfileField, ...rule }: IdentityFile, provider: ProviderSettings): IdentityRule {
   const { kind, settings } = resolveProvider(provider);
-  return { ...rule, fromProfileField: fromProfileField ?? null, patterns: [kind.identityPattern(settings), ...(pattern ? [pattern] : [])] };
+  return {
+    ...rule,
+    fromProfileField: fromProfileField?.field ?? null,
+    patterns: [kind.identityPattern(settings), ...(pattern ? [pattern] : [])],
+  };
 }
 
 function addIssues(ctx: z.RefinementCtx, result: z.ZodSafeParseResult<unknown>, prefix: (string | number)[]): void {

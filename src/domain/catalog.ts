@@ -7,9 +7,12 @@ export interface IdentityRule {
   map: Record<string, string>;
   /** Derive from the Slack profile's email when the map has no entry; `none` refuses instead of guessing. */
   fromEmail: 'local-part' | 'none';
-  /** Email domains the email rule accepts; empty means any. */
+  /** Email domains the email rule accepts (never empty with `local-part`: the catalog requires them). */
   emailDomains: string[];
-  /** Or take the identity from this custom Slack profile field (its id, like Xf01ABCDEF). */
+  /**
+   * Or take the identity from this custom Slack profile field (its id, like Xf01ABCDEF). The catalog only
+   * accepts one it declares admin-managed: a field its owner can edit would let anyone name anyone.
+   */
   fromProfileField: string | null;
   /**
    * The identity must match every one of these: the provider kind's rule for names in its target, and the
@@ -18,11 +21,14 @@ export interface IdentityRule {
   patterns: string[];
 }
 
-export interface Approvers {
+/** Slack users and user groups, listed by id. */
+export interface People {
   users: string[];
   /** Slack user group ids (S…). */
   groups: string[];
 }
+
+export type Approvers = People;
 
 export interface AccessLevel {
   id: string;
@@ -33,6 +39,8 @@ export interface AccessLevel {
   defaultDurationSeconds: number;
   approvalsRequired: number;
   approvers: Approvers;
+  /** Who may ask for this level; null means anyone in the workspace. */
+  requesters: People | null;
 }
 
 export interface ProviderSettings {
@@ -80,4 +88,18 @@ export function entryOf(catalog: Catalog, request: { resourceId: string; level: 
   const entry = findEntry(catalog, request);
   if (!entry) throw new ProdAccessError('NOT_FOUND', `${request.resourceId}/${request.level} is no longer in the catalog.`);
   return entry;
+}
+
+/** What `catalog validate` points out in a valid catalog: who may ask for what, and which identities rest on trust. */
+export function catalogNotes(catalog: Catalog): string[] {
+  const open = catalog.resources.flatMap((r) => r.levels.filter((l) => l.requesters === null).map((l) => `${r.id}/${l.id}`));
+  const fields = catalog.resources.flatMap((r) =>
+    r.identity.fromProfileField === null
+      ? []
+      : [
+          `warning: ${r.id} takes identities from the custom profile field ${r.identity.fromProfileField}: ` +
+            'anyone who can edit that field can name any identity, so keep it editable by workspace admins only',
+        ],
+  );
+  return [...(open.length > 0 ? [`open to everyone in the workspace (no requesters): ${open.join(', ')}`] : []), ...fields];
 }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'INVALID_TICKET_URL'
   | 'NO_IDENTITY'
   | 'INVALID_IDENTITY'
+  | 'IDENTITY_CONFLICT'
   | 'NOT_FOUND'
   | 'NOT_AUTHORIZED'
   | 'SELF_APPROVAL'

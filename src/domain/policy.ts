@@ -1,4 +1,4 @@
-import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, Resource } from './catalog';
+import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, People, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
 import { ProdAccessError } from './errors';
 import { escapeMarkup } from './text';
@@ -88,6 +88,8 @@ function validateTicketUrl(raw: string | undefined): string | null {
 export interface SlackProfile {
   userId: string;
   email?: string | null;
+  /** Slack's `is_email_confirmed`: an address nobody proved they own names nobody. */
+  emailConfirmed: boolean;
   /** Custom profile fields: field id → value. */
   fields?: Record<string, string>;
 }
@@ -95,7 +97,7 @@ export interface SlackProfile {
 /** Maps a Slack user to an identity in the target, or refuses: it never guesses. */
 export function mapIdentity(rule: IdentityRule, profile: SlackProfile): string {
   const explicit = rule.map[profile.userId];
-  const derived = explicit ?? deriveFromProfileField(rule, profile) ?? deriveFromEmail(rule, profile.email);
+  const derived = explicit ?? deriveFromProfileField(rule, profile) ?? deriveFromEmail(rule, profile);
   if (!derived) {
     throw new ProdAccessError(
       'NO_IDENTITY',
@@ -112,18 +114,69 @@ export function mapIdentity(rule: IdentityRule, profile: SlackProfile): string {
   return derived;
 }
 
-function deriveFromProfileField(rule: IdentityRule, profile: SlackProfile): string | undefined {
-  if (rule.fromProfileField === null) return undefined;
-  return profile.fields?.[rule.fromProfileField]?.trim() || undefined;
+/**
+ * The Slack user the catalog's explicit map gives an identity to, if any: a name derived from someone
+ * else's profile never takes it. (The catalog refuses a map that gives one identity to two users.)
+ */
+export function explicitHolder(rule: IdentityRule, identity: string): string | undefined {
+  return Object.entries(rule.map).find(([, mapped]) => mapped === identity)?.[0];
 }
 
-function deriveFromEmail(rule: IdentityRule, email: string | null | undefined): string | undefined {
+/** Refused when an identity belongs to another Slack user: one identity, one person. */
+export function identityConflict(resourceId: string, identity: string): ProdAccessError {
+  return new ProdAccessError(
+    'IDENTITY_CONFLICT',
+    `Your Slack profile maps to \`${truncate(identity, 64)}\` on ${resourceId}, which already belongs to another Slack user, so the request is refused. The platform team has been told; ask them to map you explicitly.`,
+  );
+}
+
+function deriveFromProfileField(rule: IdentityRule, profile: SlackProfile): string | undefined {
+  if (rule.fromProfileField === null) return undefined;
+  const value = profile.fields?.[rule.fromProfileField]?.trim();
+  return value ? asciiOnly(value, 'Your Slack profile field for this resource') : undefined;
+}
+
+function deriveFromEmail(rule: IdentityRule, profile: SlackProfile): string | undefined {
+  const email = profile.email?.trim();
   if (rule.fromEmail === 'none' || !email) return undefined;
+  // Checked before lower-casing: Unicode case mapping folds look-alikes (the Kelvin sign K) into ASCII.
+  asciiOnly(email, 'Your Slack email address');
   const at = email.lastIndexOf('@');
   if (at <= 0) return undefined;
-  const domain = email.slice(at + 1).toLowerCase();
-  if (rule.emailDomains.length > 0 && !rule.emailDomains.includes(domain)) return undefined;
+  if (!rule.emailDomains.includes(email.slice(at + 1).toLowerCase())) return undefined;
+  if (!profile.emailConfirmed) {
+    throw new ProdAccessError(
+      'NO_IDENTITY',
+      'Your Slack email address is not confirmed, so it cannot name you in the target. Confirm it in Slack, or ask the platform team to map you explicitly.',
+    );
+  }
   return email.slice(0, at).toLowerCase();
+}
+
+/** Printable ASCII only, so no look-alike letter or case folding can turn one person's name into another's. */
+function asciiOnly(value: string, what: string): string {
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new ProdAccessError(
+      'INVALID_IDENTITY',
+      `${what} has characters other than plain ASCII letters, digits and punctuation, so no identity is derived from it. Ask the platform team to map you explicitly.`,
+    );
+  }
+  return value;
+}
+
+/** Whether a user is listed, directly or through one of the given groups they belong to. */
+export function isListed(people: People, userId: string, groupIds: ReadonlySet<string>): boolean {
+  return people.users.includes(userId) || people.groups.some((g) => groupIds.has(g));
+}
+
+/** A level that names its requesters is refused to everyone else; without them anyone in the workspace may ask. */
+export function authorizeRequester(resource: Resource, level: AccessLevel, userId: string, groupIds: ReadonlySet<string>): void {
+  if (level.requesters && !isListed(level.requesters, userId, groupIds)) {
+    throw new ProdAccessError(
+      'NOT_AUTHORIZED',
+      `You may not request ${level.id} on ${resource.id}: only its listed requesters may. Ask its owners to add you if you need it.`,
+    );
+  }
 }
 
 export interface ApproverContext {
@@ -133,24 +186,19 @@ export interface ApproverContext {
   approverGroupIds: ReadonlySet<string>;
 }
 
-/** Whether a user is a listed approver of a level, directly or through a group. */
-export function isListedApprover(level: AccessLevel, userId: string, groupIds: ReadonlySet<string>): boolean {
-  return level.approvers.users.includes(userId) || level.approvers.groups.some((g) => groupIds.has(g));
-}
-
 /** The one who asks never approves; only listed approvers count. */
 export function authorizeDecision(level: AccessLevel, ctx: ApproverContext): void {
   if (ctx.approverId === ctx.requesterId) {
     throw new ProdAccessError('SELF_APPROVAL', 'You cannot approve or deny your own request.');
   }
-  if (!isListedApprover(level, ctx.approverId, ctx.approverGroupIds)) {
+  if (!isListed(level.approvers, ctx.approverId, ctx.approverGroupIds)) {
     throw new ProdAccessError('NOT_AUTHORIZED', `You are not an approver for this access level (${level.id}).`);
   }
 }
 
 /** Early revoke: the requester, or anyone who may approve that level. */
 export function authorizeEarlyRevoke(level: AccessLevel, userId: string, requesterId: string, groupIds: ReadonlySet<string>): void {
-  if (userId !== requesterId && !isListedApprover(level, userId, groupIds)) {
+  if (userId !== requesterId && !isListed(level.approvers, userId, groupIds)) {
     throw new ProdAccessError('NOT_AUTHORIZED', 'Only the requester or an approver of this access can revoke it.');
   }
 }

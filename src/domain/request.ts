@@ -71,7 +71,9 @@ export type AuditAction =
   | 'refused'
   | 'drift_found'
   /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see db/audit-chain). */
-  | 'audit_anchored';
+  | 'audit_anchored'
+  // Two Slack users mapped to one identity; the later one was refused.
+  | 'identity_conflict';
 
 export interface AuditEntry {
   actor: string;

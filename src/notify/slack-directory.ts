@@ -10,11 +10,21 @@ export class SlackDirectory implements Directory {
 
   constructor(private readonly slack: WebClient) {}
 
-  async profile(userId: string): Promise<SlackProfile> {
-    // users.profile.get, unlike users.info, returns the custom profile fields.
-    const { profile } = await this.slack.users.profile.get({ user: userId });
-    const fields = Object.entries(profile?.fields ?? {}).flatMap(([id, field]) => (field?.value ? [[id, field.value] as const] : []));
-    return { userId, email: profile?.email ?? null, fields: Object.fromEntries(fields) };
+  async profile(userId: string, { customFields }: { customFields: boolean }): Promise<SlackProfile> {
+    // users.info carries is_email_confirmed (absent counts as unconfirmed); only users.profile.get has the custom fields.
+    const [{ user }, custom] = await Promise.all([
+      this.slack.users.info({ user: userId }),
+      customFields ? this.slack.users.profile.get({ user: userId }) : undefined,
+    ]);
+    const fields = Object.entries(custom?.profile?.fields ?? {}).flatMap(([id, field]) =>
+      field?.value ? [[id, field.value] as const] : [],
+    );
+    return {
+      userId,
+      email: user?.profile?.email ?? null,
+      emailConfirmed: user?.is_email_confirmed === true,
+      fields: Object.fromEntries(fields),
+    };
   }
 
   async groupsOf(userId: string, groupIds: readonly string[]): Promise<Set<string>> {

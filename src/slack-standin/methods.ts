@@ -283,6 +283,7 @@ function userObject(user: StandinUser): Record<string, unknown> {
     is_bot: user.isBot ?? false,
     is_admin: false,
     is_owner: false,
+    is_email_confirmed: user.emailConfirmed ?? true,
     tz: 'UTC',
     profile: {
       display_name: user.name,

@@ -3,6 +3,8 @@ export interface StandinUser {
   name: string;
   realName?: string;
   email?: string;
+  /** Slack's `is_email_confirmed` (users.info); confirmed unless a test says otherwise. */
+  emailConfirmed?: boolean;
   /** Custom profile fields: field id (Xf…) → value. */
   profileFields?: Record<string, string>;
   isBot?: boolean;

@@ -18,7 +18,7 @@ const catalogDir = path.join(__dirname, '../fixtures');
 function catalogWith(provider: Record<string, unknown>) {
   const text = stringify({
     auditChannel: 'C0AUDIT001',
-    identity: { fromEmail: 'local-part' },
+    identity: { fromEmail: 'local-part', emailDomains: ['example.com'] },
     resources: [
       {
         id: 'orders-api',

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCatalog } from '../../../src/catalog/load';
+import { catalogNotes } from '../../../src/domain/catalog';
 import { EXAMPLE_CATALOG_ENV } from '../../support/example-catalog';
 
 const example = readFileSync(path.join(__dirname, '../../../catalog.example.yaml'), 'utf8');
 const env = EXAMPLE_CATALOG_ENV;
 const catalogDir = path.join(__dirname, '../../..');
+const FLAG_FIELD = 'fromProfileField: { field: Xf01FLAGUSER, adminManaged: true }';
 
 describe('the catalog', () => {
   test('the shipped example catalog is valid', () => {
@@ -39,7 +41,7 @@ describe('the catalog', () => {
   });
 
   test('an identity rule may not derive from both the email and a profile field', () => {
-    const both = example.replace('fromProfileField: Xf01FLAGUSER', 'fromProfileField: Xf01FLAGUSER\n      fromEmail: local-part');
+    const both = example.replace(FLAG_FIELD, `${FLAG_FIELD}\n      fromEmail: local-part\n      emailDomains: [example.com]`);
     expect(parseCatalog(both, env, catalogDir)).toEqual({
       ok: false,
       problems: [{ path: 'resources[3].identity.fromProfileField', message: 'use either fromEmail or fromProfileField, not both' }],
@@ -119,5 +121,72 @@ describe('the catalog', () => {
     expect(unresolved).toEqual({ ok: false, problems: [{ path: '(file)', message: expect.stringMatching(/Unresolved alias/) }] });
     const bomb = parseCatalog(`a: &a x\nb: [${Array(200).fill('*a').join(',')}]`, env, catalogDir);
     expect(bomb).toEqual({ ok: false, problems: [{ path: '(file)', message: expect.stringMatching(/alias/i) }] });
+  });
+
+  describe('identity rules that would let one person borrow another identity are refused', () => {
+    const problemsOf = (text: string) => {
+      const result = parseCatalog(text, env, catalogDir);
+      return result.ok ? [] : result.problems;
+    };
+
+    test('the email local part with no domains listed', () => {
+      expect(problemsOf(example.replace('  emailDomains: [example.com]\n', ''))).toEqual([
+        { path: 'identity.emailDomains', message: expect.stringMatching(/needs the domains.*victim@evil\.example would be victim/) },
+      ]);
+    });
+
+    test('an email domain that is not plain ASCII (the Kelvin sign lower-cases to k)', () => {
+      expect(problemsOf(example.replace('emailDomains: [example.com]', 'emailDomains: [\u212Aate.example]'))).toEqual([
+        { path: 'identity.emailDomains[0]', message: 'must be a domain name in ASCII, like example.com' },
+      ]);
+    });
+
+    test('a custom profile field the catalog does not declare admin-managed', () => {
+      for (const field of ['fromProfileField: Xf01FLAGUSER', 'fromProfileField: { field: Xf01FLAGUSER, adminManaged: false }']) {
+        expect(problemsOf(example.replace(FLAG_FIELD, field))).toEqual([
+          { path: expect.stringMatching(/^resources\[3\]\.identity\.fromProfileField/), message: expect.stringMatching(/admins alone/) },
+        ]);
+      }
+      expect(problemsOf(example.replace(FLAG_FIELD, 'fromProfileField: { field: Xf01FLAGUSER }'))).toEqual([
+        {
+          path: 'resources[3].identity.fromProfileField.adminManaged',
+          message: expect.stringMatching(/^must be true, and only once a workspace admin has made the field editable by admins alone/),
+        },
+      ]);
+    });
+
+    test('a map that gives one identity to two Slack users', () => {
+      expect(problemsOf(example.replace('U0DEV00001: alice\n', 'U0DEV00001: alice\n    U0DEV00002: alice\n'))).toEqual([
+        { path: 'identity.map.U0DEV00002', message: 'maps to "alice" like U0DEV00001: one identity, one person' },
+      ]);
+    });
+  });
+
+  describe('who may request', () => {
+    test('a level names its requesters, users and user groups; without them anyone may ask', () => {
+      const result = parseCatalog(example, env, catalogDir);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      const [orders] = result.catalog.resources;
+      expect(orders!.levels.map((l) => l.requesters)).toEqual([null, { users: ['U0DEV00001'], groups: ['S0ORDERSDEV'] }]);
+    });
+
+    test('an empty requesters list is a problem, not a level nobody may ask for', () => {
+      const empty = example.replace('users: [U0DEV00001]\n          groups: [S0ORDERSDEV]', 'users: []');
+      const result = parseCatalog(empty, env, catalogDir);
+      expect(!result.ok && result.problems).toEqual([
+        { path: 'resources[0].levels[1].requesters', message: expect.stringMatching(/leave requesters out to let anyone/) },
+      ]);
+    });
+
+    test('validate names the levels open to everyone, and warns what a profile-field identity rests on', () => {
+      const result = parseCatalog(example, env, catalogDir);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      expect(catalogNotes(result.catalog)).toEqual([
+        'open to everyone in the workspace (no requesters): orders-db/read-only, billing-db/read-only, billing-db/fix-invoices, sessions-cache/read-cache, feature-flags/toggle, orders-k8s/edit, orders-api-allowlist/support',
+        expect.stringMatching(
+          /^warning: feature-flags takes identities from the custom profile field Xf01FLAGUSER: anyone who can edit that field can name any identity/,
+        ),
+      ]);
+    });
   });
 });

@@ -1,5 +1,14 @@
 import type { AccessLevel, Catalog, IdentityRule } from '../../../src/domain/catalog';
-import { authorizeDecision, authorizeEarlyRevoke, authorizeExtension, mapIdentity, validateRequest } from '../../../src/domain/policy';
+import {
+  authorizeDecision,
+  authorizeEarlyRevoke,
+  authorizeExtension,
+  authorizeRequester,
+  explicitHolder,
+  mapIdentity,
+  type SlackProfile,
+  validateRequest,
+} from '../../../src/domain/policy';
 import type { AccessRequestRecord } from '../../../src/domain/request';
 
 const level: AccessLevel = {
@@ -10,6 +19,7 @@ const level: AccessLevel = {
   defaultDurationSeconds: 3600,
   approvalsRequired: 1,
   approvers: { users: ['UMANAGER'], groups: ['SDBAS'] },
+  requesters: null,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },
@@ -33,6 +43,11 @@ const catalog: Catalog = {
     },
   ],
 };
+/** A profile as Slack gives it, the email confirmed unless said otherwise. */
+const profile = (fields: Omit<SlackProfile, 'emailConfirmed'> & { emailConfirmed?: boolean }): SlackProfile => ({
+  emailConfirmed: true,
+  ...fields,
+});
 const valid = { resourceId: 'orders-db', levelId: 'read-only', duration: '2h', reason: 'INC-42' };
 
 describe('a request checked against the catalog', () => {
@@ -76,25 +91,82 @@ test('a reason and a ticket link at their limits are accepted, the link as its p
 
 describe('identity mapping never guesses', () => {
   test('the explicit map wins', () => {
-    expect(mapIdentity(identity, { userId: 'UALICE', email: 'someone@example.com' })).toBe('alice');
+    expect(mapIdentity(identity, profile({ userId: 'UALICE', email: 'someone@example.com' }))).toBe('alice');
   });
   test('the email local part is used only for listed domains', () => {
-    expect(mapIdentity(identity, { userId: 'UBOB', email: 'Bob@Example.com' })).toBe('bob');
-    expect(() => mapIdentity(identity, { userId: 'UEVE', email: 'eve@evil.org' })).toThrow(
+    expect(mapIdentity(identity, profile({ userId: 'UBOB', email: 'Bob@Example.com' }))).toBe('bob');
+    expect(() => mapIdentity(identity, profile({ userId: 'UEVE', email: 'eve@evil.org' }))).toThrow(
       expect.objectContaining({ code: 'NO_IDENTITY' }),
     );
   });
   test('no email and no map entry is a refusal', () => {
-    expect(() => mapIdentity(identity, { userId: 'UX' })).toThrow(expect.objectContaining({ code: 'NO_IDENTITY' }));
+    expect(() => mapIdentity(identity, profile({ userId: 'UX' }))).toThrow(expect.objectContaining({ code: 'NO_IDENTITY' }));
   });
   test('a derived name that is not a valid target name is refused, not quoted into shape', () => {
-    expect(() => mapIdentity(identity, { userId: 'UQ', email: 'robert";drop@example.com' })).toThrow(
+    expect(() => mapIdentity(identity, profile({ userId: 'UQ', email: 'robert";drop@example.com' }))).toThrow(
       expect.objectContaining({ code: 'INVALID_IDENTITY' }),
     );
   });
   test('rule "none" refuses when the map has no entry', () => {
-    expect(() => mapIdentity({ ...identity, fromEmail: 'none' }, { userId: 'UBOB', email: 'bob@example.com' })).toThrow(
+    expect(() => mapIdentity({ ...identity, fromEmail: 'none' }, profile({ userId: 'UBOB', email: 'bob@example.com' }))).toThrow(
       expect.objectContaining({ code: 'NO_IDENTITY' }),
+    );
+  });
+});
+
+describe('identity cannot be borrowed', () => {
+  test('an email rule with no listed domain accepts no address at all', () => {
+    expect(() => mapIdentity({ ...identity, emailDomains: [] }, profile({ userId: 'UEVE', email: 'victim@evil.example' }))).toThrow(
+      expect.objectContaining({ code: 'NO_IDENTITY' }),
+    );
+  });
+  test.each([
+    ['the Kelvin sign, which lower-cases to k', '\u212Aate@example.com'],
+    ['a dotless capital I, which lower-cases to i', 'k\u0130m@example.com'],
+    ['a Cyrillic a', 'k\u0430te@example.com'],
+    ['a look-alike domain', 'kate@ex\u0430mple.com'],
+    ['a space', 'ka te@example.com'],
+  ])('an email with %s is refused before lower-casing', (_, email) => {
+    expect(() => mapIdentity(identity, profile({ userId: 'UEVE', email }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_IDENTITY', message: expect.stringMatching(/plain ASCII/) }),
+    );
+  });
+  test('an email Slack has not confirmed names nobody, even in a listed domain', () => {
+    expect(() => mapIdentity(identity, profile({ userId: 'UEVE', email: 'kate@example.com', emailConfirmed: false }))).toThrow(
+      expect.objectContaining({ code: 'NO_IDENTITY', message: expect.stringMatching(/not confirmed/) }),
+    );
+  });
+  test('the explicit map wins over an unconfirmed email, since the catalog, not the profile, names that person', () => {
+    expect(mapIdentity(identity, profile({ userId: 'UALICE', email: 'x@example.com', emailConfirmed: false }))).toBe('alice');
+  });
+  test('a custom profile field with non-ASCII characters is refused', () => {
+    const byField: IdentityRule = { ...identity, fromEmail: 'none', fromProfileField: 'Xf01DBUSER' };
+    expect(() => mapIdentity(byField, profile({ userId: 'UEVE', fields: { Xf01DBUSER: '\u212Aate' } }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_IDENTITY' }),
+    );
+  });
+  test('the explicit map names who holds an identity, so nobody else derives it', () => {
+    expect(explicitHolder(identity, 'alice')).toBe('UALICE');
+    expect(explicitHolder(identity, 'bob')).toBeUndefined();
+  });
+});
+
+describe('who may request', () => {
+  const [orders] = catalog.resources;
+  const restricted: AccessLevel = { ...level, requesters: { users: ['UALICE'], groups: ['SORDERSDEV'] } };
+  test('a level without requesters is open to anyone in the workspace', () => {
+    expect(() => authorizeRequester(orders!, level, 'USTRANGER', new Set())).not.toThrow();
+  });
+  test('a level with requesters accepts listed users and members of listed groups', () => {
+    expect(() => authorizeRequester(orders!, restricted, 'UALICE', new Set())).not.toThrow();
+    expect(() => authorizeRequester(orders!, restricted, 'UBOB', new Set(['SORDERSDEV']))).not.toThrow();
+  });
+  test('and refuses everyone else, saying so', () => {
+    expect(() => authorizeRequester(orders!, restricted, 'UBOB', new Set(['SOTHER']))).toThrow(
+      expect.objectContaining({
+        code: 'NOT_AUTHORIZED',
+        message: 'You may not request read-only on orders-db: only its listed requesters may. Ask its owners to add you if you need it.',
+      }),
     );
   });
 });
@@ -102,12 +174,12 @@ describe('identity mapping never guesses', () => {
 describe('identity from a custom Slack profile field', () => {
   const byField: IdentityRule = { ...identity, fromEmail: 'none', fromProfileField: 'Xf01DBUSER' };
   test('the field value is the identity', () => {
-    expect(mapIdentity(byField, { userId: 'UBOB', email: 'bob@example.com', fields: { Xf01DBUSER: ' bob_db ' } })).toBe('bob_db');
+    expect(mapIdentity(byField, profile({ userId: 'UBOB', email: 'bob@example.com', fields: { Xf01DBUSER: ' bob_db ' } }))).toBe('bob_db');
   });
   test('an empty or missing field is a refusal, not a fall-back to the email', () => {
     const missing: (Record<string, string> | undefined)[] = [{}, { Xf01DBUSER: '  ' }, { XfOTHER: 'bob' }, undefined];
     for (const fields of missing) {
-      expect(() => mapIdentity(byField, { userId: 'UBOB', email: 'bob@example.com', fields })).toThrow(
+      expect(() => mapIdentity(byField, profile({ userId: 'UBOB', email: 'bob@example.com', fields }))).toThrow(
         expect.objectContaining({ code: 'NO_IDENTITY' }),
       );
     }
@@ -117,8 +189,8 @@ describe('identity from a custom Slack profile field', () => {
 describe('identity patterns', () => {
   test("the identity must match every pattern: the target kind's and the catalog's narrower one", () => {
     const rule: IdentityRule = { ...identity, patterns: ['^[a-z_][a-z0-9_]{0,62}$', '^[a-z]{1,8}$'] };
-    expect(mapIdentity(rule, { userId: 'UBOB', email: 'bob@example.com' })).toBe('bob');
-    expect(() => mapIdentity(rule, { userId: 'UBOB', email: 'bartholomew@example.com' })).toThrow(
+    expect(mapIdentity(rule, profile({ userId: 'UBOB', email: 'bob@example.com' }))).toBe('bob');
+    expect(() => mapIdentity(rule, profile({ userId: 'UBOB', email: 'bartholomew@example.com' }))).toThrow(
       expect.objectContaining({ code: 'INVALID_IDENTITY', message: expect.stringContaining('^[a-z]{1,8}$') }),
     );
   });
