@@ -56,6 +56,11 @@ export function validateModalView(view: unknown): BlockKitViolation | null {
   return violation('invalid_arguments', checkModalView(view, '/view'));
 }
 
+/** views.publish `view`: a Home tab, which has no title or buttons, only blocks. */
+export function validateHomeView(view: unknown): BlockKitViolation | null {
+  return violation('invalid_arguments', checkHomeView(view, '/view'));
+}
+
 function violation(error: BlockKitErrorCode, problem: Check): BlockKitViolation | null {
   return problem && { error, message: `[ERROR] ${problem.reason} [json-pointer:${problem.pointer}]` };
 }
@@ -67,11 +72,24 @@ function checkModalView(view: unknown, at: string): Check {
     checkText(view.title, `${at}/title`, { max: LIMITS.viewTitle, plainOnly: true }) ??
     checkOptionalText(view.submit, `${at}/submit`, { max: LIMITS.viewButtonText, plainOnly: true }) ??
     checkOptionalText(view.close, `${at}/close`, { max: LIMITS.viewButtonText, plainOnly: true }) ??
-    checkOptionalString(view.callback_id, `${at}/callback_id`, LIMITS.callbackId) ??
-    checkOptionalString(view.private_metadata, `${at}/private_metadata`, LIMITS.privateMetadata) ??
-    checkOptionalString(view.external_id, `${at}/external_id`, LIMITS.externalId) ??
+    checkViewFields(view, at) ??
     checkBlocks(view.blocks, 'modal', `${at}/blocks`) ??
     checkSubmitForInputs(view, at)
+  );
+}
+
+function checkHomeView(view: unknown, at: string): Check {
+  if (!isRecord(view)) return problem(at, 'must provide an object');
+  if (view.type !== 'home') return problem(`${at}/type`, 'must be "home"');
+  return checkViewFields(view, at) ?? checkBlocks(view.blocks, 'modal', `${at}/blocks`);
+}
+
+/** Fields every kind of view has. */
+function checkViewFields(view: Json, at: string): Check {
+  return (
+    checkOptionalString(view.callback_id, `${at}/callback_id`, LIMITS.callbackId) ??
+    checkOptionalString(view.private_metadata, `${at}/private_metadata`, LIMITS.privateMetadata) ??
+    checkOptionalString(view.external_id, `${at}/external_id`, LIMITS.externalId)
   );
 }
 
