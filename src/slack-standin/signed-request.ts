@@ -150,7 +150,6 @@ export interface ViewSubmissionInput {
 
 /** A modal's submit, as Slack sends it. */
 export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown> {
-  const viewId = input.viewId ?? `V${randomBytes(5).toString('hex').toUpperCase()}`;
   return {
     type: 'view_submission',
     team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
@@ -158,30 +157,70 @@ export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string
     api_app_id: STANDIN_APP.appId,
     token: STANDIN_APP.verificationToken,
     trigger_id: input.triggerId ?? newTriggerId(),
-    view: {
-      id: viewId,
-      team_id: STANDIN_TEAM.id,
-      type: 'modal',
-      blocks: [],
-      private_metadata: input.privateMetadata ?? '',
-      callback_id: input.callbackId,
-      state: { values: input.values },
-      hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
-      title: { type: 'plain_text', text: 'Modal', emoji: true },
-      clear_on_close: false,
-      notify_on_close: false,
-      close: null,
-      submit: null,
-      previous_view_id: null,
-      root_view_id: viewId,
-      app_id: STANDIN_APP.appId,
-      external_id: '',
-      app_installed_team_id: STANDIN_TEAM.id,
-      bot_id: STANDIN_APP.botId,
-    },
+    view: payloadView(input),
     response_urls: [],
     is_enterprise_install: false,
     enterprise: null,
+  };
+}
+
+export interface BlockSuggestionInput {
+  user: PayloadUser;
+  /** The external_select asking for options, and what the user typed into it. */
+  actionId: string;
+  blockId: string;
+  value: string;
+  /** The modal the select sits in. */
+  callbackId: string;
+  privateMetadata?: string;
+  viewId?: string;
+}
+
+/**
+ * An external_select asking the app for options as the user types, as Slack sends it; the app answers
+ * in the HTTP response (check it with validateOptionsResponse).
+ */
+export function blockSuggestionPayload(input: BlockSuggestionInput): Record<string, unknown> {
+  const view = payloadView({ ...input, values: {} });
+  return {
+    type: 'block_suggestion',
+    user: payloadUser(input.user),
+    container: { type: 'view', view_id: view.id },
+    api_app_id: STANDIN_APP.appId,
+    token: STANDIN_APP.verificationToken,
+    action_id: input.actionId,
+    block_id: input.blockId,
+    value: input.value,
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view,
+  };
+}
+
+/** The modal a payload comes from, as Slack includes it. */
+function payloadView(input: { callbackId: string; privateMetadata?: string; values: ViewStateValues; viewId?: string }) {
+  const viewId = input.viewId ?? `V${randomBytes(5).toString('hex').toUpperCase()}`;
+  return {
+    id: viewId,
+    team_id: STANDIN_TEAM.id,
+    type: 'modal',
+    blocks: [],
+    private_metadata: input.privateMetadata ?? '',
+    callback_id: input.callbackId,
+    state: { values: input.values },
+    hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
+    title: { type: 'plain_text', text: 'Modal', emoji: true },
+    clear_on_close: false,
+    notify_on_close: false,
+    close: null,
+    submit: null,
+    previous_view_id: null,
+    root_view_id: viewId,
+    app_id: STANDIN_APP.appId,
+    external_id: '',
+    app_installed_team_id: STANDIN_TEAM.id,
+    bot_id: STANDIN_APP.botId,
   };
 }
 
