@@ -44,6 +44,12 @@ export const LIMITS = {
   callbackId: 255,
   privateMetadata: 3000,
   externalId: 255,
+  selectOptions: 100,
+  optionGroups: 100,
+  optionText: 75,
+  optionValue: 150,
+  optionDescription: 75,
+  optionGroupLabel: 75,
 } as const;
 
 /** chat.postMessage / chat.update / chat.postEphemeral `blocks`. */
@@ -54,6 +60,22 @@ export function validateMessageBlocks(blocks: unknown): BlockKitViolation | null
 /** views.open / views.update / views.push `view`; Slack reports every view problem as invalid_arguments. */
 export function validateModalView(view: unknown): BlockKitViolation | null {
   return violation('invalid_arguments', checkModalView(view, '/view'));
+}
+
+/**
+ * The app's answer to a block_suggestion (an external_select asking for options): `options` or
+ * `option_groups`, as Slack takes them; anything else shows the user no options.
+ */
+export function validateOptionsResponse(body: unknown): BlockKitViolation | null {
+  if (!isRecord(body)) return violation('invalid_arguments', problem('', 'must provide an object'));
+  // No match for what the user typed is an empty list, which a static select may not have.
+  if (Array.isArray(body.options) && body.options.length === 0 && body.option_groups === undefined) return null;
+  return violation('invalid_arguments', checkOptionSource(body, ''));
+}
+
+/** views.publish `view`: a Home tab, which has no title or buttons, only blocks. */
+export function validateHomeView(view: unknown): BlockKitViolation | null {
+  return violation('invalid_arguments', checkHomeView(view, '/view'));
 }
 
 function violation(error: BlockKitErrorCode, problem: Check): BlockKitViolation | null {
@@ -67,11 +89,24 @@ function checkModalView(view: unknown, at: string): Check {
     checkText(view.title, `${at}/title`, { max: LIMITS.viewTitle, plainOnly: true }) ??
     checkOptionalText(view.submit, `${at}/submit`, { max: LIMITS.viewButtonText, plainOnly: true }) ??
     checkOptionalText(view.close, `${at}/close`, { max: LIMITS.viewButtonText, plainOnly: true }) ??
-    checkOptionalString(view.callback_id, `${at}/callback_id`, LIMITS.callbackId) ??
-    checkOptionalString(view.private_metadata, `${at}/private_metadata`, LIMITS.privateMetadata) ??
-    checkOptionalString(view.external_id, `${at}/external_id`, LIMITS.externalId) ??
+    checkViewFields(view, at) ??
     checkBlocks(view.blocks, 'modal', `${at}/blocks`) ??
     checkSubmitForInputs(view, at)
+  );
+}
+
+function checkHomeView(view: unknown, at: string): Check {
+  if (!isRecord(view)) return problem(at, 'must provide an object');
+  if (view.type !== 'home') return problem(`${at}/type`, 'must be "home"');
+  return checkViewFields(view, at) ?? checkBlocks(view.blocks, 'modal', `${at}/blocks`);
+}
+
+/** Fields every kind of view has. */
+function checkViewFields(view: Json, at: string): Check {
+  return (
+    checkOptionalString(view.callback_id, `${at}/callback_id`, LIMITS.callbackId) ??
+    checkOptionalString(view.private_metadata, `${at}/private_metadata`, LIMITS.privateMetadata) ??
+    checkOptionalString(view.external_id, `${at}/external_id`, LIMITS.externalId)
   );
 }
 
@@ -172,7 +207,42 @@ function checkElement(element: unknown, at: string): Check {
   if (typeof element.type !== 'string') return problem(`${at}/type`, 'must provide a string');
   return (
     checkOptionalString(element.action_id, `${at}/action_id`, LIMITS.actionId) ??
-    (element.type === 'button' ? checkButton(element, at) : null)
+    (element.type === 'button' ? checkButton(element, at) : null) ??
+    (STATIC_SELECTS.has(element.type) ? checkOptionSource(element, at) : null) ??
+    (element.type === 'external_select' ? checkExternalSelect(element, at) : null)
+  );
+}
+
+const STATIC_SELECTS = new Set(['static_select', 'multi_static_select']);
+
+/** Options of a static select or of an options answer: `options` or `option_groups`, one of them, at most 100. */
+function checkOptionSource(source: Json, at: string): Check {
+  if (source.options !== undefined && source.option_groups !== undefined)
+    return problem(at, 'must provide options or option_groups, not both');
+  if (source.option_groups !== undefined) {
+    return checkItems(source.option_groups, `${at}/option_groups`, LIMITS.optionGroups, (group, pointer) =>
+      isRecord(group)
+        ? (checkText(group.label, `${pointer}/label`, { max: LIMITS.optionGroupLabel, plainOnly: true }) ??
+          checkItems(group.options, `${pointer}/options`, LIMITS.selectOptions, checkOption))
+        : problem(pointer, 'must provide an object'),
+    );
+  }
+  if (source.options !== undefined) return checkItems(source.options, `${at}/options`, LIMITS.selectOptions, checkOption);
+  return problem(at, 'must provide options or option_groups');
+}
+
+/** An external select gets its options from the app (block_suggestion), so it lists none itself. */
+function checkExternalSelect(element: Json, at: string): Check {
+  if (element.options !== undefined || element.option_groups !== undefined) return problem(at, 'must not provide options');
+  return element.initial_option === undefined ? null : checkOption(element.initial_option, `${at}/initial_option`);
+}
+
+function checkOption(option: unknown, at: string): Check {
+  if (!isRecord(option)) return problem(at, 'must provide an object');
+  return (
+    checkText(option.text, `${at}/text`, { max: LIMITS.optionText }) ??
+    checkString(option.value, `${at}/value`, LIMITS.optionValue) ??
+    checkOptionalText(option.description, `${at}/description`, { max: LIMITS.optionDescription, plainOnly: true })
   );
 }
 

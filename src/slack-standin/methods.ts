@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { validateMessageBlocks, validateModalView } from './block-kit-limits';
+import { validateHomeView, validateMessageBlocks, validateModalView } from './block-kit-limits';
 import { STANDIN_APP, STANDIN_TEAM } from './identity';
+import { EMAIL_SCOPE, type StandinMethod } from './method-rules';
 import type { ResponseAudience, SlackMessage, SlackResponse, SlackView, StandinUser } from './types';
 import type { Workspace } from './workspace';
 
@@ -15,6 +16,12 @@ export interface MethodContext {
   workspace: Workspace;
   /** The stand-in's own origin, e.g. http://127.0.0.1:4000, used in URLs it hands out. */
   origin: string;
+  /** The bot token's scopes: some answers depend on them (an email only with users:read.email). */
+  scopes: ReadonlySet<string>;
+  /** Whether the manifest enables the app's Home tab (views.publish answers not_enabled otherwise). */
+  homeTabEnabled: boolean;
+  /** Milliseconds since the epoch, as the stand-in's clock says. */
+  now: number;
 }
 
 type Handler = (args: Record<string, unknown>, context: MethodContext) => SlackResponse;
@@ -59,14 +66,18 @@ function withArgs<S extends z.ZodType>(schema: S, handle: (args: z.output<S>, co
 /** views.open and views.push: the stand-in keeps no view stacks, so both open a new view. */
 const openViewHandler = withArgs(
   z.object({ view: z.unknown(), trigger_id: optionalString, interactivity_pointer: optionalString }),
-  (args, { workspace }) => {
-    const invalid = checkTrigger(args) ?? checkView(args.view);
+  (args, { workspace, now }) => {
+    const pointer = args.trigger_id || args.interactivity_pointer;
+    if (!pointer) return fail('invalid_arguments', ['invalid `trigger_id`']);
+    const invalid = checkView(args.view);
     if (invalid) return invalid;
-    return openView(workspace, ViewInput.parse(args.view), workspace.triggerUser(args.trigger_id));
+    const exchanged = workspace.exchangeTrigger(pointer, now);
+    if ('error' in exchanged) return fail(exchanged.error);
+    return openView(workspace, ViewInput.parse(args.view), exchanged.user);
   },
 );
 
-export const METHODS: Record<string, Handler> = {
+export const METHODS: Record<StandinMethod, Handler> = {
   'auth.test': (_args, { origin }) =>
     ok({
       url: `${origin}/`,
@@ -142,14 +153,14 @@ export const METHODS: Record<string, Handler> = {
     return ok({ ...(alreadyOpen && { no_op: true, already_open: true }), channel: { id } });
   }),
 
-  'users.info': withArgs(z.object({ user: optionalString }), (args, { workspace }) => {
+  'users.info': withArgs(z.object({ user: optionalString }), (args, { workspace, scopes }) => {
     const user = args.user === undefined ? undefined : workspace.user(args.user);
-    return user ? ok({ user: userObject(user) }) : fail('user_not_found');
+    return user ? ok({ user: userObject(user, scopes) }) : fail('user_not_found');
   }),
 
-  'users.profile.get': withArgs(z.object({ user: optionalString }), (args, { workspace }) => {
+  'users.profile.get': withArgs(z.object({ user: optionalString }), (args, { workspace, scopes }) => {
     const user = args.user === undefined ? undefined : workspace.user(args.user);
-    return user ? ok({ profile: userObject(user).profile }) : fail('user_not_found');
+    return user ? ok({ profile: userObject(user, scopes).profile }) : fail('user_not_found');
   }),
 
   'usergroups.users.list': withArgs(z.object({ usergroup: optionalString }), (args, { workspace }) => {
@@ -173,16 +184,32 @@ export const METHODS: Record<string, Handler> = {
       if (!existing) return fail('not_found');
       if (args.hash !== undefined && args.hash !== existing.hash) return fail('hash_conflict');
       const input = ViewInput.parse(args.view);
+      const taken = input.external_id ? workspace.findView({ externalId: input.external_id }) : undefined;
+      if (taken && taken.id !== existing.id) return fail('duplicate_external_id');
       const view = buildView(existing.id, { ...input, external_id: input.external_id ?? existing.external_id }, existing);
       workspace.saveView(view);
       return ok({ view });
     },
   ),
-};
 
-function checkTrigger(args: { trigger_id?: string; interactivity_pointer?: string }): SlackResponse | null {
-  return args.trigger_id || args.interactivity_pointer ? null : fail('invalid_arguments', ['invalid `trigger_id`']);
-}
+  'views.publish': withArgs(
+    z.object({ user_id: optionalString, view: z.unknown(), hash: optionalString }),
+    (args, { workspace, homeTabEnabled }) => {
+      if (!args.user_id) return fail('invalid_arguments', ['[ERROR] missing required field: user_id']);
+      if (args.view === undefined) return fail('invalid_arguments', ['[ERROR] missing required field: view']);
+      const violation = validateHomeView(args.view);
+      if (violation) return fail(violation.error, [violation.message]);
+      // The Home tab exists only when the app's manifest enables it.
+      if (!homeTabEnabled) return fail('not_enabled');
+      if (!workspace.user(args.user_id)) return fail('user_not_found');
+      const existing = workspace.findHomeView(args.user_id);
+      if (existing && args.hash !== undefined && args.hash !== existing.hash) return fail('hash_conflict');
+      const view = buildView(existing?.id ?? workspace.nextViewId(), ViewInput.parse(args.view), existing);
+      workspace.saveView(view, args.user_id);
+      return ok({ view });
+    },
+  ),
+};
 
 function checkView(view: unknown): SlackResponse | null {
   if (view === undefined) return fail('invalid_arguments', ['[ERROR] missing required field: view']);
@@ -272,7 +299,7 @@ function buildView(id: string, input: ViewInput, replacing?: SlackView): SlackVi
   };
 }
 
-function userObject(user: StandinUser): Record<string, unknown> {
+function userObject(user: StandinUser, scopes: ReadonlySet<string>): Record<string, unknown> {
   const realName = user.realName ?? user.name;
   return {
     id: user.id,
@@ -290,7 +317,8 @@ function userObject(user: StandinUser): Record<string, unknown> {
       display_name_normalized: user.name,
       real_name: realName,
       real_name_normalized: realName,
-      ...(user.email !== undefined && { email: user.email }),
+      // Slack leaves the email out unless the token has users:read.email.
+      ...(user.email !== undefined && scopes.has(EMAIL_SCOPE) && { email: user.email }),
       // Custom profile fields, keyed by field id, as users.profile.get returns them.
       ...(user.profileFields !== undefined && {
         fields: Object.fromEntries(Object.entries(user.profileFields).map(([id, value]) => [id, { value, alt: '' }])),

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ParsedApiRequest, parseApiRequest, parseJson } from './api-request';
+import { type AppManifest, isStandinMethod, METHOD_RULES, readManifest, requiredScopes, type StandinMethod } from './method-rules';
 import { fail, METHODS, postResponse } from './methods';
+import { RateLimiter } from './rate-limits';
 import { newTriggerId } from './signed-request';
 import type {
   ApiCall,
@@ -49,11 +51,28 @@ export interface StandinOptions {
    * a long-lived stand-in passes the current time, so its messages never share a ts with an earlier run's.
    */
   firstTsSeconds?: number;
+  /**
+   * The installed app: the bot token's scopes and the Home tab setting. The default, and what every
+   * test and the sandbox use, is slack-app-manifest.yaml: a call the real app would be refused is
+   * refused here too.
+   */
+  manifest?: AppManifest;
+  /** The clock for trigger_id, response_url and rate-limit lifetimes, in epoch milliseconds. */
+  now?: () => number;
 }
 
 export type CallPredicate = (call: RecordedCall) => boolean;
 
 const DEFAULT_WAIT_MS = 5000;
+/** Slack takes at most 5 POSTs to one response_url, all within 30 minutes of the interaction. */
+export const RESPONSE_URL_USES = 5;
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
+
+interface IssuedResponseUrl {
+  issuedAt: number;
+  uses: number;
+  audience?: ResponseAudience;
+}
 
 interface Reply {
   status: number;
@@ -74,10 +93,14 @@ class Standin {
   private readonly workspace: Workspace;
   private readonly faults = new Map<string, { fault: StandinFault; when?: (args: Record<string, unknown>) => boolean }[]>();
   private readonly waiters = new Set<Waiter>();
-  private readonly responseAudiences = new Map<string, ResponseAudience>();
+  private readonly responseUrls = new Map<string, IssuedResponseUrl>();
   /** Long-polls waiting in `changes`, ended early by close(). */
   private readonly changeWaits = new Set<() => void>();
   private readonly server: Server;
+  private readonly manifest: AppManifest;
+  private readonly scopes: ReadonlySet<string>;
+  private readonly now: () => number;
+  private readonly rateLimiter: RateLimiter;
   private responseUrlCount = 0;
   private origin = '';
   private listeningPort = 0;
@@ -89,6 +112,10 @@ class Standin {
       usergroups: options.usergroups ?? [],
       firstTsSeconds: options.firstTsSeconds ?? FIRST_TS_SECONDS,
     });
+    this.manifest = options.manifest ?? readManifest();
+    this.scopes = new Set(this.manifest.botScopes);
+    this.now = options.now ?? Date.now;
+    this.rateLimiter = new RateLimiter(this.now);
     // A request that breaks mid-body has no one to answer to.
     this.server = createServer((req, res) => void this.route(req, res).catch(() => res.destroy()));
   }
@@ -120,20 +147,24 @@ class Standin {
   }
 
   /**
-   * A URL to use as `response_url`; POSTs to it are recorded as `{ kind: 'response' }` calls and,
-   * given an audience, shown in the workspace as Slack shows them.
+   * A URL to use as `response_url`, issued now: POSTs to it are recorded as `{ kind: 'response' }`
+   * calls and, given an audience, shown in the workspace as Slack shows them. Like Slack's, it takes
+   * RESPONSE_URL_USES posts within RESPONSE_URL_LIFETIME_MS. Naming an earlier URL issues it afresh.
    */
   responseUrl(name?: string, audience?: ResponseAudience): string {
     this.responseUrlCount += 1;
     const unique = name ?? `r${this.responseUrlCount}`;
-    if (audience) this.responseAudiences.set(unique, audience);
+    this.responseUrls.set(unique, { issuedAt: this.now(), uses: 0, ...(audience && { audience }) });
     return `${this.origin}/response/${encodeURIComponent(unique)}`;
   }
 
-  /** A trigger_id for an action of this user: a view opened with it is that user's. */
+  /**
+   * A trigger_id for an interaction of this user, issued now: a view opened with it is that user's.
+   * Slack takes it once, within 3 seconds.
+   */
   triggerFor(userId: string): string {
     const triggerId = newTriggerId();
-    this.workspace.registerTrigger(triggerId, userId);
+    this.workspace.registerTrigger(triggerId, userId, this.now());
     return triggerId;
   }
 
@@ -215,11 +246,15 @@ class Standin {
     return index === -1 ? undefined : queue.splice(index, 1)[0]!.fault;
   }
 
-  /** Forgets calls, pending faults, messages and views; users, channels and usergroups stay. */
+  /**
+   * Forgets calls, pending faults, messages, views, issued triggers and response URLs, and refills
+   * every rate-limit bucket (as a quiet minute would); users, channels and usergroups stay.
+   */
   reset(): void {
     this.recorded.length = 0;
     this.faults.clear();
-    this.responseAudiences.clear();
+    this.responseUrls.clear();
+    this.rateLimiter.reset();
     this.workspace.reset();
   }
 
@@ -252,7 +287,7 @@ class Standin {
     const args = 'args' in request ? request.args : {};
     const token = 'token' in request ? request.token : undefined;
     const fault = this.takeFault(method, args);
-    const reply = fault ? faultReply(fault) : { status: 200, body: this.answer(method, request) };
+    const reply = fault ? faultReply(fault) : this.answer(method, request);
     // Record the response as sent, so later state changes do not rewrite history.
     const sent = send(res, reply);
     this.record({
@@ -267,26 +302,64 @@ class Standin {
     });
   }
 
-  private answer(method: string, request: ParsedApiRequest): SlackResponse {
-    if ('error' in request) return fail(request.error);
-    const handler = METHODS[method];
-    if (!handler) return fail('unknown_method');
+  /** Slack's order: a readable request, a known method, a valid token, within the rate limit, the scopes. */
+  private answer(method: string, request: ParsedApiRequest): Reply {
+    if ('error' in request) return answered(fail(request.error));
+    if (!isStandinMethod(method)) return answered(fail('unknown_method'));
     const authError = checkToken(request.token, this.options.botToken);
-    if (authError) return fail(authError);
+    if (authError) return answered(fail(authError));
+    const limit = this.rateLimiter.take(request.token ?? '', method, METHOD_RULES[method].tier, this.postChannel(method, request.args));
+    if (!limit.allowed) return rateLimited(limit.retryAfterSeconds);
+    const missing = this.missingScope(method, request.args);
+    if (missing) return answered(missing);
+    const context = {
+      workspace: this.workspace,
+      origin: this.origin,
+      scopes: this.scopes,
+      homeTabEnabled: this.manifest.homeTabEnabled,
+      now: this.now(),
+    };
     try {
-      return handler(request.args, { workspace: this.workspace, origin: this.origin });
+      return answered(METHODS[method](request.args, context));
     } catch (error) {
       // An ok:false answer rather than HTTP 500, which WebClient would retry for half an hour.
-      return fail('standin_internal_error', [String(error)]);
+      return answered(fail('standin_internal_error', [String(error)]));
     }
+  }
+
+  /** The conversation a chat.postMessage posts to, which its rate limit is counted by. */
+  private postChannel(method: StandinMethod, args: Record<string, unknown>): string | undefined {
+    if (method !== 'chat.postMessage' || typeof args.channel !== 'string') return undefined;
+    return this.workspace.resolveChannel(args.channel, { allowUserId: true }) ?? args.channel;
+  }
+
+  /** Slack's answer when the token lacks a scope the call needs: what it needed, what it has. */
+  private missingScope(method: StandinMethod, args: Record<string, unknown>): SlackResponse | null {
+    const needed = requiredScopes(method, args).filter((scope) => !this.scopes.has(scope));
+    if (needed.length === 0) return null;
+    return { ok: false, error: 'missing_scope', needed: needed.join(','), provided: [...this.scopes].join(',') };
   }
 
   private handleResponseUrl(url: URL, body: string, res: ServerResponse): void {
     const name = decodeURIComponent(url.pathname.slice('/response/'.length));
     const parsed = parseJson(body) ?? body;
-    const audience = this.responseAudiences.get(name);
-    send(res, { status: 200, body: audience ? postResponse(this.workspace, audience, parsed) : { ok: true } });
-    this.record({ kind: 'response', url: url.href, name, body: parsed, at: Date.now() });
+    const issued = this.responseUrls.get(name);
+    const refusal = this.responseUrlRefusal(issued);
+    const status = refusal ? 404 : 200;
+    const answer = refusal ?? (issued?.audience ? postResponse(this.workspace, issued.audience, parsed) : { ok: true });
+    send(res, { status, body: answer });
+    this.record({ kind: 'response', url: url.href, name, body: parsed, at: Date.now(), status });
+  }
+
+  /**
+   * Slack answers HTTP 404 to a response_url it did not issue, that is older than 30 minutes
+   * (`expired_url`) or already took its 5 posts (`used_url`); every post counts as a use.
+   */
+  private responseUrlRefusal(issued: IssuedResponseUrl | undefined): SlackResponse | null {
+    if (!issued) return fail('not_found');
+    if (this.now() - issued.issuedAt > RESPONSE_URL_LIFETIME_MS) return fail('expired_url');
+    issued.uses += 1;
+    return issued.uses > RESPONSE_URL_USES ? fail('used_url') : null;
   }
 
   private record(call: RecordedCall): void {
@@ -318,11 +391,18 @@ function checkToken(token: string | undefined, expected: string | undefined): st
   return token === expected ? null : 'invalid_auth';
 }
 
+function answered(body: SlackResponse): Reply {
+  return { status: 200, body };
+}
+
+/** Slack's rate-limited answer; WebClient waits Retry-After seconds and tries again. */
+function rateLimited(retryAfterSeconds: number): Reply {
+  return { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) }, body: fail('ratelimited') };
+}
+
 function faultReply(fault: StandinFault): Reply {
-  if ('error' in fault) return { status: 200, body: fail(fault.error) };
-  if (fault.status === 429) {
-    return { status: 429, headers: { 'Retry-After': String(fault.retryAfter) }, body: fail('ratelimited') };
-  }
+  if ('error' in fault) return answered(fail(fault.error));
+  if (fault.status === 429) return rateLimited(fault.retryAfter);
   return { status: 500, body: fail('internal_error') };
 }
 

@@ -47,6 +47,8 @@ export interface ResponseUrlCall {
   name: string;
   body: unknown;
   at: number;
+  /** 200, or 404 when Slack would refuse the post (unknown, expired or used-up URL). */
+  status: number;
 }
 
 export type RecordedCall = ApiCall | ResponseUrlCall;

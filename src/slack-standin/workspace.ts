@@ -17,6 +17,17 @@ const TS_STEP_MICROS = 100;
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]+$/;
+/** Slack's trigger_id works once, and only within 3 seconds of the interaction that issued it. */
+export const TRIGGER_LIFETIME_MS = 3000;
+
+export type TriggerError = 'invalid_trigger_id' | 'exchanged_trigger_id' | 'expired_trigger_id';
+
+interface Trigger {
+  user: string;
+  issuedAt: number;
+  exchanged: boolean;
+}
+
 /** Slack's DMs exist for every user, so a DM id is derived from the user id rather than stored. */
 const DM_ID = /^D([UW][A-Z0-9]+)$/;
 
@@ -40,7 +51,7 @@ export class Workspace {
   private readonly ephemeralMessages: EphemeralMessage[] = [];
   private readonly viewsById = new Map<string, SlackView>();
   /** Slack knows who a trigger_id belongs to, and opens a view with it for that user. */
-  private readonly triggerUsers = new Map<string, string>();
+  private readonly triggers = new Map<string, Trigger>();
   private readonly viewUsers = new Map<string, string>();
   private readonly changeLog: WorkspaceChange[] = [];
   private readonly changeListeners = new Set<() => void>();
@@ -64,7 +75,7 @@ export class Workspace {
     this.messagesByChannel.clear();
     this.ephemeralMessages.length = 0;
     this.viewsById.clear();
-    this.triggerUsers.clear();
+    this.triggers.clear();
     this.viewUsers.clear();
     this.changeLog.length = 0;
     this.tsCount = 0;
@@ -144,12 +155,18 @@ export class Workspace {
     return `V${String(this.viewCount).padStart(8, '0')}`;
   }
 
-  registerTrigger(triggerId: string, userId: string): void {
-    this.triggerUsers.set(triggerId, userId);
+  registerTrigger(triggerId: string, userId: string, issuedAt: number): void {
+    this.triggers.set(triggerId, { user: userId, issuedAt, exchanged: false });
   }
 
-  triggerUser(triggerId: string | undefined): string | undefined {
-    return triggerId === undefined ? undefined : this.triggerUsers.get(triggerId);
+  /** Uses up a trigger_id (views.open, views.push): whose it is, or why Slack refuses it. */
+  exchangeTrigger(triggerId: string, now: number): { user: string } | { error: TriggerError } {
+    const trigger = this.triggers.get(triggerId);
+    if (!trigger) return { error: 'invalid_trigger_id' };
+    if (trigger.exchanged) return { error: 'exchanged_trigger_id' };
+    if (now - trigger.issuedAt > TRIGGER_LIFETIME_MS) return { error: 'expired_trigger_id' };
+    trigger.exchanged = true;
+    return { user: trigger.user };
   }
 
   /** Stores a new or updated view; `user` is who it is opened for (an update keeps the first one). */
@@ -163,6 +180,11 @@ export class Workspace {
   findView(ref: { viewId?: string; externalId?: string }): SlackView | undefined {
     if (ref.viewId) return this.viewsById.get(ref.viewId);
     return this.views().find((view) => ref.externalId !== undefined && view.external_id === ref.externalId);
+  }
+
+  /** The Home tab view views.publish gave this user, if any. */
+  findHomeView(userId: string): SlackView | undefined {
+    return this.views().find((view) => view.type === 'home' && this.viewUsers.get(view.id) === userId);
   }
 
   /** Views in opening order, each in its latest version. */

@@ -255,6 +255,8 @@ export class Harness {
       text,
       user_id: userId,
       channel_id: CHANNELS.general,
+      // Issued by the stand-in, so it holds them to Slack's rules (3 s, single use).
+      trigger_id: this.slack.triggerFor(userId),
       response_url: this.slack.responseUrl(replyName),
     });
   }
@@ -290,6 +292,7 @@ export class Harness {
         value: String(requestId),
         channel: CHANNELS.owners,
         messageTs: message?.ts ?? '1700000000.000100',
+        triggerId: this.slack.triggerFor(userId),
         responseUrl: this.slack.responseUrl(replyName),
       }),
     );
@@ -313,7 +316,11 @@ export class Harness {
   }
 
   submitView(userId: string, callbackId: string, values: ViewStateValues, privateMetadata = ''): Promise<AppReply> {
-    return sendInteraction(this.endpoint, SIGNING_SECRET, viewSubmissionPayload({ user: userId, callbackId, values, privateMetadata }));
+    return sendInteraction(
+      this.endpoint,
+      SIGNING_SECRET,
+      viewSubmissionPayload({ user: userId, callbackId, values, privateMetadata, triggerId: this.slack.triggerFor(userId) }),
+    );
   }
 
   /** The approval message of a request as it stands in the owners' channel now. */

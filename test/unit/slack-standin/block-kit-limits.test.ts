@@ -1,4 +1,10 @@
-import { LIMITS, validateMessageBlocks, validateModalView } from '../../../src/slack-standin/block-kit-limits';
+import {
+  LIMITS,
+  validateHomeView,
+  validateMessageBlocks,
+  validateModalView,
+  validateOptionsResponse,
+} from '../../../src/slack-standin/block-kit-limits';
 
 const text = (length: number): string => 'x'.repeat(length);
 const plain = (value: string) => ({ type: 'plain_text', text: value });
@@ -159,5 +165,51 @@ describe('validateModalView', () => {
 
   it('rejects private_metadata over 3000 characters', () => {
     expect(validateModalView(modal({ private_metadata: text(LIMITS.privateMetadata + 1) }))?.error).toBe('invalid_arguments');
+  });
+});
+
+describe('selects and their options', () => {
+  const option = (value: string, label = value) => ({ text: plain(label), value });
+  const options = (count: number) => Array.from({ length: count }, (_, i) => option(`r${i}`));
+  const selectModal = (element: Record<string, unknown>) =>
+    modal({ blocks: [{ type: 'input', block_id: 'resource', label: plain('Resource'), element: { action_id: 'value', ...element } }] });
+
+  it('allows a static select 100 options but not 101, nor none', () => {
+    expect(validateModalView(selectModal({ type: 'static_select', options: options(LIMITS.selectOptions) }))).toBeNull();
+    expect(validateModalView(selectModal({ type: 'static_select', options: options(LIMITS.selectOptions + 1) }))?.message).toBe(
+      '[ERROR] no more than 100 items allowed [json-pointer:/view/blocks/0/element/options]',
+    );
+    expect(validateModalView(selectModal({ type: 'static_select', options: [] }))?.error).toBe('invalid_arguments');
+    expect(validateModalView(selectModal({ type: 'static_select' }))?.error).toBe('invalid_arguments');
+  });
+
+  it('holds option text to 75 characters and values to 150', () => {
+    const longText = [option('r1', text(LIMITS.optionText + 1))];
+    const longValue = [option(text(LIMITS.optionValue + 1), 'ok')];
+
+    expect(validateModalView(selectModal({ type: 'static_select', options: [option('r1', text(LIMITS.optionText))] }))).toBeNull();
+    expect(validateModalView(selectModal({ type: 'static_select', options: longText }))?.message).toContain('/options/0/text/text');
+    expect(validateModalView(selectModal({ type: 'static_select', options: longValue }))?.message).toContain('/options/0/value');
+  });
+
+  it('lets an external select list no options of its own', () => {
+    expect(validateModalView(selectModal({ type: 'external_select', min_query_length: 0 }))).toBeNull();
+    expect(validateModalView(selectModal({ type: 'external_select', options: options(2) }))?.error).toBe('invalid_arguments');
+  });
+
+  it('checks an options answer to block_suggestion like a select', () => {
+    expect(validateOptionsResponse({ options: options(LIMITS.selectOptions) })).toBeNull();
+    expect(validateOptionsResponse({ options: [] })).toBeNull();
+    expect(validateOptionsResponse({ option_groups: [{ label: plain('Databases'), options: options(3) }] })).toBeNull();
+    expect(validateOptionsResponse({ options: options(LIMITS.selectOptions + 1) })?.message).toContain('no more than 100 items');
+    expect(validateOptionsResponse({ options: options(1), option_groups: [] })?.error).toBe('invalid_arguments');
+    expect(validateOptionsResponse({})?.error).toBe('invalid_arguments');
+  });
+});
+
+describe('validateHomeView', () => {
+  it('takes a home view of blocks and refuses a modal', () => {
+    expect(validateHomeView({ type: 'home', blocks: [section()] })).toBeNull();
+    expect(validateHomeView(modal())?.message).toBe('[ERROR] must be "home" [json-pointer:/view/type]');
   });
 });

@@ -2,7 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import { type SlackStandin, startSlackStandin } from '../../../src/slack-standin/server';
-import { blockActionsPayload, sendInteraction, sendSlashCommand, viewSubmissionPayload } from '../../../src/slack-standin/signed-request';
+import { validateOptionsResponse } from '../../../src/slack-standin/block-kit-limits';
+import {
+  blockActionsPayload,
+  blockSuggestionPayload,
+  sendInteraction,
+  sendSlashCommand,
+  viewSubmissionPayload,
+} from '../../../src/slack-standin/signed-request';
 import { silentLogger } from './support';
 
 const TOKEN = 'xoxb-test';
@@ -29,6 +36,9 @@ describe('a real Bolt app talking to the stand-in', () => {
     app.action('approve', async ({ ack, respond }) => {
       await ack();
       await respond({ replace_original: true, text: 'Approved' });
+    });
+    app.options('resource', async ({ ack, options }) => {
+      await ack({ options: [{ text: { type: 'plain_text', text: `Orders (${options.value})` }, value: 'orders-db' }] });
     });
     app.view('request_access', async ({ ack }) => {
       await ack({ response_action: 'errors', errors: { reason: 'Give a longer reason' } });
@@ -111,5 +121,20 @@ describe('a real Bolt app talking to the stand-in', () => {
       status: 200,
       json: { response_action: 'errors', errors: { reason: 'Give a longer reason' } },
     });
+  });
+
+  it('answers a block_suggestion with the options in the HTTP response', async () => {
+    const payload = blockSuggestionPayload({
+      user: 'U1ALICE',
+      actionId: 'resource',
+      blockId: 'resource',
+      value: 'ord',
+      view: { id: 'V0REQUEST1', hash: '1700000000.abcd', callback_id: 'request_access', private_metadata: '' },
+    });
+
+    const reply = await sendInteraction(endpoint, SECRET, payload);
+
+    expect(reply).toMatchObject({ status: 200, json: { options: [{ value: 'orders-db', text: { text: 'Orders (ord)' } }] } });
+    expect(validateOptionsResponse(reply.json)).toBeNull();
   });
 });
