@@ -1,6 +1,6 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import type { RequestListener } from 'node:http';
 import type { Catalog } from '../domain/catalog';
+import type { RouteHandler } from '../http-server';
 import { type Logger, slackLogger } from '../logger';
 import * as decide from './actions/decide';
 import { type BotIds, BotIdentity } from './bot-identity';
@@ -25,7 +25,7 @@ export interface SlackAppOptions {
 export interface SlackApp {
   app: App;
   /** Over HTTP: the listener for POSTs to /slack/events, authenticity checked first. */
-  httpListener?: RequestListener;
+  httpListener?: RouteHandler;
   /** The bot's ids, looked up in the background; start() it with the web role, stop() it at shutdown. */
   identity: BotIdentity;
 }

@@ -7,7 +7,7 @@ export interface BotIds {
 }
 
 /** Waits between attempts: doubling from the first, capped at the last. */
-export const LOOKUP_RETRY_MS = { first: 1_000, max: 60_000 } as const;
+const LOOKUP_RETRY_MS = { first: 1_000, max: 60_000 } as const;
 
 /**
  * The bot's identity, looked up once in the background and retried until Slack answers, so that no

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
-import { answer } from '../http-server';
+import { answer, type RouteHandler } from '../http-server';
 import type { Logger } from '../logger';
 import { withTimeout } from '../timeout';
 
@@ -12,7 +12,7 @@ export interface SeenSignatures {
 }
 
 /** Slack's window: a request older or newer than this is not accepted. */
-export const MAX_CLOCK_SKEW_SECONDS = 300;
+const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /**
  * The largest body accepted. Slack documents no request size, only Block Kit limits; the largest
@@ -25,12 +25,10 @@ export const MAX_BODY_BYTES = 256 * 1024;
 const SIGNATURE_FORMAT = /^v0=[0-9a-f]{64}$/;
 const TIMESTAMP_FORMAT = /^[0-9]{1,12}$/;
 
-export interface GuardOptions {
+interface GuardOptions {
   signingSecret: string;
   seen: SeenSignatures;
   logger: Logger;
-  /** Milliseconds since the epoch; tests move it. */
-  now?: () => number;
 }
 
 /**
@@ -42,9 +40,9 @@ export interface GuardOptions {
  * request again (its own verification is off: this is it). The HTTP server routes only POSTs whose
  * target is exactly the events path here, the pathname Bolt routes on.
  */
-export function guardSlackRequests(listener: RequestListener, options: GuardOptions): RequestListener {
-  const now = options.now ?? Date.now;
-  return (req, res) => void guard(req, res);
+export function guardSlackRequests(listener: RequestListener, options: GuardOptions): RouteHandler {
+  // The promise goes to the HTTP server, which answers 500 if it rejects.
+  return guard;
 
   async function guard(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, res);
@@ -58,12 +56,12 @@ export function guardSlackRequests(listener: RequestListener, options: GuardOpti
     }
     if (!signatureMatches(options.signingSecret, signature, timestampText, body)) return refuse(res, 'bad signature');
     const timestamp = Number(timestampText);
-    const skew = timestamp - now() / 1000;
+    const skew = timestamp - Date.now() / 1000;
     if (Math.abs(skew) > MAX_CLOCK_SKEW_SECONDS) return refuse(res, skew > 0 ? 'timestamp is in the future' : 'timestamp is too old');
     // Bolt reads fields of whatever the body parses to, outside its own try: a body that is not an object would throw there.
     if (!parsesToObject(req, body)) return answer(res, 400, 'Malformed body');
     // A signature is valid until its timestamp leaves the window; remember it that long.
-    const ttlSeconds = Math.max(1, Math.ceil(timestamp + MAX_CLOCK_SKEW_SECONDS - now() / 1000));
+    const ttlSeconds = Math.max(1, Math.ceil(timestamp + MAX_CLOCK_SKEW_SECONDS - Date.now() / 1000));
     const first = await options.seen.firstSeen(signature, ttlSeconds);
     if (first === undefined) return answer(res, 503, 'Cannot check for replays now; retry later');
     if (!first) return refuse(res, 'request was already received');
@@ -140,7 +138,7 @@ function refuse(res: ServerResponse, reason: string): void {
 /** How long Redis may take to answer before the in-memory record decides. */
 const SHARED_CHECK_TIMEOUT_MS = 500;
 /** Signatures kept in memory: far more than one workspace sends in ten minutes, a few MB at most. */
-export const MAX_SIGNATURES_IN_MEMORY = 10_000;
+const MAX_SIGNATURES_IN_MEMORY = 10_000;
 
 /**
  * Signatures seen, in a store every replica shares (Redis: `remember` sets the key if absent and says
