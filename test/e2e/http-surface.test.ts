@@ -60,6 +60,13 @@ describe('no request can stop the process', () => {
     await stillServing();
   });
 
+  test.each(['null', '"text"', 'payload=null'])('a signed body that parses to %s, not an object, is refused with 400', async (body) => {
+    const type = body.startsWith('payload=') ? 'application/x-www-form-urlencoded' : 'application/json';
+    const headers = { 'content-type': type, ...signSlackRequest(SIGNING_SECRET, body) };
+    expect((await send({ method: 'POST', target: '/slack/events', headers, body })).status).toBe(400);
+    await stillServing();
+  });
+
   const slackHeaderNames = ['x-slack-signature', 'x-slack-request-timestamp', 'content-type', 'x-slack-retry-num', 'expect', 'host'];
   const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,80}$/).map((v) => v.trim());
   const request = fc.record({
