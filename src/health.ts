@@ -1,6 +1,7 @@
-import type { CustomRoute } from '@slack/bolt';
+import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Db } from './db/client';
+import type { HttpRoute } from './http-server';
 import { withTimeout } from './timeout';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -31,8 +32,8 @@ export async function checkDependencies({ db, redis }: Dependencies): Promise<Re
  * /healthz: the process serves. /readyz: it can do its work, naming what is down. Both check
  * PostgreSQL and Redis, since without them no request can be stored or scheduled.
  */
-export function healthRoutes(deps: Dependencies): CustomRoute[] {
-  const handler = async (res: import('node:http').ServerResponse) => {
+export function healthRoutes(deps: Dependencies): HttpRoute[] {
+  const report = async (_req: unknown, res: ServerResponse) => {
     const status = await checkDependencies(deps);
     const down = Object.entries(status)
       .filter(([, up]) => !up)
@@ -41,7 +42,7 @@ export function healthRoutes(deps: Dependencies): CustomRoute[] {
     res.end(JSON.stringify(down.length === 0 ? { status: 'ok', ...status } : { status: 'unavailable', down, ...status }));
   };
   return [
-    { path: '/healthz', method: ['GET'], handler: (_req, res) => void handler(res) },
-    { path: '/readyz', method: ['GET'], handler: (_req, res) => void handler(res) },
+    { path: '/healthz', methods: { GET: report } },
+    { path: '/readyz', methods: { GET: report } },
   ];
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
@@ -19,15 +19,16 @@ import { createDb } from './db/client';
 import { IdentityBindingRepository } from './db/identity-bindings';
 import { RequestRepository } from './db/requests';
 import { healthRoutes } from './health';
+import { createHttpServer, type HttpRoute } from './http-server';
 import { JobQueues } from './jobs/queues';
 import { type JobHandlers, startWorkers } from './jobs/workers';
 import { type Logger, slackLogger } from './logger';
 import { SlackDirectory } from './notify/slack-directory';
 import { SlackNotifier } from './notify/slack-notifier';
 import { createProviderFactory } from './providers/registry';
-import { createSlackApp } from './slack/app';
+import { createSlackApp, SLACK_EVENTS_PATH } from './slack/app';
+import { seenSignatures } from './slack/request-guard';
 import { withTimeout } from './timeout';
-import { guardSlackRequests, MAX_CLOCK_SKEW_SECONDS, type SeenSignatures } from './slack/request-guard';
 
 export type Role = 'web' | 'worker' | 'all';
 export const ROLES: readonly Role[] = ['web', 'worker', 'all'];
@@ -149,14 +150,14 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
       identities: new IdentityBindingRepository(db),
       rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
     };
-    const { app, httpListener } = createSlackApp({
+    const { app, httpListener, identity } = createSlackApp({
       botToken: config.SLACK_BOT_TOKEN,
       signingSecret: config.SLACK_SIGNING_SECRET,
       appToken: config.SLACK_APP_TOKEN,
       apiUrl: config.SLACK_API_URL,
       catalog,
       logger,
-      customRoutes: healthRoutes({ db, redis: producerRedis }),
+      seenSignatures: seenSignatures(rememberSignature(producerRedis, config.REDIS_PREFIX), logger),
       useCases: {
         submitRequest: submitRequest(submitDeps),
         submitExtension: submitExtension(submitDeps),
@@ -166,19 +167,25 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
         denyRequest: denyRequest(decisionDeps),
       },
     });
-    if (httpListener) {
-      const server = createServer(guardSlackRequests(httpListener, seenSignatures(producerRedis, config.REDIS_PREFIX, logger)));
-      await new Promise<void>((resolve, reject) =>
-        server.once('error', reject).listen({ port: config.PORT, host: config.LISTEN_HOST }, resolve),
-      );
-      port = (server.address() as AddressInfo).port;
-      // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
-      stops.unshift(() => closeServer(server));
-    } else {
+    identity.start();
+    // Health over HTTP in both modes; Slack's requests too, unless they come over Socket Mode.
+    const routes: HttpRoute[] = [...healthRoutes({ db, redis: producerRedis })];
+    if (httpListener) routes.push({ path: SLACK_EVENTS_PATH, methods: { POST: httpListener } });
+    const server = createHttpServer(routes, logger);
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen({ port: config.PORT, host: config.LISTEN_HOST }, resolve),
+    );
+    port = (server.address() as AddressInfo).port;
+    if (!httpListener) {
       await app.start();
       stops.unshift(() => app.stop());
     }
-    logger.info({ port, socketMode: !httpListener }, 'web role ready: Slack requests at /slack/events');
+    // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
+    stops.unshift(
+      async () => identity.stop(),
+      () => closeServer(server),
+    );
+    logger.info({ port, socketMode: !httpListener }, `web role ready${httpListener ? `: Slack requests at ${SLACK_EVENTS_PATH}` : ''}`);
   }
 
   stops.push(
@@ -207,20 +214,10 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
   };
 }
 
-/** Signatures seen within the timestamp window, in Redis so every web replica shares them. */
-function seenSignatures(redis: Redis, prefix: string, logger: Logger): SeenSignatures {
-  return {
-    async firstSeen(signature) {
-      const set = redis.set(`${prefix}:slack-signature:${signature}`, '1', 'EX', 2 * MAX_CLOCK_SKEW_SECONDS, 'NX');
-      const answer = await withTimeout(set, 500, 'unavailable' as const);
-      if (answer === 'unavailable') {
-        // Without Redis nothing can be scheduled anyway; a replay of an authorized request is the lesser risk.
-        logger.warn('replay check unavailable (Redis); request let through');
-        return true;
-      }
-      return answer === 'OK';
-    },
-  };
+/** The replay record every web replica shares: true when the signature was not there yet. */
+function rememberSignature(redis: Redis, prefix: string) {
+  return async (signature: string, ttlSeconds: number) =>
+    (await redis.set(`${prefix}:slack-signature:${signature}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
 }
 
 function closeServer(server: Server): Promise<void> {

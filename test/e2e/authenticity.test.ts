@@ -1,6 +1,25 @@
 import { Redis } from 'ioredis';
-import { sendSlashCommand } from '../../src/slack-standin/signed-request';
+import { sendSlashCommand, signSlackRequest } from '../../src/slack-standin/signed-request';
 import { Harness, SIGNING_SECRET } from '../support/harness';
+import { sendRaw } from '../support/raw-http';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const now = () => Math.floor(Date.now() / 1000);
+
+/** The bytes of a slash command as Slack sends them, signed once, to send to any request target. */
+function signedCommand(h: Harness, text: string, timestamp = now()) {
+  const body = new URLSearchParams({
+    command: '/prod-access',
+    text,
+    user_id: h.users.dev,
+    channel_id: 'C0GENERAL',
+    trigger_id: `trigger-${text.replace(/\W/g, '-')}`,
+    response_url: h.slack.responseUrl(`${h.users.dev}-raw-${text.replace(/\W/g, '-')}`),
+  }).toString();
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SIGNING_SECRET, body, timestamp) };
+  const port = Number(new URL(h.endpoint).port);
+  return (target: string) => sendRaw(port, { method: 'POST', target, headers, body });
+}
 
 /** Only authentic, fresh, first-time Slack requests change anything. */
 describe('Slack requests are authentic', () => {
@@ -14,7 +33,6 @@ describe('Slack requests are authentic', () => {
     await h.stop();
   });
 
-  const now = () => Math.floor(Date.now() / 1000);
   const fields = (text: string) => ({
     text: `request ${h.resourceId} read-only 10m ${text}`,
     user_id: h.users.dev,
@@ -34,20 +52,49 @@ describe('Slack requests are authentic', () => {
     expect(await stored()).toBe(before);
   });
 
-  test('a malformed signature is refused and leaves nothing behind in Redis', async () => {
-    const junk = `v0=${'z'.repeat(4000)}`;
-    const wellFormed = `v0=${'1'.repeat(64)}`;
-    for (const signature of [junk, wellFormed]) {
-      expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields('junk'), { signature })).status).toBe(401);
+  test('forged signatures, well-formed or not, are refused and leave nothing behind in Redis', async () => {
+    const keys = (redis: Redis) => redis.keys(`${h.redisPrefix}:slack-signature:*`);
+    const forged = [`v0=${'z'.repeat(4000)}`, ...Array.from({ length: 300 }, (_, n) => `v0=${n.toString(16).padStart(64, '1')}`)];
+    for (const signature of forged) {
+      expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields('forged'), { signature })).status).toBe(401);
     }
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const redis = new Redis(REDIS_URL);
     try {
-      // The well-formed one is remembered, so the key pattern is the one the guard writes.
-      expect(await redis.exists(`${h.redisPrefix}:slack-signature:${wellFormed}`)).toBe(1);
-      expect(await redis.exists(`${h.redisPrefix}:slack-signature:${junk}`)).toBe(0);
+      const before = (await keys(redis)).length;
+      // An authentic request is remembered, so the key pattern counted is the one the guard writes.
+      expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, { ...fields('authentic'), text: 'help' })).status).toBe(200);
+      expect([before, (await keys(redis)).length]).toEqual([0, 1]);
     } finally {
       redis.disconnect();
     }
+  });
+
+  test('one signature is accepted once, whatever request target it is sent to', async () => {
+    const before = await stored();
+    const since = h.slack.calls.length;
+    const send = signedCommand(h, `request ${h.resourceId} read-only 10m one signature many targets`);
+    const walkArounds = [
+      '/x/../slack/events',
+      '/./slack/events',
+      '/slack/%2e/events',
+      '/slack//../events',
+      `http://127.0.0.1/slack/events`,
+      '//slack/events',
+    ];
+    for (const target of walkArounds) expect([target, (await send(target)).status]).toEqual([target, 400]);
+    expect((await send('/slack/events')).status).toBe(200);
+    expect((await send('/slack/events?again=1')).status).toBe(401);
+    await h.reply(h.users.dev, since);
+    expect(await stored()).toBe(before + 1);
+  });
+
+  test('a timestamp a year ahead is refused on every request target', async () => {
+    const before = await stored();
+    const send = signedCommand(h, `request ${h.resourceId} read-only 10m from the future`, now() + 365 * 24 * 3600);
+    for (const target of ['/slack/events', '/./slack/events', 'http://127.0.0.1/slack/events']) {
+      expect([target, (await send(target)).status]).toEqual([target, target === '/slack/events' ? 401 : 400]);
+    }
+    expect(await stored()).toBe(before);
   });
 
   test('a request with no signature at all is refused', async () => {
@@ -61,11 +108,34 @@ describe('Slack requests are authentic', () => {
 
   test('a replayed signed request changes nothing the first did not', async () => {
     const before = await stored();
+    const since = h.slack.calls.length;
     const timestamp = now();
     const first = await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields('replay'), { timestamp });
     const replay = await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields('replay'), { timestamp });
     expect([first.status, replay.status]).toEqual([200, 401]);
-    await h.reply(h.users.dev);
+    await h.reply(h.users.dev, since);
     expect(await stored()).toBe(before + 1);
+  });
+});
+
+/** Redis down: the replay check falls back to this process's memory instead of letting requests through. */
+describe('Slack requests are authentic while Redis is down', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await Harness.start({ role: 'web', proxyDependencies: true });
+  });
+
+  afterAll(async () => {
+    h.redisProxy?.setMode('up');
+    await h.stop();
+  });
+
+  test('a replayed signed request is refused', async () => {
+    h.redisProxy!.setMode('down');
+    const send = signedCommand(h, 'help');
+    expect((await send('/slack/events')).status).toBe(200);
+    expect((await send('/slack/events')).status).toBe(401);
+    h.redisProxy!.setMode('up');
   });
 });
