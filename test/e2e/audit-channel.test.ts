@@ -1,4 +1,3 @@
-import { DENY_ACTION } from '../../src/slack/blocks/approval-message';
 import { CHANNELS, Harness, waitUntil } from '../support/harness';
 
 /** The audit channel keeps Slack's pace of about one message a second, and says everything once. */
