@@ -21,7 +21,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 
 describe('the prod-access command line', () => {
   test('a missing SLACK_SIGNING_SECRET stops start-up with one line naming it', () => {
-    const result = cli(['start'], { SLACK_BOT_TOKEN: 'xoxb-1' });
+    const result = cli(['start'], { SLACK_BOT_TOKEN: 'xoxb-1', PROD_ACCESS_CATALOG: 'catalog.example.yaml' });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toEqual([
       "SLACK_SIGNING_SECRET: missing; expected the app's signing secret (Basic Information page of your Slack app)",
@@ -29,7 +29,7 @@ describe('the prod-access command line', () => {
   });
 
   test('in production, missing Slack credentials stop start-up with one line per variable, never a sandbox', () => {
-    const result = cli(['start']);
+    const result = cli(['start'], { PROD_ACCESS_CATALOG: 'catalog.example.yaml' });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toEqual([
       'SLACK_BOT_TOKEN: missing; expected a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)',
