@@ -90,7 +90,12 @@ describe('the production image', () => {
       }
     }
     h = await Harness.start({ role: 'none' });
-    containerEnv = (extra = {}) => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...stage.env, ...extra });
+    // npx and npm put this checkout's node_modules/.bin (tsx…) on PATH; a container has none of it.
+    const PATH = process.env
+      .PATH!.split(path.delimiter)
+      .filter((dir) => !dir.includes('node_modules'))
+      .join(path.delimiter);
+    containerEnv = (extra = {}) => ({ PATH, HOME: process.env.HOME, ...stage.env, ...extra });
   }, 240_000);
 
   afterAll(async () => {
