@@ -1,9 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
-import { removeSandbox, sandboxEnv } from '../support/sandbox';
+import { spawnSandbox } from '../support/sandbox';
 
 const ROOT = path.join(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -38,37 +37,14 @@ describe('the prod-access command line', () => {
   });
 
   test('outside production, start with no Slack credentials runs the sandbox and prints its URL', async () => {
-    const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
-    const child = spawn(TSX, ['src/main.ts', 'start'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: process.env.DATABASE_URL,
-        LOG_LEVEL: 'warn',
-        ...sandboxEnv(name),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // One process with tsx's loader: the tsx launcher would relay the group's SIGTERM a second time.
+    const sandbox = await spawnSandbox(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start']);
     try {
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/) in your browser/.exec(output);
-          if (found) resolve(found[1]!);
-        });
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-      });
-      const page = await fetch(url);
+      const page = await fetch(sandbox.url);
       expect(page.status).toBe(200);
       await expect(page.text()).resolves.toContain('prod-access sandbox');
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await removeSandbox(name);
+      await sandbox.stop();
     }
   }, 60_000);
 

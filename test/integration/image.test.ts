@@ -3,7 +3,7 @@
  * build, dev dependencies pruned, then the final stage's COPY lines, read from the Dockerfile itself) and
  * prod-access is run from that tree with the final stage's ENV, as `docker run` would.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { SHUTDOWN_TIMEOUT_MS } from '../../src/runtime';
 import { databaseUrl, dropDatabase, recreateDatabase, withClient } from '../support/databases';
 import { Harness } from '../support/harness';
-import { removeSandbox, sandboxEnv } from '../support/sandbox';
+import { spawnSandbox } from '../support/sandbox';
 import { waitUntil } from '../support/wait';
 
 const ROOT = path.join(__dirname, '../..');
@@ -265,37 +265,11 @@ describe('the production image', () => {
   });
 
   test('from a checkout, `npm start` still runs the sandbox from source, whatever dist/ holds', async () => {
-    const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
-    // detached: its own process group, so the SIGTERM reaches npm's shell and the app under it.
-    const child = spawn('npm', ['start', '--silent'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: process.env.DATABASE_URL,
-        LOG_LEVEL: 'warn',
-        ...sandboxEnv(name),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const sandbox = await spawnSandbox('npm', ['start', '--silent']);
     try {
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/) in your browser/.exec(output);
-          if (found) resolve(found[1]!);
-        });
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-      });
-      await expect((await fetch(url)).text()).resolves.toContain('prod-access sandbox');
+      await expect((await fetch(sandbox.url)).text()).resolves.toContain('prod-access sandbox');
     } finally {
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-      await removeSandbox(name);
+      await sandbox.stop();
     }
   }, 90_000);
 });
