@@ -14,11 +14,14 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY package.json prisma.config.ts catalog.example.yaml ./
+COPY package.json prisma.config.ts LICENSE ./
 COPY prisma ./prisma
 COPY scripts ./scripts
+# No catalog inside: mount yours and name it, e.g. -v ./catalog.yaml:/etc/prod-access/catalog.yaml:ro
+# -e PROD_ACCESS_CATALOG=/etc/prod-access/catalog.yaml. Without one, start-up says so in one line.
+RUN ln -s /app/scripts/prod-access.cjs /usr/local/bin/prod-access
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Migrations: docker run … node scripts/prisma.cjs migrate deploy
+# Migrations: docker run … node scripts/prisma.cjs migrate deploy. Shutdown takes up to 15 s: docker stop -t 30.
 CMD ["node", "dist/main.js", "start", "all"]

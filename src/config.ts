@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { MIN_KEY_LENGTH } from './db/audit-chain';
 import { ProdAccessError } from './domain/errors';
@@ -17,6 +18,18 @@ const url = (protocols: string[], example: string) =>
 const port = (fallback: number) =>
   z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(fallback);
 
+/** Checked here so a catalog that was not mounted is one line at start-up, like any other setting. */
+const catalogFile = z.string().refine(
+  (file) => {
+    try {
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `the path of a catalog file; no file at ${String(issue.input)} (in a container: mount your catalog there)` },
+);
+
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starting with xoxb-'),
@@ -35,7 +48,8 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" or "-"')
     .default('prod-access'),
-  PROD_ACCESS_CATALOG: z.string().min(1, 'the path of the catalog file').default('catalog.example.yaml'),
+  /** Outside production the example catalog, for trying prod-access from source; production names its own. */
+  PROD_ACCESS_CATALOG: catalogFile.default('catalog.example.yaml'),
   PORT: port(3000),
   /** The address the web role listens on; unset means every interface. */
   LISTEN_HOST: z.string().min(1).optional(),
@@ -82,19 +96,23 @@ export function auditKeyOf(config: Pick<Config, 'AUDIT_HMAC_KEY'>): string {
   return config.AUDIT_HMAC_KEY ?? DEVELOPMENT_AUDIT_KEY;
 }
 
+/** Production has no default catalog: the example is not a deployment's, and the image does not ship it. */
+const productionSchema = configSchema.extend({ PROD_ACCESS_CATALOG: catalogFile });
+
 /** Reads every setting; a problem stops start-up with one line per variable naming what it expects. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseSettings(configSchema.superRefine(requireAuditKeyInProduction), env);
+  return parseSettings((env.NODE_ENV === 'production' ? productionSchema : configSchema).superRefine(requireAuditKeyInProduction), env);
 }
 
 const SLACK_CREDENTIALS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
 
 /**
- * With no Slack credentials at all, `start` runs the sandbox: prod-access against a local stand-in for
- * Slack. Never in production, where missing credentials stop start-up like any missing setting.
+ * With no Slack credentials at all, `start` from source runs the sandbox: prod-access against a local
+ * stand-in for Slack. Never from the build nor in production, where missing credentials stop start-up like
+ * any missing setting.
  */
-export function wantsSandbox(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.NODE_ENV ?? '') !== 'production' && SLACK_CREDENTIALS.every((name) => !env[name]);
+export function wantsSandbox(env: NodeJS.ProcessEnv, runningFromSource: boolean): boolean {
+  return runningFromSource && env.NODE_ENV !== 'production' && SLACK_CREDENTIALS.every((name) => !env[name]);
 }
 
 const sandboxSchema = configSchema.pick({ NODE_ENV: true, LOG_LEVEL: true, DATABASE_URL: true }).extend({
@@ -145,4 +163,5 @@ function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
 const EXPECTED_WHEN_MISSING: Record<string, string> = {
   SLACK_BOT_TOKEN: 'a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)',
   SLACK_SIGNING_SECRET: "the app's signing secret (Basic Information page of your Slack app)",
+  PROD_ACCESS_CATALOG: 'the path of your catalog file (production has no default; in a container: mount it)',
 };

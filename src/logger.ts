@@ -83,8 +83,18 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
     },
   };
   if (destination) return pino(options, destination);
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  if (pretty && prettyPrinterInstalled()) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(options);
+}
+
+/** pino-pretty is a dev dependency: where it was pruned (the image), logs stay JSON instead of crashing. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Slack's SDKs (Bolt, WebClient) log through pino, so their lines are redacted and leveled like ours. */

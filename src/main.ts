@@ -1,4 +1,5 @@
 import { config as loadDotenv } from 'dotenv';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConnections, loadCatalogFile } from './catalog/load';
 import { anchorAuditChain } from './app/audit-anchor';
@@ -17,8 +18,8 @@ import { withTimeout } from './timeout';
 import { startSandbox } from './sandbox/start';
 
 const USAGE = `Usage:
-  prod-access [start] [web|worker|all]         run prod-access (default: all; with no Slack credentials
-                                               outside production: all, against a local sandbox)
+  prod-access [start] [web|worker|all]         run prod-access (default: all; from source, with no Slack
+                                               credentials outside production: all, against a local sandbox)
   prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
                                                --connect also tries each provider's connection
   prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
@@ -56,12 +57,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The build (dist/, the image) has no sandbox: its page is not compiled, and a deployment that forgot its
+ * Slack settings must say so rather than serve a stand-in.
+ */
+const RUNNING_FROM_SOURCE = path.extname(__filename) === '.ts';
+
 async function start(role: Role): Promise<number> {
   if (!ROLES.includes(role)) {
     console.error(`Unknown role "${role}"; expected one of ${ROLES.join(', ')}.`);
     return 2;
   }
-  if (role === 'all' && wantsSandbox()) return startSandboxMode();
+  if (role === 'all' && wantsSandbox(process.env, RUNNING_FROM_SOURCE)) return startSandboxMode();
   const config = loadConfig();
   const logger = loggerFor(config);
   const runtime = await startRuntime(config, role, logger);

@@ -39,7 +39,7 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-const SHUTDOWN_TIMEOUT_MS = 15_000;
+export const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 /** The composition root: builds every adapter once and wires the use-cases to them. */
 export async function startRuntime(config: Config, role: Role, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {

@@ -39,8 +39,7 @@ describe('the audit channel', () => {
 
   test('40 refused clicks by one person: 40 audit rows, one line in the channel', async () => {
     const id = await h.requestAccess('read-only 10m refusals');
-    for (let i = 0; i < 40; i++)
-      expect(await h.clickAndReply(h.users.outsider, id, i % 2 ? DENY_ACTION : undefined)).toMatch(/not an approver/);
+    for (let i = 0; i < 40; i++) expect(await h.clickAndReply(h.users.outsider, id)).toMatch(/not an approver/);
     expect((await h.auditActions(id)).filter((a) => a === 'refused')).toHaveLength(40);
     // The approval comes after every refusal, and lines go out in order: once it is shown, so is any refusal line.
     await h.clickAndReply(h.users.manager1, id);

@@ -1,9 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
-import { removeSandbox, sandboxEnv } from '../support/sandbox';
+import { spawnSandbox } from '../support/sandbox';
 
 const ROOT = path.join(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -21,7 +20,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 
 describe('the prod-access command line', () => {
   test('a missing SLACK_SIGNING_SECRET stops start-up with one line naming it', () => {
-    const result = cli(['start'], { SLACK_BOT_TOKEN: 'xoxb-1' });
+    const result = cli(['start'], { SLACK_BOT_TOKEN: 'xoxb-1', PROD_ACCESS_CATALOG: 'catalog.example.yaml' });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toEqual([
       "SLACK_SIGNING_SECRET: missing; expected the app's signing secret (Basic Information page of your Slack app)",
@@ -29,7 +28,7 @@ describe('the prod-access command line', () => {
   });
 
   test('in production, missing Slack credentials stop start-up with one line per variable, never a sandbox', () => {
-    const result = cli(['start']);
+    const result = cli(['start'], { PROD_ACCESS_CATALOG: 'catalog.example.yaml' });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toEqual([
       'SLACK_BOT_TOKEN: missing; expected a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)',
@@ -38,37 +37,14 @@ describe('the prod-access command line', () => {
   });
 
   test('outside production, start with no Slack credentials runs the sandbox and prints its URL', async () => {
-    const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
-    const child = spawn(TSX, ['src/main.ts', 'start'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: process.env.DATABASE_URL,
-        LOG_LEVEL: 'warn',
-        ...sandboxEnv(name),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // One process with tsx's loader: the tsx launcher would relay the group's SIGTERM a second time.
+    const sandbox = await spawnSandbox(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start']);
     try {
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const found = /Open (http:\/\/127\.0\.0\.1:\d+\/) in your browser/.exec(output);
-          if (found) resolve(found[1]!);
-        });
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-      });
-      const page = await fetch(url);
+      const page = await fetch(sandbox.url);
       expect(page.status).toBe(200);
       await expect(page.text()).resolves.toContain('prod-access sandbox');
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await removeSandbox(name);
+      await sandbox.stop();
     }
   }, 60_000);
 

@@ -6,6 +6,15 @@ import { waitUntil } from './wait';
 
 const ROOT = path.join(__dirname, '../..');
 
+/** How the process is run: node's arguments before the role, in a directory. */
+export interface Launch {
+  cwd: string;
+  args: string[];
+}
+
+// One node process with tsx's loader (not the tsx launcher, which would leave its child behind a kill).
+const FROM_SOURCE: Launch = { cwd: ROOT, args: ['--import', 'tsx', 'src/main.ts'] };
+
 /** prod-access run as its own process (`prod-access <role>`), as in production, so a test can kill it. */
 export class AppProcess {
   private output = '';
@@ -21,11 +30,10 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(role: Role, env: NodeJS.ProcessEnv): Promise<AppProcess> {
+  static async start(role: Role, env: NodeJS.ProcessEnv, launch: Launch = FROM_SOURCE): Promise<AppProcess> {
     const port = await freePort();
-    // One node process with tsx's loader (not the tsx launcher, which would leave its child behind a kill).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [...launch.args, role], {
+      cwd: launch.cwd,
       env: { ...env, NODE_ENV: 'production', PORT: String(port), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,7 +19,7 @@ import {
 } from '../../src/slack-standin/signed-request';
 import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
 import type { ApiCall, StandinUser } from '../../src/slack-standin/types';
-import { AppProcess } from './app-process';
+import { AppProcess, type Launch } from './app-process';
 import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
 import { FaultyProxy } from './faulty-proxy';
 import { waitUntil } from './wait';
@@ -235,9 +235,14 @@ export class Harness {
     this.env[this.adminEnvName] = reachable ? this.adminUrl() : 'postgresql://postgres@127.0.0.1:1/unreachable';
   }
 
+  /** The settings prod-access runs with: Slack stand-in, database, Redis prefix, catalog, target. */
+  get settings(): NodeJS.ProcessEnv {
+    return this.env;
+  }
+
   /** Starts prod-access in a process of its own with this harness's settings. */
-  async spawn(role: Role): Promise<AppProcess> {
-    const starting = AppProcess.start(role, this.env);
+  async spawn(role: Role, launch?: Launch): Promise<AppProcess> {
+    const starting = AppProcess.start(role, this.env, launch);
     this.starting.push(starting);
     const app = await starting;
     this.processes.push(app);

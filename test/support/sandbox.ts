@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { demoPeople } from '../../src/sandbox/demo-workspace';
 import { demoTarget } from '../../src/sandbox/demo-target';
 import { dropDatabase, SERVER_URL, withClient } from './databases';
@@ -16,4 +19,44 @@ export async function removeSandbox(name: string): Promise<void> {
   await withClient(SERVER_URL, async (db) => {
     for (const role of [roles.read, roles.write, ...demoPeople(name).map((p) => p.login)]) await db.query(`DROP ROLE IF EXISTS ${role}`);
   });
+}
+
+export interface SandboxProcess {
+  /** The page's URL, as the process printed it. */
+  url: string;
+  /** SIGTERM to the process group (npm and its shell too), then removes the sandbox's database and roles. */
+  stop(): Promise<void>;
+}
+
+/** Runs `command args` in the checkout as a sandbox of its own and waits for the URL it prints. */
+export async function spawnSandbox(command: string, args: string[]): Promise<SandboxProcess> {
+  const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
+  const child = spawn(command, args, {
+    cwd: path.join(__dirname, '../..'),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'warn', ...sandboxEnv(name) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+    await removeSandbox(name);
+  };
+  let output = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const found = /Open (http:\/\/127\.0\.0\.1:\d+\/) in your browser/.exec(output);
+        if (found) resolve(found[1]!);
+      });
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+    });
+    return { url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

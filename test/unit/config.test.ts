@@ -43,13 +43,26 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ ...required, PORT: '', SLACK_APP_TOKEN: '' }).PORT).toBe(3000);
   });
 
-  test('no Slack credentials at all means the sandbox, except in production', () => {
-    expect(wantsSandbox({})).toBe(true);
-    expect(wantsSandbox({ NODE_ENV: 'development', SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' })).toBe(true);
-    expect(wantsSandbox({ NODE_ENV: 'production' })).toBe(false);
+  test('no Slack credentials at all means the sandbox, from source only and never in production', () => {
+    expect(wantsSandbox({}, true)).toBe(true);
+    expect(wantsSandbox({ NODE_ENV: 'development', SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' }, true)).toBe(true);
+    expect(wantsSandbox({ NODE_ENV: 'production' }, true)).toBe(false);
+    // The build has no sandbox page, and a deployment whose NODE_ENV was emptied must not serve one.
+    expect(wantsSandbox({}, false)).toBe(false);
+    expect(wantsSandbox({ NODE_ENV: '' }, false)).toBe(false);
     // Half-set credentials are a mistake to report, not a reason to play Slack locally.
-    expect(wantsSandbox({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
-    expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' })).toBe(false);
+    expect(wantsSandbox({ SLACK_BOT_TOKEN: 'xoxb-1' }, true)).toBe(false);
+    expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' }, true)).toBe(false);
+  });
+
+  test('production names its catalog, and the file must be there: one line otherwise', () => {
+    expect(loadConfig(required).PROD_ACCESS_CATALOG).toBe('catalog.example.yaml');
+    const production = { ...required, NODE_ENV: 'production' };
+    expect(() => loadConfig(production)).toThrow(/^PROD_ACCESS_CATALOG: missing; expected the path of your catalog file[^\n]*$/);
+    expect(() => loadConfig({ ...production, PROD_ACCESS_CATALOG: '/nonexistent/catalog.yaml' })).toThrow(
+      /^PROD_ACCESS_CATALOG: invalid; expected the path of a catalog file; no file at \/nonexistent\/catalog.yaml[^\n]*$/,
+    );
+    expect(loadConfig({ ...production, PROD_ACCESS_CATALOG: 'catalog.example.yaml' }).PROD_ACCESS_CATALOG).toBe('catalog.example.yaml');
   });
 
   test('the audit key: required in production, never the public development key there, which serves elsewhere', () => {
