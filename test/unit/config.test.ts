@@ -57,7 +57,7 @@ describe('configuration from the environment', () => {
 
   test('production names its catalog, and the file must be there: one line otherwise', () => {
     expect(loadConfig(required).PROD_ACCESS_CATALOG).toBe('catalog.example.yaml');
-    const production = { ...required, NODE_ENV: 'production' };
+    const production = { ...required, NODE_ENV: 'production', AUDIT_HMAC_KEY: 'k'.repeat(32) };
     expect(() => loadConfig(production)).toThrow(/^PROD_ACCESS_CATALOG: missing; expected the path of your catalog file[^\n]*$/);
     expect(() => loadConfig({ ...production, PROD_ACCESS_CATALOG: '/nonexistent/catalog.yaml' })).toThrow(
       /^PROD_ACCESS_CATALOG: invalid; expected the path of a catalog file; no file at \/nonexistent\/catalog.yaml[^\n]*$/,
@@ -66,7 +66,7 @@ describe('configuration from the environment', () => {
   });
 
   test('the audit key: required in production, never the public development key there, which serves elsewhere', () => {
-    const production = { ...required, NODE_ENV: 'production' };
+    const production = { ...required, NODE_ENV: 'production', PROD_ACCESS_CATALOG: 'catalog.example.yaml' };
     expect(() => loadConfig(production)).toThrow(/^AUDIT_HMAC_KEY: missing; expected a secret of at least 32 characters/);
     expect(() => loadConfig({ ...production, AUDIT_HMAC_KEY: DEVELOPMENT_AUDIT_KEY })).toThrow(
       /^AUDIT_HMAC_KEY: invalid; expected a secret of your own, not the public development key$/,
