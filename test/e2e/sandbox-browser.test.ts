@@ -39,7 +39,7 @@ describe('the sandbox in a real browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-    const env = { ...process.env, ...sandboxEnv(name) };
+    const env = { ...process.env, ...(await sandboxEnv(name)) };
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
     sandbox = await startSandbox(loadSandboxConfig(env), env, logger);
     profileDir = mkdtempSync(path.join(tmpdir(), 'prod-access-chromium-'));

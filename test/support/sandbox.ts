@@ -3,18 +3,33 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { demoPeople } from '../../src/sandbox/demo-workspace';
 import { demoTarget } from '../../src/sandbox/demo-target';
-import { dropDatabase, SERVER_URL, withClient } from './databases';
+import { copyDatabase, databaseUrl, dropDatabase, SERVER_URL, withClient } from './databases';
 import { clearRedis } from './harness';
 
-/** Settings for a sandbox of a test's own: its demo database, roles and queue keys are named `name`. */
-export function sandboxEnv(name: string): NodeJS.ProcessEnv {
-  return { NODE_ENV: 'test', PORT: '0', SANDBOX_PORT: '0', SANDBOX_DATABASE: name, REDIS_PREFIX: `pa-test-${name}` };
+/**
+ * Settings for a sandbox of a test's own: its demo database, roles and queue keys are named `name`, and
+ * prod-access's own database is a fresh copy of the migrated template (a deployment of its own: its
+ * reconciler must not find other tests' requests and re-post them into its channels).
+ */
+export async function sandboxEnv(name: string): Promise<NodeJS.ProcessEnv> {
+  await copyDatabase(process.env.TEST_TEMPLATE_DATABASE!, appDatabaseOf(name));
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    SANDBOX_PORT: '0',
+    SANDBOX_DATABASE: name,
+    REDIS_PREFIX: `pa-test-${name}`,
+    DATABASE_URL: databaseUrl(appDatabaseOf(name)),
+  };
 }
+
+const appDatabaseOf = (name: string) => `${name}_app`;
 
 /** Drops what a sandbox named `name` created: the demo database, its roles and its queue keys. */
 export async function removeSandbox(name: string): Promise<void> {
   await clearRedis(`pa-test-${name}`);
   await dropDatabase(name);
+  await dropDatabase(appDatabaseOf(name));
   const { roles } = demoTarget(SERVER_URL, name);
   await withClient(SERVER_URL, async (db) => {
     for (const role of [roles.read, roles.write, ...demoPeople(name).map((p) => p.login)]) await db.query(`DROP ROLE IF EXISTS ${role}`);
@@ -33,7 +48,7 @@ export async function spawnSandbox(command: string, args: string[]): Promise<San
   const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;
   const child = spawn(command, args, {
     cwd: path.join(__dirname, '../..'),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'warn', ...sandboxEnv(name) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...(await sandboxEnv(name)) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
