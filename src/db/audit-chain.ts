@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { AuditAction, AuditEntry } from '../domain/request';
 import { ProdAccessError } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
-import type { AuditRecord } from './audit';
+import type { AuditEventRecord } from '../domain/audit-lines';
 import type { Tx } from './client';
 
 /**
@@ -14,7 +14,7 @@ export const LEGACY_SCHEME = 1;
 export const KEYED_SCHEME = 2;
 
 /** The fields a row's hash covers, as they are stored. */
-export type ChainedFields = AuditRecord & { prevHash: string };
+export type ChainedFields = AuditEventRecord & { prevHash: string };
 
 /** The chain head as posted outside the database: the last event's id, how many events there are, its hash. */
 export interface Anchor {
