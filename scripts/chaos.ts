@@ -125,7 +125,7 @@ async function score(h: Harness, scenario: string, ids: number[]): Promise<Row> 
   const events = await h.db.auditEvent.findMany({ where: { requestId: { in: ids } } });
   const delivered = new Set((await h.db.auditDelivery.findMany()).map((d) => d.eventId));
   const count = (id: number, action: string) => events.filter((e) => e.requestId === id && e.action === action).length;
-  const ownersPosts = h.apiCalls('chat.postMessage').filter((c) => c.args.channel === CHANNELS.owners && !c.fault);
+  const ownersPosts = h.postsIn(CHANNELS.owners);
   const duplicates =
     ids.filter((id) => count(id, 'granted') > 1 || count(id, 'expired') + count(id, 'revoked') > 1).length +
     (ownersPosts.length - new Set(ownersPosts.map((c) => String(c.args.text).split(':')[0])).size);

@@ -12,7 +12,7 @@ describe('the audit channel', () => {
     await h.stop();
   });
 
-  const auditMessages = () => h.apiCalls('chat.postMessage').filter((c) => c.args.channel === CHANNELS.audit && c.response.ok);
+  const auditMessages = () => h.postsIn(CHANNELS.audit);
 
   test('under a burst, lines are gathered: never two messages within a second, each audit row once, in order', async () => {
     const before = auditMessages().length;

@@ -53,7 +53,7 @@ describe('failures', () => {
     await h.waitForApprovalMessage(id, 'Waiting for approval', 20_000);
     await h.clickAndReply(h.users.manager1, id);
     await h.waitForApprovalMessage(id, 'active until', 20_000);
-    const posts = h.apiCalls('chat.postMessage').filter((c) => c.args.channel === CHANNELS.owners && !c.fault);
+    const posts = h.postsIn(CHANNELS.owners);
     expect(posts).toHaveLength(1);
   });
 

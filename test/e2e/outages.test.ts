@@ -36,11 +36,7 @@ describe('dependency outages', () => {
       const posted = () => h.auditLines().filter((t) => t.includes(` #${id} `)).length;
       await until(() => posted() >= rows, `${rows} audit lines of #${id}`);
       expect(posted()).toBe(rows);
-      expect(
-        h
-          .apiCalls('chat.postMessage')
-          .filter((c) => c.args.channel === CHANNELS.owners && !c.fault && String(c.args.text).startsWith(`Access request #${id}:`)),
-      ).toHaveLength(1);
+      expect(h.postsIn(CHANNELS.owners).filter((c) => String(c.args.text).startsWith(`Access request #${id}:`))).toHaveLength(1);
     }
   }
 

@@ -367,6 +367,11 @@ export class Harness {
     return this.slack.callsTo(method);
   }
 
+  /** Messages Slack took in a channel: a refused call (an injected fault, a 429 of its rate limit) posted nothing. */
+  postsIn(channel: string): ApiCall[] {
+    return this.apiCalls('chat.postMessage').filter((c) => c.args.channel === channel && c.response.ok);
+  }
+
   requestsOf(userId: string) {
     return this.db.accessRequest.findMany({ where: { requesterId: userId }, orderBy: { id: 'asc' } });
   }
