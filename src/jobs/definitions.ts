@@ -16,6 +16,20 @@ export const MAX_REVOKE_BACKOFF_MS = 5 * 60_000;
 
 const keep = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } satisfies JobsOptions;
 
+/** Slack messages retry through an outage, backing off to the cap; the reconciler asks again after that. */
+const slackRetries = { ...keep, attempts: 20, backoff: { type: 'capped' } } satisfies JobsOptions;
+
+/** A Slack message about one request, on the notify queue, one job per request under `idPrefix`. */
+function requestMessageJob(idPrefix: string, doneOnce: boolean) {
+  return {
+    queue: QUEUE_NAMES.notify,
+    doneOnce,
+    payload: requestPayload,
+    jobId: (p: { requestId: number }) => `${idPrefix}-${p.requestId}`,
+    options: slackRetries,
+  } as const;
+}
+
 /** A revoke, scheduled at expiry (`revoke`) or at once (`revoke-now`): retried until it succeeds. */
 function revokeJob(idPrefix: string) {
   return {
@@ -35,7 +49,7 @@ function messageSyncJob(jobId: ((p: { requestId: number }) => string) | undefine
     doneOnce: jobId === undefined,
     payload: requestPayload,
     jobId,
-    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+    options: slackRetries,
   } as const;
 }
 
@@ -85,23 +99,11 @@ export const JOBS = {
     doneOnce: true,
     payload: requestPayload.extend({ notice: notices }),
     jobId: (p: { requestId: number; notice: string }) => `dm-${p.requestId}-${p.notice}`,
-    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+    options: slackRetries,
   },
-  clearSecret: {
-    queue: QUEUE_NAMES.notify,
-    // Runs again whenever a reconcile pass finds the secret still in the DM (the job found no DM yet, or was lost).
-    doneOnce: false,
-    payload: requestPayload,
-    jobId: (p: { requestId: number }) => `clear-secret-${p.requestId}`,
-    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
-  },
-  resendAccess: {
-    queue: QUEUE_NAMES.notify,
-    doneOnce: true,
-    payload: requestPayload,
-    jobId: (p: { requestId: number }) => `access-dm-${p.requestId}`,
-    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
-  },
+  // Runs again whenever a reconcile pass finds the secret still in the DM (the job found no DM yet, or was lost).
+  clearSecret: requestMessageJob('clear-secret', false),
+  resendAccess: requestMessageJob('access-dm', true),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
   postAudit: {
@@ -109,7 +111,7 @@ export const JOBS = {
     doneOnce: false,
     payload: z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }),
     jobId: (p: { auditEventId: string }) => `audit-${p.auditEventId}`,
-    options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+    options: slackRetries,
   },
 } as const;
 
