@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // The sandbox page runs in the browser as plain ES modules, served as they are.
-    files: ['src/sandbox/page/**/*.js'],
+    files: ['devkit/sandbox/page/**/*.js'],
     languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
