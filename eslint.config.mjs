@@ -27,6 +27,17 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module', globals: globals.browser },
   },
   {
+    // The product never reaches into the development kit (stand-in, sandbox, launcher): the build has none of
+    // it. The typescript-eslint twin of no-restricted-imports, so each layer's own list cannot replace this one.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/devkit', '**/devkit/**'], message: 'src/ is the product; devkit/ only uses it, never the reverse.' }] },
+      ],
+    },
+  },
+  {
     // The domain core stays pure: no Slack, Prisma, BullMQ, Redis or network.
     files: ['src/domain/**/*.ts'],
     rules: {
