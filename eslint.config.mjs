@@ -23,8 +23,19 @@ export default tseslint.config(
   },
   {
     // The sandbox page runs in the browser as plain ES modules, served as they are.
-    files: ['src/sandbox/page/**/*.js'],
+    files: ['devkit/sandbox/page/**/*.js'],
     languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
+  {
+    // The product never reaches into the development kit (stand-in, sandbox, launcher): the build has none of
+    // it. The typescript-eslint twin of no-restricted-imports, so each layer's own list cannot replace this one.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/devkit', '**/devkit/**'], message: 'src/ is the product; devkit/ only uses it, never the reverse.' }] },
+      ],
+    },
   },
   {
     // The domain core stays pure: no Slack, Prisma, BullMQ, Redis or network.

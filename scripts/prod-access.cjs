@@ -3,9 +3,9 @@
 // dependency tsx present) it runs the TypeScript source, so `npm ci && npm start` needs no build and a stale
 // dist/ is never picked up; elsewhere, as in the image where src/ is absent and dev dependencies are pruned,
 // it runs the build. Either way in this process, so signals reach the app itself.
-const { spawnSync } = require('node:child_process');
-const { existsSync, statSync } = require('node:fs');
+const { existsSync } = require('node:fs');
 const path = require('node:path');
+const { runSource } = require('./run-source.cjs');
 
 const root = path.join(__dirname, '..');
 const source = path.join(root, 'src/main.ts');
@@ -20,22 +20,8 @@ function resolvable(id) {
   }
 }
 
-/** The build contains its compiled client; the source needs src/generated/, which git does not keep. */
-function generateClientIfStale() {
-  const client = path.join(root, 'src/generated/prisma/client.ts');
-  const schema = path.join(root, 'prisma/schema.prisma');
-  if (existsSync(client) && statSync(client).mtimeMs >= statSync(schema).mtimeMs) return;
-  const result = spawnSync(process.execPath, [path.join(__dirname, 'prisma.cjs'), 'generate'], { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0) {
-    process.stderr.write(result.stdout + result.stderr);
-    process.exit(1);
-  }
-}
-
 if (existsSync(source) && resolvable('tsx/cjs/api')) {
-  generateClientIfStale();
-  require('tsx/cjs/api').register();
-  require(source);
+  runSource(source);
 } else if (existsSync(build)) {
   require(build);
 } else {

@@ -1,7 +1,17 @@
 import { statSync } from 'node:fs';
+import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { MIN_KEY_LENGTH } from './db/audit-chain';
 import { ProdAccessError } from './domain/errors';
+
+/**
+ * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
+ * still unset, so a development machine needs only the Slack secrets. Set variables always win.
+ */
+export function loadEnvFiles(): void {
+  loadDotenv({ quiet: true });
+  if (process.env.NODE_ENV !== 'production') loadDotenv({ path: '.env.example', quiet: true });
+}
 
 const url = (protocols: string[], example: string) =>
   z.string().refine(
@@ -30,7 +40,8 @@ const catalogFile = z.string().refine(
   { error: (issue) => `the path of a catalog file; no file at ${String(issue.input)} (in a container: mount your catalog there)` },
 );
 
-const configSchema = z.object({
+/** Every setting; a tool that shares some of them picks its own from here, so each is checked one way. */
+export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starting with xoxb-'),
   SLACK_SIGNING_SECRET: z.string().min(8, "the app's signing secret from Slack's Basic Information page"),
@@ -104,34 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseSettings((env.NODE_ENV === 'production' ? productionSchema : configSchema).superRefine(requireAuditKeyInProduction), env);
 }
 
-const SLACK_CREDENTIALS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
-
-/**
- * With no Slack credentials at all, `start` from source runs the sandbox: prod-access against a local
- * stand-in for Slack. Never from the build nor in production, where missing credentials stop start-up like
- * any missing setting.
- */
-export function wantsSandbox(env: NodeJS.ProcessEnv, runningFromSource: boolean): boolean {
-  return runningFromSource && env.NODE_ENV !== 'production' && SLACK_CREDENTIALS.every((name) => !env[name]);
-}
-
-const sandboxSchema = configSchema.pick({ NODE_ENV: true, LOG_LEVEL: true, DATABASE_URL: true }).extend({
-  /** The sandbox page, on 127.0.0.1. */
-  SANDBOX_PORT: port(3001),
-  /** The demo target database; its roles are named after it, so two sandboxes on one server keep apart. */
-  SANDBOX_DATABASE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a database name: lower-case letters, digits and _, at most 41')
-    .default('prod_access_sandbox'),
-});
-
-export type SandboxConfig = z.infer<typeof sandboxSchema>;
-
-/** The sandbox's own settings; the app's come from loadConfig once the sandbox has filled in Slack's. */
-export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
-  return parseSettings(sandboxSchema, env);
-}
-
 /** For commands that only read the database (`audit`): Slack settings are not needed there. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_URL'> {
   return parseSettings(configSchema.pick({ DATABASE_URL: true }), env);
@@ -145,7 +128,8 @@ export function loadAuditConfig(
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
-function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
+/** Parses settings with `schema`; a problem throws CONFIG_INVALID with one line per variable. */
+export function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
   // An empty variable is treated as unset so `.env` templates with blanks fall back to defaults.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = schema.safeParse(present);

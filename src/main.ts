@@ -1,9 +1,7 @@
-import { config as loadDotenv } from 'dotenv';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConnections, loadCatalogFile } from './catalog/load';
 import { anchorAuditChain } from './app/audit-anchor';
-import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadSandboxConfig, wantsSandbox } from './config';
+import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles } from './config';
 import { AuditRepository } from './db/audit';
 import { type Anchor, AuditChain, parseAnchor } from './db/audit-chain';
 import { createDb } from './db/client';
@@ -15,26 +13,15 @@ import { isProdAccessError } from './domain/errors';
 import { createLogger, type Logger } from './logger';
 import { type Role, ROLES, startRuntime } from './runtime';
 import { withTimeout } from './timeout';
-import { startSandbox } from './sandbox/start';
 
 const USAGE = `Usage:
-  prod-access [start] [web|worker|all]         run prod-access (default: all; from source, with no Slack
-                                               credentials outside production: all, against a local sandbox)
+  prod-access [start] [web|worker|all]         run prod-access (default: all)
   prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
                                                --connect also tries each provider's connection
   prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
   prod-access audit verify [--anchor ID:COUNT:HASH]   check the audit chain (and that the anchored head
                                                is still there, with every event up to it)
   prod-access audit anchor                     record the chain head and post it in the audit channel`;
-
-/**
- * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
- * still unset, so a development machine needs only the Slack secrets. Set variables always win.
- */
-function loadEnvFiles(): void {
-  loadDotenv({ quiet: true });
-  if (process.env.NODE_ENV !== 'production') loadDotenv({ path: '.env.example', quiet: true });
-}
 
 async function main(argv: string[]): Promise<number> {
   loadEnvFiles();
@@ -57,41 +44,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/**
- * The build (dist/, the image) has no sandbox: its page is not compiled, and a deployment that forgot its
- * Slack settings must say so rather than serve a stand-in.
- */
-const RUNNING_FROM_SOURCE = path.extname(__filename) === '.ts';
-
 async function start(role: Role): Promise<number> {
   if (!ROLES.includes(role)) {
     console.error(`Unknown role "${role}"; expected one of ${ROLES.join(', ')}.`);
     return 2;
   }
-  if (role === 'all' && wantsSandbox(process.env, RUNNING_FROM_SOURCE)) return startSandboxMode();
   const config = loadConfig();
   const logger = loggerFor(config);
   const runtime = await startRuntime(config, role, logger);
   logger.info({ role }, 'prod-access started');
   await runUntilSignal(runtime, logger);
-  return 0;
-}
-
-/** No Slack credentials outside production: the whole flow against a local stand-in for Slack. */
-async function startSandboxMode(): Promise<number> {
-  const settings = loadSandboxConfig();
-  const logger = loggerFor(settings);
-  const sandbox = await startSandbox(settings, process.env, logger);
-  console.log(
-    [
-      '',
-      'prod-access is running in sandbox mode: no Slack credentials are set, so a local stand-in plays Slack.',
-      `  Open ${sandbox.url} in your browser to try it.`,
-      '  To connect a real Slack workspace, see "Move to real Slack" in README.md.',
-      '',
-    ].join('\n'),
-  );
-  await runUntilSignal(sandbox, logger);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import { BOT_TOKEN, type Harness, SIGNING_SECRET } from '../../test/support/harness';
 import type { AppProcess } from '../../test/support/app-process';
-import { sendSlashCommand } from '../../src/slack-standin/signed-request';
+import { sendSlashCommand } from '../../devkit/slack-standin/signed-request';
 import { steadyRate } from '../load';
 import { BenchProcess, peakResidentMiB, residentMiB } from '../processes';
 import { waitForIdleQueues } from '../queues';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { sendSlashCommand, signSlackRequest } from '../../src/slack-standin/signed-request';
+import { sendSlashCommand, signSlackRequest } from '../../devkit/slack-standin/signed-request';
 import { Harness, SIGNING_SECRET } from '../support/harness';
 import { sendRaw } from '../support/raw-http';
 

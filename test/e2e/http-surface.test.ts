@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
 import { HTTP_LIMITS } from '../../src/http-server';
 import { MAX_BODY_BYTES } from '../../src/slack/request-guard';
-import { blockActionsPayload, signSlackRequest, viewSubmissionPayload } from '../../src/slack-standin/signed-request';
+import { blockActionsPayload, signSlackRequest, viewSubmissionPayload } from '../../devkit/slack-standin/signed-request';
 import type { AppProcess } from '../support/app-process';
 import { Harness, SIGNING_SECRET, waitUntil } from '../support/harness';
 import { type RawRequest, sendRaw, sendRawBytes } from '../support/raw-http';

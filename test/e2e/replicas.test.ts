@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-message';
-import { blockActionsPayload, sendInteraction } from '../../src/slack-standin/signed-request';
+import { blockActionsPayload, sendInteraction } from '../../devkit/slack-standin/signed-request';
 import { CHANNELS, Harness, SIGNING_SECRET } from '../support/harness';
 
 /** Two web and two worker processes on one PostgreSQL and one Redis behave as one. */

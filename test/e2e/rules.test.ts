@@ -1,5 +1,5 @@
 import { DENY_ACTION } from '../../src/slack/blocks/approval-message';
-import { sendSlashCommand } from '../../src/slack-standin/signed-request';
+import { sendSlashCommand } from '../../devkit/slack-standin/signed-request';
 import { DENY_COMMENT_FIELD, DENY_MODAL, REQUEST_FIELDS, REQUEST_MODAL } from '../../src/slack/blocks/request-modal';
 import { CHANNELS, Harness, waitUntil } from '../support/harness';
 

@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { loadSandboxConfig } from '../../src/config';
+import { loadSandboxConfig } from '../../devkit/sandbox/config';
 import { createLogger } from '../../src/logger';
-import { DEMO_USERS } from '../../src/sandbox/demo-workspace';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start';
+import { DEMO_USERS } from '../../devkit/sandbox/demo-workspace';
+import { type Sandbox, startSandbox } from '../../devkit/sandbox/start';
 import { removeSandbox, sandboxEnv } from '../support/sandbox';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,13 +1,13 @@
 import { DENY_ACTION } from '../../src/slack/blocks/approval-message';
 import { DENY_COMMENT_FIELD, DENY_MODAL, REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../src/slack/blocks/request-modal';
-import type { ApiCall, SlackView } from '../../src/slack-standin/server';
+import type { ApiCall, SlackView } from '../../devkit/slack-standin/server';
 import {
   blockActionsPayload,
   blockSuggestionPayload,
   sendInteraction,
   sendSlashCommand,
   viewActionPayload,
-} from '../../src/slack-standin/signed-request';
+} from '../../devkit/slack-standin/signed-request';
 import { CHANNELS, clearRedis, Harness, SIGNING_SECRET, waitUntil } from '../support/harness';
 
 /** Slack as it behaves in a real workspace: trigger_ids that expire, channels the bot is not in, big catalogs. */

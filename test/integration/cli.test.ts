@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
-import { spawnSandbox } from '../support/sandbox';
 
 const ROOT = path.join(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -35,18 +34,6 @@ describe('the prod-access command line', () => {
       "SLACK_SIGNING_SECRET: missing; expected the app's signing secret (Basic Information page of your Slack app)",
     ]);
   });
-
-  test('outside production, start with no Slack credentials runs the sandbox and prints its URL', async () => {
-    // One process with tsx's loader: the tsx launcher would relay the group's SIGTERM a second time.
-    const sandbox = await spawnSandbox(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start']);
-    try {
-      const page = await fetch(sandbox.url);
-      expect(page.status).toBe(200);
-      await expect(page.text()).resolves.toContain('prod-access sandbox');
-    } finally {
-      await sandbox.stop();
-    }
-  }, 60_000);
 
   test('catalog validate accepts the example and lists every problem of a broken catalog with its path', () => {
     const ok = cli(['catalog', 'validate', 'catalog.example.yaml'], EXAMPLE_CATALOG_ENV);

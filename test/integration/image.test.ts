@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -76,8 +76,9 @@ describe('the production image', () => {
     buildStage = mkdtempSync(path.join(tmpdir(), 'prod-access-build-'));
     for (const entry of ['package.json', 'package-lock.json', 'dist'])
       cpSync(path.join(ROOT, entry), path.join(buildStage, entry), { recursive: true });
-    // Linked, as prune only removes files there; the one file it rewrites in place is copied instead.
-    execFileSync('cp', ['-al', path.join(ROOT, 'node_modules'), buildStage]);
+    // Linked, as prune only removes files there; the one file it rewrites in place is copied instead. The
+    // real folder, should node_modules be a symbolic link (a worktree's): prune must not follow it.
+    execFileSync('cp', ['-al', realpathSync(path.join(ROOT, 'node_modules')), buildStage]);
     rmSync(path.join(buildStage, HIDDEN_LOCKFILE));
     cpSync(path.join(ROOT, HIDDEN_LOCKFILE), path.join(buildStage, HIDDEN_LOCKFILE));
     execFileSync('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], { cwd: buildStage, stdio: 'pipe' });
@@ -107,9 +108,9 @@ describe('the production image', () => {
   const deployment = (extra: NodeJS.ProcessEnv = {}) =>
     containerEnv({ ...Object.fromEntries(Object.entries(h.settings).filter(([name]) => !(name in process.env))), ...extra });
 
-  test('is built without sources or dev dependencies, in production', () => {
+  test('is built without sources, the development kit or dev dependencies, in production', () => {
     expect(existsSync(path.join(image, 'dist/main.js'))).toBe(true);
-    expect(existsSync(path.join(image, 'src'))).toBe(false);
+    for (const source of ['src', 'devkit']) expect(existsSync(path.join(image, source))).toBe(false);
     for (const dev of ['tsx', 'pino-pretty', 'jest']) expect(existsSync(path.join(image, 'node_modules', dev))).toBe(false);
     expect(stage.env.NODE_ENV).toBe('production');
   });

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { SlackDirectory } from '../../src/notify/slack-directory';
-import { startSlackStandin } from '../../src/slack-standin/server';
+import { startSlackStandin } from '../../devkit/slack-standin/server';
 
 test('a Slack profile carries the email, whether Slack confirmed it, and the custom profile fields that identity rules read', async () => {
   const slack = await startSlackStandin({

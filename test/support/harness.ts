@@ -16,9 +16,9 @@ import {
   sendSlashCommand,
   viewSubmissionPayload,
   type ViewStateValues,
-} from '../../src/slack-standin/signed-request';
-import { type SlackStandin, startSlackStandin } from '../../src/slack-standin/server';
-import type { ApiCall, StandinUser } from '../../src/slack-standin/types';
+} from '../../devkit/slack-standin/signed-request';
+import { type SlackStandin, startSlackStandin } from '../../devkit/slack-standin/server';
+import type { ApiCall, StandinUser } from '../../devkit/slack-standin/types';
 import { AppProcess, type Launch } from './app-process';
 import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from './databases';
 import { FaultyProxy } from './faulty-proxy';

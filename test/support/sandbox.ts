@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { demoPeople } from '../../src/sandbox/demo-workspace';
-import { demoTarget } from '../../src/sandbox/demo-target';
+import { demoPeople } from '../../devkit/sandbox/demo-workspace';
+import { demoTarget } from '../../devkit/sandbox/demo-target';
 import { copyDatabase, databaseUrl, dropDatabase, SERVER_URL, withClient } from './databases';
 import { clearRedis } from './harness';
 

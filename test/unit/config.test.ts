@@ -1,4 +1,4 @@
-import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig, loadSandboxConfig, wantsSandbox } from '../../src/config';
+import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../src/config';
 
 const required = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789' };
 
@@ -43,18 +43,6 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ ...required, PORT: '', SLACK_APP_TOKEN: '' }).PORT).toBe(3000);
   });
 
-  test('no Slack credentials at all means the sandbox, from source only and never in production', () => {
-    expect(wantsSandbox({}, true)).toBe(true);
-    expect(wantsSandbox({ NODE_ENV: 'development', SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' }, true)).toBe(true);
-    expect(wantsSandbox({ NODE_ENV: 'production' }, true)).toBe(false);
-    // The build has no sandbox page, and a deployment whose NODE_ENV was emptied must not serve one.
-    expect(wantsSandbox({}, false)).toBe(false);
-    expect(wantsSandbox({ NODE_ENV: '' }, false)).toBe(false);
-    // Half-set credentials are a mistake to report, not a reason to play Slack locally.
-    expect(wantsSandbox({ SLACK_BOT_TOKEN: 'xoxb-1' }, true)).toBe(false);
-    expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' }, true)).toBe(false);
-  });
-
   test('production names its catalog, and the file must be there: one line otherwise', () => {
     expect(loadConfig(required).PROD_ACCESS_CATALOG).toBe('catalog.example.yaml');
     const production = { ...required, NODE_ENV: 'production', AUDIT_HMAC_KEY: 'k'.repeat(32) };
@@ -77,10 +65,5 @@ describe('configuration from the environment', () => {
     const key = 'k'.repeat(32);
     expect(auditKeyOf(loadConfig({ ...production, AUDIT_HMAC_KEY: key }))).toBe(key);
     expect(auditKeyOf(loadConfig(required))).toBe(DEVELOPMENT_AUDIT_KEY);
-  });
-
-  test('sandbox settings default to a page on port 3001 and a demo database of its own', () => {
-    expect(loadSandboxConfig({})).toMatchObject({ SANDBOX_PORT: 3001, SANDBOX_DATABASE: 'prod_access_sandbox' });
-    expect(() => loadSandboxConfig({ SANDBOX_DATABASE: 'Demo DB' })).toThrow(/^SANDBOX_DATABASE: invalid; expected a database name/);
   });
 });

@@ -1,5 +1,5 @@
 import { type Logger, LogLevel, webApi } from '@slack/bolt';
-import type { SlackStandin } from '../../../src/slack-standin/server';
+import type { SlackStandin } from '../../../../devkit/slack-standin/server';
 
 /** Keeps expected Slack errors (which WebClient logs) out of the test output. */
 export const silentLogger: Logger = {

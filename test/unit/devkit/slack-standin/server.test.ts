@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import { type SlackStandin, startSlackStandin } from '../../../src/slack-standin/server';
+import { type SlackStandin, startSlackStandin } from '../../../../devkit/slack-standin/server';
 import { webClientFor } from './support';
 
 const TOKEN = 'xoxb-test';

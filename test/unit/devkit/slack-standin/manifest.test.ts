@@ -9,18 +9,17 @@ import {
   readManifest,
   requiredScopes,
   SCOPE_COMPANIONS,
-} from '../../../src/slack-standin/method-rules';
+} from '../../../../devkit/slack-standin/method-rules';
 
-const SRC = path.resolve(__dirname, '../../../src');
-/** The stand-in plays Slack; it is not part of the app whose calls need scopes. */
-const NOT_THE_APP = path.join(SRC, 'slack-standin');
+/** The app, whose calls need scopes (the stand-in, which plays Slack, lives outside it). */
+const SRC = path.resolve(__dirname, '../../../../src');
 /** Bolt calls these itself, whatever the listeners do (auth.test to authorize each request). */
 const CALLED_BY_BOLT = ['auth.test'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(entry.parentPath, entry.name);
-    if (entry.isDirectory()) return full === NOT_THE_APP ? [] : sourceFiles(full);
+    if (entry.isDirectory()) return sourceFiles(full);
     return entry.name.endsWith('.ts') ? [full] : [];
   });
 }

@@ -1,7 +1,7 @@
 import { webApi } from '@slack/bolt';
-import { readManifest } from '../../../src/slack-standin/method-rules';
-import { CHANNEL_BURST } from '../../../src/slack-standin/rate-limits';
-import { RESPONSE_URL_USES, type SlackStandin, startSlackStandin, type StandinOptions } from '../../../src/slack-standin/server';
+import { readManifest } from '../../../../devkit/slack-standin/method-rules';
+import { CHANNEL_BURST } from '../../../../devkit/slack-standin/rate-limits';
+import { RESPONSE_URL_USES, type SlackStandin, startSlackStandin, type StandinOptions } from '../../../../devkit/slack-standin/server';
 import { webClientFor } from './support';
 
 const TOKEN = 'xoxb-test';

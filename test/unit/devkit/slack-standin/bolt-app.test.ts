@@ -1,15 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
-import { type SlackStandin, startSlackStandin } from '../../../src/slack-standin/server';
-import { validateOptionsResponse } from '../../../src/slack-standin/block-kit-limits';
+import { type SlackStandin, startSlackStandin } from '../../../../devkit/slack-standin/server';
+import { validateOptionsResponse } from '../../../../devkit/slack-standin/block-kit-limits';
 import {
   blockActionsPayload,
   blockSuggestionPayload,
   sendInteraction,
   sendSlashCommand,
   viewSubmissionPayload,
-} from '../../../src/slack-standin/signed-request';
+} from '../../../../devkit/slack-standin/signed-request';
 import { silentLogger } from './support';
 
 const TOKEN = 'xoxb-test';

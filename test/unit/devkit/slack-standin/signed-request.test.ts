@@ -7,7 +7,7 @@ import {
   sendSlashCommand,
   signSlackRequest,
   viewSubmissionPayload,
-} from '../../../src/slack-standin/signed-request';
+} from '../../../../devkit/slack-standin/signed-request';
 
 const SECRET = 'test-signing-secret';
 

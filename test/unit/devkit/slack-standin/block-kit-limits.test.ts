@@ -4,7 +4,7 @@ import {
   validateMessageBlocks,
   validateModalView,
   validateOptionsResponse,
-} from '../../../src/slack-standin/block-kit-limits';
+} from '../../../../devkit/slack-standin/block-kit-limits';
 
 const text = (length: number): string => 'x'.repeat(length);
 const plain = (value: string) => ({ type: 'plain_text', text: value });
