@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger';
+import type { Logger } from '../shared/logger';
 import type { AccessSchedule, Announcements, RequesterNotice } from '../app/ports';
 import { JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
 

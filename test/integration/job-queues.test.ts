@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { JobQueues } from '../../src/jobs/queues';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { clearRedis } from '../support/harness';
 
 /** Scheduling with no worker running, to see what waits in Redis. */

@@ -13,7 +13,7 @@ export interface Launch {
 }
 
 // One node process with tsx's loader (not the tsx launcher, which would leave its child behind a kill).
-const FROM_SOURCE: Launch = { cwd: ROOT, args: ['--import', 'tsx', 'src/main.ts'] };
+const FROM_SOURCE: Launch = { cwd: ROOT, args: ['--import', 'tsx', 'src/main/cli.ts'] };
 
 /** prod-access run as its own process (`prod-access <role>`), as in production, so a test can kill it. */
 export class AppProcess {

@@ -1,4 +1,4 @@
-import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../src/config';
+import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../src/main/config';
 
 const required = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789' };
 

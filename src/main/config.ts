@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
-import { MIN_KEY_LENGTH } from './db/audit-chain';
-import { ProdAccessError } from './domain/errors';
+import { MIN_KEY_LENGTH } from '../db/audit-chain';
+import { ProdAccessError } from '../domain/errors';
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is

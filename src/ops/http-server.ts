@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from './logger';
+import type { Logger } from '../shared/logger';
 
 /**
  * Bounds on what one client can hold. Slack sends a whole request at once and wants its answer within
