@@ -1,6 +1,6 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Catalog } from '../domain/catalog';
-import type { RouteHandler } from '../ops/http-server';
+import type { RouteHandler } from '../shared/http';
 import { type Logger, slackLogger } from '../shared/logger';
 import * as decide from './actions/decide';
 import { type BotIds, BotIdentity } from './bot-identity';

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
-import { answer, type RouteHandler } from '../ops/http-server';
+import { answer, type RouteHandler } from '../shared/http';
 import type { Logger } from '../shared/logger';
 import { withTimeout } from '../shared/timeout';
 
