@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/main/config';
 import type { SandboxConfig } from './config';
 import { ProdAccessError } from '../../src/domain/errors';
 import type { Logger } from '../../src/shared/logger';
-import { startRuntime } from '../../src/runtime';
+import { startRuntime } from '../../src/main/lifecycle';
 import { startSlackStandin } from '../slack-standin/server';
 import { DEMO_TARGET_ENV, demoCatalog } from './demo-catalog';
 import { demoTarget, prepareDemoTarget } from './demo-target';

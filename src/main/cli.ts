@@ -11,7 +11,7 @@ import { JobQueues } from '../jobs/queues';
 import { catalogNotes } from '../domain/catalog';
 import { isProdAccessError } from '../domain/errors';
 import { createLogger, type Logger } from '../shared/logger';
-import { type Role, ROLES, startRuntime } from '../runtime';
+import { type Role, ROLES, startRuntime } from './lifecycle';
 import { withTimeout } from '../shared/timeout';
 
 const USAGE = `Usage:

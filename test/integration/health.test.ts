@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/main/config';
 import { createLogger } from '../../src/shared/logger';
-import { startRuntime } from '../../src/runtime';
+import { startRuntime } from '../../src/main/lifecycle';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { waitUntil } from '../support/wait';
 

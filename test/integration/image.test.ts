@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
-import { SHUTDOWN_TIMEOUT_MS } from '../../src/runtime';
+import { SHUTDOWN_TIMEOUT_MS } from '../../src/main/lifecycle';
 import { databaseUrl, dropDatabase, recreateDatabase, withClient } from '../support/databases';
 import { Harness } from '../support/harness';
 import { spawnSandbox } from '../support/sandbox';

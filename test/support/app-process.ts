@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Role } from '../../src/runtime';
+import type { Role } from '../../src/main/lifecycle';
 import { waitUntil } from './wait';
 
 const ROOT = path.join(__dirname, '../..');

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../src/main/config';
 import { createDb, type Db } from '../../src/db/client';
 import { createLogger } from '../../src/shared/logger';
-import { type Role, type Runtime, startRuntime } from '../../src/runtime';
+import { type Role, type Runtime, startRuntime } from '../../src/main/lifecycle';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-message';
 import {
   type AppReply,
