@@ -233,7 +233,7 @@ describe('the production image', () => {
   });
 
   test('asked for pretty logs without pino-pretty, logs stay JSON', () => {
-    const script = "require('./dist/logger.js').createLogger({ level: 'info', pretty: true }).info('hello')";
+    const script = "require('./dist/shared/logger.js').createLogger({ level: 'info', pretty: true }).info('hello')";
     const result = run('node', ['-e', script], image, containerEnv());
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toMatchObject({ msg: 'hello', service: 'prod-access' });
