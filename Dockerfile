@@ -24,4 +24,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations: docker run … node scripts/prisma.cjs migrate deploy. Shutdown takes up to 15 s: docker stop -t 30.
-CMD ["node", "dist/main.js", "start", "all"]
+CMD ["node", "dist/main/cli.js", "start", "all"]

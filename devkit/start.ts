@@ -4,9 +4,9 @@
  * client. Otherwise prod-access's own `start`, as the `prod-access` command runs it. The product knows nothing
  * of this choice: the build and the image have neither this file nor the sandbox.
  */
-import { loadEnvFiles } from '../src/config';
+import { loadEnvFiles } from '../src/main/config';
 import { isProdAccessError } from '../src/domain/errors';
-import { createLogger } from '../src/logger';
+import { createLogger } from '../src/shared/logger';
 import { loadSandboxConfig, wantsSandbox } from './sandbox/config';
 import { startSandbox } from './sandbox/start';
 
@@ -45,5 +45,5 @@ if (role === 'all' && wantsSandbox(process.env)) {
 } else {
   process.argv.splice(2, 0, 'start');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the product's command runs on load, so it is loaded only when chosen
-  require('../src/main');
+  require('../src/main/cli');
 }

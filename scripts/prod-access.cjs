@@ -8,8 +8,8 @@ const path = require('node:path');
 const { runSource } = require('./run-source.cjs');
 
 const root = path.join(__dirname, '..');
-const source = path.join(root, 'src/main.ts');
-const build = path.join(root, 'dist/main.js');
+const source = path.join(root, 'src/main/cli.ts');
+const build = path.join(root, 'dist/main/cli.js');
 
 function resolvable(id) {
   try {
@@ -25,6 +25,6 @@ if (existsSync(source) && resolvable('tsx/cjs/api')) {
 } else if (existsSync(build)) {
   require(build);
 } else {
-  console.error('prod-access: no build (dist/main.js) and no tsx to run src/: run `npm ci` for development, or `npm run build`');
+  console.error('prod-access: no build (dist/main/cli.js) and no tsx to run src/: run `npm ci` for development, or `npm run build`');
   process.exit(1);
 }

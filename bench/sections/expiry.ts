@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobQueues } from '../../src/jobs/queues';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { SERVER_URL, withClient } from '../../test/support/databases';
 import type { Harness } from '../../test/support/harness';
 import { inParallel } from '../load';

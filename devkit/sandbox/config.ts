@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configSchema, parseSettings } from '../../src/config';
+import { configSchema, parseSettings } from '../../src/main/config';
 
 const SLACK_CREDENTIALS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Logger } from '../../src/logger';
+import type { Logger } from '../../src/shared/logger';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
 import type { SlackStandin } from '../slack-standin/server';
 import {

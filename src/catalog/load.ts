@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Catalog } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
-import { scrubSecrets } from '../logger';
+import { scrubSecrets } from '../shared/logger';
 import { MODULE_KIND, resolveProvider } from '../providers/registry';
 import { catalogSchema, toCatalog } from './schema';
 

@@ -38,7 +38,8 @@ export interface AccessRequestRecord {
 }
 
 /** What the requester is told by DM at each turn. */
-export type RequesterNotice = 'approved' | 'denied' | 'timed_out' | 'expired' | 'revoked' | 'failed';
+export const REQUESTER_NOTICES = ['approved', 'denied', 'timed_out', 'expired', 'revoked', 'failed'] as const;
+export type RequesterNotice = (typeof REQUESTER_NOTICES)[number];
 
 /** The notices that announce a final status: each is owed exactly once, so a lost one is sent again. */
 export const FINAL_NOTICES: Partial<Record<RequestStatus, RequesterNotice>> = {

@@ -1,8 +1,16 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger';
+import type { Logger } from '../shared/logger';
 import type { AccessSchedule, Announcements, RequesterNotice } from '../app/ports';
-import { JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
+import {
+  JOBS,
+  type JobName,
+  type JobPayload,
+  QUEUE_NAMES,
+  type QueueName,
+  RECURRING_JOB_NAMES,
+  type RecurringIntervals,
+} from './definitions';
 
 /**
  * The producer side of the queues: the schedules and announcements the use-cases ask for.
@@ -13,7 +21,11 @@ import { JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from
 export class JobQueues implements AccessSchedule, Announcements {
   readonly queues: Record<QueueName, Queue>;
 
-  constructor(connection: Redis, prefix: string, logger: Logger) {
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly logger: Logger,
+  ) {
     this.queues = Object.fromEntries(Object.values(QUEUE_NAMES).map((name) => [name, new Queue(name, { connection, prefix })])) as Record<
       QueueName,
       Queue
@@ -55,7 +67,7 @@ export class JobQueues implements AccessSchedule, Announcements {
   }
 
   async requestChanged(requestId: number, notice?: RequesterNotice): Promise<void> {
-    await this.enqueue('syncMessage', { requestId });
+    await this.enqueue('syncApprovalMessage', { requestId });
     if (notice) await this.notify(requestId, notice);
   }
 
@@ -83,22 +95,28 @@ export class JobQueues implements AccessSchedule, Announcements {
   }
 
   /** One run per interval however many workers run: BullMQ keeps a single scheduler per id. */
-  async scheduleRecurring(intervals: { reconcileSeconds: number; driftCheckSeconds: number; auditAnchorSeconds: number }): Promise<void> {
-    await this.queues.access.upsertJobScheduler(
-      'reconcile',
-      { every: intervals.reconcileSeconds * 1000 },
-      { name: 'reconcile', data: {}, opts: JOBS.reconcile.options },
+  private async scheduleRecurring(everySeconds: RecurringIntervals): Promise<void> {
+    for (const name of RECURRING_JOB_NAMES) {
+      const job = JOBS[name];
+      await this.queues[job.queue].upsertJobScheduler(
+        job.schedulerId,
+        { every: everySeconds[name] * 1000 },
+        { name, data: {}, opts: job.options },
+      );
+    }
+  }
+
+  /**
+   * The schedulers in place now, and put back every `renewMs`: Redis may lose them (a flush, a failover
+   * without persistence), and the upsert keeps one per id however many workers do it. Returns the stop.
+   */
+  async keepRecurringScheduled(everySeconds: RecurringIntervals, renewMs: number): Promise<() => void> {
+    await this.scheduleRecurring(everySeconds);
+    const renewal = setInterval(
+      () => void this.scheduleRecurring(everySeconds).catch((err: unknown) => this.logger.warn({ err }, 'job schedulers not renewed')),
+      renewMs,
     );
-    await this.queues.access.upsertJobScheduler(
-      'drift-check',
-      { every: intervals.driftCheckSeconds * 1000 },
-      { name: 'driftCheck', data: {}, opts: JOBS.driftCheck.options },
-    );
-    await this.queues.access.upsertJobScheduler(
-      'audit-anchor',
-      { every: intervals.auditAnchorSeconds * 1000 },
-      { name: 'anchorAudit', data: {}, opts: JOBS.anchorAudit.options },
-    );
+    return () => clearInterval(renewal);
   }
 
   async close(): Promise<void> {

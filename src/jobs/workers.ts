@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger';
+import type { Logger } from '../shared/logger';
 import { cappedBackoff, JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
 
 export interface JobContext {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
-import { HTTP_LIMITS } from '../../src/http-server';
+import { HTTP_LIMITS } from '../../src/ops/http-server';
 import { MAX_BODY_BYTES } from '../../src/slack/request-guard';
 import { blockActionsPayload, signSlackRequest, viewSubmissionPayload } from '../../devkit/slack-standin/signed-request';
 import type { AppProcess } from '../support/app-process';

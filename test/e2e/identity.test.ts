@@ -184,7 +184,7 @@ describe('catalog validate', () => {
       ],
     };
     writeFileSync(file, stringify(catalog));
-    const result = spawnSync(path.join(__dirname, '../../node_modules/.bin/tsx'), ['src/main.ts', 'catalog', 'validate', file], {
+    const result = spawnSync(path.join(__dirname, '../../node_modules/.bin/tsx'), ['src/main/cli.ts', 'catalog', 'validate', file], {
       cwd: path.join(__dirname, '../..'),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ORDERS_URL: 'postgresql://x@127.0.0.1/x' },
       encoding: 'utf8',

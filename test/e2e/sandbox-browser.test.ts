@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { loadSandboxConfig } from '../../devkit/sandbox/config';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { DEMO_USERS } from '../../devkit/sandbox/demo-workspace';
 import { type Sandbox, startSandbox } from '../../devkit/sandbox/start';
 import { removeSandbox, sandboxEnv } from '../support/sandbox';

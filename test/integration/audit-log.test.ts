@@ -67,7 +67,7 @@ async function freshLog(events = 4) {
     return { id: rows.at(-1)!.id, count: rows.length, hash: rows.at(-1)!.hash };
   };
   const cli = (args: string[], env: Record<string, string> = {}) => {
-    const result = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts', 'audit', ...args], {
+    const result = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main/cli.ts', 'audit', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: appUrl, AUDIT_HMAC_KEY: KEY, REDIS_PREFIX, ...env },
       encoding: 'utf8',

@@ -7,7 +7,7 @@ const ROOT = path.join(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const result = spawnSync(TSX, ['src/main.ts', ...args], {
+  const result = spawnSync(TSX, ['src/main/cli.ts', ...args], {
     cwd: ROOT,
     // Only what the test gives, so no developer's .env leaks in (the .env.example defaults still apply).
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...env },

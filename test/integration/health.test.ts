@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { startRuntime } from '../../src/runtime';
+import { loadConfig } from '../../src/main/config';
+import { createLogger } from '../../src/shared/logger';
+import { startRuntime } from '../../src/main/lifecycle';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { waitUntil } from '../support/wait';
 

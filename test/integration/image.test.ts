@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
-import { SHUTDOWN_TIMEOUT_MS } from '../../src/runtime';
+import { SHUTDOWN_TIMEOUT_MS } from '../../src/main/lifecycle';
 import { databaseUrl, dropDatabase, recreateDatabase, withClient } from '../support/databases';
 import { Harness } from '../support/harness';
 import { spawnSandbox } from '../support/sandbox';
@@ -109,7 +109,7 @@ describe('the production image', () => {
     containerEnv({ ...Object.fromEntries(Object.entries(h.settings).filter(([name]) => !(name in process.env))), ...extra });
 
   test('is built without sources, the development kit or dev dependencies, in production', () => {
-    expect(existsSync(path.join(image, 'dist/main.js'))).toBe(true);
+    expect(existsSync(path.join(image, 'dist/main/cli.js'))).toBe(true);
     for (const source of ['src', 'devkit']) expect(existsSync(path.join(image, source))).toBe(false);
     for (const dev of ['tsx', 'pino-pretty', 'jest']) expect(existsSync(path.join(image, 'node_modules', dev))).toBe(false);
     expect(stage.env.NODE_ENV).toBe('production');
@@ -120,7 +120,7 @@ describe('the production image', () => {
     expect(bin).toHaveProperty('prod-access');
     const binPath = path.join(image, bin!['prod-access']!);
     for (const [command, args] of [
-      ['node', ['dist/main.js', '--help']],
+      ['node', ['dist/main/cli.js', '--help']],
       [binPath, ['--help']],
       ['npm', ['run', '--silent', 'prod-access', '--', '--help']],
     ] as const) {
@@ -134,7 +134,7 @@ describe('the production image', () => {
     const catalog = { PROD_ACCESS_CATALOG: h.settings.PROD_ACCESS_CATALOG };
     // An `env_file` line `NODE_ENV=` replaces the image's production with an empty value.
     for (const env of [containerEnv(catalog), containerEnv({ ...catalog, NODE_ENV: '' })]) {
-      const result = run('node', ['dist/main.js', 'start'], image, env);
+      const result = run('node', ['dist/main/cli.js', 'start'], image, env);
       expect({ code: result.code, lines: result.lines, stdout: result.stdout }).toEqual({
         code: 1,
         lines: [
@@ -149,14 +149,14 @@ describe('the production image', () => {
   test('with no catalog mounted, start-up says so in one line', () => {
     const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, AUDIT_HMAC_KEY } = h.settings;
     const slack = { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, AUDIT_HMAC_KEY };
-    const unset = run('node', ['dist/main.js', 'start', 'web'], image, containerEnv(slack));
+    const unset = run('node', ['dist/main/cli.js', 'start', 'web'], image, containerEnv(slack));
     expect({ code: unset.code, lines: unset.lines }).toEqual({
       code: 1,
       lines: ['PROD_ACCESS_CATALOG: missing; expected the path of your catalog file (production has no default; in a container: mount it)'],
     });
     const absent = run(
       'node',
-      ['dist/main.js', 'worker'],
+      ['dist/main/cli.js', 'worker'],
       image,
       containerEnv({ ...slack, PROD_ACCESS_CATALOG: '/etc/prod-access/catalog.yaml' }),
     );
@@ -185,7 +185,7 @@ describe('the production image', () => {
   });
 
   test('web and worker run from the image: health answers, a request is granted, the audit log verifies', async () => {
-    const web = await h.spawn('web', { cwd: image, args: ['dist/main.js'] });
+    const web = await h.spawn('web', { cwd: image, args: ['dist/main/cli.js'] });
     // The worker as the bin runs it (the image links it as /usr/local/bin/prod-access).
     const worker = await h.spawn('worker', { cwd: image, args: ['scripts/prod-access.cjs'] });
     // Its first checks may outlast their 2 s bound on a busy machine (a fresh connection pool): wait for 200.
@@ -208,7 +208,7 @@ describe('the production image', () => {
     const verified = run('npm', ['run', '--silent', 'audit', '--', 'verify'], image, env);
     expect({ code: verified.code, stderr: verified.stderr }).toEqual({ code: 0, stderr: '' });
     expect(verified.stdout).toMatch(/^audit log intact: \d+ events/);
-    const listed = run('node', ['dist/main.js', 'audit', '--request', String(id)], image, env);
+    const listed = run('node', ['dist/main/cli.js', 'audit', '--request', String(id)], image, env);
     expect(listed.stdout).toContain('"action":"granted"');
 
     // SIGTERM, as `docker stop` sends it: both finish their work and exit 0.
@@ -219,7 +219,7 @@ describe('the production image', () => {
   test('catalog validate runs from the image, with node and through npm', () => {
     const file = h.settings.PROD_ACCESS_CATALOG!;
     for (const [command, args] of [
-      ['node', ['dist/main.js', 'catalog', 'validate', file]],
+      ['node', ['dist/main/cli.js', 'catalog', 'validate', file]],
       ['npm', ['run', '--silent', 'catalog:validate', '--', file]],
     ] as const) {
       const result = run(command, [...args], image, deployment());
@@ -233,7 +233,7 @@ describe('the production image', () => {
   });
 
   test('asked for pretty logs without pino-pretty, logs stay JSON', () => {
-    const script = "require('./dist/logger.js').createLogger({ level: 'info', pretty: true }).info('hello')";
+    const script = "require('./dist/shared/logger.js').createLogger({ level: 'info', pretty: true }).info('hello')";
     const result = run('node', ['-e', script], image, containerEnv());
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toMatchObject({ msg: 'hello', service: 'prod-access' });

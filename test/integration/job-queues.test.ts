@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { JobQueues } from '../../src/jobs/queues';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { clearRedis } from '../support/harness';
+import { waitUntil } from '../support/wait';
 
 /** Scheduling with no worker running, to see what waits in Redis. */
 describe('JobQueues', () => {
@@ -22,6 +23,31 @@ describe('JobQueues', () => {
     await queues.requestChanged(7);
     const waiting = await queues.queues.notify.getJobs(['waiting']);
     expect(waiting.filter((j) => j.name === 'resyncMessage')).toHaveLength(1);
-    expect(waiting.filter((j) => j.name === 'syncMessage')).toHaveLength(2);
+    expect(waiting.filter((j) => j.name === 'syncApprovalMessage')).toHaveLength(2);
+  });
+
+  test('the recurring jobs have one scheduler each, however often they are put in place, and a lost one comes back', async () => {
+    const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200 };
+    const stops = [await queues.keepRecurringScheduled(every, 100), await queues.keepRecurringScheduled(every, 100)];
+    try {
+      const schedulers = async () =>
+        (await queues.queues.access.getJobSchedulers())
+          .map((s) => ({ id: s.key, name: s.name, every: Number(s.every) }))
+          .sort((a, b) => a.id.localeCompare(b.id));
+      expect(await schedulers()).toEqual([
+        { id: 'audit-anchor', name: 'anchorAudit', every: 7_200_000 },
+        { id: 'drift-check', name: 'driftCheck', every: 3_600_000 },
+        { id: 'reconcile', name: 'reconcile', every: 30_000 },
+      ]);
+      await queues.queues.access.removeJobScheduler('reconcile');
+      await waitUntil(
+        async () => ((await schedulers()).some((s) => s.id === 'reconcile') ? true : undefined),
+        5000,
+        () => 'the reconcile scheduler to be put back',
+      );
+      expect(await schedulers()).toHaveLength(3);
+    } finally {
+      for (const stop of stops) stop();
+    }
   });
 });

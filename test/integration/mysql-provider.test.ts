@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/shared/logger';
 import { mysqlProvider } from '../../src/providers/mysql';
 import { temporaryName } from '../../src/providers/support';
 import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';

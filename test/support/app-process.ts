@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Role } from '../../src/runtime';
+import type { Role } from '../../src/main/lifecycle';
 import { waitUntil } from './wait';
 
 const ROOT = path.join(__dirname, '../..');
@@ -13,7 +13,7 @@ export interface Launch {
 }
 
 // One node process with tsx's loader (not the tsx launcher, which would leave its child behind a kill).
-const FROM_SOURCE: Launch = { cwd: ROOT, args: ['--import', 'tsx', 'src/main.ts'] };
+const FROM_SOURCE: Launch = { cwd: ROOT, args: ['--import', 'tsx', 'src/main/cli.ts'] };
 
 /** prod-access run as its own process (`prod-access <role>`), as in production, so a test can kill it. */
 export class AppProcess {

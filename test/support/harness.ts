@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/main/config';
 import { createDb, type Db } from '../../src/db/client';
-import { createLogger } from '../../src/logger';
-import { type Role, type Runtime, startRuntime } from '../../src/runtime';
+import { createLogger } from '../../src/shared/logger';
+import { type Role, type Runtime, startRuntime } from '../../src/main/lifecycle';
 import { APPROVE_ACTION } from '../../src/slack/blocks/approval-message';
 import {
   type AppReply,

@@ -1,4 +1,4 @@
-import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../src/config';
+import { auditKeyOf, DEVELOPMENT_AUDIT_KEY, loadConfig } from '../../src/main/config';
 
 const required = { SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789' };
 
@@ -37,6 +37,34 @@ describe('configuration from the environment', () => {
         ]),
       );
     }
+  });
+
+  test('intervals and counts are whole numbers from 1, each named when it is not', () => {
+    expect(loadConfig(required)).toMatchObject({
+      RECONCILE_INTERVAL_SECONDS: 30,
+      DRIFT_CHECK_INTERVAL_SECONDS: 3600,
+      AUDIT_ANCHOR_INTERVAL_SECONDS: 3600,
+      REQUEST_RATE_WINDOW_SECONDS: 600,
+      JOB_LOCK_SECONDS: 30,
+      REQUEST_RATE_LIMIT: 10,
+      WORKER_CONCURRENCY: 4,
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...required, ...env });
+      } catch (e) {
+        return (e as Error).message.split('\n');
+      }
+      throw new Error('should have failed');
+    };
+    expect(problems({ JOB_LOCK_SECONDS: 'soon', REQUEST_RATE_LIMIT: 'many' })).toEqual([
+      'REQUEST_RATE_LIMIT: invalid; expected a whole number',
+      'JOB_LOCK_SECONDS: invalid; expected a number of seconds',
+    ]);
+    for (const value of ['0', '1.5', '-30']) {
+      expect(problems({ RECONCILE_INTERVAL_SECONDS: value })).toEqual([expect.stringMatching(/^RECONCILE_INTERVAL_SECONDS: invalid;/)]);
+    }
+    expect(problems({ WORKER_CONCURRENCY: '101' })).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY: invalid;/)]);
   });
 
   test('empty variables fall back to defaults', () => {

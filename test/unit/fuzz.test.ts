@@ -135,7 +135,7 @@ describe('fuzzed input', () => {
       reconcile: {},
       driftCheck: {},
       anchorAudit: {},
-      syncMessage: request,
+      syncApprovalMessage: request,
       resyncMessage: request,
       notifyRequester: { ...request, notice: 'approved' },
       resendAccess: request,

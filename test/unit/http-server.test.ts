@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { canonicalPath, createHttpServer } from '../../src/http-server';
-import { createLogger } from '../../src/logger';
+import { canonicalPath, createHttpServer } from '../../src/ops/http-server';
+import { createLogger } from '../../src/shared/logger';
 
 /** The web role's HTTP server: every request gets an answer, and none can take the server down. */
 describe('the HTTP server', () => {

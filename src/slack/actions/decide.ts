@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { DecisionResult } from '../../app/decisions';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../shared/logger';
 import { statusWords } from '../../domain/lifecycle';
 import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-message';
 import { denyModal } from '../blocks/request-modal';

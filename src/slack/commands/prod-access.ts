@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Catalog } from '../../domain/catalog';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../shared/logger';
 import { helpText, requestList } from '../blocks/notices';
 import { requestModal } from '../blocks/request-modal';
 import { errorReply } from '../replies';

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../shared/logger';
 import { describe } from '../actions/decide';
 import { DENY_COMMENT_FIELD, DENY_MODAL } from '../blocks/request-modal';
 import { errorReply, tellUser } from '../replies';

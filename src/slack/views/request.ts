@@ -2,7 +2,7 @@ import type { App, BlockAction, ExternalSelectAction, StaticSelectAction, ViewSt
 import type { Catalog } from '../../domain/catalog';
 import { isProdAccessError } from '../../domain/errors';
 import { type RequestInput, validateRequest } from '../../domain/policy';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../shared/logger';
 import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT, requestModal, resourceOptions } from '../blocks/request-modal';
 import { errorReply, tellUser } from '../replies';
 import type { SlackUseCases } from '../use-cases';

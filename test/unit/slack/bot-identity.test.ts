@@ -1,4 +1,4 @@
-import { createLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { BotIdentity } from '../../../src/slack/bot-identity';
 import { waitUntil } from '../../support/wait';
 

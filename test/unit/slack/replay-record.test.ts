@@ -1,4 +1,4 @@
-import { createLogger } from '../../../src/logger';
+import { createLogger } from '../../../src/shared/logger';
 import { seenSignatures } from '../../../src/slack/request-guard';
 
 const logger = createLogger({ level: 'silent', pretty: false });

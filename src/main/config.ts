@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
-import { MIN_KEY_LENGTH } from './db/audit-chain';
-import { ProdAccessError } from './domain/errors';
+import { MIN_KEY_LENGTH } from '../db/audit-chain';
+import { ProdAccessError } from '../domain/errors';
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
@@ -27,6 +27,10 @@ const url = (protocols: string[], example: string) =>
 
 const port = (fallback: number) =>
   z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(fallback);
+
+/** A whole number from 1 up; `error` says what a value that is not a number should have been. */
+const positiveWhole = (error: string) => z.coerce.number({ error }).int().min(1);
+const seconds = (fallback: number) => positiveWhole('a number of seconds').default(fallback);
 
 /** Checked here so a catalog that was not mounted is one line at start-up, like any other setting. */
 const catalogFile = z.string().refine(
@@ -66,20 +70,20 @@ export const configSchema = z.object({
   LISTEN_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */
-  RECONCILE_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
+  RECONCILE_INTERVAL_SECONDS: seconds(30),
   /** How often targets are read for access no live grant covers. */
-  DRIFT_CHECK_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(3600),
+  DRIFT_CHECK_INTERVAL_SECONDS: seconds(3600),
   /** At most this many new requests per user within the window below. */
-  REQUEST_RATE_LIMIT: z.coerce.number({ error: 'a whole number' }).int().min(1).default(10),
-  REQUEST_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(600),
+  REQUEST_RATE_LIMIT: positiveWhole('a whole number').default(10),
+  REQUEST_RATE_WINDOW_SECONDS: seconds(600),
   /** How long a worker holds a job's lock; a worker that dies loses its jobs to another after this. */
-  JOB_LOCK_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(30),
+  JOB_LOCK_SECONDS: seconds(30),
   /** Jobs a worker process runs at once on each queue (revoke, access, notify). */
-  WORKER_CONCURRENCY: z.coerce.number({ error: 'a whole number' }).int().min(1).max(100).default(4),
+  WORKER_CONCURRENCY: positiveWhole('a whole number').max(100).default(4),
   /** The key of the audit chain's HMAC; the database never sees it. Required in production. */
   AUDIT_HMAC_KEY: z.string().min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters, e.g. openssl rand -hex 32`).optional(),
   /** How often the audit chain's head is posted in the audit channel. */
-  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number({ error: 'a number of seconds' }).int().min(1).default(3600),
+  AUDIT_ANCHOR_INTERVAL_SECONDS: seconds(3600),
 });
 
 export type Config = z.infer<typeof configSchema>;

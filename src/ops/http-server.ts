@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from './logger';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answer, type RouteHandler } from '../shared/http';
+import type { Logger } from '../shared/logger';
 
 /**
  * Bounds on what one client can hold. Slack sends a whole request at once and wants its answer within
@@ -16,9 +18,6 @@ export const HTTP_LIMITS = {
 
 /** How often Node checks the header and request timeouts (its default, 30 s, would triple them). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
-
-/** A handler for one method of one path. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface HttpRoute {
   path: string;
@@ -87,8 +86,16 @@ export function canonicalPath(target: string): string | undefined {
   }
 }
 
-/** A short plain-text answer; the connection closes after it, so an unread body is never drained. */
-export function answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close', ...headers });
-  res.end(`${text}\n`);
+/** Listens on `port` (0: any free one) and `host` (unset: every interface); resolves to the port it got. */
+export async function listen(server: Server, address: { port: number; host?: string }): Promise<number> {
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(address, resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** Takes no new connections, closes the idle ones, and resolves once the requests being served are answered. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

@@ -1,18 +1,18 @@
 import { parseArgs } from 'node:util';
-import { checkConnections, loadCatalogFile } from './catalog/load';
-import { anchorAuditChain } from './app/audit-anchor';
+import { checkConnections, loadCatalogFile } from '../catalog/load';
+import { anchorAuditChain } from '../app/audit-anchor';
 import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles } from './config';
-import { AuditRepository } from './db/audit';
-import { type Anchor, AuditChain, parseAnchor } from './db/audit-chain';
-import { createDb } from './db/client';
+import { AuditRepository } from '../db/audit';
+import { type Anchor, AuditChain, parseAnchor } from '../db/audit-chain';
+import { createDb } from '../db/client';
 import { Redis } from 'ioredis';
-import { RequestRepository } from './db/requests';
-import { JobQueues } from './jobs/queues';
-import { catalogNotes } from './domain/catalog';
-import { isProdAccessError } from './domain/errors';
-import { createLogger, type Logger } from './logger';
-import { type Role, ROLES, startRuntime } from './runtime';
-import { withTimeout } from './timeout';
+import { RequestRepository } from '../db/requests';
+import { JobQueues } from '../jobs/queues';
+import { catalogNotes } from '../domain/catalog';
+import { isProdAccessError } from '../domain/errors';
+import { createLogger, type Logger } from '../shared/logger';
+import { type Role, ROLES, startRuntime } from './lifecycle';
+import { withTimeout } from '../shared/timeout';
 
 const USAGE = `Usage:
   prod-access [start] [web|worker|all]         run prod-access (default: all)

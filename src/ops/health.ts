@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
-import type { Db } from './db/client';
+import type { Db } from '../db/client';
 import type { HttpRoute } from './http-server';
-import { withTimeout } from './timeout';
+import { withTimeout } from '../shared/timeout';
 
 const CHECK_TIMEOUT_MS = 2000;
 

@@ -1,0 +1,46 @@
+import type { Logger } from '../shared/logger';
+import type { JobPayload } from './definitions';
+import type { JobHandlers } from './workers';
+
+/** What the jobs run: the use-cases, and the Slack messages rendered from the database when they are sent. */
+export interface JobUseCases {
+  /** `lastAttempt`: the grant records its failure instead of throwing, as no retry follows. */
+  grant(requestId: number, lastAttempt: boolean): Promise<unknown>;
+  revoke(requestId: number): Promise<unknown>;
+  expirePending(requestId: number): Promise<unknown>;
+  reconcile(): Promise<unknown>;
+  /** Null when there is nothing to anchor: no events yet, or the last one is an anchor. */
+  anchorAudit(): Promise<{ text: string } | null>;
+  checkDrift(): Promise<{ found: readonly unknown[]; unreadable: readonly unknown[] }>;
+  postAudit(): Promise<unknown>;
+  messages: {
+    syncApprovalMessage(requestId: number): Promise<void>;
+    notifyRequester(requestId: number, notice: JobPayload<'notifyRequester'>['notice']): Promise<void>;
+    clearSecret(requestId: number): Promise<void>;
+    resendAccess(requestId: number): Promise<void>;
+  };
+}
+
+/** Each job, run by its use-case; what a handler returns is the job's result (kept a while in Redis). */
+export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers {
+  const { messages } = useCases;
+  return {
+    grant: ({ requestId }, { lastAttempt }) => useCases.grant(requestId, lastAttempt),
+    revoke: ({ requestId }) => useCases.revoke(requestId),
+    revokeNow: ({ requestId }) => useCases.revoke(requestId),
+    expirePending: ({ requestId }) => useCases.expirePending(requestId),
+    reconcile: () => useCases.reconcile(),
+    anchorAudit: async () => (await useCases.anchorAudit())?.text ?? 'unchanged',
+    driftCheck: async () => {
+      const report = await useCases.checkDrift();
+      if (report.unreadable.length > 0) logger.warn({ unreadable: report.unreadable }, 'drift check could not read some targets');
+      return { found: report.found.length };
+    },
+    syncApprovalMessage: ({ requestId }) => messages.syncApprovalMessage(requestId),
+    resyncMessage: ({ requestId }) => messages.syncApprovalMessage(requestId),
+    notifyRequester: ({ requestId, notice }) => messages.notifyRequester(requestId, notice),
+    clearSecret: ({ requestId }) => messages.clearSecret(requestId),
+    resendAccess: ({ requestId }) => messages.resendAccess(requestId),
+    postAudit: () => useCases.postAudit(),
+  };
+}

@@ -1,0 +1,122 @@
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { anchorAuditChain } from '../app/audit-anchor';
+import { flushAuditChannel } from '../app/audit-channel';
+import { approveRequest, denyRequest } from '../app/decisions';
+import { checkDrift } from '../app/drift';
+import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from '../app/grants';
+import { systemClock } from '../app/ports';
+import { reconcile } from '../app/reconcile';
+import { listRequests, submitExtension, submitRequest } from '../app/requests';
+import { loadCatalog } from '../catalog/load';
+import { AuditRepository } from '../db/audit';
+import { AuditChain } from '../db/audit-chain';
+import { createDb } from '../db/client';
+import { IdentityBindingRepository } from '../db/identity-bindings';
+import { RequestRepository } from '../db/requests';
+import type { JobUseCases } from '../jobs/handlers';
+import { JobQueues } from '../jobs/queues';
+import { SlackDirectory } from '../notify/slack-directory';
+import { SlackNotifier } from '../notify/slack-notifier';
+import { createProviderFactory } from '../providers/registry';
+import { type Logger, slackLogger } from '../shared/logger';
+import type { SlackUseCases } from '../slack/use-cases';
+import { auditKeyOf, type Config } from './config';
+
+/** One step of shutdown. */
+export type Stop = () => Promise<unknown>;
+
+export type Container = ReturnType<typeof buildContainer>;
+
+/**
+ * Every adapter, built once, and the use-cases wired to them. Construction only: nothing here starts
+ * work; each role takes the parts it runs.
+ */
+export function buildContainer(config: Config, logger: Logger, env: NodeJS.ProcessEnv) {
+  const catalog = loadCatalog(config.PROD_ACCESS_CATALOG, env);
+  const db = createDb(config.DATABASE_URL);
+  const redis = redisConnections(config.REDIS_URL, logger);
+  const producerRedis = redis.connect({ forWorker: false });
+  const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
+  const slack = new WebClient(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    retryConfig: { retries: 3, factor: 2, minTimeout: 500 },
+    logger: slackLogger(logger, 'slack-web-api'),
+  });
+  const requests = new RequestRepository(db, new AuditChain(auditKeyOf(config)));
+  const audit = new AuditRepository(db);
+  const directory = new SlackDirectory(slack);
+  const notifier = new SlackNotifier({ catalog, requests, slack });
+  const providers = createProviderFactory(env);
+  const clock = systemClock;
+
+  const base = { catalog, requests, announcements: queues, schedule: queues, clock };
+  const grantDeps = { ...base, providers, delivery: notifier };
+  const decisionDeps = { ...base, directory };
+  const submitDeps = {
+    ...decisionDeps,
+    identities: new IdentityBindingRepository(db),
+    rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
+  };
+  const expire = expirePending(base);
+
+  const slackUseCases: SlackUseCases = {
+    submitRequest: submitRequest(submitDeps),
+    submitExtension: submitExtension(submitDeps),
+    listRequests: listRequests({ requests }),
+    requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
+    approveRequest: approveRequest(decisionDeps),
+    denyRequest: denyRequest(decisionDeps),
+  };
+  const jobUseCases: JobUseCases = {
+    grant: grantOrFail(grantDeps),
+    revoke: revokeGrant(grantDeps),
+    expirePending: expire,
+    reconcile: reconcile({
+      requests,
+      audit,
+      schedule: queues,
+      announcements: queues,
+      expirePending: expire,
+      clock,
+      intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+    }),
+    anchorAudit: anchorAuditChain({ requests, announcements: queues }),
+    checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
+    postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
+    messages: notifier,
+  };
+
+  return {
+    config,
+    env,
+    logger,
+    catalog,
+    db,
+    redis,
+    producerRedis,
+    queues,
+    audit,
+    slackUseCases,
+    jobUseCases,
+    /** Once the roles have stopped: the connections, in this order. */
+    closeConnections: [() => queues.close(), () => db.$disconnect(), () => redis.quit()] satisfies Stop[],
+  };
+}
+
+/** Opens the process's Redis connections and keeps them, so that shutdown closes every one. */
+function redisConnections(url: string, logger: Logger) {
+  const opened: Redis[] = [];
+  return {
+    connect(options: { forWorker: boolean }): Redis {
+      // Workers block on Redis and must wait for it; producers fail fast so a Slack handler never hangs.
+      const connection = new Redis(url, { maxRetriesPerRequest: options.forWorker ? null : 3, lazyConnect: false });
+      connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+      opened.push(connection);
+      return connection;
+    },
+    quit: () => Promise.all(opened.map((c) => c.quit().catch(() => c.disconnect()))),
+    /** Without waiting for replies: when shutdown has run out of time. */
+    disconnect: () => opened.forEach((c) => c.disconnect()),
+  };
+}

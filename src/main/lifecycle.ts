@@ -1,0 +1,54 @@
+import { warnIfAuditRewritable } from '../ops/database-role';
+import { warnAboutRedisSettings } from '../ops/redis-settings';
+import type { Logger } from '../shared/logger';
+import type { Config } from './config';
+import { buildContainer, type Stop } from './container';
+import { startWebRole } from './roles/web';
+import { startWorkerRole } from './roles/worker';
+
+export type Role = 'web' | 'worker' | 'all';
+export const ROLES: readonly Role[] = ['web', 'worker', 'all'];
+
+export interface Runtime {
+  /** The HTTP port the web role listens on (useful when PORT=0). */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+/** How long shutdown lets running work finish before it cuts the connections. */
+export const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/**
+ * Builds everything once and starts what the role runs: the workers first, so that schedules lost while
+ * nothing ran are back before the web role takes requests.
+ */
+export async function startRuntime(config: Config, role: Role, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+  const container = buildContainer(config, logger, env);
+  await warnAboutRedisSettings(container.producerRedis, logger);
+  void warnIfAuditRewritable(container.audit, logger);
+  const workerStops = role === 'web' ? [] : await startWorkerRole(container);
+  const web = role === 'worker' ? undefined : await startWebRole(container);
+  // Stop taking requests first: in-flight jobs and HTTP handlers finish before their connections close.
+  const stops = [...(web?.stops ?? []), ...workerStops, ...container.closeConnections];
+  return { port: web?.port, stop: () => stopInOrder(stops, logger, () => container.redis.disconnect()) };
+}
+
+/**
+ * Runs each step in turn (one that fails is logged, and the next still runs); after SHUTDOWN_TIMEOUT_MS
+ * it stops waiting and calls `cut`, which ends what still holds the process open.
+ */
+async function stopInOrder(stops: readonly Stop[], logger: Logger, cut: () => void): Promise<void> {
+  const all = (async () => {
+    for (const stop of stops) await stop().catch((err: unknown) => logger.warn({ err }, 'error during shutdown'));
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn('shutdown timed out; closing connections');
+      cut();
+      resolve();
+    }, SHUTDOWN_TIMEOUT_MS);
+  });
+  await Promise.race([all, timeout]);
+  clearTimeout(timer);
+}
