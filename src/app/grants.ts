@@ -1,18 +1,13 @@
-import type { Catalog } from '../domain/catalog';
 import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
 import { catalogSpec } from '../domain/grant';
 import { announceChange } from './announce';
-import type { AccessDelivery, Announcements, Clock, Providers, RequestStore, Schedule } from './ports';
-import { removeUnlessCovered } from './revokes';
+import type { AccessDelivery, Announcements } from './ports';
+import { removeUnlessCovered, type RevokeDeps } from './revokes';
 
-export interface GrantDeps {
-  catalog: Catalog;
-  requests: Pick<RequestStore, 'get' | 'transition' | 'liveOn'>;
-  providers: Providers;
-  schedule: Pick<Schedule, 'revokeAt'>;
+/** What revoking needs (a grant may take back what it applied), and the access DM. */
+export interface GrantDeps extends Omit<RevokeDeps, 'announcements'> {
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'resendAccess'>;
   delivery: AccessDelivery;
-  clock: Clock;
 }
 
 /** The grant job: applies the permission, starts the clock, schedules the revoke. Safe to run twice. */

@@ -11,13 +11,11 @@ afterAll(() => db.$disconnect());
 
 requestStoreContract('PrismaRequestStore', {
   store: () => store,
-  seed: async ({ requesterId = 'UDEV', ...fields }) =>
+  seed: async (fields) =>
     (
       await db.accessRequest.create({
         data: {
-          requesterId,
           level: 'read-only',
-          targetIdentity: 'alice',
           durationSeconds: 3600,
           reason: 'contract',
           approvalsRequired: 1,

@@ -1,3 +1,4 @@
+import { grantOrFail } from '../../src/app/grants';
 import type {
   AccessDelivery,
   AccessProvider,
@@ -143,12 +144,18 @@ export class FakeRequestStore implements RequestStore {
     readonly log: FakeAuditLog = new FakeAuditLog(clock),
   ) {}
 
-  /** A request stored as it is, in any state, the way tests write rows straight into the database. */
-  seed(fields: Partial<AccessRequestRecord> & Pick<AccessRequestRecord, 'requesterId' | 'resourceId' | 'level'>): AccessRequestRecord {
+  /**
+   * A request stored as it is, in any state, the way tests write rows straight into the database: UDEV's
+   * pending request for read-only on orders-db as `dev`, unless `fields` say otherwise.
+   */
+  seed(fields: Partial<AccessRequestRecord> = {}): AccessRequestRecord {
     const now = this.clock.now();
     const row: StoredRequest = {
       id: this.nextId++,
-      targetIdentity: 'alice',
+      requesterId: 'UDEV',
+      resourceId: 'orders-db',
+      level: 'read-only',
+      targetIdentity: 'dev',
       durationSeconds: 3600,
       reason: 'a reason',
       ticketUrl: null,
@@ -628,3 +635,10 @@ export function fakeWorld(catalog: Catalog = TEST_CATALOG) {
 }
 
 export type FakeWorld = ReturnType<typeof fakeWorld>;
+
+/** A request (UDEV's on orders-db unless `fields` say otherwise) approved and applied by the grant job now; its id. */
+export async function grantAccess(w: FakeWorld, fields: Partial<AccessRequestRecord> = {}): Promise<number> {
+  const { id } = w.requests.seed({ ...fields, status: 'APPROVED' });
+  await grantOrFail(w)(id, false);
+  return id;
+}

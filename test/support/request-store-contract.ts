@@ -3,12 +3,8 @@ import type { RequestStore } from '../../src/app/ports';
 import type { AccessRequestRecord } from '../../src/domain/request';
 
 /** A request row written as it is, in any state; what a contract case needs beyond the store itself. */
-export type SeedFields = Partial<
-  Pick<
-    AccessRequestRecord,
-    'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy' | 'targetIdentity' | 'requesterId'
-  >
-> & { resourceId: string };
+export type SeedFields = Partial<Pick<AccessRequestRecord, 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy'>> &
+  Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
 
 export interface RequestStoreSubject {
   store(): RequestStore;
@@ -30,9 +26,11 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     const resource = () => `contract-${randomBytes(4).toString('hex')}`;
     const hours = (n: number) => new Date(subject.now().getTime() + n * 3600_000);
     const store = () => subject.store();
+    const seed = (fields: Partial<SeedFields> & { resourceId: string }) =>
+      subject.seed({ requesterId: 'UDEV', targetIdentity: 'alice', ...fields });
 
     test('a transition is a compare-and-set: only from a status leading there, once, with its audit row', async () => {
-      const id = await subject.seed({ resourceId: resource() });
+      const id = await seed({ resourceId: resource() });
       const granted = { actor: 'system', action: 'granted' } as const;
       expect(await store().transition(id, 'ACTIVE', { grantedAt: subject.now() }, granted)).toBeNull();
       expect(await subject.auditActions(id)).toEqual([]);
@@ -45,7 +43,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test('a transition records its patch and returns the request as it is now', async () => {
-      const id = await subject.seed({ resourceId: resource(), status: 'APPROVED' });
+      const id = await seed({ resourceId: resource(), status: 'APPROVED' });
       const expiresAt = hours(1);
       const recorded = await store().transition(id, 'ACTIVE', { expiresAt, accessLines: ['psql'] }, { actor: 'system', action: 'granted' });
       expect(recorded?.request).toMatchObject({ id, status: 'ACTIVE', expiresAt, accessLines: ['psql'] });
@@ -54,7 +52,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test('two approvals needed: counted per person, a second click by the same one records nothing', async () => {
-      const id = await subject.seed({ resourceId: resource(), approvalsRequired: 2 });
+      const id = await seed({ resourceId: resource(), approvalsRequired: 2 });
       expect((await store().approve(id, 'UMGR1', subject.now())).outcome).toEqual({ kind: 'recorded', approvals: 1, required: 2 });
       expect(await store().approve(id, 'UMGR1', subject.now())).toEqual({ outcome: { kind: 'duplicate' }, auditEventIds: [] });
       const second = await store().approve(id, 'UMGR2', subject.now());
@@ -72,7 +70,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test('a denial ends a pending request once; a later decision finds it decided', async () => {
-      const id = await subject.seed({ resourceId: resource() });
+      const id = await seed({ resourceId: resource() });
       const denied = await store().deny(id, 'UMGR1', 'not now', subject.now());
       expect(denied && 'request' in denied && denied.request.status).toBe('DENIED');
       expect(await store().deny(id, 'UMGR2', null, subject.now())).toBeNull();
@@ -81,7 +79,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test.each(['approve', 'deny'] as const)('a decision (%s) past the pending timeout times the request out instead', async (decision) => {
-      const id = await subject.seed({ resourceId: resource(), pendingExpiresAt: new Date(subject.now().getTime() - 1000) });
+      const id = await seed({ resourceId: resource(), pendingExpiresAt: new Date(subject.now().getTime() - 1000) });
       const now = subject.now();
       const outcome =
         decision === 'approve' ? (await store().approve(id, 'UMGR1', now)).outcome : await store().deny(id, 'UMGR1', null, now);
@@ -92,7 +90,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test('an early revoke before the grant is applied revokes at once', async () => {
-      const id = await subject.seed({ resourceId: resource(), status: 'APPROVED' });
+      const id = await seed({ resourceId: resource(), status: 'APPROVED' });
       const recorded = await store().requestRevoke(id, 'UDEV', subject.now());
       expect(recorded).toMatchObject({ pendingRemoval: false, request: { status: 'REVOKED', endedBy: 'UDEV' } });
       expect(await store().transition(id, 'ACTIVE', {}, { actor: 'system', action: 'granted' })).toBeNull();
@@ -100,28 +98,28 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test('an early revoke of a grant marks it for the revoke job, once; nothing to revoke is null', async () => {
-      const active = await subject.seed({ resourceId: resource(), status: 'ACTIVE', expiresAt: hours(1) });
+      const active = await seed({ resourceId: resource(), status: 'ACTIVE', expiresAt: hours(1) });
       expect(await store().requestRevoke(active, 'UDEV', subject.now())).toMatchObject({
         pendingRemoval: true,
         request: { status: 'ACTIVE', endedBy: 'UDEV' },
       });
       expect(await store().requestRevoke(active, 'UMGR1', subject.now())).toBeNull();
-      const pending = await subject.seed({ resourceId: resource() });
+      const pending = await seed({ resourceId: resource() });
       expect(await store().requestRevoke(pending, 'UDEV', subject.now())).toBeNull();
       expect(await subject.auditActions(active)).toEqual(['revoke_requested']);
     });
 
     test('live on a resource: approved requests and live grants, not ended, expired or failing ones', async () => {
       const onResource = resource();
-      const seed = (fields: Omit<SeedFields, 'resourceId'>) => subject.seed({ resourceId: onResource, ...fields });
-      const approved = await seed({ status: 'APPROVED' });
-      const live = await seed({ status: 'ACTIVE', expiresAt: hours(1) });
-      const otherIdentity = await seed({ status: 'ACTIVE', expiresAt: hours(1), targetIdentity: 'bob' });
-      await seed({ status: 'ACTIVE', expiresAt: hours(1), endedBy: 'UDEV' });
-      await seed({ status: 'ACTIVE', expiresAt: hours(-1) });
-      await seed({ status: 'REVOKE_FAILED', expiresAt: hours(-1) });
-      await seed({ status: 'PENDING' });
-      await seed({ status: 'EXPIRED', expiresAt: hours(-1) });
+      const seedHere = (fields: Partial<SeedFields>) => seed({ resourceId: onResource, ...fields });
+      const approved = await seedHere({ status: 'APPROVED' });
+      const live = await seedHere({ status: 'ACTIVE', expiresAt: hours(1) });
+      const otherIdentity = await seedHere({ status: 'ACTIVE', expiresAt: hours(1), targetIdentity: 'bob' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(1), endedBy: 'UDEV' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(-1) });
+      await seedHere({ status: 'REVOKE_FAILED', expiresAt: hours(-1) });
+      await seedHere({ status: 'PENDING' });
+      await seedHere({ status: 'EXPIRED', expiresAt: hours(-1) });
 
       const ids = (rows: AccessRequestRecord[]) => rows.map((r) => r.id).sort((a, b) => a - b);
       expect(ids(await store().liveOn(onResource, subject.now()))).toEqual([approved, live, otherIdentity]);
@@ -157,7 +155,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
     });
 
     test('the approval message is claimed and recorded once', async () => {
-      const id = await subject.seed({ resourceId: resource() });
+      const id = await seed({ resourceId: resource() });
       expect(await store().claimMessage(id, subject.now())).toBe(true);
       expect(await store().claimMessage(id, subject.now())).toBe(false);
       expect(await store().setMessage(id, 'CORDERS', '1.1')).toBe(true);

@@ -3,8 +3,7 @@ import { fakeWorld } from '../../support/fakes';
 
 function setUp() {
   const w = fakeWorld();
-  const pending = (level = 'read-only', approvalsRequired = 1) =>
-    w.requests.seed({ requesterId: 'UDEV', resourceId: 'orders-db', level, targetIdentity: 'dev', approvalsRequired }).id;
+  const pending = (level = 'read-only', approvalsRequired = 1) => w.requests.seed({ level, approvalsRequired }).id;
   return { w, pending, approve: approveRequest(w), deny: denyRequest(w) };
 }
 

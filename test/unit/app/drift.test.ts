@@ -1,6 +1,5 @@
 import { checkDrift } from '../../../src/app/drift';
-import { grantOrFail } from '../../../src/app/grants';
-import { fakeWorld } from '../../support/fakes';
+import { fakeWorld, grantAccess } from '../../support/fakes';
 
 function setUp() {
   const w = fakeWorld();
@@ -11,14 +10,7 @@ function setUp() {
 describe('the drift check', () => {
   test('access no live grant covers is reported once in the audit log and channel; access a grant holds is not', async () => {
     const { w, target, check } = setUp();
-    const { id } = w.requests.seed({
-      requesterId: 'UDEV',
-      resourceId: 'orders-db',
-      level: 'read-only',
-      targetIdentity: 'dev',
-      status: 'APPROVED',
-    });
-    await grantOrFail(w)(id, false);
+    await grantAccess(w);
     const byHand = target.grantByHand('dev', 'orders_write');
     w.announcements.said.length = 0;
 
@@ -49,15 +41,7 @@ describe('the drift check', () => {
 
   test('access whose grant has ended is drift', async () => {
     const { w, target, check } = setUp();
-    const { id } = w.requests.seed({
-      requesterId: 'UDEV',
-      resourceId: 'orders-db',
-      level: 'read-only',
-      targetIdentity: 'dev',
-      status: 'APPROVED',
-      durationSeconds: 60,
-    });
-    await grantOrFail(w)(id, false);
+    await grantAccess(w, { durationSeconds: 60 });
     w.clock.advance(60_000);
     expect((await check()).found).toEqual([{ resource: 'orders-db', level: 'read-only', access: [...target.held.keys()][0] }]);
   });

@@ -6,7 +6,7 @@ const store = new FakeRequestStore(clock);
 
 requestStoreContract('FakeRequestStore', {
   store: () => store,
-  seed: async ({ requesterId = 'UDEV', ...fields }) => store.seed({ requesterId, level: 'read-only', ...fields }).id,
+  seed: async (fields) => store.seed(fields).id,
   auditActions: async (requestId) => store.log.actions(requestId),
   now: () => clock.now(),
 });

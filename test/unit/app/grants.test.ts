@@ -6,15 +6,7 @@ import { fakeWorld } from '../../support/fakes';
 function setUp() {
   const w = fakeWorld();
   const approved = (fields: Partial<AccessRequestRecord> = {}) =>
-    w.requests.seed({
-      requesterId: 'UDEV',
-      resourceId: 'orders-db',
-      level: 'read-only',
-      targetIdentity: 'dev',
-      durationSeconds: 600,
-      status: 'APPROVED',
-      ...fields,
-    }).id;
+    w.requests.seed({ durationSeconds: 600, status: 'APPROVED', ...fields }).id;
   const target = w.targets.target('orders-db');
   return { w, approved, target, grant: grantOrFail(w) };
 }
@@ -54,13 +46,7 @@ describe('the grant job', () => {
 
   test('run again after it stopped before the DM: the instructions go again from the database', async () => {
     const { w, grant } = setUp();
-    const id = w.requests.seed({
-      requesterId: 'UDEV',
-      resourceId: 'orders-db',
-      level: 'read-only',
-      status: 'ACTIVE',
-      expiresAt: new Date(w.clock.now().getTime() + 600_000),
-    }).id;
+    const id = w.requests.seed({ status: 'ACTIVE', expiresAt: new Date(w.clock.now().getTime() + 600_000) }).id;
     await grant(id, false);
     expect(w.announcements.said).toEqual([`resend access #${id}`]);
   });

@@ -3,7 +3,7 @@ import { fakeWorld } from '../../support/fakes';
 
 function setUp() {
   const w = fakeWorld();
-  const { id } = w.requests.seed({ requesterId: 'UDEV', resourceId: 'orders-db', level: 'read-only' });
+  const { id } = w.requests.seed();
   return { w, id, expire: expirePending(w) };
 }
 
@@ -27,7 +27,7 @@ describe('the pending timeout', () => {
     await expire(id);
     expect(w.audit.actions(id)).toEqual(['timed_out']);
 
-    const { id: approved } = w.requests.seed({ requesterId: 'UDEV', resourceId: 'orders-db', level: 'read-only', status: 'APPROVED' });
+    const { id: approved } = w.requests.seed({ status: 'APPROVED' });
     w.clock.advance(2 * 3600_000);
     await expire(approved);
     await expire(404);

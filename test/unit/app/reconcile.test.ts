@@ -8,8 +8,7 @@ const MINUTE = 60_000;
 
 function setUp() {
   const w = fakeWorld();
-  const seed = (fields: Partial<AccessRequestRecord>) =>
-    w.requests.seed({ requesterId: 'UDEV', resourceId: 'orders-db', level: 'read-only', ...fields }).id;
+  const seed = (fields: Partial<AccessRequestRecord>) => w.requests.seed(fields).id;
   const pass = reconcile({ ...w, expirePending: expirePending(w), intervalSeconds: INTERVAL_SECONDS });
   const inMinutes = (n: number) => new Date(w.clock.now().getTime() + n * MINUTE);
   return { w, seed, pass, inMinutes };

@@ -14,10 +14,6 @@ function setUp() {
 /** A grant of UDEV's that is live now, as the grant job leaves it. */
 function liveGrant(w: FakeWorld, fields: Partial<AccessRequestRecord> = {}) {
   return w.requests.seed({
-    requesterId: 'UDEV',
-    resourceId: 'orders-db',
-    level: 'read-only',
-    targetIdentity: 'dev',
     status: 'ACTIVE',
     expiresAt: new Date(w.clock.now().getTime() + 600_000),
     ticketUrl: 'https://tickets.example.com/INC-42',

@@ -1,6 +1,7 @@
 import { grantOrFail } from '../../../src/app/grants';
 import { requestEarlyRevoke, revokeGrant } from '../../../src/app/revokes';
-import { fakeWorld, type FakeWorld } from '../../support/fakes';
+import type { AccessRequestRecord } from '../../../src/domain/request';
+import { fakeWorld, type FakeWorld, grantAccess } from '../../support/fakes';
 
 const MINUTE = 60_000;
 
@@ -9,24 +10,14 @@ function setUp() {
   return { w, revoke: revokeGrant(w), revokeEarly: requestEarlyRevoke(w) };
 }
 
-/** A request of UDEV's granted by the grant job now, for `minutes`. */
-async function activeGrant(w: FakeWorld, minutes: number, resourceId = 'orders-db', level = 'read-only'): Promise<number> {
-  const { id } = w.requests.seed({
-    requesterId: 'UDEV',
-    resourceId,
-    level,
-    targetIdentity: 'dev',
-    durationSeconds: minutes * 60,
-    status: 'APPROVED',
-  });
-  await grantOrFail(w)(id, false);
-  return id;
-}
+/** UDEV's grant (of read-only on orders-db unless `fields` say otherwise), applied now for `minutes`. */
+const grantFor = (w: FakeWorld, minutes: number, fields: Partial<AccessRequestRecord> = {}) =>
+  grantAccess(w, { durationSeconds: minutes * 60, ...fields });
 
 describe('the revoke job', () => {
   test('before the expiry it only makes sure it is scheduled', async () => {
     const { w, revoke } = setUp();
-    const id = await activeGrant(w, 10);
+    const id = await grantFor(w, 10);
     w.schedule.revokes.length = 0;
     await expect(revoke(id)).resolves.toBe('not_due');
     expect(w.schedule.revokes).toEqual([{ requestId: id, at: (await w.requests.get(id))!.expiresAt }]);
@@ -35,7 +26,7 @@ describe('the revoke job', () => {
 
   test('at the expiry: removed, read back, recorded as expired, the requester told', async () => {
     const { w, revoke } = setUp();
-    const id = await activeGrant(w, 10);
+    const id = await grantFor(w, 10);
     w.announcements.said.length = 0;
     w.clock.advance(10 * MINUTE);
     await expect(revoke(id)).resolves.toBe('revoked');
@@ -49,7 +40,7 @@ describe('the revoke job', () => {
   test('the DM that carried a one-time secret is cleared once the access has ended', async () => {
     const { w, revoke } = setUp();
     w.targets.target('flags').oneTimeSecret = 'pw';
-    const id = await activeGrant(w, 5, 'flags', 'toggle');
+    const id = await grantFor(w, 5, { resourceId: 'flags', level: 'toggle' });
     w.clock.advance(5 * MINUTE);
     await revoke(id);
     expect(w.announcements.said.at(-1)).toBe(`clear secret #${id}`);
@@ -58,8 +49,8 @@ describe('the revoke job', () => {
   describe('overlapping grants of one permission end only when the last of them does', () => {
     test("the earlier grant's expiry keeps the access the later one holds; the later one's end removes it", async () => {
       const { w, revoke } = setUp();
-      const short = await activeGrant(w, 5);
-      const long = await activeGrant(w, 30);
+      const short = await grantFor(w, 5);
+      const long = await grantFor(w, 30);
       const target = w.targets.target('orders-db');
       w.clock.advance(5 * MINUTE);
       await revoke(short);
@@ -74,8 +65,8 @@ describe('the revoke job', () => {
 
     test('an approved grant still being applied covers the access too', async () => {
       const { w, revoke } = setUp();
-      const ending = await activeGrant(w, 5);
-      w.requests.seed({ requesterId: 'UDEV', resourceId: 'orders-db', level: 'read-only', targetIdentity: 'dev', status: 'APPROVED' });
+      const ending = await grantFor(w, 5);
+      w.requests.seed({ status: 'APPROVED' });
       w.clock.advance(5 * MINUTE);
       await revoke(ending);
       expect(w.targets.target('orders-db').held.size).toBe(1);
@@ -83,24 +74,10 @@ describe('the revoke job', () => {
 
     test('another identity, or another level, does not cover it', async () => {
       const { w, revoke } = setUp();
-      const ending = await activeGrant(w, 5);
+      const ending = await grantFor(w, 5);
       const later = new Date(w.clock.now().getTime() + 30 * MINUTE);
-      w.requests.seed({
-        requesterId: 'UCAROL',
-        resourceId: 'orders-db',
-        level: 'read-only',
-        targetIdentity: 'carol',
-        status: 'ACTIVE',
-        expiresAt: later,
-      });
-      w.requests.seed({
-        requesterId: 'UDEV',
-        resourceId: 'orders-db',
-        level: 'write',
-        targetIdentity: 'dev',
-        status: 'ACTIVE',
-        expiresAt: later,
-      });
+      w.requests.seed({ requesterId: 'UCAROL', targetIdentity: 'carol', status: 'ACTIVE', expiresAt: later });
+      w.requests.seed({ level: 'write', status: 'ACTIVE', expiresAt: later });
       w.clock.advance(5 * MINUTE);
       await revoke(ending);
       expect(w.audit.events.at(-1)?.detail).toEqual({ verified: 'removed' });
@@ -108,8 +85,8 @@ describe('the revoke job', () => {
 
     test('a provider keyed by request removes each grant on its own', async () => {
       const { w, revoke } = setUp();
-      const first = await activeGrant(w, 5, 'flags', 'toggle');
-      await activeGrant(w, 30, 'flags', 'toggle');
+      const first = await grantFor(w, 5, { resourceId: 'flags', level: 'toggle' });
+      await grantFor(w, 30, { resourceId: 'flags', level: 'toggle' });
       w.clock.advance(5 * MINUTE);
       await revoke(first);
       expect([...w.targets.target('flags').held.keys()]).toEqual([`request ${first + 1}`]);
@@ -119,7 +96,7 @@ describe('the revoke job', () => {
   describe('a revoke that fails is a state', () => {
     test('REVOKE_FAILED, announced once however often it fails, retried until it succeeds', async () => {
       const { w, revoke } = setUp();
-      const id = await activeGrant(w, 5);
+      const id = await grantFor(w, 5);
       const target = w.targets.target('orders-db');
       w.clock.advance(5 * MINUTE);
       const said = w.announcements.said.length;
@@ -139,7 +116,7 @@ describe('the revoke job', () => {
 
     test('access still there when read back after the revoke is a failure too', async () => {
       const { w, revoke } = setUp();
-      const id = await activeGrant(w, 5);
+      const id = await grantFor(w, 5);
       w.targets.target('orders-db').revokeIsIgnored = true;
       w.clock.advance(5 * MINUTE);
       await expect(revoke(id)).rejects.toMatchObject({ code: 'PROVIDER_ERROR', message: expect.stringContaining('still present') });
@@ -151,7 +128,7 @@ describe('the revoke job', () => {
 describe('an early revoke', () => {
   test('by the requester, of a live grant: marked, the revoke job run now, which records who ended it', async () => {
     const { w, revoke, revokeEarly } = setUp();
-    const id = await activeGrant(w, 30);
+    const id = await grantFor(w, 30);
     w.announcements.said.length = 0;
     await expect(revokeEarly(id, 'UDEV')).resolves.toMatchObject({ status: 'ACTIVE', endedBy: 'UDEV' });
     expect(w.schedule.revokesNow).toEqual([id]);
@@ -166,13 +143,7 @@ describe('an early revoke', () => {
 
   test('before the grant is applied: revoked at once, and the grant job then applies nothing', async () => {
     const { w, revokeEarly } = setUp();
-    const { id } = w.requests.seed({
-      requesterId: 'UDEV',
-      resourceId: 'orders-db',
-      level: 'read-only',
-      targetIdentity: 'dev',
-      status: 'APPROVED',
-    });
+    const { id } = w.requests.seed({ status: 'APPROVED' });
     await expect(revokeEarly(id, 'UDEV')).resolves.toMatchObject({ status: 'REVOKED' });
     expect(w.schedule.revokesNow).toEqual([]);
     expect(w.announcements.said).toEqual([`sync #${id} revoked`, 'audit 1']);
@@ -182,19 +153,19 @@ describe('an early revoke', () => {
 
   test('by an approver of the level; refused to anyone else', async () => {
     const { w, revokeEarly } = setUp();
-    const id = await activeGrant(w, 30);
+    const id = await grantFor(w, 30);
     await expect(revokeEarly(id, 'UCAROL')).rejects.toMatchObject({ code: 'NOT_AUTHORIZED' });
     await expect(revokeEarly(id, 'UMGR2')).resolves.toMatchObject({ endedBy: 'UMGR2' });
   });
 
   test('nothing to revoke: a pending request, one already being revoked, one that does not exist', async () => {
     const { w, revokeEarly } = setUp();
-    const { id: pending } = w.requests.seed({ requesterId: 'UDEV', resourceId: 'orders-db', level: 'read-only' });
+    const { id: pending } = w.requests.seed();
     await expect(revokeEarly(pending, 'UDEV')).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: expect.stringContaining('it is pending'),
     });
-    const active = await activeGrant(w, 30);
+    const active = await grantFor(w, 30);
     await revokeEarly(active, 'UDEV');
     await expect(revokeEarly(active, 'UDEV')).rejects.toMatchObject({ code: 'INVALID_STATE' });
     await expect(revokeEarly(404, 'UDEV')).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -20,12 +20,7 @@ describe('a live grant', () => {
 });
 
 test('a grant spec comes from the catalog entry; its access key is per request unless the provider names one', () => {
-  const request = new FakeRequestStore(new FakeClock(now)).seed({
-    requesterId: 'UDEV',
-    resourceId: 'orders-db',
-    level: 'write',
-    targetIdentity: 'dev',
-  });
+  const request = new FakeRequestStore(new FakeClock(now)).seed({ level: 'write' });
   const { resource, spec } = catalogSpec(TEST_CATALOG, request, later);
   expect(resource.id).toBe('orders-db');
   expect(spec).toEqual({
