@@ -1,12 +1,12 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Redis } from 'ioredis';
-import { expirePending } from '../../src/app/grants';
+import { expirePending } from '../../src/app/pending';
 import { systemClock } from '../../src/app/ports';
 import { reconcile } from '../../src/app/reconcile';
-import { AuditRepository } from '../../src/db/audit';
+import { PrismaAuditLog } from '../../src/db/audit-log';
 import { AuditChain } from '../../src/db/audit-chain';
 import { DEVELOPMENT_AUDIT_KEY } from '../../src/main/config';
-import { RequestRepository } from '../../src/db/requests';
+import { PrismaRequestStore } from '../../src/db/request-store';
 import { PrismaClient } from '../../src/generated/prisma/client';
 import { JobQueues } from '../../src/jobs/queues';
 import { createLogger } from '../../src/shared/logger';
@@ -73,10 +73,10 @@ export async function benchReconciler(databaseName: string, settings: { active: 
       await pg.query('ANALYZE access_requests');
     });
     const seedSeconds = round((performance.now() - seedStart) / 1000, 1);
-    const requests = new RequestRepository(db, new AuditChain(DEVELOPMENT_AUDIT_KEY));
+    const requests = new PrismaRequestStore(db, new AuditChain(DEVELOPMENT_AUDIT_KEY));
     const pass = reconcile({
       requests,
-      audit: new AuditRepository(db),
+      audit: new PrismaAuditLog(db),
       schedule: queues,
       announcements: queues,
       expirePending: expirePending({ requests, announcements: queues, clock: systemClock }),

@@ -1,10 +1,9 @@
-import { type Anchor, formatAnchor } from '../db/audit-chain';
-import type { RequestRepository } from '../db/requests';
-import type { Announcements } from './ports';
+import { type Anchor, formatAnchor } from '../domain/audit-anchor';
+import type { Announcements, RequestStore } from './ports';
 
 export interface AuditAnchorDeps {
-  requests: Pick<RequestRepository, 'anchorAudit'>;
-  announcements: Pick<Announcements, 'audited'>;
+  requests: Pick<RequestStore, 'anchorAudit'>;
+  announcements: Pick<Announcements, 'postAudit'>;
 }
 
 /**
@@ -15,7 +14,7 @@ export function anchorAuditChain(deps: AuditAnchorDeps) {
   return async (): Promise<{ anchor: Anchor; text: string; eventId: bigint } | null> => {
     const anchored = await deps.requests.anchorAudit();
     if (!anchored) return null;
-    await deps.announcements.audited([anchored.eventId]);
+    await deps.announcements.postAudit([anchored.eventId]);
     return { ...anchored, text: formatAnchor(anchored.anchor) };
   };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditRepository } from '../db/audit';
 import { AUDIT_CHANNEL_INTERVAL_MS, planAuditMessage, REFUSAL_LINE_WINDOW_MS } from '../domain/audit-lines';
-import type { AuditChannel, Clock } from './ports';
+import type { AuditChannel, AuditLog, Clock } from './ports';
 
 export interface AuditChannelDeps {
-  audit: Pick<AuditRepository, 'acquireChannel' | 'releaseChannel' | 'markPosted' | 'postable'>;
+  audit: Pick<AuditLog, 'acquireChannel' | 'releaseChannel' | 'markPosted' | 'postable'>;
   channel: AuditChannel;
   clock: Clock;
   sleep?: (ms: number) => Promise<void>;

@@ -1,17 +1,17 @@
 import { type Catalog, entryOf } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
 import { authorizeDecision } from '../domain/policy';
-import type { AccessRequestRecord } from '../domain/request';
+import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import type { RequestStatus } from '../domain/lifecycle';
-import type { RequestRepository } from '../db/requests';
-import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
+import { announceChange } from './announce';
+import type { Announcements, Clock, Directory, RequestStore, Schedule } from './ports';
 
 export interface DecisionDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'get' | 'approve' | 'deny' | 'audit'>;
+  requests: Pick<RequestStore, 'get' | 'approve' | 'deny' | 'audit'>;
   directory: Pick<Directory, 'groupsOf'>;
-  schedule: Pick<AccessSchedule, 'grant'>;
-  announcements: Announcements;
+  schedule: Pick<Schedule, 'grant'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
   clock: Clock;
 }
 
@@ -28,7 +28,7 @@ export type DecisionResult =
 export function authorizeDecider(deps: Pick<DecisionDeps, 'catalog' | 'requests' | 'directory' | 'announcements'>) {
   return async (requestId: number, userId: string): Promise<AccessRequestRecord> => {
     const request = await deps.requests.get(requestId);
-    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    if (!request) throw requestNotFound(requestId);
     const { level } = entryOf(deps.catalog, request);
     try {
       authorizeDecision(level, {
@@ -43,7 +43,7 @@ export function authorizeDecider(deps: Pick<DecisionDeps, 'catalog' | 'requests'
           action: 'refused',
           detail: { code: e.code, reason: e.message },
         });
-        await deps.announcements.audited([eventId]);
+        await deps.announcements.postAudit([eventId]);
       }
       throw e;
     }
@@ -64,13 +64,11 @@ export function approveRequest(deps: DecisionDeps) {
       case 'duplicate':
         throw new ProdAccessError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
       case 'recorded':
-        await deps.announcements.requestChanged(requestId);
-        await deps.announcements.audited(auditEventIds);
+        await announceChange(deps.announcements, requestId, auditEventIds);
         return { kind: 'approval_recorded', approvals: outcome.approvals, required: outcome.required };
       case 'approved':
         await deps.schedule.grant(requestId);
-        await deps.announcements.requestChanged(requestId, 'approved');
-        await deps.announcements.audited(auditEventIds);
+        await announceChange(deps.announcements, requestId, auditEventIds, 'approved');
         return { kind: 'approved' };
     }
   };
@@ -86,16 +84,14 @@ export function denyRequest(deps: DecisionDeps) {
       const current = (await deps.requests.get(requestId)) ?? request;
       return { kind: 'already_decided', status: current.status };
     }
-    await deps.announcements.requestChanged(requestId, 'denied');
-    await deps.announcements.audited([recorded.auditEventId]);
+    await announceChange(deps.announcements, requestId, [recorded.auditEventId], 'denied');
     return { kind: 'denied' };
   };
 }
 
 /** A click after the pending timeout: the request has just timed out instead, and the clicker is told so. */
 async function timedOut(deps: DecisionDeps, requestId: number, auditEventIds: bigint[]): Promise<never> {
-  await deps.announcements.requestChanged(requestId, 'timed_out');
-  await deps.announcements.audited(auditEventIds);
+  await announceChange(deps.announcements, requestId, auditEventIds, 'timed_out');
   throw new ProdAccessError(
     'INVALID_STATE',
     `Request #${requestId} was not decided before its pending timeout, so it has timed out and can no longer be approved or denied. The requester can ask again.`,

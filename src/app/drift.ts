@@ -1,17 +1,13 @@
-import type { AuditRepository } from '../db/audit';
-import type { RequestRepository } from '../db/requests';
 import { type Catalog, findLevel } from '../domain/catalog';
-import type { ProviderFactory } from '../providers/registry';
-import { accessKeyOf } from '../providers/types';
-import { specOf } from './grants';
-import type { Announcements, Clock } from './ports';
+import { accessKeyOf, specOf } from '../domain/grant';
+import type { Announcements, AuditLog, Clock, Providers, RequestStore } from './ports';
 
 export interface DriftDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'liveOn' | 'audit'>;
-  audit: Pick<AuditRepository, 'recentDetails'>;
-  providers: ProviderFactory;
-  announcements: Pick<Announcements, 'audited'>;
+  requests: Pick<RequestStore, 'liveOn' | 'audit'>;
+  audit: Pick<AuditLog, 'recentDetails'>;
+  providers: Providers;
+  announcements: Pick<Announcements, 'postAudit'>;
   clock: Clock;
 }
 
@@ -64,7 +60,7 @@ export function checkDrift(deps: DriftDeps) {
         }),
       );
     }
-    await deps.announcements.audited(eventIds);
+    await deps.announcements.postAudit(eventIds);
     return report;
   };
 }

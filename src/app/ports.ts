@@ -1,14 +1,172 @@
+import type { Anchor } from '../domain/audit-anchor';
 import type { AuditEventRecord } from '../domain/audit-lines';
+import type { Resource } from '../domain/catalog';
+import type { AccessInstructions, GrantSpec } from '../domain/grant';
+import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
-import type { RequesterNotice } from '../domain/request';
+import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
 
-/** The narrow interfaces use-cases depend on; adapters in jobs/, notify/ and slack/ implement them. */
+/** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/, notify/ and slack/ implement them. */
 
 export interface Clock {
   now(): Date;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** A request as it is first stored, pending. */
+export type NewRequest = Pick<
+  AccessRequestRecord,
+  | 'requesterId'
+  | 'resourceId'
+  | 'level'
+  | 'targetIdentity'
+  | 'durationSeconds'
+  | 'reason'
+  | 'ticketUrl'
+  | 'approvalsRequired'
+  | 'pendingExpiresAt'
+  | 'extendsRequestId'
+>;
+
+/** The facts a transition records along with the new status. */
+export type RequestPatch = Partial<
+  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued'> & {
+    accessLines: string[];
+  }
+>;
+
+/** The rate limit a new request must pass: its requester's requests since `since`, refused by `admit` when too many. */
+export interface RequestQuota {
+  since: Date;
+  admit(recentRequests: number): void;
+}
+
+/** A state change and the audit event recording it, committed together. */
+export interface Recorded {
+  request: AccessRequestRecord;
+  auditEventId: bigint;
+}
+
+/** What the reconciler re-derives: schedules due or overdue, and grants expiring before the horizon. */
+export interface DueWork {
+  pendingPastTimeout: number[];
+  approved: number[];
+  pastExpiry: number[];
+  expiringSoon: { id: number; expiresAt: Date }[];
+}
+
+/** Slack messages that fell behind the database: what the reconciler sends again. */
+export interface LaggingWork {
+  messages: number[];
+  notices: { id: number; status: RequestStatus }[];
+  access: number[];
+  secrets: number[];
+}
+
+/**
+ * Access requests, their decisions and the audit rows of their changes. Every state change is a
+ * compare-and-set on `status` (it happens only from a status that leads to the new one, see
+ * `statusesLeadingTo`), committed with its audit row: a double click or a retried job changes nothing.
+ */
+export interface RequestStore {
+  /** Stores a pending request unless `quota` refuses its requester, counted atomically with the insert. */
+  create(data: NewRequest, audit: AuditEntry, quota: RequestQuota): Promise<Recorded>;
+  get(id: number): Promise<AccessRequestRecord | null>;
+  decisions(id: number): Promise<DecisionRecord[]>;
+  /** Moves the request to `to` if it is in a state that leads there; null when another actor won. */
+  transition(id: number, to: RequestStatus, patch: RequestPatch, audit: AuditEntry): Promise<Recorded | null>;
+  /**
+   * One approver's approval, decided under a lock on the request: distinct approvers are counted, and a
+   * request past its pending timeout is timed out instead.
+   */
+  approve(id: number, approverId: string, now: Date): Promise<{ outcome: ApprovalOutcome; auditEventIds: bigint[] }>;
+  /** Denies a pending request; `timedOut` when it was past its pending timeout, null when it was no longer pending. */
+  deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | { timedOut: bigint } | null>;
+  /**
+   * Early revoke: before the grant is applied the request is revoked at once; once access exists it is
+   * marked (`pendingRemoval`) for the revoke job. Null when there is no access to revoke.
+   */
+  requestRevoke(id: number, userId: string, now: Date): Promise<(Recorded & { pendingRemoval: boolean }) | null>;
+  /** Appends an audit event that records no state change (a refused click, a drift found). */
+  audit(id: number | null, entry: AuditEntry): Promise<bigint>;
+  /** Appends the chain head as an `audit_anchored` event; null when nothing happened since the last one. */
+  anchorAudit(): Promise<{ anchor: Anchor; eventId: bigint } | null>;
+  countSince(requesterId: string, since: Date): Promise<number>;
+  listForRequester(requesterId: string, limit?: number): Promise<AccessRequestRecord[]>;
+  /**
+   * Requests on a resource that hold, or are about to hold, access: approved ones and live grants (all of
+   * them, or one identity's other requests).
+   */
+  liveOn(resourceId: string, now: Date, only?: { identity: string; exceptId: number }): Promise<AccessRequestRecord[]>;
+  due(now: Date, horizon: Date, limit: number): Promise<DueWork>;
+  /** Recent requests whose Slack messages fell behind, not those changed in the last `settleMs`. */
+  lagging(now: Date, settleMs: number, limit: number): Promise<LaggingWork>;
+  /** Claims the posting of the approval message, so two workers never post it twice. */
+  claimMessage(id: number, now: Date): Promise<boolean>;
+  /** Stores where the approval message was posted, once. */
+  setMessage(id: number, channelId: string, messageTs: string): Promise<boolean>;
+  markMessageShown(id: number, status: RequestStatus): Promise<void>;
+  markNotified(id: number, status: RequestStatus): Promise<void>;
+  /** Once only; `secretDm` is where a DM that carried a one-time secret is, so it can be cleared at the end. */
+  markAccessDelivered(id: number, secretDm?: { channel: string; ts: string }): Promise<void>;
+  markSecretCleared(id: number): Promise<void>;
+}
+
+/** Which Slack user each identity of a resource belongs to, so two Slack users never share one identity. */
+export interface IdentityBindings {
+  /**
+   * Binds the identity to the user unless another user holds it; returns who holds it now. `explicit`
+   * (the catalog's map says so) moves a binding held by someone else.
+   */
+  bind(resourceId: string, identity: string, slackUserId: string, options: { explicit: boolean }): Promise<string>;
+}
+
+/** The audit log as the audit channel and the checks read it (rows are written by the RequestStore). */
+export interface AuditLog {
+  /** Takes the audit channel for `holder` until `until`, unless another holder's lease runs; null when taken. */
+  acquireChannel(holder: string, now: Date, until: Date): Promise<{ lastPostedAt: Date | null } | null>;
+  releaseChannel(holder: string): Promise<void>;
+  /** Records one message posted: the events it carried are delivered, and the lease runs on. */
+  markPosted(holder: string, eventIds: readonly bigint[], postedAt: Date, leaseUntil: Date): Promise<void>;
+  /**
+   * Recent events not yet in the audit channel that may be posted now, in id order: a refusal waits while
+   * the same person's refusals of the same request had a line within `refusalWindowMs`.
+   */
+  postable(now: Date, refusalWindowMs: number, limit: number): Promise<AuditEventRecord[]>;
+  /** Recent events not yet posted in the audit channel, older than `settleMs` (their own job may still run). */
+  undelivered(now: Date, settleMs: number, limit: number): Promise<bigint[]>;
+  /** The details of recent events of one action, e.g. drifts already reported. */
+  recentDetails(action: string, since: Date): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * One permission target, as a provider serves it (the provider contract, docs/writing-a-provider.md).
+ * Every call is idempotent: granting twice is one grant, revoking something absent is fine. Throw
+ * `ProdAccessError('TARGET_REJECTED', …)` when the target refuses for good (retrying cannot help);
+ * anything else is retried.
+ */
+export interface AccessProvider<Target = Record<string, unknown>> {
+  grant(spec: GrantSpec<Target>): Promise<AccessInstructions>;
+  revoke(spec: GrantSpec<Target>): Promise<void>;
+  /** Reads the target: does the identity hold the access now? */
+  check(spec: GrantSpec<Target>): Promise<boolean>;
+  /**
+   * Names the permission a grant gives in the target. Grants of the same identity with the same key share
+   * one permission, so one ending must not remove it while another still holds it. Providers made with defineProviderKind
+   * default to one key per request (each grant is revoked on its own): a provider whose overlapping grants
+   * share one permission (PostgreSQL grant-role) says so here.
+   */
+  accessKey?(spec: GrantSpec<Target>): string;
+  /**
+   * Optional, for the drift check: every permission the target holds for a level's target, named as
+   * `accessKey` names them. Access found here that no live grant covers is reported.
+   */
+  holders?(target: Target): Promise<string[]>;
+}
+
+/** The provider of each resource in the catalog. */
+export type Providers = (resource: Resource) => AccessProvider;
 
 /** Who people are in Slack: profiles for identity mapping, group membership for approvers. */
 export interface Directory {
@@ -19,7 +177,7 @@ export interface Directory {
 }
 
 /** The schedules kept in the queue; each is idempotent and can be re-derived from the database. */
-export interface AccessSchedule {
+export interface Schedule {
   grant(requestId: number): Promise<void>;
   revokeAt(requestId: number, at: Date): Promise<void>;
   /** Early revoke: runs now, and the scheduled revoke finds nothing left to do. */
@@ -31,14 +189,16 @@ export type { RequesterNotice } from '../domain/request';
 
 /** Slack messages sent after a change, through a retried queue so Slack outages delay them but lose none. */
 export interface Announcements {
-  requestChanged(requestId: number, notice?: RequesterNotice): Promise<void>;
+  /** The approval message brought up to date, and the requester told `notice` if there is one. */
+  syncApprovalMessage(requestId: number, notice?: RequesterNotice): Promise<void>;
   /** A notice alone, when the message itself is up to date. */
   notify(requestId: number, notice: RequesterNotice): Promise<void>;
-  audited(auditEventIds: readonly bigint[]): Promise<void>;
+  /** The audit channel brought up to date with these events (and any others waiting). */
+  postAudit(auditEventIds: readonly bigint[]): Promise<void>;
   /** The approval message brought up to date after its job was lost; one pending per request. */
   resyncMessage(requestId: number): Promise<void>;
   /** The access DM again, from the instructions the database keeps, when the first one was not delivered. */
-  accessInstructions(requestId: number): Promise<void>;
+  resendAccess(requestId: number): Promise<void>;
   /** Once the access has ended: the DM that carried its one-time secret rewritten without it. */
   clearSecret(requestId: number): Promise<void>;
 }

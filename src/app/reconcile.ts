@@ -1,12 +1,10 @@
-import type { AuditRepository } from '../db/audit';
-import type { RequestRepository } from '../db/requests';
 import { FINAL_NOTICES } from '../domain/request';
-import type { AccessSchedule, Announcements, Clock } from './ports';
+import type { Announcements, AuditLog, Clock, RequestStore, Schedule } from './ports';
 
 export interface ReconcileDeps {
-  requests: Pick<RequestRepository, 'due' | 'lagging'>;
-  audit: Pick<AuditRepository, 'undelivered'>;
-  schedule: AccessSchedule;
+  requests: Pick<RequestStore, 'due' | 'lagging'>;
+  audit: Pick<AuditLog, 'undelivered'>;
+  schedule: Schedule;
   announcements: Announcements;
   expirePending: (requestId: number) => Promise<void>;
   clock: Clock;
@@ -46,9 +44,9 @@ export function reconcile(deps: ReconcileDeps) {
     const undelivered = await deps.audit.undelivered(now, settleMs, limit);
     for (const id of lagging.messages) await deps.announcements.resyncMessage(id);
     for (const { id, status } of lagging.notices) await deps.announcements.notify(id, FINAL_NOTICES[status]!);
-    for (const id of lagging.access) await deps.announcements.accessInstructions(id);
+    for (const id of lagging.access) await deps.announcements.resendAccess(id);
     for (const id of lagging.secrets) await deps.announcements.clearSecret(id);
-    await deps.announcements.audited(undelivered);
+    await deps.announcements.postAudit(undelivered);
     return {
       timedOut: due.pendingPastTimeout.length,
       grantsRequeued: due.approved.length,

@@ -11,19 +11,18 @@ import {
   type RequestInput,
   validateRequest,
 } from '../domain/policy';
-import type { AccessRequestRecord } from '../domain/request';
-import type { IdentityBindingRepository } from '../db/identity-bindings';
-import type { RequestRepository } from '../db/requests';
-import type { AccessSchedule, Announcements, Clock, Directory } from './ports';
+import { type AccessRequestRecord, requestNotFound } from '../domain/request';
+import { announceChange } from './announce';
+import type { Announcements, Clock, Directory, IdentityBindings, RequestStore, Schedule } from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;
-  requests: Pick<RequestRepository, 'create' | 'countSince' | 'audit'>;
-  identities: Pick<IdentityBindingRepository, 'bind'>;
+  requests: Pick<RequestStore, 'create' | 'countSince' | 'audit'>;
+  identities: IdentityBindings;
   rateLimit: RateLimit;
   directory: Pick<Directory, 'profile' | 'groupsOf'>;
-  schedule: Pick<AccessSchedule, 'expirePendingAt'>;
-  announcements: Announcements;
+  schedule: Pick<Schedule, 'expirePendingAt'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
   clock: Clock;
 }
 
@@ -44,11 +43,11 @@ export interface ExtensionInput {
  * like any other. Once granted, the first grant's expiry keeps the access (the overlap rule), and the
  * extension ends on its own schedule.
  */
-export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<RequestRepository, 'get'> }) {
+export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<RequestStore, 'get'> }) {
   const create = createRequest(deps);
   return async (requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord> => {
     const original = await deps.requests.get(input.requestId);
-    if (!original) throw new ProdAccessError('NOT_FOUND', `Request #${input.requestId} does not exist.`);
+    if (!original) throw requestNotFound(input.requestId);
     authorizeExtension(original, requesterId, deps.clock.now());
     const same = { resourceId: original.resourceId, levelId: original.level, ticketUrl: original.ticketUrl ?? undefined };
     return create(requesterId, { ...same, duration: input.duration, reason: input.reason }, original);
@@ -104,8 +103,7 @@ function createRequest(deps: SubmitRequestDeps) {
       { since, admit },
     );
     await deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt);
-    await deps.announcements.requestChanged(request.id);
-    await deps.announcements.audited([auditEventId]);
+    await announceChange(deps.announcements, request.id, [auditEventId]);
     return request;
   };
 }
@@ -129,10 +127,10 @@ async function claimIdentity(deps: SubmitRequestDeps, resource: Resource, identi
       reason: `maps to ${identity} on ${resource.id}, which belongs to ${holder}`,
     },
   });
-  await deps.announcements.audited([auditEventId]);
+  await deps.announcements.postAudit([auditEventId]);
   throw identityConflict(resource.id, identity);
 }
 
-export function listRequests(deps: { requests: Pick<RequestRepository, 'listForRequester'> }) {
+export function listRequests(deps: { requests: Pick<RequestStore, 'listForRequester'> }) {
   return (requesterId: string) => deps.requests.listForRequester(requesterId);
 }

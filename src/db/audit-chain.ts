@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AuditAction, AuditEntry } from '../domain/request';
+import { type Anchor, ANCHOR_ACTION, formatAnchor } from '../domain/audit-anchor';
+import type { AuditEntry } from '../domain/request';
 import { ProdAccessError } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { AuditEventRecord } from '../domain/audit-lines';
@@ -15,25 +16,6 @@ export const KEYED_SCHEME = 2;
 
 /** The fields a row's hash covers, as they are stored. */
 export type ChainedFields = AuditEventRecord & { prevHash: string };
-
-/** The chain head as posted outside the database: the last event's id, how many events there are, its hash. */
-export interface Anchor {
-  id: bigint;
-  count: number;
-  hash: string;
-}
-
-export const ANCHOR_ACTION: AuditAction = 'audit_anchored';
-
-export function formatAnchor(anchor: Anchor): string {
-  return `${anchor.id}:${anchor.count}:${anchor.hash}`;
-}
-
-export function parseAnchor(text: string): Anchor {
-  const match = /^(\d{1,19}):(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
-  if (!match) throw new ProdAccessError('INVALID_COMMAND', '--anchor takes <id>:<count>:<hash>, as posted in the audit channel');
-  return { id: BigInt(match[1]!), count: Number(match[2]), hash: match[3]! };
-}
 
 /** Serializes chain writers across every connection and process; held until the writer's transaction ends. */
 const CHAIN_LOCK = 'prod_access.audit_events_chain';

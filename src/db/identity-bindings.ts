@@ -1,3 +1,4 @@
+import type { IdentityBindings } from '../app/ports';
 import type { Db } from './client';
 
 /**
@@ -5,7 +6,7 @@ import type { Db } from './client';
  * the namespace its identities live in. The primary key makes "first come keeps it" atomic, so two
  * people asking at once cannot both take one name.
  */
-export class IdentityBindingRepository {
+export class IdentityBindingRepository implements IdentityBindings {
   constructor(private readonly db: Db) {}
 
   /**

@@ -1,6 +1,7 @@
 import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, People, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
 import { ProdAccessError } from './errors';
+import { isLive } from './grant';
 import { escapeMarkup } from './text';
 import { HOLDS_ACCESS, statusWords } from './lifecycle';
 import type { AccessRequestRecord } from './request';
@@ -211,8 +212,7 @@ export function authorizeExtension(original: AccessRequestRecord, userId: string
       `Only the requester of #${original.id} can extend it. Ask for access of your own with \`/prod-access request\`.`,
     );
   }
-  const live = original.status === 'ACTIVE' && !original.endedBy && original.expiresAt !== null && original.expiresAt > now;
-  if (!live) {
+  if (!isLive(original, now)) {
     const ending = HOLDS_ACCESS.includes(original.status);
     const state = ending ? (original.endedBy ? 'being revoked' : 'ending now') : statusWords(original.status);
     throw new ProdAccessError(

@@ -1,3 +1,4 @@
+import { ProdAccessError } from './errors';
 import type { RequestStatus } from './lifecycle';
 
 /** A request as stored; the grant's facts (grantedAt, expiresAt, endedAt) live on it, one grant per request. */
@@ -50,6 +51,14 @@ export const FINAL_NOTICES: Partial<Record<RequestStatus, RequesterNotice>> = {
   FAILED: 'failed',
 };
 
+/** Audit lines and Slack messages are only caught up for this long; older ones are history. */
+export const SLACK_CATCH_UP_MS = 7 * 24 * 3600_000;
+
+/** Refused when a request named by its id (in a command, a button or a job) is not stored. */
+export function requestNotFound(requestId: number): ProdAccessError {
+  return new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+}
+
 export interface DecisionRecord {
   userId: string;
   kind: 'APPROVE' | 'DENY';
@@ -71,7 +80,7 @@ export type AuditAction =
   | 'revoke_failed'
   | 'refused'
   | 'drift_found'
-  /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see db/audit-chain). */
+  /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see domain/audit-anchor). */
   | 'audit_anchored'
   // Two Slack users mapped to one identity; the later one was refused.
   | 'identity_conflict';

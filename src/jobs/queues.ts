@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
-import type { AccessSchedule, Announcements, RequesterNotice } from '../app/ports';
+import type { Announcements, RequesterNotice, Schedule } from '../app/ports';
 import {
   JOBS,
   type JobName,
@@ -18,7 +18,7 @@ import {
  * exhausted its retries is retried, and a finished schedule is added again, since the caller read from the
  * database that it is still needed.
  */
-export class JobQueues implements AccessSchedule, Announcements {
+export class JobQueues implements Schedule, Announcements {
   readonly queues: Record<QueueName, Queue>;
 
   constructor(
@@ -66,7 +66,7 @@ export class JobQueues implements AccessSchedule, Announcements {
     return this.enqueue('expirePending', { requestId }, at.getTime() - Date.now());
   }
 
-  async requestChanged(requestId: number, notice?: RequesterNotice): Promise<void> {
+  async syncApprovalMessage(requestId: number, notice?: RequesterNotice): Promise<void> {
     await this.enqueue('syncApprovalMessage', { requestId });
     if (notice) await this.notify(requestId, notice);
   }
@@ -75,7 +75,7 @@ export class JobQueues implements AccessSchedule, Announcements {
     return this.enqueue('resyncMessage', { requestId });
   }
 
-  accessInstructions(requestId: number): Promise<void> {
+  resendAccess(requestId: number): Promise<void> {
     return this.enqueue('resendAccess', { requestId });
   }
 
@@ -88,7 +88,7 @@ export class JobQueues implements AccessSchedule, Announcements {
   }
 
   /** One job brings the audit channel up to date, named for the newest of these events. */
-  async audited(auditEventIds: readonly bigint[]): Promise<void> {
+  async postAudit(auditEventIds: readonly bigint[]): Promise<void> {
     if (auditEventIds.length === 0) return;
     const newest = auditEventIds.reduce((a, b) => (b > a ? b : a));
     await this.enqueue('postAudit', { auditEventId: newest.toString() });

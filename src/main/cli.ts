@@ -2,12 +2,13 @@ import { parseArgs } from 'node:util';
 import { checkConnections, loadCatalogFile } from '../catalog/load';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles } from './config';
-import { AuditRepository } from '../db/audit';
-import { type Anchor, AuditChain, parseAnchor } from '../db/audit-chain';
+import { PrismaAuditLog } from '../db/audit-log';
+import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
 import { Redis } from 'ioredis';
-import { RequestRepository } from '../db/requests';
+import { PrismaRequestStore } from '../db/request-store';
 import { JobQueues } from '../jobs/queues';
+import { type Anchor, parseAnchor } from '../domain/audit-anchor';
 import { catalogNotes } from '../domain/catalog';
 import { isProdAccessError } from '../domain/errors';
 import { createLogger, type Logger } from '../shared/logger';
@@ -101,10 +102,10 @@ async function validateCatalog(args: string[]): Promise<number> {
   return 1;
 }
 
-async function withAuditLog<T>(work: (audit: AuditRepository) => Promise<T>): Promise<T> {
+async function withAuditLog<T>(work: (audit: PrismaAuditLog) => Promise<T>): Promise<T> {
   const db = createDb(loadDatabaseConfig().DATABASE_URL);
   try {
-    return await work(new AuditRepository(db));
+    return await work(new PrismaAuditLog(db));
   } finally {
     await db.$disconnect();
   }
@@ -132,16 +133,19 @@ async function anchorAudit(): Promise<number> {
   const queues = new JobQueues(redis, settings.REDIS_PREFIX, createLogger({ level: 'silent', pretty: false }));
   let queued = true;
   const announcements = {
-    audited: async (ids: readonly bigint[]) => {
+    postAudit: async (ids: readonly bigint[]) => {
       queued = await withTimeout(
-        queues.audited(ids).then(() => true),
+        queues.postAudit(ids).then(() => true),
         5000,
         false,
       );
     },
   };
   try {
-    const anchored = await anchorAuditChain({ requests: new RequestRepository(db, new AuditChain(auditKeyOf(settings))), announcements })();
+    const anchored = await anchorAuditChain({
+      requests: new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings))),
+      announcements,
+    })();
     if (!anchored) {
       console.log('nothing to anchor: the audit log is empty, or its last event is already an anchor');
       return 0;

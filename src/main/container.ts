@@ -4,16 +4,18 @@ import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
-import { expirePending, grantOrFail, requestEarlyRevoke, revokeGrant } from '../app/grants';
+import { grantOrFail } from '../app/grants';
+import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
 import { listRequests, submitExtension, submitRequest } from '../app/requests';
+import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from '../catalog/load';
-import { AuditRepository } from '../db/audit';
+import { PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
 import { IdentityBindingRepository } from '../db/identity-bindings';
-import { RequestRepository } from '../db/requests';
+import { PrismaRequestStore } from '../db/request-store';
 import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../notify/slack-directory';
@@ -43,8 +45,8 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     retryConfig: { retries: 3, factor: 2, minTimeout: 500 },
     logger: slackLogger(logger, 'slack-web-api'),
   });
-  const requests = new RequestRepository(db, new AuditChain(auditKeyOf(config)));
-  const audit = new AuditRepository(db);
+  const requests = new PrismaRequestStore(db, new AuditChain(auditKeyOf(config)));
+  const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ catalog, requests, slack });
   const providers = createProviderFactory(env);

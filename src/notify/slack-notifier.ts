@@ -1,10 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { AccessDelivery, AuditChannel, AuditChannelLine } from '../app/ports';
-import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice } from '../domain/request';
-import type { RequestRepository } from '../db/requests';
+import type { AccessDelivery, AuditChannel, AuditChannelLine, RequestStore } from '../app/ports';
+import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../domain/request';
 import { type Catalog, entryOf } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { isLive } from '../domain/grant';
 import { isFinal } from '../domain/lifecycle';
 import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../slack/blocks/notices';
 import { directMessage } from '../slack/replies';
@@ -13,7 +12,7 @@ import { approvalMessage } from '../slack/blocks/approval-message';
 export interface SlackNotifierDeps {
   catalog: Catalog;
   requests: Pick<
-    RequestRepository,
+    RequestStore,
     'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered' | 'markSecretCleared'
   >;
   slack: WebClient;
@@ -82,7 +81,7 @@ export class SlackNotifier implements AccessDelivery, AuditChannel {
   /** The access DM from the instructions the database keeps, for a live grant whose first DM was lost. */
   async resendAccess(requestId: number): Promise<void> {
     const { request, resource } = await this.render(requestId);
-    if (request.status !== 'ACTIVE' || request.endedBy || request.accessDeliveredAt) return;
+    if (!isLive(request, new Date()) || request.accessDeliveredAt) return;
     const lines = z.array(z.string()).catch([]).parse(request.accessLines);
     await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secretLost: request.accessSecretIssued }));
     await this.deps.requests.markAccessDelivered(requestId);
@@ -117,7 +116,7 @@ export class SlackNotifier implements AccessDelivery, AuditChannel {
 
   private async render(requestId: number) {
     const request = await this.deps.requests.get(requestId);
-    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    if (!request) throw requestNotFound(requestId);
     const decisions = await this.deps.requests.decisions(requestId);
     const { resource, level } = entryOf(this.deps.catalog, request);
     return { request, decisions, resource, message: approvalMessage(request, decisions, resource, level) };

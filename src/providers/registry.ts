@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ProviderSettings, Resource } from '../domain/catalog';
+import type { Providers } from '../app/ports';
+import type { ProviderSettings } from '../domain/catalog';
 import { ProdAccessError } from '../domain/errors';
 import { commandProvider } from './command';
 import { mysqlProvider } from './mysql';
 import { postgresProvider } from './postgres';
 import { redisAclProvider } from './redis-acl';
-import { type AccessProvider, defineProviderKind, type ProviderDefinition, type ProviderKind } from './types';
+import { defineProviderKind, type ProviderDefinition, type ProviderKind } from './types';
 import { webhookProvider } from './webhook';
 
 /** The provider kinds this build knows, by the name the catalog uses. */
@@ -41,10 +42,8 @@ export function resolveProvider(provider: ProviderSettings): ResolvedProvider {
   return { kind, settings: provider.settings };
 }
 
-export type ProviderFactory = (resource: Resource) => AccessProvider;
-
 /** Builds the provider for a resource; the catalog has already validated its settings. */
-export function createProviderFactory(env: NodeJS.ProcessEnv): ProviderFactory {
+export function createProviderFactory(env: NodeJS.ProcessEnv): Providers {
   return (resource) => {
     const { kind, settings } = resolveProvider(resource.provider);
     return kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target) });

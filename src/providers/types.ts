@@ -1,60 +1,16 @@
 import type { z } from 'zod';
+import type { AccessProvider } from '../app/ports';
 import { ProdAccessError } from '../domain/errors';
+import type { GrantSpec } from '../domain/grant';
 
 /**
  * The provider contract. A provider kind (built in, or a module named by the catalog) is a
  * `ProviderDefinition`; `defineProviderKind` turns it into the `ProviderKind` the catalog and the workers
- * use. docs/writing-a-provider.md explains it with an example.
+ * use. docs/writing-a-provider.md explains it with an example. A provider implements the use-cases' port
+ * `AccessProvider`, for the grant spec the domain builds; both are part of this contract.
  */
-
-/** What one grant asks of a provider. Built from the request and the catalog; holds no secrets. */
-export interface GrantSpec<Target = Record<string, unknown>> {
-  requestId: number;
-  resourceId: string;
-  levelId: string;
-  /** The requester's identity in the target, already mapped and checked against the kind's identity pattern. */
-  identity: string;
-  /** The access level's provider-specific target, already validated by the provider's target schema. */
-  target: Target;
-  expiresAt: Date;
-}
-
-/** How the requester uses the access; shown only in the requester's DM. */
-export interface AccessInstructions {
-  lines: string[];
-  /** A one-time credential; delivered once by DM, never stored or logged. */
-  oneTimeSecret?: string;
-}
-
-/**
- * One permission target. Every call is idempotent: granting twice is one grant, revoking something
- * absent is fine. Connections are opened and closed per call so a provider holds nothing between jobs.
- * Throw `ProdAccessError('TARGET_REJECTED', …)` when the target refuses for good (retrying cannot help);
- * anything else is retried.
- */
-export interface AccessProvider<Target = Record<string, unknown>> {
-  grant(spec: GrantSpec<Target>): Promise<AccessInstructions>;
-  revoke(spec: GrantSpec<Target>): Promise<void>;
-  /** Reads the target: does the identity hold the access now? */
-  check(spec: GrantSpec<Target>): Promise<boolean>;
-  /**
-   * Names the permission a grant gives in the target. Grants of the same identity with the same key share
-   * one permission, so one ending must not remove it while another still holds it. Providers made with defineProviderKind
-   * default to one key per request (each grant is revoked on its own): a provider whose overlapping grants
-   * share one permission (PostgreSQL grant-role) says so here.
-   */
-  accessKey?(spec: GrantSpec<Target>): string;
-  /**
-   * Optional, for the drift check: every permission the target holds for a level's target, named as
-   * `accessKey` names them. Access found here that no live grant covers is reported.
-   */
-  holders?(target: Target): Promise<string[]>;
-}
-
-/** Sharing a permission must be declared: assuming it would leave a per-request user behind. */
-export function accessKeyOf(provider: AccessProvider, spec: GrantSpec): string {
-  return provider.accessKey?.(spec) ?? `request ${spec.requestId}`;
-}
+export type { AccessProvider } from '../app/ports';
+export type { AccessInstructions, GrantSpec } from '../domain/grant';
 
 /** What the catalog tells a provider about the resource it serves. */
 export interface ProviderContext<Target = Record<string, unknown>> {

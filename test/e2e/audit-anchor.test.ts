@@ -1,5 +1,6 @@
-import { AuditRepository } from '../../src/db/audit';
-import { AuditChain, parseAnchor } from '../../src/db/audit-chain';
+import { PrismaAuditLog } from '../../src/db/audit-log';
+import { AuditChain } from '../../src/db/audit-chain';
+import { parseAnchor } from '../../src/domain/audit-anchor';
 import { AUDIT_KEY, withClient } from '../support/databases';
 import { CHANNELS, Harness } from '../support/harness';
 
@@ -26,7 +27,7 @@ describe('the audit chain is anchored in the audit channel', () => {
     expect(anchor.id).toBeGreaterThanOrEqual(requested.id);
 
     const chain = new AuditChain(AUDIT_KEY);
-    const audit = new AuditRepository(h.db);
+    const audit = new PrismaAuditLog(h.db);
     expect(await audit.verifyChain(chain, anchor)).toMatchObject({ ok: true });
     // The key is the app's alone: it is in no message the app sent.
     expect(JSON.stringify(h.slack.calls)).not.toContain(AUDIT_KEY);

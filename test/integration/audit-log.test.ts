@@ -2,10 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AuditRepository } from '../../src/db/audit';
-import { type Anchor, AuditChain, formatAnchor, legacyHash, parseAnchor } from '../../src/db/audit-chain';
+import { PrismaAuditLog } from '../../src/db/audit-log';
+import { AuditChain, legacyHash } from '../../src/db/audit-chain';
 import { createDb, type Db } from '../../src/db/client';
-import { RequestRepository } from '../../src/db/requests';
+import { PrismaRequestStore } from '../../src/db/request-store';
+import { type Anchor, formatAnchor, parseAnchor } from '../../src/domain/audit-anchor';
 import type { AuditEntry } from '../../src/domain/request';
 import { APP_LOGIN, copyDatabase, databaseUrl, dropDatabase, SERVER_URL, withClient } from '../support/databases';
 import { clearRedis } from '../support/harness';
@@ -54,8 +55,8 @@ async function freshLog(events = 4) {
   const ownerUrl = databaseUrl(name, OWNER);
   const db = createDb(appUrl);
   clients.push(db);
-  const requests = new RequestRepository(db, chain);
-  const audit = new AuditRepository(db);
+  const requests = new PrismaRequestStore(db, chain);
+  const audit = new PrismaAuditLog(db);
   const append = (entry: Omit<AuditEntry, 'action'> & { action: string }) => requests.audit(null, entry as AuditEntry);
   for (let n = 1; n <= events; n++) await append({ actor: 'UTEST', action: 'requested', detail: { n, nested: { b: 1, a: [true, null] } } });
   const owner = (sql: string) => withClient(ownerUrl, (client) => client.query(sql));
@@ -139,8 +140,8 @@ describe('the audit chain is keyed and anchored', () => {
     const elsewhere = createDb(`${log.appUrl}?options=${encodeURIComponent('-c TimeZone=America/New_York')}`);
     clients.push(elsewhere);
     expect(await elsewhere.$queryRaw<{ tz: string }[]>`SHOW TIME ZONE`).toEqual([{ TimeZone: 'America/New_York' }]);
-    await new RequestRepository(elsewhere, chain).audit(null, { actor: 'UTEST', action: 'granted' });
-    expect(await new AuditRepository(elsewhere).verifyChain(chain)).toMatchObject({ ok: true, rows: 5 });
+    await new PrismaRequestStore(elsewhere, chain).audit(null, { actor: 'UTEST', action: 'granted' });
+    expect(await new PrismaAuditLog(elsewhere).verifyChain(chain)).toMatchObject({ ok: true, rows: 5 });
     expect(await log.audit.verifyChain(chain)).toMatchObject({ ok: true, rows: 5 });
   });
 
@@ -148,7 +149,7 @@ describe('the audit chain is keyed and anchored', () => {
     const log = await freshLog(0);
     const other = createDb(log.appUrl);
     clients.push(other);
-    const pools = [log.requests, new RequestRepository(other, chain)];
+    const pools = [log.requests, new PrismaRequestStore(other, chain)];
     await Promise.all(Array.from({ length: 40 }, (_, n) => pools[n % 2]!.audit(null, { actor: `U${n}`, action: 'granted' })));
     expect(await log.audit.verifyChain(chain)).toEqual({ ok: true, rows: 40, legacy: 0 });
   });
@@ -295,8 +296,8 @@ describe('chains written before the keyed scheme stay verifiable', () => {
     await apply(migrations.slice(keyed));
     const db = createDb(databaseUrl(name, APP_LOGIN));
     clients.push(db);
-    const audit = new AuditRepository(db);
-    await new RequestRepository(db, chain).audit(null, { actor: 'UTEST', action: 'granted', detail: { after: 'the keyed chain began' } });
+    const audit = new PrismaAuditLog(db);
+    await new PrismaRequestStore(db, chain).audit(null, { actor: 'UTEST', action: 'granted', detail: { after: 'the keyed chain began' } });
     expect(await audit.verifyChain(chain)).toEqual({ ok: true, rows: 4, legacy: 3 });
     const tamper = (sql: string) =>
       withClient(ownerUrl, (client) =>

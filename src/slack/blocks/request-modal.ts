@@ -1,6 +1,6 @@
 import type { View } from '@slack/types';
 import type { Catalog, Resource } from '../../domain/catalog';
-import { MAX_TICKET_URL_LENGTH } from '../../domain/policy';
+import { MAX_REASON_LENGTH, MAX_TICKET_URL_LENGTH } from '../../domain/policy';
 import type { DenyModalMetadata, RequestModalMetadata } from '../views/metadata';
 import { formatDuration } from './format';
 
@@ -96,7 +96,7 @@ export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, c
         type: 'input',
         block_id: REQUEST_FIELDS.reason,
         label: { type: 'plain_text', text: 'Reason' },
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000 },
+        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: MAX_REASON_LENGTH },
       },
       {
         type: 'input',

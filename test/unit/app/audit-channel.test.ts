@@ -1,81 +1,43 @@
 import { flushAuditChannel } from '../../../src/app/audit-channel';
 import type { AuditChannelLine } from '../../../src/app/ports';
-import type { AuditEventRecord } from '../../../src/domain/audit-lines';
+import type { AuditAction } from '../../../src/domain/request';
+import { FakeAuditLog, FakeClock } from '../../support/fakes';
 
-/** The audit table, its deliveries and the channel lease, in memory; time moves only when the fake sleeps. */
-class FakeAuditStore {
-  events: AuditEventRecord[] = [];
-  delivered = new Map<bigint, Date>();
-  lease: { holder: string; until: Date } | null = null;
-  lastPostedAt: Date | null = null;
-  constructor(private readonly clock: { now(): Date }) {}
-
-  add(action: string, actor = 'U1', requestId: number | null = 1): AuditEventRecord {
-    const event = { id: BigInt(this.events.length + 1), at: this.clock.now(), requestId, actor, action, detail: {} };
-    this.events.push(event);
-    return event;
-  }
-
-  async acquireChannel(holder: string, now: Date, until: Date) {
-    if (this.lease && this.lease.holder !== holder && this.lease.until >= now) return null;
-    this.lease = { holder, until };
-    return { lastPostedAt: this.lastPostedAt };
-  }
-
-  async releaseChannel(holder: string) {
-    if (this.lease?.holder === holder) this.lease = null;
-  }
-
-  async markPosted(holder: string, ids: readonly bigint[], postedAt: Date, leaseUntil: Date) {
-    for (const id of ids) this.delivered.set(id, postedAt);
-    if (this.lease?.holder === holder) this.lease.until = leaseUntil;
-    this.lastPostedAt = postedAt;
-  }
-
-  async postable(now: Date, windowMs: number, limit: number) {
-    const recentRefusalLine = (e: AuditEventRecord) =>
-      this.events.some(
-        (r) =>
-          r.action === 'refused' &&
-          r.requestId === e.requestId &&
-          r.actor === e.actor &&
-          (this.delivered.get(r.id)?.getTime() ?? -Infinity) > now.getTime() - windowMs,
-      );
-    return this.events.filter((e) => !this.delivered.has(e.id) && !(e.action === 'refused' && recentRefusalLine(e))).slice(0, limit);
-  }
+/** The audit log with an event appended now; returns the event as the channel shows it. */
+function addTo(log: FakeAuditLog) {
+  return (action: AuditAction, actor = 'U1', requestId: number | null = 1) =>
+    log.events[Number(log.append(requestId, { actor, action })) - 1]!;
 }
 
 function setUp() {
-  let now = 1_000_000;
-  const clock = { now: () => new Date(now) };
-  const store = new FakeAuditStore(clock);
+  const clock = new FakeClock();
+  const store = new FakeAuditLog(clock);
   const messages: { at: number; lines: AuditChannelLine[] }[] = [];
   const channel = {
     postLines: jest.fn(async (lines: readonly AuditChannelLine[]) => {
-      messages.push({ at: now, lines: [...lines] });
+      messages.push({ at: clock.now().getTime(), lines: [...lines] });
     }),
   };
-  const sleep = async (ms: number) => {
-    now += ms;
-  };
+  const sleep = async (ms: number) => clock.advance(ms);
   const flush = flushAuditChannel({ audit: store, channel, clock, sleep, intervalMs: 1000 });
-  return { store, channel, messages, flush, advance: (ms: number) => (now += ms), clock };
+  return { store, add: addTo(store), channel, messages, flush, advance: (ms: number) => clock.advance(ms), clock };
 }
 
 describe('flushAuditChannel', () => {
   test('a line alone goes out at once and is marked delivered', async () => {
-    const { store, messages, flush } = setUp();
-    const event = store.add('requested');
+    const { store, add, messages, flush, clock } = setUp();
+    const event = add('requested');
+    const start = clock.now().getTime();
     expect(await flush()).toEqual({ messages: 1, lines: 1 });
-    expect(messages).toEqual([{ at: 1_000_000, lines: [{ event, count: 1 }] }]);
+    expect(messages).toEqual([{ at: start, lines: [{ event, count: 1 }] }]);
     expect(store.delivered.has(event.id)).toBe(true);
   });
 
   test('the lines that wait for the pace go out together, in order, one message per interval', async () => {
-    const { store, messages, flush } = setUp();
-    store.add('requested');
+    const { store, add, messages, flush } = setUp();
+    add('requested');
     await flush();
-    for (let i = 0; i < 45; i++) store.add('granted');
+    for (let i = 0; i < 45; i++) add('granted');
     await flush();
     expect(messages.map((m) => m.lines.length)).toEqual([1, 20, 20, 5]);
     expect(messages.map((m) => m.at - messages[0]!.at)).toEqual([0, 1000, 2000, 3000]);
@@ -85,9 +47,9 @@ describe('flushAuditChannel', () => {
   });
 
   test('while another worker holds the channel nothing is posted; the holder posts what arrived meanwhile', async () => {
-    const { store, messages, flush, clock } = setUp();
+    const { store, add, messages, flush, clock } = setUp();
     await store.acquireChannel('other-worker', clock.now(), new Date(clock.now().getTime() + 60_000));
-    store.add('requested');
+    add('requested');
     expect(await flush()).toEqual({ messages: 0, lines: 0 });
     expect(messages).toHaveLength(0);
     await store.releaseChannel('other-worker');
@@ -95,16 +57,16 @@ describe('flushAuditChannel', () => {
   });
 
   test("a crashed holder's lease runs out and the channel is taken over", async () => {
-    const { store, flush, clock, advance } = setUp();
+    const { store, add, flush, clock, advance } = setUp();
     await store.acquireChannel('crashed', clock.now(), new Date(clock.now().getTime() + 60_000));
-    store.add('requested');
+    add('requested');
     advance(60_001);
     expect(await flush()).toEqual({ messages: 1, lines: 1 });
   });
 
   test('a failed post leaves the events undelivered and the channel free for the retry', async () => {
-    const { store, channel, flush } = setUp();
-    store.add('requested');
+    const { store, add, channel, flush } = setUp();
+    add('requested');
     channel.postLines.mockRejectedValueOnce(new Error('ratelimited'));
     await expect(flush()).rejects.toThrow('ratelimited');
     expect(store.delivered.size).toBe(0);
@@ -113,11 +75,11 @@ describe('flushAuditChannel', () => {
   });
 
   test('refusals by one person on one request: one line per window, the later one with its count', async () => {
-    const { store, messages, flush, advance } = setUp();
-    store.add('refused', 'U9');
+    const { store, add, messages, flush, advance } = setUp();
+    add('refused', 'U9');
     await flush();
     for (let i = 0; i < 39; i++) {
-      store.add('refused', 'U9');
+      add('refused', 'U9');
       await flush();
     }
     expect(messages.map((m) => m.lines.map((l) => l.count))).toEqual([[1]]);
@@ -128,23 +90,23 @@ describe('flushAuditChannel', () => {
   });
 
   test('a flush that could not let go of the channel (database gone) takes its own lease back at the next try', async () => {
-    const { store, flush } = setUp();
-    store.add('requested');
+    const { store, add, flush } = setUp();
+    add('requested');
     const release = jest.spyOn(store, 'releaseChannel').mockRejectedValueOnce(new Error('database unreachable'));
     await expect(flush()).rejects.toThrow('database unreachable');
     expect(store.lease).not.toBeNull();
     release.mockRestore();
-    store.add('approved');
+    add('approved');
     expect(await flush()).toEqual({ messages: 1, lines: 1 });
   });
 
   test('asked again while it runs, the running flush goes round once more', async () => {
-    const { store, channel, messages, flush } = setUp();
-    store.add('requested');
+    const { add, channel, messages, flush } = setUp();
+    add('requested');
     let late: Promise<unknown> | undefined;
     channel.postLines.mockImplementationOnce(async (lines) => {
       messages.push({ at: 0, lines: [...lines] });
-      store.add('approved');
+      add('approved');
       late = flush();
     });
     await flush();
@@ -153,8 +115,8 @@ describe('flushAuditChannel', () => {
   });
 
   test('posted but not marked (the database went away): marked at the next try, not posted twice', async () => {
-    const { store, messages, flush } = setUp();
-    store.add('requested');
+    const { store, add, messages, flush } = setUp();
+    add('requested');
     const mark = jest.spyOn(store, 'markPosted').mockRejectedValueOnce(new Error('database unreachable'));
     await expect(flush()).rejects.toThrow('database unreachable');
     expect(store.delivered.size).toBe(0);

@@ -1,50 +1,20 @@
-import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
-import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, TIMED_OUT_ENTRY } from '../domain/request';
+import type { DueWork, LaggingWork, NewRequest, Recorded, RequestPatch, RequestQuota, RequestStore } from '../app/ports';
+import { LIVE_STATUS } from '../domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
-import { SLACK_CATCH_UP_MS } from './audit';
+import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
+import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, SLACK_CATCH_UP_MS, TIMED_OUT_ENTRY } from '../domain/request';
+import type { Prisma } from '../generated/prisma/client';
 import type { AuditChain } from './audit-chain';
 import type { Db, Tx } from './client';
-
-export type NewRequest = Pick<
-  AccessRequestRecord,
-  | 'requesterId'
-  | 'resourceId'
-  | 'level'
-  | 'targetIdentity'
-  | 'durationSeconds'
-  | 'reason'
-  | 'ticketUrl'
-  | 'approvalsRequired'
-  | 'pendingExpiresAt'
-  | 'extendsRequestId'
->;
-
-export type RequestPatch = Partial<
-  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued'> & {
-    accessLines: string[];
-  }
->;
-
-/** The rate limit a new request must pass: its requester's requests since `since`, refused by `admit` when too many. */
-export interface RequestQuota {
-  since: Date;
-  admit(recentRequests: number): void;
-}
 
 /** The first key of the advisory locks taken on a requester (the second is the requester id's hash). */
 const REQUESTER_LOCK_SPACE = 0x70610001;
 
-/** A state change and the audit event recording it, committed together. */
-export interface Recorded {
-  request: AccessRequestRecord;
-  auditEventId: bigint;
-}
-
 /**
- * Access requests and their audit trail. Every state change is a compare-and-set on `status`, so a
- * double click or a retried job finds the row already moved and changes nothing.
+ * Access requests and their audit trail in PostgreSQL. Every state change is a compare-and-set on
+ * `status`, so a double click or a retried job finds the row already moved and changes nothing.
  */
-export class RequestRepository {
+export class PrismaRequestStore implements RequestStore {
   constructor(
     private readonly db: Db,
     private readonly chain: AuditChain,
@@ -209,7 +179,7 @@ export class RequestRepository {
       where: {
         resourceId,
         ...(only && { targetIdentity: only.identity, id: { not: only.exceptId } }),
-        OR: [{ status: 'APPROVED' }, { status: { in: [...HOLDS_ACCESS] }, endedBy: null, expiresAt: { gt: now } }],
+        OR: [{ status: 'APPROVED' }, liveGrant(now)],
       },
     });
   }
@@ -263,11 +233,7 @@ export class RequestRepository {
    * show an older status, final notices never sent, access DMs of live grants never delivered, and DMs
    * still holding the one-time secret of an access that has ended. Only recent requests (secrets: all), and not those changed in the last `settle` — their own jobs are still on the way.
    */
-  async lagging(
-    now: Date,
-    settleMs: number,
-    limit: number,
-  ): Promise<{ messages: number[]; notices: { id: number; status: RequestStatus }[]; access: number[]; secrets: number[] }> {
+  async lagging(now: Date, settleMs: number, limit: number): Promise<LaggingWork> {
     const settled = new Date(now.getTime() - settleMs);
     const recent = new Date(now.getTime() - SLACK_CATCH_UP_MS);
     const final = Object.keys(FINAL_NOTICES);
@@ -282,11 +248,12 @@ export class RequestRepository {
          WHERE created_at > ${recent} AND status::text = ANY(${final}) AND notified_status IS DISTINCT FROM status
            AND greatest(decided_at, ended_at) < ${settled}
          ORDER BY id LIMIT ${limit}`,
-      this.db.$queryRaw<{ id: number }[]>`
-        SELECT id FROM access_requests
-         WHERE status = 'ACTIVE' AND expires_at > ${now} AND ended_by IS NULL AND access_delivered_at IS NULL
-           AND granted_at < ${settled}
-         ORDER BY id LIMIT ${limit}`,
+      this.db.accessRequest.findMany({
+        where: { ...liveGrant(now), accessDeliveredAt: null, grantedAt: { lt: settled } },
+        select: { id: true },
+        orderBy: { id: 'asc' },
+        take: limit,
+      }),
       // However old: a secret stays in the DM history until it is taken out.
       this.db.$queryRaw<{ id: number }[]>`
         SELECT id FROM access_requests
@@ -298,11 +265,9 @@ export class RequestRepository {
   }
 }
 
-export interface DueWork {
-  pendingPastTimeout: number[];
-  approved: number[];
-  pastExpiry: number[];
-  expiringSoon: { id: number; expiresAt: Date }[];
+/** A live grant (domain/grant.ts `isLive`) as a query. */
+function liveGrant(now: Date) {
+  return { status: LIVE_STATUS, endedBy: null, expiresAt: { gt: now } } satisfies Prisma.AccessRequestWhereInput;
 }
 
 function countSince(db: Tx | Db, requesterId: string, since: Date): Promise<number> {

@@ -1,19 +1,19 @@
 import { createDb, type Db } from '../../src/db/client';
 import { AuditChain } from '../../src/db/audit-chain';
-import { RequestRepository } from '../../src/db/requests';
+import { PrismaRequestStore } from '../../src/db/request-store';
 import { AUDIT_KEY } from '../support/databases';
 
 const chain = new AuditChain(AUDIT_KEY);
 
 /** The reconciler's batches: when more is due than one pass takes, the most urgent comes first. */
-describe('RequestRepository.due', () => {
+describe('PrismaRequestStore.due', () => {
   let db: Db;
-  let requests: RequestRepository;
+  let requests: PrismaRequestStore;
   const requesterId = `UDUE${Date.now()}`;
 
   beforeAll(() => {
     db = createDb(process.env.DATABASE_URL!);
-    requests = new RequestRepository(db, chain);
+    requests = new PrismaRequestStore(db, chain);
   });
 
   afterAll(() => db.$disconnect());
@@ -61,9 +61,9 @@ describe('RequestRepository.due', () => {
 });
 
 /** Guarantee 6 at its narrowest: approvals racing from two replicas (two connection pools) on one row. */
-describe('RequestRepository.approve under a race', () => {
+describe('PrismaRequestStore.approve under a race', () => {
   const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
-  const [one, two] = replicas.map((db) => new RequestRepository(db, chain)) as [RequestRepository, RequestRepository];
+  const [one, two] = replicas.map((db) => new PrismaRequestStore(db, chain)) as [PrismaRequestStore, PrismaRequestStore];
   const db = replicas[0]!;
 
   afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
@@ -103,9 +103,9 @@ describe('RequestRepository.approve under a race', () => {
   });
 });
 
-describe('RequestRepository under a busy pool', () => {
+describe('PrismaRequestStore under a busy pool', () => {
   const db = createDb(process.env.DATABASE_URL!);
-  const requests = new RequestRepository(db, chain);
+  const requests = new PrismaRequestStore(db, chain);
 
   afterAll(() => db.$disconnect());
 
@@ -136,9 +136,9 @@ describe('RequestRepository under a busy pool', () => {
 });
 
 /** The rate limit at its narrowest: one requester's requests racing through two replicas' pools. */
-describe('RequestRepository.create under a race', () => {
+describe('PrismaRequestStore.create under a race', () => {
   const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
-  const [one, two] = replicas.map((db) => new RequestRepository(db, chain)) as [RequestRepository, RequestRepository];
+  const [one, two] = replicas.map((db) => new PrismaRequestStore(db, chain)) as [PrismaRequestStore, PrismaRequestStore];
   const db = replicas[0]!;
 
   afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
@@ -175,9 +175,9 @@ describe('RequestRepository.create under a race', () => {
 });
 
 /** A decision never outlives the pending timeout, whether or not the job that times requests out has run. */
-describe('RequestRepository decisions past the pending timeout', () => {
+describe('PrismaRequestStore decisions past the pending timeout', () => {
   const db = createDb(process.env.DATABASE_URL!);
-  const requests = new RequestRepository(db, chain);
+  const requests = new PrismaRequestStore(db, chain);
 
   afterAll(() => db.$disconnect());
 

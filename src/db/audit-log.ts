@@ -1,11 +1,9 @@
+import type { AuditLog } from '../app/ports';
+import type { Anchor } from '../domain/audit-anchor';
 import type { AuditEventRecord } from '../domain/audit-lines';
-import { type Anchor, type AuditChain, type ChainedFields, KEYED_SCHEME, LEGACY_SCHEME, legacyHash } from './audit-chain';
+import { SLACK_CATCH_UP_MS } from '../domain/request';
+import { type AuditChain, type ChainedFields, KEYED_SCHEME, LEGACY_SCHEME, legacyHash } from './audit-chain';
 import type { Db } from './client';
-
-/** Audit lines and Slack messages are only caught up for this long; older ones are history. */
-export const SLACK_CATCH_UP_MS = 7 * 24 * 3600_000;
-
-export type AuditRecord = AuditEventRecord;
 
 export interface AuditQuery {
   requestId?: number;
@@ -16,8 +14,8 @@ export interface AuditQuery {
 /** `legacy`: how many of the rows, all at the start, carry the unkeyed hash of before the keyed_audit_chain migration. */
 export type ChainVerdict = { ok: true; rows: number; legacy: number } | { ok: false; rows: number; brokenAt: bigint; reason: string };
 
-/** Reads the append-only audit log; rows are written only by RequestRepository, with the change they record. */
-export class AuditRepository {
+/** Reads the append-only audit log; rows are written only by PrismaRequestStore, with the change they record. */
+export class PrismaAuditLog implements AuditLog {
   constructor(private readonly db: Db) {}
 
   /**
@@ -48,8 +46,8 @@ export class AuditRepository {
    * Recent events not yet in the audit channel that may be posted now, in id order: a refusal waits while
    * the same person's refusals of the same request had a line within `refusalWindowMs`.
    */
-  async postable(now: Date, refusalWindowMs: number, limit: number): Promise<AuditRecord[]> {
-    return this.db.$queryRaw<AuditRecord[]>`
+  async postable(now: Date, refusalWindowMs: number, limit: number): Promise<AuditEventRecord[]> {
+    return this.db.$queryRaw<AuditEventRecord[]>`
       SELECT e.id, e.at, e.request_id AS "requestId", e.actor, e.action, e.detail FROM audit_events e
        WHERE e.at > ${new Date(now.getTime() - SLACK_CATCH_UP_MS)}
          AND NOT EXISTS (SELECT 1 FROM audit_deliveries d WHERE d.event_id = e.id)
@@ -76,12 +74,12 @@ export class AuditRepository {
     return rows.map((r) => (r.detail ?? {}) as Record<string, unknown>);
   }
 
-  get(id: bigint): Promise<AuditRecord | null> {
+  get(id: bigint): Promise<AuditEventRecord | null> {
     return this.db.auditEvent.findUnique({ where: { id } });
   }
 
   /** Events in order, in pages, so a long range never loads at once. */
-  async *list(query: AuditQuery, pageSize = 500): AsyncGenerator<AuditRecord> {
+  async *list(query: AuditQuery, pageSize = 500): AsyncGenerator<AuditEventRecord> {
     let after = -1n;
     for (;;) {
       const page = await this.db.auditEvent.findMany({

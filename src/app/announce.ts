@@ -1,0 +1,16 @@
+import type { RequesterNotice } from '../domain/request';
+import type { Announcements } from './ports';
+
+/**
+ * What follows every recorded change of a request: its approval message brought up to date (and the
+ * requester told, when the change has a notice), then the audit channel with the change's events.
+ */
+export async function announceChange(
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>,
+  requestId: number,
+  auditEventIds: readonly bigint[],
+  notice?: RequesterNotice,
+): Promise<void> {
+  await announcements.syncApprovalMessage(requestId, notice);
+  await announcements.postAudit(auditEventIds);
+}

@@ -1,0 +1,126 @@
+import { type Catalog, entryOf, findEntry } from '../domain/catalog';
+import { ProdAccessError } from '../domain/errors';
+import { accessKeyOf, catalogSpec, type GrantSpec, isLive, specOf } from '../domain/grant';
+import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
+import { authorizeEarlyRevoke } from '../domain/policy';
+import { type AccessRequestRecord, requestNotFound } from '../domain/request';
+import { announceChange } from './announce';
+import type { AccessProvider, Announcements, Clock, Directory, Providers, RequestStore, Schedule } from './ports';
+
+export interface RevokeDeps {
+  catalog: Catalog;
+  requests: Pick<RequestStore, 'get' | 'transition' | 'liveOn'>;
+  providers: Providers;
+  schedule: Pick<Schedule, 'revokeAt'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'clearSecret'>;
+  clock: Clock;
+}
+
+/**
+ * Removes a grant's access from the target unless another live grant (or an approved one being applied)
+ * of the same identity holds the same permission: overlapping grants end only when the last of them does.
+ * Returns the id of the covering request when the access was kept.
+ */
+export async function removeUnlessCovered(
+  deps: Pick<RevokeDeps, 'catalog' | 'requests' | 'clock'>,
+  request: AccessRequestRecord,
+  provider: AccessProvider,
+  spec: GrantSpec,
+): Promise<number | undefined> {
+  const key = accessKeyOf(provider, spec);
+  const now = deps.clock.now();
+  // A permission belongs to one identity, so only that identity's other grants can hold it.
+  const others = await deps.requests.liveOn(request.resourceId, now, { identity: request.targetIdentity, exceptId: request.id });
+  const cover = others.find((other) => {
+    const entry = findEntry(deps.catalog, other);
+    return entry !== undefined && accessKeyOf(provider, specOf(entry.resource, entry.level, other, spec.expiresAt)) === key;
+  });
+  if (cover) return cover.id;
+  await provider.revoke(spec);
+  return undefined;
+}
+
+export type RevokeOutcome = 'revoked' | 'not_due' | 'nothing_to_do';
+
+/**
+ * The revoke job: removes the access, reads the target back to verify, and records the end.
+ * A failure marks the request REVOKE_FAILED (announced once) and rethrows so the queue retries.
+ */
+export function revokeGrant(deps: RevokeDeps) {
+  return async (requestId: number): Promise<RevokeOutcome> => {
+    const request = await deps.requests.get(requestId);
+    if (!request || !HOLDS_ACCESS.includes(request.status)) return 'nothing_to_do';
+    const now = deps.clock.now();
+    const expiresAt = request.expiresAt!;
+    if (isLive(request, now)) {
+      await deps.schedule.revokeAt(requestId, expiresAt);
+      return 'not_due';
+    }
+    const { resource, spec } = catalogSpec(deps.catalog, request, expiresAt);
+    const provider = deps.providers(resource);
+    let coveredBy: number | undefined;
+    try {
+      coveredBy = await removeUnlessCovered(deps, request, provider, spec);
+      if (coveredBy === undefined && (await provider.check(spec))) {
+        throw new ProdAccessError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
+      }
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      const failed = await deps.requests.transition(
+        requestId,
+        'REVOKE_FAILED',
+        { failureReason: reason },
+        { actor: 'system', action: 'revoke_failed', detail: { reason } },
+      );
+      if (failed) await announceChange(deps.announcements, requestId, [failed.auditEventId]);
+      throw e;
+    }
+    const to = endStatus(request.endedBy);
+    const recorded = await deps.requests.transition(
+      requestId,
+      to,
+      { endedAt: now, failureReason: null },
+      {
+        actor: request.endedBy ?? 'system',
+        action: to === 'REVOKED' ? 'revoked' : 'expired',
+        detail: coveredBy === undefined ? { verified: 'removed' } : { kept: `still held by #${coveredBy}` },
+      },
+    );
+    if (recorded) {
+      await announceChange(deps.announcements, requestId, [recorded.auditEventId], to === 'REVOKED' ? 'revoked' : 'expired');
+      if (recorded.request.accessSecretIssued) await deps.announcements.clearSecret(requestId);
+    }
+    return 'revoked';
+  };
+}
+
+export interface EarlyRevokeDeps {
+  catalog: Catalog;
+  requests: Pick<RequestStore, 'get' | 'requestRevoke'>;
+  directory: Pick<Directory, 'groupsOf'>;
+  schedule: Pick<Schedule, 'revokeNow'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  clock: Clock;
+}
+
+/** `/prod-access revoke <id>`: the requester, or an approver of that level, gives access back early. */
+export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
+  return async (requestId: number, userId: string): Promise<AccessRequestRecord> => {
+    const request = await deps.requests.get(requestId);
+    if (!request) throw requestNotFound(requestId);
+    const { level } = entryOf(deps.catalog, request);
+    authorizeEarlyRevoke(level, userId, request.requesterId, await deps.directory.groupsOf(userId, level.approvers.groups));
+    const recorded = await deps.requests.requestRevoke(requestId, userId, deps.clock.now());
+    if (!recorded) {
+      throw new ProdAccessError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
+    }
+    if (recorded.pendingRemoval) {
+      // The revoke job ends it, and announces it then.
+      await deps.announcements.postAudit([recorded.auditEventId]);
+      await deps.schedule.revokeNow(requestId);
+    } else {
+      await announceChange(deps.announcements, requestId, [recorded.auditEventId], 'revoked');
+    }
+    return recorded.request;
+  };
+}

@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import type { RequestStore } from '../../src/app/ports';
+import type { AccessRequestRecord } from '../../src/domain/request';
+
+/** A request row written as it is, in any state; what a contract case needs beyond the store itself. */
+export type SeedFields = Partial<Pick<AccessRequestRecord, 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy'>> &
+  Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
+
+export interface RequestStoreSubject {
+  store(): RequestStore;
+  /** Stores a request row as it is, the way a test writes straight into the table; returns its id. */
+  seed(fields: SeedFields): Promise<number>;
+  /** The actions of the request's audit rows, in order. */
+  auditActions(requestId: number): Promise<string[]>;
+  /** The store's notion of now: what its clock says (the fake) or the wall clock (PostgreSQL). */
+  now(): Date;
+}
+
+/**
+ * The rules every RequestStore keeps, run against the in-memory fake (test/unit/app) and PostgreSQL
+ * (test/integration): the use-case tests prove something only while the fake keeps them too.
+ */
+export function requestStoreContract(name: string, subject: RequestStoreSubject): void {
+  describe(`${name} keeps the RequestStore contract`, () => {
+    // Each case on a resource of its own, so queries by resource see only its rows.
+    const resource = () => `contract-${randomBytes(4).toString('hex')}`;
+    const hours = (n: number) => new Date(subject.now().getTime() + n * 3600_000);
+    const store = () => subject.store();
+    const seed = (fields: Partial<SeedFields> & { resourceId: string }) =>
+      subject.seed({ requesterId: 'UDEV', targetIdentity: 'alice', ...fields });
+
+    test('a transition is a compare-and-set: only from a status leading there, once, with its audit row', async () => {
+      const id = await seed({ resourceId: resource() });
+      const granted = { actor: 'system', action: 'granted' } as const;
+      expect(await store().transition(id, 'ACTIVE', { grantedAt: subject.now() }, granted)).toBeNull();
+      expect(await subject.auditActions(id)).toEqual([]);
+
+      await store().transition(id, 'TIMED_OUT', { decidedAt: subject.now() }, { actor: 'system', action: 'timed_out' });
+      expect(await store().transition(id, 'TIMED_OUT', {}, { actor: 'system', action: 'timed_out' })).toBeNull();
+      expect(await store().transition(id, 'APPROVED', {}, { actor: 'UMGR1', action: 'approved' })).toBeNull();
+      expect((await store().get(id))?.status).toBe('TIMED_OUT');
+      expect(await subject.auditActions(id)).toEqual(['timed_out']);
+    });
+
+    test('a transition records its patch and returns the request as it is now', async () => {
+      const id = await seed({ resourceId: resource(), status: 'APPROVED' });
+      const expiresAt = hours(1);
+      const recorded = await store().transition(id, 'ACTIVE', { expiresAt, accessLines: ['psql'] }, { actor: 'system', action: 'granted' });
+      expect(recorded?.request).toMatchObject({ id, status: 'ACTIVE', expiresAt, accessLines: ['psql'] });
+      expect(recorded?.auditEventId).toEqual(expect.any(BigInt));
+      expect(await store().get(id)).toMatchObject({ status: 'ACTIVE', expiresAt });
+    });
+
+    test('two approvals needed: counted per person, a second click by the same one records nothing', async () => {
+      const id = await seed({ resourceId: resource(), approvalsRequired: 2 });
+      expect((await store().approve(id, 'UMGR1', subject.now())).outcome).toEqual({ kind: 'recorded', approvals: 1, required: 2 });
+      expect(await store().approve(id, 'UMGR1', subject.now())).toEqual({ outcome: { kind: 'duplicate' }, auditEventIds: [] });
+      const second = await store().approve(id, 'UMGR2', subject.now());
+      expect(second.outcome).toEqual({ kind: 'approved', approvals: 2 });
+      expect(second.auditEventIds).toHaveLength(2);
+      expect(await store().approve(id, 'UMGR3', subject.now())).toEqual({
+        outcome: { kind: 'not_pending', status: 'APPROVED' },
+        auditEventIds: [],
+      });
+      expect((await store().decisions(id)).map((d) => [d.userId, d.kind])).toEqual([
+        ['UMGR1', 'APPROVE'],
+        ['UMGR2', 'APPROVE'],
+      ]);
+      expect(await subject.auditActions(id)).toEqual(['approval_recorded', 'approval_recorded', 'approved']);
+    });
+
+    test('a denial ends a pending request once; a later decision finds it decided', async () => {
+      const id = await seed({ resourceId: resource() });
+      const denied = await store().deny(id, 'UMGR1', 'not now', subject.now());
+      expect(denied && 'request' in denied && denied.request.status).toBe('DENIED');
+      expect(await store().deny(id, 'UMGR2', null, subject.now())).toBeNull();
+      expect((await store().approve(id, 'UMGR2', subject.now())).outcome).toEqual({ kind: 'not_pending', status: 'DENIED' });
+      expect(await subject.auditActions(id)).toEqual(['denied']);
+    });
+
+    test.each(['approve', 'deny'] as const)('a decision (%s) past the pending timeout times the request out instead', async (decision) => {
+      const id = await seed({ resourceId: resource(), pendingExpiresAt: new Date(subject.now().getTime() - 1000) });
+      const now = subject.now();
+      const outcome =
+        decision === 'approve' ? (await store().approve(id, 'UMGR1', now)).outcome : await store().deny(id, 'UMGR1', null, now);
+      expect(outcome).toMatchObject(decision === 'approve' ? { kind: 'timed_out' } : { timedOut: expect.any(BigInt) });
+      expect(await store().get(id)).toMatchObject({ status: 'TIMED_OUT', decidedAt: now });
+      expect(await store().decisions(id)).toEqual([]);
+      expect(await subject.auditActions(id)).toEqual(['timed_out']);
+    });
+
+    test('an early revoke before the grant is applied revokes at once', async () => {
+      const id = await seed({ resourceId: resource(), status: 'APPROVED' });
+      const recorded = await store().requestRevoke(id, 'UDEV', subject.now());
+      expect(recorded).toMatchObject({ pendingRemoval: false, request: { status: 'REVOKED', endedBy: 'UDEV' } });
+      expect(await store().transition(id, 'ACTIVE', {}, { actor: 'system', action: 'granted' })).toBeNull();
+      expect(await subject.auditActions(id)).toEqual(['revoked']);
+    });
+
+    test('an early revoke of a grant marks it for the revoke job, once; nothing to revoke is null', async () => {
+      const active = await seed({ resourceId: resource(), status: 'ACTIVE', expiresAt: hours(1) });
+      expect(await store().requestRevoke(active, 'UDEV', subject.now())).toMatchObject({
+        pendingRemoval: true,
+        request: { status: 'ACTIVE', endedBy: 'UDEV' },
+      });
+      expect(await store().requestRevoke(active, 'UMGR1', subject.now())).toBeNull();
+      const pending = await seed({ resourceId: resource() });
+      expect(await store().requestRevoke(pending, 'UDEV', subject.now())).toBeNull();
+      expect(await subject.auditActions(active)).toEqual(['revoke_requested']);
+    });
+
+    test('live on a resource: approved requests and live grants, not ended, expired or failing ones', async () => {
+      const onResource = resource();
+      const seedHere = (fields: Partial<SeedFields>) => seed({ resourceId: onResource, ...fields });
+      const approved = await seedHere({ status: 'APPROVED' });
+      const live = await seedHere({ status: 'ACTIVE', expiresAt: hours(1) });
+      const otherIdentity = await seedHere({ status: 'ACTIVE', expiresAt: hours(1), targetIdentity: 'bob' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(1), endedBy: 'UDEV' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(-1) });
+      await seedHere({ status: 'REVOKE_FAILED', expiresAt: hours(-1) });
+      await seedHere({ status: 'PENDING' });
+      await seedHere({ status: 'EXPIRED', expiresAt: hours(-1) });
+
+      const ids = (rows: AccessRequestRecord[]) => rows.map((r) => r.id).sort((a, b) => a - b);
+      expect(ids(await store().liveOn(onResource, subject.now()))).toEqual([approved, live, otherIdentity]);
+      expect(ids(await store().liveOn(onResource, subject.now(), { identity: 'alice', exceptId: live }))).toEqual([approved]);
+    });
+
+    test('a new request is refused by its quota before it is stored', async () => {
+      const requesterId = `UQUOTA${randomBytes(3).toString('hex')}`;
+      const data = {
+        requesterId,
+        resourceId: resource(),
+        level: 'read-only',
+        targetIdentity: 'alice',
+        durationSeconds: 60,
+        reason: 'quota',
+        ticketUrl: null,
+        approvalsRequired: 1,
+        pendingExpiresAt: hours(1),
+        extendsRequestId: null,
+      };
+      const since = hours(-1);
+      const quota = {
+        since,
+        admit: (recent: number) => {
+          if (recent >= 1) throw new Error(`over the limit: ${recent}`);
+        },
+      };
+      const { request } = await store().create(data, { actor: requesterId, action: 'requested' }, quota);
+      expect(request).toMatchObject({ status: 'PENDING', requesterId });
+      await expect(store().create(data, { actor: requesterId, action: 'requested' }, quota)).rejects.toThrow('over the limit: 1');
+      expect(await store().countSince(requesterId, since)).toBe(1);
+      expect(await subject.auditActions(request.id)).toEqual(['requested']);
+    });
+
+    test('the approval message is claimed and recorded once', async () => {
+      const id = await seed({ resourceId: resource() });
+      expect(await store().claimMessage(id, subject.now())).toBe(true);
+      expect(await store().claimMessage(id, subject.now())).toBe(false);
+      expect(await store().setMessage(id, 'CORDERS', '1.1')).toBe(true);
+      expect(await store().setMessage(id, 'CORDERS', '2.2')).toBe(false);
+      expect(await store().get(id)).toMatchObject({ channelId: 'CORDERS', messageTs: '1.1' });
+    });
+  });
+}
