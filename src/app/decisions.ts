@@ -1,5 +1,5 @@
 import { type Catalog, entryOf } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError, ProdAccessError, UserError } from '../domain/errors';
 import { authorizeDecision } from '../domain/policy';
 import type { AccessRequestRecord } from '../domain/request';
 import type { RequestStatus } from '../domain/lifecycle';
@@ -28,7 +28,7 @@ export type DecisionResult =
 export function authorizeDecider(deps: Pick<DecisionDeps, 'catalog' | 'requests' | 'directory' | 'announcements'>) {
   return async (requestId: number, userId: string): Promise<AccessRequestRecord> => {
     const request = await deps.requests.get(requestId);
-    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    if (!request) throw new PermanentError('NOT_FOUND', `Request #${requestId} does not exist.`);
     const { level } = entryOf(deps.catalog, request);
     try {
       authorizeDecision(level, {
@@ -62,7 +62,7 @@ export function approveRequest(deps: DecisionDeps) {
       case 'not_pending':
         return { kind: 'already_decided', status: outcome.status };
       case 'duplicate':
-        throw new ProdAccessError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
+        throw new UserError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
       case 'recorded':
         await deps.announcements.requestChanged(requestId);
         await deps.announcements.audited(auditEventIds);
@@ -96,7 +96,7 @@ export function denyRequest(deps: DecisionDeps) {
 async function timedOut(deps: DecisionDeps, requestId: number, auditEventIds: bigint[]): Promise<never> {
   await deps.announcements.requestChanged(requestId, 'timed_out');
   await deps.announcements.audited(auditEventIds);
-  throw new ProdAccessError(
+  throw new UserError(
     'INVALID_STATE',
     `Request #${requestId} was not decided before its pending timeout, so it has timed out and can no longer be approved or denied. The requester can ask again.`,
   );

@@ -1,5 +1,5 @@
 import { type AccessLevel, type Catalog, entryOf, findEntry, type Resource } from '../domain/catalog';
-import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
+import { PermanentError, ProviderError, UserError } from '../domain/errors';
 import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import { type AccessRequestRecord, pastPendingTimeout, TIMED_OUT_ENTRY } from '../domain/request';
@@ -118,18 +118,17 @@ export function failGrant(deps: GrantDeps) {
 }
 
 /**
- * The grant job with its retry policy: a transient failure is rethrown for the queue to retry; on the last
- * try, or when the target refuses outright, the request fails with the reason.
+ * The grant job: a failure the queue will retry is rethrown; a final one (`isFinal`, the job's retry policy:
+ * its last try, or a refusal retrying cannot mend) fails the request with the reason.
  */
 export function grantOrFail(deps: GrantDeps) {
   const grant = applyGrant(deps);
   const fail = failGrant(deps);
-  return async (requestId: number, lastAttempt: boolean): Promise<void> => {
+  return async (requestId: number, isFinal: (error: unknown) => boolean): Promise<void> => {
     try {
       await grant(requestId);
     } catch (error) {
-      const permanent = error instanceof ProdAccessError && NON_RETRYABLE_CODES.includes(error.code);
-      if (!lastAttempt && !permanent) throw error;
+      if (!isFinal(error)) throw error;
       await fail(requestId, error instanceof Error ? error.message : String(error));
     }
   };
@@ -157,7 +156,7 @@ export function revokeGrant(deps: GrantDeps) {
     try {
       coveredBy = await removeUnlessCovered(deps, request, provider, spec);
       if (coveredBy === undefined && (await provider.check(spec))) {
-        throw new ProdAccessError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
+        throw new ProviderError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
       }
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
@@ -201,12 +200,12 @@ export interface EarlyRevokeDeps extends GrantDeps {
 export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
   return async (requestId: number, userId: string): Promise<AccessRequestRecord> => {
     const request = await deps.requests.get(requestId);
-    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    if (!request) throw new PermanentError('NOT_FOUND', `Request #${requestId} does not exist.`);
     const { level } = entryOf(deps.catalog, request);
     authorizeEarlyRevoke(level, userId, request.requesterId, await deps.directory.groupsOf(userId, level.approvers.groups));
     const recorded = await deps.requests.requestRevoke(requestId, userId, deps.clock.now());
     if (!recorded) {
-      throw new ProdAccessError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
+      throw new UserError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
     }
     await deps.announcements.audited([recorded.auditEventId]);
     if (recorded.pendingRemoval) {

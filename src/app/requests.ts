@@ -1,5 +1,5 @@
 import type { Catalog, Resource } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError, UserError } from '../domain/errors';
 import {
   authorizeExtension,
   authorizeRequester,
@@ -48,7 +48,7 @@ export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<Reque
   const create = createRequest(deps);
   return async (requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord> => {
     const original = await deps.requests.get(input.requestId);
-    if (!original) throw new ProdAccessError('NOT_FOUND', `Request #${input.requestId} does not exist.`);
+    if (!original) throw new PermanentError('NOT_FOUND', `Request #${input.requestId} does not exist.`);
     authorizeExtension(original, requesterId, deps.clock.now());
     const same = { resourceId: original.resourceId, levelId: original.level, ticketUrl: original.ticketUrl ?? undefined };
     return create(requesterId, { ...same, duration: input.duration, reason: input.reason }, original);
@@ -71,7 +71,7 @@ function createRequest(deps: SubmitRequestDeps) {
     const identity = mapIdentity(rule, await deps.directory.profile(requesterId, { customFields }));
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
-      throw new ProdAccessError(
+      throw new UserError(
         'INVALID_STATE',
         `You now map to \`${identity}\` on ${valid.resource.id}, not \`${extending.targetIdentity}\` as in #${extending.id}. Ask anew with \`/prod-access request\`.`,
       );

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AuditAction, AuditEntry } from '../domain/request';
-import { ProdAccessError } from '../domain/errors';
+import { StartupError, UserError } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { AuditEventRecord } from '../domain/audit-lines';
 import type { Tx } from './client';
@@ -31,7 +31,7 @@ export function formatAnchor(anchor: Anchor): string {
 
 export function parseAnchor(text: string): Anchor {
   const match = /^(\d{1,19}):(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
-  if (!match) throw new ProdAccessError('INVALID_COMMAND', '--anchor takes <id>:<count>:<hash>, as posted in the audit channel');
+  if (!match) throw new UserError('INVALID_COMMAND', '--anchor takes <id>:<count>:<hash>, as posted in the audit channel');
   return { id: BigInt(match[1]!), count: Number(match[2]), hash: match[3]! };
 }
 
@@ -50,7 +50,7 @@ export class AuditChain {
 
   constructor(key: string) {
     if (key.length < MIN_KEY_LENGTH)
-      throw new ProdAccessError('CONFIG_INVALID', `the audit key must be at least ${MIN_KEY_LENGTH} characters`);
+      throw new StartupError('CONFIG_INVALID', `the audit key must be at least ${MIN_KEY_LENGTH} characters`);
     this.#key = Buffer.from(key, 'utf8');
   }
 

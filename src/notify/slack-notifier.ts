@@ -4,7 +4,7 @@ import type { AccessDelivery, AuditChannel, AuditChannelLine } from '../app/port
 import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice } from '../domain/request';
 import type { RequestRepository } from '../db/requests';
 import { type Catalog, entryOf } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError } from '../domain/errors';
 import { isFinal } from '../domain/lifecycle';
 import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../slack/blocks/notices';
 import { directMessage } from '../slack/replies';
@@ -117,7 +117,7 @@ export class SlackNotifier implements AccessDelivery, AuditChannel {
 
   private async render(requestId: number) {
     const request = await this.deps.requests.get(requestId);
-    if (!request) throw new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+    if (!request) throw new PermanentError('NOT_FOUND', `Request #${requestId} does not exist.`);
     const decisions = await this.deps.requests.decisions(requestId);
     const { resource, level } = entryOf(this.deps.catalog, request);
     return { request, decisions, resource, message: approvalMessage(request, decisions, resource, level) };
