@@ -10,7 +10,9 @@
  * the WebAssembly schema engine from @prisma/schema-engine-wasm on top of
  * @prisma/adapter-pg.
  *
- *   PRISMA_SCHEMA_ENGINE_BINARY=scripts/prisma-schema-engine.cjs prisma migrate deploy
+ *   PRISMA_SCHEMA_ENGINE_BINARY=tools/prisma-offline/schema-engine.cjs prisma migrate deploy
+ *
+ * (prisma.cjs beside it does this, after checking the installed versions are the tested ones; README.md.)
  *
  * stdout is the RPC channel; all logging goes to stderr as JSON lines.
  */
@@ -692,8 +694,8 @@ async function main() {
   }
   if (opts.help) {
     process.stdout.write(
-      'prisma-schema-engine.cjs: offline schema-engine (wasm) for the Prisma CLI\n' +
-        'Usage: prisma-schema-engine.cjs [--datamodels <path>]... [--datasource <json>] [cli can-connect-to-database|create-database|drop-database]\n',
+      'schema-engine.cjs: offline schema-engine (wasm) for the Prisma CLI\n' +
+        'Usage: schema-engine.cjs [--datamodels <path>]... [--datasource <json>] [cli can-connect-to-database|create-database|drop-database]\n',
     );
     return 0;
   }
