@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sym
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { databaseUrl, dropDatabase, recreateDatabase, withClient } from '../../test/support/databases';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,25 +18,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const WRAPPER = path.join(__dirname, 'prisma.cjs');
 const MIGRATIONS_DIR = path.join(ROOT, 'prisma/migrations');
 
-// Any database on the test server; we only use it to create and drop our own.
-const ADMIN_URL = process.env.PA_ENGINE_TEST_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = `pa_engine_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-
-function urlFor(database: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface CliResult {
   code: number;
@@ -48,7 +30,7 @@ interface CliResult {
 async function prisma(args: string[], wrapper = WRAPPER): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: urlFor(DB_NAME),
+    DATABASE_URL: databaseUrl(DB_NAME),
     CHECKPOINT_DISABLE: '1',
     NO_COLOR: '1',
   };
@@ -84,11 +66,11 @@ describe('offline Prisma migrations through the wasm schema-engine shim', () => 
 
   beforeAll(async () => {
     expect(migrationNames().length).toBeGreaterThan(0);
-    await admin((c) => c.query(`CREATE DATABASE "${DB_NAME}"`));
+    await recreateDatabase(DB_NAME);
   });
 
   afterAll(async () => {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`));
+    await dropDatabase(DB_NAME);
   });
 
   it('applies every migration with `migrate deploy` and reports the database up to date', async () => {
@@ -96,9 +78,7 @@ describe('offline Prisma migrations through the wasm schema-engine shim', () => 
     expectSuccess('migrate deploy', deploy);
     expect(deploy.stdout).toMatch(/All migrations have been successfully applied|No pending migrations to apply/);
 
-    const db = new Client({ connectionString: urlFor(DB_NAME) });
-    await db.connect();
-    try {
+    await withClient(databaseUrl(DB_NAME), async (db) => {
       const { rows: tables } = await db.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
       );
@@ -111,9 +91,7 @@ describe('offline Prisma migrations through the wasm schema-engine shim', () => 
       );
       expect(applied.map((r) => r.migration_name)).toEqual(migrationNames());
       expect(applied.every((r) => r.finished)).toBe(true);
-    } finally {
-      await db.end();
-    }
+    });
 
     const status = await prisma(['migrate', 'status']);
     expectSuccess('migrate status', status);
