@@ -12,7 +12,8 @@ function generateClientIfStale() {
   const client = path.join(root, 'src/generated/prisma/client.ts');
   const schema = path.join(root, 'prisma/schema.prisma');
   if (existsSync(client) && statSync(client).mtimeMs >= statSync(schema).mtimeMs) return;
-  const result = spawnSync(process.execPath, [path.join(__dirname, 'prisma.cjs'), 'generate'], { cwd: root, encoding: 'utf8' });
+  const prisma = path.join(root, 'tools/prisma-offline/prisma.cjs');
+  const result = spawnSync(process.execPath, [prisma, 'generate'], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) {
     process.stderr.write(result.stdout + result.stderr);
     process.exit(1);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/main/config';
 import type { SandboxConfig } from './config';
-import { ProdAccessError } from '../../src/domain/errors';
+import { StartupError } from '../../src/domain/errors';
 import type { Logger } from '../../src/shared/logger';
 import { startRuntime } from '../../src/main/lifecycle';
 import { startSlackStandin } from '../slack-standin/server';
@@ -92,7 +92,7 @@ export async function startSandbox(settings: SandboxConfig, env: NodeJS.ProcessE
 function explainPortInUse(variable: string, port: number) {
   return (error: unknown): never => {
     if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
-    throw new ProdAccessError(
+    throw new StartupError(
       'CONFIG_INVALID',
       `${variable}: port ${port} is in use on 127.0.0.1; set ${variable} to a free port (0 picks one)`,
     );

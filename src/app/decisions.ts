@@ -1,5 +1,5 @@
 import { type Catalog, entryOf } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { ProdAccessError, UserError } from '../domain/errors';
 import { authorizeDecision } from '../domain/policy';
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import type { RequestStatus } from '../domain/lifecycle';
@@ -62,7 +62,7 @@ export function approveRequest(deps: DecisionDeps) {
       case 'not_pending':
         return { kind: 'already_decided', status: outcome.status };
       case 'duplicate':
-        throw new ProdAccessError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
+        throw new UserError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
       case 'recorded':
         await announceChange(deps.announcements, requestId, auditEventIds);
         return { kind: 'approval_recorded', approvals: outcome.approvals, required: outcome.required };
@@ -92,7 +92,7 @@ export function denyRequest(deps: DecisionDeps) {
 /** A click after the pending timeout: the request has just timed out instead, and the clicker is told so. */
 async function timedOut(deps: DecisionDeps, requestId: number, auditEventIds: bigint[]): Promise<never> {
   await announceChange(deps.announcements, requestId, auditEventIds, 'timed_out');
-  throw new ProdAccessError(
+  throw new UserError(
     'INVALID_STATE',
     `Request #${requestId} was not decided before its pending timeout, so it has timed out and can no longer be approved or denied. The requester can ask again.`,
   );

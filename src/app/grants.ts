@@ -1,4 +1,3 @@
-import { NON_RETRYABLE_CODES, ProdAccessError } from '../domain/errors';
 import { catalogSpec } from '../domain/grant';
 import { announceChange } from './announce';
 import type { AccessDelivery, Announcements } from './ports';
@@ -67,18 +66,17 @@ export function failGrant(deps: Omit<GrantDeps, 'delivery' | 'schedule'>) {
 }
 
 /**
- * The grant job with its retry policy: a transient failure is rethrown for the queue to retry; on the last
- * try, or when the target refuses outright, the request fails with the reason.
+ * The grant job: a failure the queue will retry is rethrown; a final one (`isFinal`, the job's retry policy:
+ * its last try, or a refusal retrying cannot mend) fails the request with the reason.
  */
 export function grantOrFail(deps: GrantDeps) {
   const grant = applyGrant(deps);
   const fail = failGrant(deps);
-  return async (requestId: number, lastAttempt: boolean): Promise<void> => {
+  return async (requestId: number, isFinal: (error: unknown) => boolean): Promise<void> => {
     try {
       await grant(requestId);
     } catch (error) {
-      const permanent = error instanceof ProdAccessError && NON_RETRYABLE_CODES.includes(error.code);
-      if (!lastAttempt && !permanent) throw error;
+      if (!isFinal(error)) throw error;
       await fail(requestId, error instanceof Error ? error.message : String(error));
     }
   };

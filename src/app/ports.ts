@@ -143,7 +143,7 @@ export interface AuditLog {
 /**
  * One permission target, as a provider serves it (the provider contract, docs/writing-a-provider.md).
  * Every call is idempotent: granting twice is one grant, revoking something absent is fine. Throw
- * `ProdAccessError('TARGET_REJECTED', …)` when the target refuses for good (retrying cannot help);
+ * `PermanentError('TARGET_REJECTED', …)` when the target refuses for good (retrying cannot help);
  * anything else is retried.
  */
 export interface AccessProvider<Target = Record<string, unknown>> {

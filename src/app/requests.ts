@@ -1,5 +1,5 @@
 import type { Catalog, Resource } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { UserError } from '../domain/errors';
 import {
   authorizeExtension,
   authorizeRequester,
@@ -70,7 +70,7 @@ function createRequest(deps: SubmitRequestDeps) {
     const identity = mapIdentity(rule, await deps.directory.profile(requesterId, { customFields }));
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
-      throw new ProdAccessError(
+      throw new UserError(
         'INVALID_STATE',
         `You now map to \`${identity}\` on ${valid.resource.id}, not \`${extending.targetIdentity}\` as in #${extending.id}. Ask anew with \`/prod-access request\`.`,
       );

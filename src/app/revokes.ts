@@ -1,5 +1,5 @@
 import { type Catalog, entryOf, findEntry } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { ProviderError, UserError } from '../domain/errors';
 import { accessKeyOf, catalogSpec, type GrantSpec, isLive, specOf } from '../domain/grant';
 import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
@@ -62,7 +62,7 @@ export function revokeGrant(deps: RevokeDeps) {
     try {
       coveredBy = await removeUnlessCovered(deps, request, provider, spec);
       if (coveredBy === undefined && (await provider.check(spec))) {
-        throw new ProdAccessError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
+        throw new ProviderError('PROVIDER_ERROR', 'the access was still present when read back after the revoke');
       }
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
@@ -112,7 +112,7 @@ export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
     authorizeEarlyRevoke(level, userId, request.requesterId, await deps.directory.groupsOf(userId, level.approvers.groups));
     const recorded = await deps.requests.requestRevoke(requestId, userId, deps.clock.now());
     if (!recorded) {
-      throw new ProdAccessError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
+      throw new UserError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
     }
     if (recorded.pendingRemoval) {
       // The revoke job ends it, and announces it then.

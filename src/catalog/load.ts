@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Catalog } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { StartupError } from '../domain/errors';
 import { scrubSecrets } from '../shared/logger';
 import { MODULE_KIND, resolveProvider } from '../providers/registry';
 import { catalogSchema, toCatalog } from './schema';
@@ -54,7 +54,7 @@ export function loadCatalogFile(file: string, env: NodeJS.ProcessEnv = process.e
 export function loadCatalog(file: string, env: NodeJS.ProcessEnv = process.env): Catalog {
   const result = loadCatalogFile(file, env);
   if (result.ok) return result.catalog;
-  throw new ProdAccessError(
+  throw new StartupError(
     'CATALOG_INVALID',
     `The catalog ${file} is invalid:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
   );

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { type Anchor, ANCHOR_ACTION, formatAnchor } from '../domain/audit-anchor';
 import type { AuditEntry } from '../domain/request';
-import { ProdAccessError } from '../domain/errors';
+import { StartupError } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { AuditEventRecord } from '../domain/audit-lines';
 import type { Tx } from './client';
@@ -32,7 +32,7 @@ export class AuditChain {
 
   constructor(key: string) {
     if (key.length < MIN_KEY_LENGTH)
-      throw new ProdAccessError('CONFIG_INVALID', `the audit key must be at least ${MIN_KEY_LENGTH} characters`);
+      throw new StartupError('CONFIG_INVALID', `the audit key must be at least ${MIN_KEY_LENGTH} characters`);
     this.#key = Buffer.from(key, 'utf8');
   }
 

@@ -1,4 +1,4 @@
-import { ProdAccessError } from './errors';
+import { UserError } from './errors';
 import type { AuditAction } from './request';
 
 /** The chain head as posted outside the database: the last event's id, how many events there are, its hash. */
@@ -17,6 +17,6 @@ export function formatAnchor(anchor: Anchor): string {
 
 export function parseAnchor(text: string): Anchor {
   const match = /^(\d{1,19}):(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
-  if (!match) throw new ProdAccessError('INVALID_COMMAND', '--anchor takes <id>:<count>:<hash>, as posted in the audit channel');
+  if (!match) throw new UserError('INVALID_COMMAND', '--anchor takes <id>:<count>:<hash>, as posted in the audit channel');
   return { id: BigInt(match[1]!), count: Number(match[2]), hash: match[3]! };
 }

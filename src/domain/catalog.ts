@@ -1,4 +1,4 @@
-import { ProdAccessError } from './errors';
+import { PermanentError } from './errors';
 
 /** The catalog as the rest of the system sees it: plain data, already validated. */
 
@@ -86,7 +86,7 @@ export function findEntry(
 /** The catalog entry a stored request refers to; a request outliving its catalog entry is an error. */
 export function entryOf(catalog: Catalog, request: { resourceId: string; level: string }): { resource: Resource; level: AccessLevel } {
   const entry = findEntry(catalog, request);
-  if (!entry) throw new ProdAccessError('NOT_FOUND', `${request.resourceId}/${request.level} is no longer in the catalog.`);
+  if (!entry) throw new PermanentError('NOT_FOUND', `${request.resourceId}/${request.level} is no longer in the catalog.`);
   return entry;
 }
 

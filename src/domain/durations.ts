@@ -1,4 +1,4 @@
-import { ProdAccessError } from './errors';
+import { UserError } from './errors';
 
 const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
 const DURATION_PATTERN = /^(?:(\d{1,4})d)?(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$/;
@@ -8,7 +8,7 @@ export function parseDuration(text: string): number {
   const input = text.trim().toLowerCase();
   const match = DURATION_PATTERN.exec(input);
   if (!input || !match || match.slice(1).every((part) => part === undefined)) {
-    throw new ProdAccessError(
+    throw new UserError(
       'INVALID_DURATION',
       `"${truncate(text, 40)}" is not a duration. Use a number with a unit, like 30m, 2h, 1h30m or 1d.`,
       'duration',
@@ -17,7 +17,7 @@ export function parseDuration(text: string): number {
   const [, d, h, m, s] = match;
   const seconds = Number(d ?? 0) * UNIT_SECONDS.d! + Number(h ?? 0) * UNIT_SECONDS.h! + Number(m ?? 0) * UNIT_SECONDS.m! + Number(s ?? 0);
   if (seconds <= 0) {
-    throw new ProdAccessError('INVALID_DURATION', 'A duration must be longer than zero, like 30m or 2h.', 'duration');
+    throw new UserError('INVALID_DURATION', 'A duration must be longer than zero, like 30m or 2h.', 'duration');
   }
   return seconds;
 }

@@ -1,7 +1,14 @@
-/** Every error a person may see carries a stable code and a message written for that person. */
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'CATALOG_INVALID'
+/*
+ * Every error prod-access raises on purpose has a stable code and a message written for a person. Its class
+ * says who handles it; each code belongs to one class:
+ * - UserError: a person asked for something that cannot be done as asked; the Slack listener tells them.
+ * - StartupError: the configuration or the catalog is invalid; the command line prints it and exits.
+ * - ProviderError: a provider or its target failed; another try may mend it, so the job retries.
+ * - PermanentError: retrying cannot mend it; a job that may give up gives up at once.
+ */
+
+/** What a person can act on: another value in the modal, another approver, later. */
+export type UserErrorCode =
   | 'UNKNOWN_RESOURCE'
   | 'UNKNOWN_LEVEL'
   | 'INVALID_DURATION'
@@ -9,32 +16,49 @@ export type ErrorCode =
   | 'MISSING_REASON'
   | 'INVALID_TICKET_URL'
   | 'NO_IDENTITY'
-  | 'INVALID_IDENTITY'
   | 'IDENTITY_CONFLICT'
-  | 'NOT_FOUND'
   | 'NOT_AUTHORIZED'
   | 'SELF_APPROVAL'
   | 'ALREADY_DECIDED'
   | 'INVALID_STATE'
   | 'RATE_LIMITED'
-  | 'PROVIDER_ERROR'
-  | 'TARGET_REJECTED'
   | 'INVALID_COMMAND';
 
-/** Failures that retrying cannot mend: the target refuses the grant itself, or the catalog entry is gone. */
-export const NON_RETRYABLE_CODES: readonly ErrorCode[] = ['TARGET_REJECTED', 'INVALID_IDENTITY', 'NOT_FOUND'];
+export type StartupErrorCode = 'CONFIG_INVALID' | 'CATALOG_INVALID';
 
-export class ProdAccessError extends Error {
+export type ProviderErrorCode = 'PROVIDER_ERROR';
+
+/** The target refuses for good, the identity is no valid name there, or what was named is gone. */
+export type PermanentErrorCode = 'TARGET_REJECTED' | 'INVALID_IDENTITY' | 'NOT_FOUND';
+
+export type ErrorCode = UserErrorCode | StartupErrorCode | ProviderErrorCode | PermanentErrorCode;
+
+export abstract class ProdAccessError<Code extends ErrorCode = ErrorCode> extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: Code,
     message: string,
-    /** Which input field the error is about, so a modal can show it next to that field. */
+    /** Which input the error is about: a modal shows it next to that field; a catalog problem names that key. */
     readonly field?: string,
   ) {
     super(message);
-    this.name = 'ProdAccessError';
+    this.name = new.target.name;
   }
 }
+
+/** A person's request or command is refused; the message says what would be accepted. */
+export class UserError extends ProdAccessError<UserErrorCode> {}
+
+/** The configuration or the catalog is invalid: start-up stops with the message, never a stack trace. */
+export class StartupError extends ProdAccessError<StartupErrorCode> {}
+
+/** A provider or its target failed in a way another try may mend: the job retries with backoff. */
+export class ProviderError extends ProdAccessError<ProviderErrorCode> {}
+
+/**
+ * Retrying cannot mend it. A job that may give up (the grant) gives up at once and records why; a revoke
+ * still retries until it succeeds.
+ */
+export class PermanentError extends ProdAccessError<PermanentErrorCode> {}
 
 export function isProdAccessError(e: unknown): e is ProdAccessError {
   return e instanceof ProdAccessError;

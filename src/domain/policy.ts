@@ -1,6 +1,6 @@
 import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, People, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
-import { ProdAccessError } from './errors';
+import { PermanentError, UserError } from './errors';
 import { isLive } from './grant';
 import { escapeMarkup } from './text';
 import { HOLDS_ACCESS, statusWords } from './lifecycle';
@@ -27,11 +27,11 @@ export interface ValidRequest {
 export const MAX_REASON_LENGTH = 1000;
 export const MAX_TICKET_URL_LENGTH = 500;
 
-/** Checks a request against the catalog; throws a ProdAccessError that says what would be accepted. */
+/** Checks a request against the catalog; throws a UserError that says what would be accepted. */
 export function validateRequest(catalog: Catalog, input: RequestInput): ValidRequest {
   const resource = findResource(catalog, input.resourceId.trim());
   if (!resource) {
-    throw new ProdAccessError(
+    throw new UserError(
       'UNKNOWN_RESOURCE',
       `There is no resource "${truncate(input.resourceId, 60)}". Known resources: ${catalog.resources.map((r) => r.id).join(', ')}.`,
       'resource',
@@ -39,7 +39,7 @@ export function validateRequest(catalog: Catalog, input: RequestInput): ValidReq
   }
   const level = findLevel(resource, input.levelId.trim());
   if (!level) {
-    throw new ProdAccessError(
+    throw new UserError(
       'UNKNOWN_LEVEL',
       `${resource.name} has no access level "${truncate(input.levelId, 60)}". Levels: ${resource.levels.map((l) => l.id).join(', ')}.`,
       'level',
@@ -47,7 +47,7 @@ export function validateRequest(catalog: Catalog, input: RequestInput): ValidReq
   }
   const durationSeconds = input.duration.trim() ? parseDuration(input.duration) : level.defaultDurationSeconds;
   if (durationSeconds > level.maxDurationSeconds) {
-    throw new ProdAccessError(
+    throw new UserError(
       'DURATION_TOO_LONG',
       `${formatDuration(durationSeconds)} is longer than ${level.id} on ${resource.id} allows: at most ${formatDuration(level.maxDurationSeconds)}.`,
       'duration',
@@ -55,10 +55,10 @@ export function validateRequest(catalog: Catalog, input: RequestInput): ValidReq
   }
   const reason = input.reason.trim();
   if (!reason) {
-    throw new ProdAccessError('MISSING_REASON', 'Say why you need access: a reason is required.', 'reason');
+    throw new UserError('MISSING_REASON', 'Say why you need access: a reason is required.', 'reason');
   }
   if (escapeMarkup(reason).length > MAX_REASON_LENGTH) {
-    throw new ProdAccessError(
+    throw new UserError(
       'MISSING_REASON',
       `Keep the reason to ${MAX_REASON_LENGTH} characters, counted as Slack counts them (each &, < or > takes 4 or 5).`,
       'reason',
@@ -75,8 +75,7 @@ const LINK_MARKUP = /[|<>]/;
 function validateTicketUrl(raw: string | undefined): string | null {
   const text = raw?.trim();
   if (!text) return null;
-  const refuse = (why: string) =>
-    new ProdAccessError('INVALID_TICKET_URL', `The ticket link must be a plain http(s) URL: ${why}.`, 'ticket');
+  const refuse = (why: string) => new UserError('INVALID_TICKET_URL', `The ticket link must be a plain http(s) URL: ${why}.`, 'ticket');
   if (!PLAIN_URL.test(text) || LINK_MARKUP.test(text)) throw refuse('no spaces, no |, < or >, and no characters beyond ASCII');
   const url = URL.canParse(text) ? new URL(text) : null;
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname)
@@ -100,14 +99,14 @@ export function mapIdentity(rule: IdentityRule, profile: SlackProfile): string {
   const explicit = rule.map[profile.userId];
   const derived = explicit ?? deriveFromProfileField(rule, profile) ?? deriveFromEmail(rule, profile);
   if (!derived) {
-    throw new ProdAccessError(
+    throw new UserError(
       'NO_IDENTITY',
       'You have no identity mapped for this resource, so access cannot be granted. Ask the platform team to add you to the catalog.',
     );
   }
   const broken = rule.patterns.find((pattern) => !new RegExp(pattern).test(derived));
   if (broken !== undefined) {
-    throw new ProdAccessError(
+    throw new PermanentError(
       'INVALID_IDENTITY',
       `Your mapped identity "${truncate(derived, 64)}" is not a valid name in the target (it must match ${broken}). Ask the platform team to map you explicitly.`,
     );
@@ -124,8 +123,8 @@ export function explicitHolder(rule: IdentityRule, identity: string): string | u
 }
 
 /** Refused when an identity belongs to another Slack user: one identity, one person. */
-export function identityConflict(resourceId: string, identity: string): ProdAccessError {
-  return new ProdAccessError(
+export function identityConflict(resourceId: string, identity: string): UserError {
+  return new UserError(
     'IDENTITY_CONFLICT',
     `Your Slack profile maps to \`${truncate(identity, 64)}\` on ${resourceId}, which already belongs to another Slack user, so the request is refused. The platform team has been told; ask them to map you explicitly.`,
   );
@@ -146,7 +145,7 @@ function deriveFromEmail(rule: IdentityRule, profile: SlackProfile): string | un
   if (at <= 0) return undefined;
   if (!rule.emailDomains.includes(email.slice(at + 1).toLowerCase())) return undefined;
   if (!profile.emailConfirmed) {
-    throw new ProdAccessError(
+    throw new UserError(
       'NO_IDENTITY',
       'Your Slack email address is not confirmed, so it cannot name you in the target. Confirm it in Slack, or ask the platform team to map you explicitly.',
     );
@@ -157,7 +156,7 @@ function deriveFromEmail(rule: IdentityRule, profile: SlackProfile): string | un
 /** Printable ASCII only, so no look-alike letter or case folding can turn one person's name into another's. */
 function asciiOnly(value: string, what: string): string {
   if (!/^[\x21-\x7e]+$/.test(value)) {
-    throw new ProdAccessError(
+    throw new PermanentError(
       'INVALID_IDENTITY',
       `${what} has characters other than plain ASCII letters, digits and punctuation, so no identity is derived from it. Ask the platform team to map you explicitly.`,
     );
@@ -173,7 +172,7 @@ export function isListed(people: People, userId: string, groupIds: ReadonlySet<s
 /** A level that names its requesters is refused to everyone else; without them anyone in the workspace may ask. */
 export function authorizeRequester(resource: Resource, level: AccessLevel, userId: string, groupIds: ReadonlySet<string>): void {
   if (level.requesters && !isListed(level.requesters, userId, groupIds)) {
-    throw new ProdAccessError(
+    throw new UserError(
       'NOT_AUTHORIZED',
       `You may not request ${level.id} on ${resource.id}: only its listed requesters may. Ask its owners to add you if you need it.`,
     );
@@ -190,24 +189,24 @@ export interface ApproverContext {
 /** The one who asks never approves; only listed approvers count. */
 export function authorizeDecision(level: AccessLevel, ctx: ApproverContext): void {
   if (ctx.approverId === ctx.requesterId) {
-    throw new ProdAccessError('SELF_APPROVAL', 'You cannot approve or deny your own request.');
+    throw new UserError('SELF_APPROVAL', 'You cannot approve or deny your own request.');
   }
   if (!isListed(level.approvers, ctx.approverId, ctx.approverGroupIds)) {
-    throw new ProdAccessError('NOT_AUTHORIZED', `You are not an approver for this access level (${level.id}).`);
+    throw new UserError('NOT_AUTHORIZED', `You are not an approver for this access level (${level.id}).`);
   }
 }
 
 /** Early revoke: the requester, or anyone who may approve that level. */
 export function authorizeEarlyRevoke(level: AccessLevel, userId: string, requesterId: string, groupIds: ReadonlySet<string>): void {
   if (userId !== requesterId && !isListed(level.approvers, userId, groupIds)) {
-    throw new ProdAccessError('NOT_AUTHORIZED', 'Only the requester or an approver of this access can revoke it.');
+    throw new UserError('NOT_AUTHORIZED', 'Only the requester or an approver of this access can revoke it.');
   }
 }
 
 /** Only the requester extends, and only a grant that is live and not being revoked. */
 export function authorizeExtension(original: AccessRequestRecord, userId: string, now: Date): void {
   if (original.requesterId !== userId) {
-    throw new ProdAccessError(
+    throw new UserError(
       'NOT_AUTHORIZED',
       `Only the requester of #${original.id} can extend it. Ask for access of your own with \`/prod-access request\`.`,
     );
@@ -215,7 +214,7 @@ export function authorizeExtension(original: AccessRequestRecord, userId: string
   if (!isLive(original, now)) {
     const ending = HOLDS_ACCESS.includes(original.status);
     const state = ending ? (original.endedBy ? 'being revoked' : 'ending now') : statusWords(original.status);
-    throw new ProdAccessError(
+    throw new UserError(
       'INVALID_STATE',
       `Request #${original.id} holds no live access to extend (it is ${state}). Ask anew with \`/prod-access request\`.`,
     );
@@ -230,7 +229,7 @@ export interface RateLimit {
 /** A burst of requests from one person is refused: approvers should not be flooded. */
 export function checkRateLimit(recentRequests: number, limit: RateLimit): void {
   if (recentRequests >= limit.requests) {
-    throw new ProdAccessError(
+    throw new UserError(
       'RATE_LIMITED',
       `You have made ${recentRequests} requests in the last ${formatDuration(limit.windowSeconds)}; the limit is ${limit.requests}. Try again later.`,
     );

@@ -1,4 +1,4 @@
-import { ProdAccessError } from './errors';
+import { PermanentError } from './errors';
 import type { RequestStatus } from './lifecycle';
 
 /** A request as stored; the grant's facts (grantedAt, expiresAt, endedAt) live on it, one grant per request. */
@@ -55,8 +55,8 @@ export const FINAL_NOTICES: Partial<Record<RequestStatus, RequesterNotice>> = {
 export const SLACK_CATCH_UP_MS = 7 * 24 * 3600_000;
 
 /** Refused when a request named by its id (in a command, a button or a job) is not stored. */
-export function requestNotFound(requestId: number): ProdAccessError {
-  return new ProdAccessError('NOT_FOUND', `Request #${requestId} does not exist.`);
+export function requestNotFound(requestId: number): PermanentError {
+  return new PermanentError('NOT_FOUND', `Request #${requestId} does not exist.`);
 }
 
 export interface DecisionRecord {

@@ -4,8 +4,8 @@ import type { JobHandlers } from './workers';
 
 /** What the jobs run: the use-cases, and the Slack messages rendered from the database when they are sent. */
 export interface JobUseCases {
-  /** `lastAttempt`: the grant records its failure instead of throwing, as no retry follows. */
-  grant(requestId: number, lastAttempt: boolean): Promise<unknown>;
+  /** `isFinal`: the job's retry policy; on a final failure the grant records it instead of throwing. */
+  grant(requestId: number, isFinal: (error: unknown) => boolean): Promise<unknown>;
   revoke(requestId: number): Promise<unknown>;
   expirePending(requestId: number): Promise<unknown>;
   reconcile(): Promise<unknown>;
@@ -25,7 +25,7 @@ export interface JobUseCases {
 export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers {
   const { messages } = useCases;
   return {
-    grant: ({ requestId }, { lastAttempt }) => useCases.grant(requestId, lastAttempt),
+    grant: ({ requestId }, { isFinal }) => useCases.grant(requestId, isFinal),
     revoke: ({ requestId }) => useCases.revoke(requestId),
     revokeNow: ({ requestId }) => useCases.revoke(requestId),
     expirePending: ({ requestId }) => useCases.expirePending(requestId),

@@ -1,11 +1,21 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { PermanentError } from '../domain/errors';
 import type { Logger } from '../shared/logger';
 import { cappedBackoff, JOBS, type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './definitions';
 
 export interface JobContext {
-  /** True when this run is the job's last try: a handler may then record a final failure instead of throwing. */
-  lastAttempt: boolean;
+  /**
+   * Whether a failure is final: any failure on the job's last try, a PermanentError on any try. A handler that
+   * may give up (the grant) then records the failure instead of throwing; what is rethrown is retried.
+   */
+  isFinal(error: unknown): boolean;
+}
+
+/** The job's retry policy, decided from its tries left and from the class of the error. */
+export function contextOf(job: Pick<Job, 'attemptsMade' | 'opts'>): JobContext {
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return { isFinal: (error) => lastAttempt || error instanceof PermanentError };
 }
 
 export type JobHandlers = { [N in JobName]: (payload: JobPayload<N>, context: JobContext) => Promise<unknown> };
@@ -47,9 +57,8 @@ async function runJob(job: Job, { handlers, logger }: WorkerOptions): Promise<un
   if (!declaration) throw new UnrecoverableError(`unknown job ${job.name}`);
   const payload = declaration.payload.safeParse(job.data);
   if (!payload.success) throw new UnrecoverableError(`bad payload for ${job.name}: ${payload.error.message}`);
-  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   const handler = handlers[name] as (payload: unknown, context: JobContext) => Promise<unknown>;
-  const result = await handler(payload.data, { lastAttempt });
+  const result = await handler(payload.data, contextOf(job));
   logger.debug({ job: name, jobId: job.id, result }, 'job done');
   return result;
 }

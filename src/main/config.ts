@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { MIN_KEY_LENGTH } from '../db/audit-chain';
-import { ProdAccessError } from '../domain/errors';
+import { StartupError } from '../domain/errors';
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
@@ -144,7 +144,7 @@ export function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): 
     const expected = missing && issue.code === 'invalid_type' ? (EXPECTED_WHEN_MISSING[name] ?? 'a value') : issue.message;
     return `${name}: ${missing ? 'missing' : 'invalid'}; expected ${expected}`;
   });
-  throw new ProdAccessError('CONFIG_INVALID', lines.join('\n'));
+  throw new StartupError('CONFIG_INVALID', lines.join('\n'));
 }
 
 /** What to say when a required variable is absent (zod only knows it is not a string). */

@@ -3,7 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError, ProviderError } from '../domain/errors';
 import { envName, instructionsAnswer, instructionsFrom, parseJson, readEnv } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -53,7 +53,7 @@ export const commandProvider = defineProviderKind({
   requiredEnv: (settings) => settings.env,
   validateConfig: async (settings) => {
     await access(settings.executable, constants.X_OK).catch(() => {
-      throw new ProdAccessError('PROVIDER_ERROR', `${settings.executable} is not an executable file.`);
+      throw new ProviderError('PROVIDER_ERROR', `${settings.executable} is not an executable file.`);
     });
   },
   create: (settings, env) => new CommandProvider(settings, env),
@@ -106,10 +106,10 @@ class CommandProvider implements AccessProvider<Target> {
       if (typeof failure.code === 'number' && this.settings.exitCodes.rejected.includes(failure.code)) {
         // The last line of stderr is the command's reason, written for people (documented); nothing else is shown.
         const reason = failure.stderr?.trim().split('\n').pop()?.slice(0, 200);
-        throw new ProdAccessError('TARGET_REJECTED', `${what} refused with exit code ${failure.code}${reason ? `: ${reason}` : ''}`);
+        throw new PermanentError('TARGET_REJECTED', `${what} refused with exit code ${failure.code}${reason ? `: ${reason}` : ''}`);
       }
       const how = failure.killed ? `timed out after ${this.settings.timeoutSeconds}s` : `failed (${failure.code ?? 'signal'})`;
-      throw new ProdAccessError('PROVIDER_ERROR', `${what} ${how}`);
+      throw new ProviderError('PROVIDER_ERROR', `${what} ${how}`);
     }
   }
 }
@@ -127,7 +127,7 @@ function fill(template: string, spec: GrantSpec<Target>): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new ProdAccessError(
+      throw new PermanentError(
         'TARGET_REJECTED',
         `The command argument "${template}" uses {${name}}, which the level ${spec.levelId} does not define.`,
       );

@@ -1,6 +1,6 @@
 import { type Connection, createConnection, escape, escapeId, type RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError } from '../domain/errors';
 import {
   type AdminAccess,
   adminConnection,
@@ -145,7 +145,7 @@ class MysqlProvider implements AccessProvider<Target> {
   private userName(spec: GrantSpec<Target>): string {
     const name = temporaryName(spec.identity, spec.requestId);
     if (!USER_NAME.test(name))
-      throw new ProdAccessError('INVALID_IDENTITY', `"${name}" is not a valid MySQL user name (at most 32 characters).`);
+      throw new PermanentError('INVALID_IDENTITY', `"${name}" is not a valid MySQL user name (at most 32 characters).`);
     return name;
   }
 

@@ -1,6 +1,6 @@
 import { Client, type DatabaseError, escapeIdentifier, escapeLiteral } from 'pg';
 import { z } from 'zod';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError, ProviderError } from '../domain/errors';
 import {
   type AdminAccess,
   adminConnection,
@@ -176,7 +176,7 @@ class PostgresProvider implements AccessProvider<Target> {
   private loginName(spec: GrantSpec<Target>): string {
     const name = this.settings.mode === 'login-role' ? temporaryName(spec.identity, spec.requestId) : spec.identity;
     if (!ROLE_NAME.test(name)) {
-      throw new ProdAccessError('INVALID_IDENTITY', `"${name}" is not a valid PostgreSQL role name.`);
+      throw new PermanentError('INVALID_IDENTITY', `"${name}" is not a valid PostgreSQL role name.`);
     }
     return name;
   }
@@ -193,7 +193,7 @@ class PostgresProvider implements AccessProvider<Target> {
       [login],
     );
     const found = rows[0];
-    if (!found) throw new ProdAccessError('TARGET_REJECTED', `The database has no role "${login}" to grant access to.`);
+    if (!found) throw new PermanentError('TARGET_REJECTED', `The database has no role "${login}" to grant access to.`);
     const refusal =
       login === levelRole || this.levelRoles.has(login)
         ? "is one of this resource's level roles"
@@ -205,7 +205,7 @@ class PostgresProvider implements AccessProvider<Target> {
               ? 'cannot log in (NOLOGIN)'
               : undefined;
     if (refusal) {
-      throw new ProdAccessError(
+      throw new PermanentError(
         'INVALID_IDENTITY',
         `The role "${login}" ${refusal}; grant-role mode grants only to a person's own login role.`,
       );
@@ -256,7 +256,7 @@ async function endSessions(db: Client, login: string, loginOid: number): Promise
   await db.query('SELECT pg_terminate_backend(pid, $2) FROM unnest($1::int[]) AS pid', [pids, SESSION_EXIT_WAIT_MS]);
   const { rowCount } = await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND usesysid = $2', [pids, loginOid]);
   if ((rowCount ?? 0) > 0) {
-    throw new ProdAccessError(
+    throw new ProviderError(
       'PROVIDER_ERROR',
       `${rowCount} session(s) of ${login} did not end within ${SESSION_EXIT_WAIT_MS / 1000} s of being terminated.`,
     );
@@ -290,7 +290,7 @@ async function dropLogin(db: Client, login: string, levelRole: string): Promise<
   await db.query(`DROP ROLE IF EXISTS ${name}`).catch((e: DatabaseError) => {
     if (e.code !== '2BP01') throw e;
     const objects = (e.detail ?? '').split('\n').join('; ');
-    throw new ProdAccessError(
+    throw new ProviderError(
       'PROVIDER_ERROR',
       `The temporary login ${login} can no longer log in and has no session, but cannot be dropped: it owns ${objects}.`,
     );

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError } from '../domain/errors';
 import {
   type AdminAccess,
   adminConnection,
@@ -77,7 +77,7 @@ class RedisAclProvider implements AccessProvider<Target> {
     await this.admin.run(async (redis) => {
       // `reset` first: a retried grant replaces the password and rules instead of adding to them.
       await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, ...spec.target.rules).catch((e: Error) => {
-        throw new ProdAccessError('TARGET_REJECTED', `Redis refused the ACL rules of ${spec.levelId}: ${e.message}`);
+        throw new PermanentError('TARGET_REJECTED', `Redis refused the ACL rules of ${spec.levelId}: ${e.message}`);
       });
     });
     const endpoint = endpointOf(this.admin.url(), '6379', user);
@@ -121,6 +121,6 @@ async function connectionsOf(redis: Redis, user: string): Promise<number> {
 
 function userName(spec: GrantSpec<Target>): string {
   const name = temporaryName(spec.identity, spec.requestId);
-  if (!USER_NAME.test(name)) throw new ProdAccessError('INVALID_IDENTITY', `"${name}" is not a valid Redis ACL user name.`);
+  if (!USER_NAME.test(name)) throw new PermanentError('INVALID_IDENTITY', `"${name}" is not a valid Redis ACL user name.`);
   return name;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Providers } from '../app/ports';
 import type { ProviderSettings } from '../domain/catalog';
-import { ProdAccessError } from '../domain/errors';
+import { StartupError } from '../domain/errors';
 import { commandProvider } from './command';
 import { mysqlProvider } from './mysql';
 import { postgresProvider } from './postgres';
@@ -37,7 +37,7 @@ export function resolveProvider(provider: ProviderSettings): ResolvedProvider {
   }
   const kind = BUILT_IN_KINDS.get(provider.kind);
   if (!kind) {
-    throw new ProdAccessError('CATALOG_INVALID', `unknown provider kind "${provider.kind}"; known: ${KNOWN_KINDS.join(', ')}`, 'kind');
+    throw new StartupError('CATALOG_INVALID', `unknown provider kind "${provider.kind}"; known: ${KNOWN_KINDS.join(', ')}`, 'kind');
   }
   return { kind, settings: provider.settings };
 }
@@ -70,7 +70,7 @@ const definitionShape = z.object({
 
 function loadProviderModule(file: unknown): ProviderKind {
   if (typeof file !== 'string' || !path.isAbsolute(file)) {
-    throw new ProdAccessError('CATALOG_INVALID', 'must be the path of a CommonJS module exporting a provider definition', 'module');
+    throw new StartupError('CATALOG_INVALID', 'must be the path of a CommonJS module exporting a provider definition', 'module');
   }
   const known = loadedModules.get(file);
   if (known) return known;
@@ -78,12 +78,12 @@ function loadProviderModule(file: unknown): ProviderKind {
   try {
     exported = loadModule(file) as { default?: unknown };
   } catch (e) {
-    throw new ProdAccessError('CATALOG_INVALID', `cannot load ${file}: ${(e as Error).message.split('\n')[0]}`, 'module');
+    throw new StartupError('CATALOG_INVALID', `cannot load ${file}: ${(e as Error).message.split('\n')[0]}`, 'module');
   }
   const definition = definitionShape.safeParse(exported.default ?? exported);
   if (!definition.success) {
     const problems = definition.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ProdAccessError('CATALOG_INVALID', `${file} does not export a provider definition: ${problems}`, 'module');
+    throw new StartupError('CATALOG_INVALID', `${file} does not export a provider definition: ${problems}`, 'module');
   }
   const kind = defineProviderKind(definition.data as unknown as ProviderDefinition<unknown, unknown>);
   loadedModules.set(file, kind);

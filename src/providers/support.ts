@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ProdAccessError } from '../domain/errors';
+import { ProdAccessError, ProviderError } from '../domain/errors';
 import type { AccessInstructions } from './types';
 
 /** Helpers every provider shares: secrets from the environment, temporary names, connections closed in `finally`. */
@@ -10,7 +10,7 @@ export const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME 
 
 export function readEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
-  if (!value) throw new ProdAccessError('PROVIDER_ERROR', `The environment variable ${name} is not set.`);
+  if (!value) throw new ProviderError('PROVIDER_ERROR', `The environment variable ${name} is not set.`);
   return value;
 }
 
@@ -75,7 +75,7 @@ export async function untilConnectionsGone(count: () => Promise<number>, user: s
   const deadline = Date.now() + timeoutMs;
   for (let left = await count(); left > 0; left = await count()) {
     if (Date.now() >= deadline) {
-      throw new ProdAccessError('PROVIDER_ERROR', `${left} connection(s) of ${user} still open ${timeoutMs / 1000} s after being killed.`);
+      throw new ProviderError('PROVIDER_ERROR', `${left} connection(s) of ${user} still open ${timeoutMs / 1000} s after being killed.`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

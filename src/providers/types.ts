@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AccessProvider } from '../app/ports';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError, ProdAccessError } from '../domain/errors';
 import type { GrantSpec } from '../domain/grant';
 
 /**
@@ -70,7 +70,7 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
       // Every call re-checks what it is given, so nothing unvalidated reaches a query or a command line.
       const checked = (spec: GrantSpec): GrantSpec<Target> => {
         if (!pattern.test(spec.identity)) {
-          throw new ProdAccessError(
+          throw new PermanentError(
             'INVALID_IDENTITY',
             `"${spec.identity}" is not a valid ${definition.kind} identity (it must match ${pattern.source}).`,
           );
@@ -78,18 +78,18 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         const target = definition.targetSchema.safeParse(spec.target);
         if (!target.success) {
           const problems = target.error.issues.map((i) => `${i.path.join('.') || 'target'}: ${i.message}`).join('; ');
-          throw new ProdAccessError('TARGET_REJECTED', `The ${definition.kind} target of ${spec.levelId} is invalid: ${problems}`);
+          throw new PermanentError('TARGET_REJECTED', `The ${definition.kind} target of ${spec.levelId} is invalid: ${problems}`);
         }
         return { ...spec, target: target.data };
       };
       return {
-        grant: (spec) => asProdAccessError(async () => provider.grant(checked(spec))),
-        revoke: (spec) => asProdAccessError(async () => provider.revoke(checked(spec))),
-        check: (spec) => asProdAccessError(async () => provider.check(checked(spec))),
+        grant: (spec) => refusalsAsPermanent(async () => provider.grant(checked(spec))),
+        revoke: (spec) => refusalsAsPermanent(async () => provider.revoke(checked(spec))),
+        check: (spec) => refusalsAsPermanent(async () => provider.check(checked(spec))),
         ...(provider.accessKey && { accessKey: (spec: GrantSpec) => provider.accessKey!(checked(spec)) }),
         ...(provider.holders && {
           holders: (target: Record<string, unknown>) =>
-            asProdAccessError(async () => provider.holders!(definition.targetSchema.parse(target))),
+            refusalsAsPermanent(async () => provider.holders!(definition.targetSchema.parse(target))),
         }),
       };
     },
@@ -97,15 +97,15 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
 }
 
 /**
- * A provider module cannot share our ProdAccessError class, so any error it throws with
- * `code: 'TARGET_REJECTED'` is a permanent refusal too; everything else is retried as before.
+ * A provider module cannot share our error classes, so any error it throws with `code: 'TARGET_REJECTED'`
+ * is a PermanentError too; everything else is retried as before.
  */
-async function asProdAccessError<T>(call: () => Promise<T>): Promise<T> {
+async function refusalsAsPermanent<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e) {
     if (!(e instanceof ProdAccessError) && (e as { code?: unknown } | null)?.code === 'TARGET_REJECTED') {
-      throw new ProdAccessError('TARGET_REJECTED', (e as Error).message);
+      throw new PermanentError('TARGET_REJECTED', (e as Error).message);
     }
     throw e;
   }

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ProdAccessError } from '../domain/errors';
+import { PermanentError, ProviderError } from '../domain/errors';
 import { envName, instructionsAnswer, instructionsFrom, parseJson, readEnv } from './support';
 import { type AccessInstructions, type AccessProvider, defineProviderKind, type GrantSpec } from './types';
 
@@ -128,18 +128,18 @@ class WebhookClient {
       const result = await this.post(secret, JSON.stringify({ ...body, deliveryId: randomUUID() }));
       if ('answer' in result) return result.answer;
       if (result.permanent) {
-        throw new ProdAccessError('TARGET_REJECTED', `The webhook ${this.where} refused the ${body.action}: ${result.reason}`);
+        throw new PermanentError('TARGET_REJECTED', `The webhook ${this.where} refused the ${body.action}: ${result.reason}`);
       }
       failure = result.reason;
     }
-    throw new ProdAccessError(
+    throw new ProviderError(
       'PROVIDER_ERROR',
       `The webhook ${this.where} failed the ${body.action} ${this.settings.retries + 1} times: ${failure}`,
     );
   }
 
-  badAnswer(action: WebhookAction): ProdAccessError {
-    return new ProdAccessError('PROVIDER_ERROR', `The webhook ${this.where} gave an answer to ${action} that does not follow the schema.`);
+  badAnswer(action: WebhookAction): ProviderError {
+    return new ProviderError('PROVIDER_ERROR', `The webhook ${this.where} gave an answer to ${action} that does not follow the schema.`);
   }
 
   private async post(secret: string, text: string): Promise<{ answer: unknown } | { permanent: boolean; reason: string }> {

@@ -25,7 +25,7 @@ const CLI_TIMEOUT = 180_000;
 const clients: Db[] = [];
 
 function migrate(database: string): void {
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/prisma.cjs'), 'migrate', 'deploy'], {
+  execFileSync(process.execPath, [path.join(ROOT, 'tools/prisma-offline/prisma.cjs'), 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: databaseUrl(database, APP_LOGIN), MIGRATION_DATABASE_URL: databaseUrl(database, OWNER) },
     stdio: 'pipe',
   });

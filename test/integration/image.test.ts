@@ -172,7 +172,12 @@ describe('the production image', () => {
     const name = `pa_image_${randomBytes(4).toString('hex')}`;
     await recreateDatabase(name);
     try {
-      const result = run('node', ['scripts/prisma.cjs', 'migrate', 'deploy'], image, containerEnv({ DATABASE_URL: databaseUrl(name) }));
+      const result = run(
+        'node',
+        ['tools/prisma-offline/prisma.cjs', 'migrate', 'deploy'],
+        image,
+        containerEnv({ DATABASE_URL: databaseUrl(name) }),
+      );
       expect({ code: result.code, output: result.stdout + result.stderr }).toMatchObject({ code: 0 });
       const applied = await withClient(databaseUrl(name), async (db) =>
         Number((await db.query('SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL')).rows[0].count),

@@ -636,9 +636,13 @@ export function fakeWorld(catalog: Catalog = TEST_CATALOG) {
 
 export type FakeWorld = ReturnType<typeof fakeWorld>;
 
+/** The grant job's retry policy, as the worker passes it: a failure it will retry, or its final one. */
+export const NOT_FINAL = (): boolean => false;
+export const FINAL = (): boolean => true;
+
 /** A request (UDEV's on orders-db unless `fields` say otherwise) approved and applied by the grant job now; its id. */
 export async function grantAccess(w: FakeWorld, fields: Partial<AccessRequestRecord> = {}): Promise<number> {
   const { id } = w.requests.seed({ ...fields, status: 'APPROVED' });
-  await grantOrFail(w)(id, false);
+  await grantOrFail(w)(id, NOT_FINAL);
   return id;
 }

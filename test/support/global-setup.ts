@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
 export async function createMigratedDatabase(name: string): Promise<string> {
   await recreateDatabase(name);
   const url = databaseUrl(name);
-  execFileSync(process.execPath, [path.join(__dirname, '../../scripts/prisma.cjs'), 'migrate', 'deploy'], {
+  execFileSync(process.execPath, [path.join(__dirname, '../../tools/prisma-offline/prisma.cjs'), 'migrate', 'deploy'], {
     env: { ...process.env, MIGRATION_DATABASE_URL: url },
     stdio: 'pipe',
   });

@@ -1,4 +1,4 @@
-import { ProdAccessError } from '../../domain/errors';
+import { UserError } from '../../domain/errors';
 import type { ExtensionInput } from '../../app/requests';
 import type { RequestInput } from '../../domain/policy';
 import { parseRequestId } from '../replies';
@@ -47,6 +47,6 @@ export function parseCommand(text: string): Command {
   }
 }
 
-function usage(expected: string): ProdAccessError {
-  return new ProdAccessError('INVALID_COMMAND', `Usage: /prod-access ${expected}. Type \`/prod-access help\` for more.`);
+function usage(expected: string): UserError {
+  return new UserError('INVALID_COMMAND', `Usage: /prod-access ${expected}. Type \`/prod-access help\` for more.`);
 }

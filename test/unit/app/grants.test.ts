@@ -1,7 +1,6 @@
 import { applyGrant, grantOrFail } from '../../../src/app/grants';
-import { ProdAccessError } from '../../../src/domain/errors';
 import type { AccessRequestRecord } from '../../../src/domain/request';
-import { fakeWorld } from '../../support/fakes';
+import { FINAL, fakeWorld, NOT_FINAL } from '../../support/fakes';
 
 function setUp() {
   const w = fakeWorld();
@@ -16,7 +15,7 @@ describe('the grant job', () => {
     const { w, approved, target, grant } = setUp();
     target.oneTimeSecret = 's3cret';
     const id = approved();
-    await grant(id, false);
+    await grant(id, NOT_FINAL);
 
     const expiresAt = new Date(w.clock.now().getTime() + 600_000);
     expect(await w.requests.get(id)).toMatchObject({
@@ -37,8 +36,8 @@ describe('the grant job', () => {
   test('run again after it succeeded: nothing granted twice, the revoke made sure of', async () => {
     const { w, approved, target, grant } = setUp();
     const id = approved();
-    await grant(id, false);
-    await grant(id, false);
+    await grant(id, NOT_FINAL);
+    await grant(id, NOT_FINAL);
     expect(target.calls).toEqual([`grant #${id}`]);
     expect(w.schedule.revokes).toHaveLength(2);
     expect(w.delivery.delivered).toHaveLength(1);
@@ -47,7 +46,7 @@ describe('the grant job', () => {
   test('run again after it stopped before the DM: the instructions go again from the database', async () => {
     const { w, grant } = setUp();
     const id = w.requests.seed({ status: 'ACTIVE', expiresAt: new Date(w.clock.now().getTime() + 600_000) }).id;
-    await grant(id, false);
+    await grant(id, NOT_FINAL);
     expect(w.announcements.said).toEqual([`resend access #${id}`]);
   });
 
@@ -55,7 +54,7 @@ describe('the grant job', () => {
     const { w, approved, grant } = setUp();
     w.delivery.failNext = new Error('slack down');
     const id = approved();
-    await expect(grant(id, false)).rejects.toThrow('slack down');
+    await expect(grant(id, NOT_FINAL)).rejects.toThrow('slack down');
     expect((await w.requests.get(id))?.status).toBe('ACTIVE');
     expect(w.announcements.said.at(-1)).toBe(`resend access #${id}`);
   });
@@ -80,8 +79,8 @@ describe('the grant job', () => {
   test('nothing happens for a request that is not approved', async () => {
     const { w, approved, target, grant } = setUp();
     const id = approved({ status: 'REVOKED' });
-    await grant(id, true);
-    await grant(404, true);
+    await grant(id, FINAL);
+    await grant(404, FINAL);
     expect(target.calls).toEqual([]);
     expect((await w.requests.get(id))?.status).toBe('REVOKED');
   });
@@ -92,7 +91,7 @@ describe('a grant that fails is a state', () => {
     const { w, approved, target, grant } = setUp();
     const id = approved();
     target.failNext.grant = new Error('connection refused');
-    await expect(grant(id, false)).rejects.toThrow('connection refused');
+    await expect(grant(id, NOT_FINAL)).rejects.toThrow('connection refused');
     expect((await w.requests.get(id))?.status).toBe('APPROVED');
     expect(w.announcements.said).toEqual([]);
   });
@@ -101,7 +100,7 @@ describe('a grant that fails is a state', () => {
     const { w, approved, target, grant } = setUp();
     const id = approved();
     target.failNext.grant = new Error('connection refused');
-    await grant(id, true);
+    await grant(id, FINAL);
     expect(await w.requests.get(id)).toMatchObject({ status: 'FAILED', failureReason: 'connection refused' });
     expect(w.audit.events).toEqual([expect.objectContaining({ action: 'grant_failed', detail: { reason: 'connection refused' } })]);
     expect(w.announcements.said).toEqual([`sync #${id} failed`, 'audit 1']);
@@ -109,21 +108,22 @@ describe('a grant that fails is a state', () => {
     expect(target.calls).toEqual([`grant #${id}`, `revoke #${id}`]);
   });
 
-  test('a target that refuses outright fails the request at once, without waiting for the last attempt', async () => {
+  test('a failure the retry policy calls final (a refusal, before the last attempt) fails the request at once', async () => {
     const { w, approved, target, grant } = setUp();
     const id = approved();
-    target.failNext.grant = new ProdAccessError('TARGET_REJECTED', 'role orders_read does not exist');
-    await grant(id, false);
+    const refusal = new Error('role orders_read does not exist');
+    target.failNext.grant = refusal;
+    await grant(id, (error) => error === refusal);
     expect(await w.requests.get(id)).toMatchObject({ status: 'FAILED', failureReason: 'role orders_read does not exist' });
   });
 
   test("a failed grant's clean-up leaves access another live grant of the same identity holds", async () => {
     const { w, approved, target, grant } = setUp();
     const holding = approved();
-    await grant(holding, false);
+    await grant(holding, NOT_FINAL);
     const failing = approved();
     target.failNext.grant = new Error('timeout');
-    await grant(failing, true);
+    await grant(failing, FINAL);
     expect((await w.requests.get(failing))?.status).toBe('FAILED');
     expect([...target.held.keys()]).toEqual(['dev→orders_read']);
   });

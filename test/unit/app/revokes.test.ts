@@ -1,7 +1,7 @@
 import { grantOrFail } from '../../../src/app/grants';
 import { requestEarlyRevoke, revokeGrant } from '../../../src/app/revokes';
 import type { AccessRequestRecord } from '../../../src/domain/request';
-import { fakeWorld, type FakeWorld, grantAccess } from '../../support/fakes';
+import { fakeWorld, type FakeWorld, grantAccess, NOT_FINAL } from '../../support/fakes';
 
 const MINUTE = 60_000;
 
@@ -147,7 +147,7 @@ describe('an early revoke', () => {
     await expect(revokeEarly(id, 'UDEV')).resolves.toMatchObject({ status: 'REVOKED' });
     expect(w.schedule.revokesNow).toEqual([]);
     expect(w.announcements.said).toEqual([`sync #${id} revoked`, 'audit 1']);
-    await grantOrFail(w)(id, false);
+    await grantOrFail(w)(id, NOT_FINAL);
     expect(w.targets.target('orders-db').calls).toEqual([]);
   });
 

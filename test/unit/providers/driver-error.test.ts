@@ -1,5 +1,5 @@
 import { DriverError, scrubbingDriverErrors } from '../../../src/providers/support';
-import { ProdAccessError } from '../../../src/domain/errors';
+import { PermanentError } from '../../../src/domain/errors';
 
 describe('a driver error leaves a provider scrubbed', () => {
   const fail = (error: unknown) => scrubbingDriverErrors(() => Promise.reject(error));
@@ -47,7 +47,7 @@ describe('a driver error leaves a provider scrubbed', () => {
     expect(JSON.stringify(await fail(redis).catch((e: unknown) => ({ ...(e as object), message: (e as Error).message })))).not.toContain(
       's3cr3t',
     );
-    const refusal = new ProdAccessError('TARGET_REJECTED', 'no such role');
+    const refusal = new PermanentError('TARGET_REJECTED', 'no such role');
     await expect(fail(refusal)).rejects.toBe(refusal);
   });
 });

@@ -10,7 +10,9 @@
  * the WebAssembly schema engine from @prisma/schema-engine-wasm on top of
  * @prisma/adapter-pg.
  *
- *   PRISMA_SCHEMA_ENGINE_BINARY=scripts/prisma-schema-engine.cjs prisma migrate deploy
+ *   PRISMA_SCHEMA_ENGINE_BINARY=tools/prisma-offline/schema-engine.cjs prisma migrate deploy
+ *
+ * (prisma.cjs beside it does this, after checking the installed versions are the tested ones; README.md.)
  *
  * stdout is the RPC channel; all logging goes to stderr as JSON lines.
  */
@@ -420,6 +422,11 @@ function stripSpanTrace(message) {
   return (idx >= 0 ? lines.slice(0, idx) : lines).join('\n').trimEnd();
 }
 
+/** An error we raised ourselves (userFacingError), as the CLI shows a known Prisma error. */
+function userFacingRpcError({ message, meta, error_code }) {
+  return rpcError({ is_panic: false, message, meta, error_code });
+}
+
 function errorToRpc(err, method) {
   // Panics: the wasm instance traps (RuntimeError) after recording a message.
   const isTrap = err instanceof WebAssembly.RuntimeError || (err && err.name === 'RuntimeError');
@@ -427,14 +434,7 @@ function errorToRpc(err, method) {
     const msg = (globalThis.PRISMA_WASM_PANIC_REGISTRY && globalThis.PRISMA_WASM_PANIC_REGISTRY.get()) || String(err && err.message);
     return rpcError({ is_panic: true, message: msg, backtrace: err && err.stack, error: { message: msg } });
   }
-  if (err && err.userFacing) {
-    return rpcError({
-      is_panic: false,
-      message: err.userFacing.message,
-      meta: err.userFacing.meta,
-      error_code: err.userFacing.error_code,
-    });
-  }
+  if (err && err.userFacing) return userFacingRpcError(err.userFacing);
   // The wasm engine rejects with `SchemaConnectorError`s: { message, code? } where code
   // is the user-facing Prisma error code (P1012, P3011, ...) when there is one.
   const rawMessage = err && typeof err === 'object' && err.message !== undefined ? String(err.message) : String(err);
@@ -449,14 +449,7 @@ function errorToRpc(err, method) {
   if (external && registry && typeof registry.consumeError === 'function') {
     const entry = registry.consumeError(Number(external[1]));
     const jsErr = entry && entry.error;
-    if (jsErr && jsErr.userFacing) {
-      return rpcError({
-        is_panic: false,
-        message: jsErr.userFacing.message,
-        meta: jsErr.userFacing.meta,
-        error_code: jsErr.userFacing.error_code,
-      });
-    }
+    if (jsErr && jsErr.userFacing) return userFacingRpcError(jsErr.userFacing);
     if (jsErr) message = message.replace(external[0], jsErr.message || String(jsErr));
   }
 
@@ -692,8 +685,8 @@ async function main() {
   }
   if (opts.help) {
     process.stdout.write(
-      'prisma-schema-engine.cjs: offline schema-engine (wasm) for the Prisma CLI\n' +
-        'Usage: prisma-schema-engine.cjs [--datamodels <path>]... [--datasource <json>] [cli can-connect-to-database|create-database|drop-database]\n',
+      'schema-engine.cjs: offline schema-engine (wasm) for the Prisma CLI\n' +
+        'Usage: schema-engine.cjs [--datamodels <path>]... [--datasource <json>] [cli can-connect-to-database|create-database|drop-database]\n',
     );
     return 0;
   }

@@ -1,42 +1,24 @@
 /**
- * The Prisma CLI runs migrations offline through scripts/prisma-schema-engine.cjs
- * (the wasm schema engine behind the native engine's stdin/stdout protocol).
+ * The Prisma CLI runs migrations offline through prisma.cjs and schema-engine.cjs beside this test (the wasm
+ * schema engine behind the native engine's stdin/stdout protocol), and only with the tested builds.
  *
  * Runs the real CLI against a fresh, uniquely named PostgreSQL database.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { databaseUrl, dropDatabase, recreateDatabase, withClient } from '../../test/support/databases';
 
 const execFileAsync = promisify(execFile);
 
 const ROOT = path.resolve(__dirname, '../..');
-const PRISMA_BIN = path.join(ROOT, 'node_modules/.bin/prisma');
-const SHIM = path.join(ROOT, 'scripts/prisma-schema-engine.cjs');
+const WRAPPER = path.join(__dirname, 'prisma.cjs');
 const MIGRATIONS_DIR = path.join(ROOT, 'prisma/migrations');
 
-// Any database on the test server; we only use it to create and drop our own.
-const ADMIN_URL = process.env.PA_ENGINE_TEST_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = `pa_engine_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-
-function urlFor(database: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface CliResult {
   code: number;
@@ -44,19 +26,20 @@ interface CliResult {
   stderr: string;
 }
 
-async function prisma(args: string[]): Promise<CliResult> {
+/** The CLI as `npm run db:deploy` runs it: the wrapper chooses the offline engine. */
+async function prisma(args: string[], wrapper = WRAPPER): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: urlFor(DB_NAME),
-    PRISMA_SCHEMA_ENGINE_BINARY: SHIM,
+    DATABASE_URL: databaseUrl(DB_NAME),
     CHECKPOINT_DISABLE: '1',
-    PRISMA_HIDE_UPDATE_MESSAGE: '1',
     NO_COLOR: '1',
   };
+  delete env.MIGRATION_DATABASE_URL;
+  delete env.PRISMA_SCHEMA_ENGINE_BINARY;
   delete env.PRISMA_MIGRATION_ENGINE_BINARY;
   delete env.DEBUG;
   try {
-    const { stdout, stderr } = await execFileAsync(PRISMA_BIN, args, { cwd: ROOT, env, timeout: 90_000 });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [wrapper, ...args], { cwd: ROOT, env, timeout: 90_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number | string; stdout?: string; stderr?: string };
@@ -82,13 +65,12 @@ describe('offline Prisma migrations through the wasm schema-engine shim', () => 
   jest.setTimeout(180_000);
 
   beforeAll(async () => {
-    expect(existsSync(SHIM)).toBe(true);
     expect(migrationNames().length).toBeGreaterThan(0);
-    await admin((c) => c.query(`CREATE DATABASE "${DB_NAME}"`));
+    await recreateDatabase(DB_NAME);
   });
 
   afterAll(async () => {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`));
+    await dropDatabase(DB_NAME);
   });
 
   it('applies every migration with `migrate deploy` and reports the database up to date', async () => {
@@ -96,9 +78,7 @@ describe('offline Prisma migrations through the wasm schema-engine shim', () => 
     expectSuccess('migrate deploy', deploy);
     expect(deploy.stdout).toMatch(/All migrations have been successfully applied|No pending migrations to apply/);
 
-    const db = new Client({ connectionString: urlFor(DB_NAME) });
-    await db.connect();
-    try {
+    await withClient(databaseUrl(DB_NAME), async (db) => {
       const { rows: tables } = await db.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
       );
@@ -111,12 +91,37 @@ describe('offline Prisma migrations through the wasm schema-engine shim', () => 
       );
       expect(applied.map((r) => r.migration_name)).toEqual(migrationNames());
       expect(applied.every((r) => r.finished)).toBe(true);
-    } finally {
-      await db.end();
-    }
+    });
 
     const status = await prisma(['migrate', 'status']);
     expectSuccess('migrate status', status);
     expect(status.stdout).toContain('Database schema is up to date!');
+  });
+
+  it('refuses, in one line and before the CLI runs, an engine other than the tested build', async () => {
+    // A checkout whose package.json pins another engine build than node_modules holds, as after a pull
+    // without `npm ci`.
+    const checkout = mkdtempSync(path.join(tmpdir(), 'prisma-offline-'));
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+      const pinned = pkg.dependencies['@prisma/schema-engine-wasm']!;
+      const untested = pinned.replace(/^(\d+\.\d+\.\d+-)\d+\./, '$1999.');
+      expect(untested).not.toBe(pinned);
+      pkg.dependencies['@prisma/schema-engine-wasm'] = untested;
+      writeFileSync(path.join(checkout, 'package.json'), JSON.stringify(pkg));
+      symlinkSync(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
+      cpSync(__dirname, path.join(checkout, 'tools/prisma-offline'), { recursive: true });
+
+      const refused = await prisma(['migrate', 'deploy'], path.join(checkout, 'tools/prisma-offline/prisma.cjs'));
+      expect(refused).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          `prisma-offline: @prisma/schema-engine-wasm ${pinned} is installed, but the offline schema engine is tested with ` +
+          `${untested} (package.json); run \`npm ci\`, or upgrade as tools/prisma-offline/README.md says\n`,
+      });
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
   });
 });
