@@ -136,7 +136,8 @@ async function score(h: Harness, scenario: string, ids: number[]): Promise<Row> 
   const stillHeld = await withClient(
     SERVER_URL,
     async (db) =>
-      (await db.query('SELECT pg_has_role($1, $2, $3) AS held', [h.roles.login, h.roles.read, 'MEMBER'])).rows[0].held as boolean,
+      (await db.query('SELECT pg_has_role($1, $2, $3) AS held', [h.target.roles.login, h.target.roles.read, 'MEMBER'])).rows[0]
+        .held as boolean,
   );
   const ended = requests.filter((r) => r.status === 'EXPIRED' || r.status === 'REVOKED');
   const unended = new Map<string, number[]>();

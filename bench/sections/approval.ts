@@ -21,10 +21,10 @@ export interface ApprovalResult {
  * the role is taken back with SQL, so each round starts without access.
  */
 export async function benchApproval(harness: Harness, rounds: number): Promise<ApprovalResult> {
-  const { login, read } = harness.roles;
-  const admin = new Client({ connectionString: harness.targetUrl() });
+  const { login, read } = harness.target.roles;
+  const admin = new Client({ connectionString: harness.target.url() });
   // The developer's session stays open: membership is checked at each query, as it would be for them.
-  const developer = new Client({ connectionString: harness.targetUrl(login) });
+  const developer = new Client({ connectionString: harness.target.url(login) });
   await Promise.all([admin.connect(), developer.connect()]);
   const takeBack = () => admin.query(`REVOKE ${read} FROM ${login}`);
   try {
@@ -44,7 +44,7 @@ export async function benchApproval(harness: Harness, rounds: number): Promise<A
       if ((await click).status !== 200) throw new Error(`approve click of #${id} was refused`);
       await takeBack();
     }
-    const provider = postgresProvider.create({ connectionEnv: harness.adminEnvName }, { [harness.adminEnvName]: harness.targetUrl() });
+    const provider = postgresProvider.create({ connectionEnv: harness.adminEnvName }, { [harness.adminEnvName]: harness.target.url() });
     const spec = {
       requestId: 1,
       resourceId: harness.resourceId,

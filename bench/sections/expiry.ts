@@ -41,7 +41,7 @@ export async function benchExpiry(harness: Harness, settings: Settings): Promise
   await withClient(SERVER_URL, (db) =>
     db.query(
       `DO $$ BEGIN FOR i IN 1..${settings.grants} LOOP
-         EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE %I', '${rolePrefix}' || i, '${harness.roles.read}');
+         EXECUTE format('CREATE ROLE %I NOLOGIN IN ROLE %I', '${rolePrefix}' || i, '${harness.target.roles.read}');
        END LOOP; END $$`,
     ),
   );

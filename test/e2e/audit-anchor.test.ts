@@ -2,25 +2,18 @@ import { PrismaAuditLog } from '../../src/db/audit-log';
 import { AuditChain } from '../../src/db/audit-chain';
 import { parseAnchor } from '../../src/domain/audit-anchor';
 import { AUDIT_KEY, withClient } from '../support/databases';
-import { CHANNELS, Harness } from '../support/harness';
+import { guarantee } from '../support/guarantees';
+import { CHANNELS, requestAccess, useHarness } from '../support/harness';
 
 /**
  * The audit chain's head leaves the database on a schedule: the workers post it in the audit channel, where
  * the database's owner cannot reach it, and `audit verify --anchor` then tells a removed tail.
  */
-describe('the audit chain is anchored in the audit channel', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({ env: { AUDIT_ANCHOR_INTERVAL_SECONDS: '1' } });
-  });
-
-  afterAll(async () => {
-    await h.stop();
-  });
+describe(guarantee(10), () => {
+  const h = useHarness({ env: { AUDIT_ANCHOR_INTERVAL_SECONDS: '1' } });
 
   test('the head is posted at an interval, verifies, and tells a tail removed after it', async () => {
-    const id = await h.requestAccess('read-only 10m anchoring the chain');
+    const id = await requestAccess(h, { reason: 'anchoring the chain' });
     const line = await h.waitForText(CHANNELS.audit, 'audit verify --anchor');
     const anchor = parseAnchor(/--anchor ([0-9a-f:]+)/.exec(line)![1]!);
     const requested = await h.db.auditEvent.findFirstOrThrow({ where: { requestId: id, action: 'requested' } });

@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { sendSlashCommand, signSlackRequest } from '../../devkit/slack-standin/signed-request';
-import { Harness, SIGNING_SECRET } from '../support/harness';
+import { guarantee } from '../support/guarantees';
+import { type Harness, SIGNING_SECRET, useHarness } from '../support/harness';
 import { sendRaw } from '../support/raw-http';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const now = () => Math.floor(Date.now() / 1000);
 
 /** The bytes of a slash command as Slack sends them, signed once, to send to any request target. */
@@ -22,16 +21,8 @@ function signedCommand(h: Harness, text: string, timestamp = now()) {
 }
 
 /** Only authentic, fresh, first-time Slack requests change anything. */
-describe('Slack requests are authentic', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start();
-  });
-
-  afterAll(async () => {
-    await h.stop();
-  });
+describe(guarantee(7), () => {
+  const h = useHarness();
 
   const fields = (text: string) => ({
     text: `request ${h.resourceId} read-only 10m ${text}`,
@@ -42,31 +33,27 @@ describe('Slack requests are authentic', () => {
   const stored = () => h.requestsOf(h.users.dev).then((rows) => rows.length);
 
   test.each([
-    ['a bad signature', { signature: 'v0=0000000000000000000000000000000000000000000000000000000000000000' }],
-    ['a timestamp six minutes old', { timestamp: now() - 360 }],
-    ['a timestamp six minutes in the future', { timestamp: now() + 360 }],
-  ])('%s is refused with 401 and nothing is stored', async (_name, options) => {
+    ['a signature made with another secret', 'not-the-secret', {}],
+    ['a bad signature', SIGNING_SECRET, { signature: 'v0=0000000000000000000000000000000000000000000000000000000000000000' }],
+    ['a timestamp six minutes old', SIGNING_SECRET, { timestamp: now() - 360 }],
+    ['a timestamp six minutes in the future', SIGNING_SECRET, { timestamp: now() + 360 }],
+  ])('%s is refused with 401 and nothing is stored', async (name, secret, options) => {
     const before = await stored();
-    const answer = await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields(_name.replace(/\s/g, '-')), options);
+    const answer = await sendSlashCommand(h.endpoint, secret, fields(name.replace(/\s/g, '-')), options);
     expect(answer.status).toBe(401);
     expect(await stored()).toBe(before);
   });
 
   test('forged signatures, well-formed or not, are refused and leave nothing behind in Redis', async () => {
-    const keys = (redis: Redis) => redis.keys(`${h.redisPrefix}:slack-signature:*`);
+    const signatures = () => h.redis.keys('slack-signature:*');
     const forged = [`v0=${'z'.repeat(4000)}`, ...Array.from({ length: 300 }, (_, n) => `v0=${n.toString(16).padStart(64, '1')}`)];
     for (const signature of forged) {
       expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, fields('forged'), { signature })).status).toBe(401);
     }
-    const redis = new Redis(REDIS_URL);
-    try {
-      const before = (await keys(redis)).length;
-      // An authentic request is remembered, so the key pattern counted is the one the guard writes.
-      expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, { ...fields('authentic'), text: 'help' })).status).toBe(200);
-      expect([before, (await keys(redis)).length]).toEqual([0, 1]);
-    } finally {
-      redis.disconnect();
-    }
+    const before = (await signatures()).length;
+    // An authentic request is remembered, so the key pattern counted is the one the guard writes.
+    expect((await sendSlashCommand(h.endpoint, SIGNING_SECRET, { ...fields('authentic'), text: 'help' })).status).toBe(200);
+    expect([before, (await signatures()).length]).toEqual([0, 1]);
   });
 
   test('one signature is accepted once, whatever request target it is sent to', async () => {
@@ -119,23 +106,17 @@ describe('Slack requests are authentic', () => {
 });
 
 /** Redis down: the replay check falls back to this process's memory instead of letting requests through. */
-describe('Slack requests are authentic while Redis is down', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({ role: 'web', proxyDependencies: true });
-  });
-
-  afterAll(async () => {
-    h.redisProxy?.setMode('up');
-    await h.stop();
-  });
+describe(`${guarantee(7)}, while Redis is down`, () => {
+  const h = useHarness({ role: 'web', proxyDependencies: true });
 
   test('a replayed signed request is refused', async () => {
     h.redisProxy!.setMode('down');
-    const send = signedCommand(h, 'help');
-    expect((await send('/slack/events')).status).toBe(200);
-    expect((await send('/slack/events')).status).toBe(401);
-    h.redisProxy!.setMode('up');
+    try {
+      const send = signedCommand(h, 'help');
+      expect((await send('/slack/events')).status).toBe(200);
+      expect((await send('/slack/events')).status).toBe(401);
+    } finally {
+      h.redisProxy!.setMode('up');
+    }
   });
 });

@@ -1,18 +1,11 @@
 import fc from 'fast-check';
-import { REQUEST_FIELDS, REQUEST_MODAL } from '../../src/slack/blocks/request-modal';
-import { Harness } from '../support/harness';
+import { REQUEST_FIELDS } from '../../src/slack/blocks/request-modal';
+import { guarantee } from '../support/guarantees';
+import { useHarness } from '../support/harness';
 
 /** Hostile text through the real endpoint: every answer is a clear message, and nothing invalid is stored. */
-describe('fuzzed Slack input', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({ env: { REQUEST_RATE_LIMIT: '1000' } });
-  });
-
-  afterAll(async () => {
-    await h.stop();
-  });
+describe(guarantee(9), () => {
+  const h = useHarness({ env: { REQUEST_RATE_LIMIT: '1000' } });
 
   const hostile = fc.oneof(
     fc.string({ maxLength: 200 }),
@@ -43,14 +36,7 @@ describe('fuzzed Slack input', () => {
   test('modal submissions with hostile values come back as field errors or a stored valid request', async () => {
     await fc.assert(
       fc.asyncProperty(hostile, hostile, hostile, hostile, async (level, duration, reason, ticket) => {
-        const values = {
-          [REQUEST_FIELDS.resource]: { value: { type: 'static_select', selected_option: { value: h.resourceId } } },
-          [REQUEST_FIELDS.level]: { value: { type: 'static_select', selected_option: { value: level } } },
-          [REQUEST_FIELDS.duration]: { value: { type: 'plain_text_input', value: duration } },
-          [REQUEST_FIELDS.reason]: { value: { type: 'plain_text_input', value: reason } },
-          [REQUEST_FIELDS.ticket]: { value: { type: 'plain_text_input', value: ticket } },
-        };
-        const answer = await h.submitView(h.users.dev, REQUEST_MODAL, values, '{}');
+        const answer = await h.submitRequest(h.users.dev, { resource: h.resourceId, level, duration, reason, ticket }, '{}');
         expect(answer.status).toBe(200);
         const json = answer.json as { response_action?: string; errors?: Record<string, string> } | undefined;
         if (json?.response_action === 'errors') {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { APPROVER_GROUP, CHANNELS, Harness } from '../support/harness';
+import { guarantee } from '../support/guarantees';
+import { APPROVER_GROUP, CHANNELS, type Harness, useHarness } from '../support/harness';
 
 /**
  * Identity that cannot be borrowed, and who may request: through signed slash commands to the real
@@ -18,7 +19,9 @@ function resource(h: Harness, id: string, identity: Record<string, unknown>, lev
     ownersChannel: CHANNELS.owners,
     provider: { kind: 'postgres', mode: 'grant-role', connectionEnv: h.adminEnvName },
     identity,
-    levels: [{ id: 'read-only', target: { role: h.roles.read }, maxDuration: '1h', approvers: { users: [h.users.manager1] }, ...level }],
+    levels: [
+      { id: 'read-only', target: { role: h.target.roles.read }, maxDuration: '1h', approvers: { users: [h.users.manager1] }, ...level },
+    ],
   };
 }
 
@@ -33,8 +36,7 @@ async function ask(h: Harness, userId: string, resourceId: string) {
   };
 }
 
-describe('identity cannot be borrowed', () => {
-  let h: Harness;
+describe(guarantee(14), () => {
   const people = {
     kate: 'U0KATECOM1', // kate@example.com, while the catalog maps `kate` to the developer
     kelvin: 'U0KELVIN01', // \u212Aate@example.com: the Kelvin sign lower-cases to k
@@ -45,25 +47,26 @@ describe('identity cannot be borrowed', () => {
     raceOrg: 'U0RACEORG1',
   };
 
-  beforeAll(async () => {
-    h = await Harness.start({
-      extraUsers: [
-        { id: people.kate, name: 'kate', email: 'kate@example.com' },
-        { id: people.kelvin, name: 'kelvin', email: '\u212Aate@example.com' },
-        { id: people.unconfirmed, name: 'una', email: 'una@example.com', emailConfirmed: false },
-        { id: people.samCom, name: 'sam', email: 'sam@example.com' },
-        { id: people.samOrg, name: 'sam2', email: 'sam@example.org' },
-        { id: people.raceCom, name: 'race', email: 'race@example.com' },
-        { id: people.raceOrg, name: 'race2', email: 'race@example.org' },
-      ],
-      resources: (t) => [
-        resource(t, 'shared-db', { map: { [t.users.dev]: 'kate' }, fromEmail: 'local-part', emailDomains: ['example.com', 'example.org'] }),
-      ],
-    });
+  const h = useHarness({
+    extraUsers: [
+      { id: people.kate, name: 'kate', email: 'kate@example.com' },
+      { id: people.kelvin, name: 'kelvin', email: '\u212Aate@example.com' },
+      { id: people.unconfirmed, name: 'una', email: 'una@example.com', emailConfirmed: false },
+      { id: people.samCom, name: 'sam', email: 'sam@example.com' },
+      { id: people.samOrg, name: 'sam2', email: 'sam@example.org' },
+      { id: people.raceCom, name: 'race', email: 'race@example.com' },
+      { id: people.raceOrg, name: 'race2', email: 'race@example.org' },
+    ],
+    resources: (t) => [
+      resource(t, 'shared-db', { map: { [t.users.dev]: 'kate' }, fromEmail: 'local-part', emailDomains: ['example.com', 'example.org'] }),
+    ],
   });
 
-  afterAll(async () => {
-    await h.stop();
+  test('a user with no mapped identity is refused before any approver is bothered', async () => {
+    const posts = h.apiCalls('chat.postMessage').length;
+    expect(await h.ask(h.users.unmapped, `request ${h.resourceId} read-only 10m need it`)).toMatch(/no identity mapped/);
+    expect(await h.requestsOf(h.users.unmapped)).toHaveLength(0);
+    expect(h.apiCalls('chat.postMessage')).toHaveLength(posts);
   });
 
   test('an email with a look-alike letter (the Kelvin sign) is refused, not lower-cased into someone else', async () => {
@@ -119,44 +122,40 @@ describe('identity cannot be borrowed', () => {
 });
 
 describe('who may request, and identities from admin-managed profile fields', () => {
-  let h: Harness;
   const allowed = 'U0ALLOWED1';
   const fieldUser = 'U0FIELDS01';
+  const h = useHarness({
+    extraUsers: [
+      { id: allowed, name: 'allie', email: 'allie@example.com' },
+      { id: fieldUser, name: 'fran', email: 'fran@example.com', profileFields: { Xf01DBUSER: 'fran_db' } },
+    ],
+    levels: { 'read-only': { requesters: { users: [allowed], groups: [APPROVER_GROUP] } } },
+    resources: (t) => [resource(t, 'field-db', { fromProfileField: { field: 'Xf01DBUSER', adminManaged: true } })],
+  });
 
-  beforeAll(async () => {
-    h = await Harness.start({
-      extraUsers: [
-        { id: allowed, name: 'allie', email: 'allie@example.com' },
-        { id: fieldUser, name: 'fran', email: 'fran@example.com', profileFields: { Xf01DBUSER: 'fran_db' } },
-      ],
-      levels: { 'read-only': { requesters: { users: [allowed], groups: [APPROVER_GROUP] } } },
-      resources: (t) => [resource(t, 'field-db', { fromProfileField: { field: 'Xf01DBUSER', adminManaged: true } })],
+  describe(guarantee(8), () => {
+    test('someone who is not among a level’s requesters is refused with a clear message, and nothing is stored or posted', async () => {
+      const { reply, stored, ownerPosts } = await ask(h, h.users.outsider, h.resourceId);
+      expect(reply).toBe(
+        ':warning: You may not request read-only on orders-db: only its listed requesters may. Ask its owners to add you if you need it.',
+      );
+      expect(stored).toHaveLength(0);
+      expect(ownerPosts).toBe(0);
+      expect(await h.db.auditEvent.count({ where: { actor: h.users.outsider } })).toBe(0);
+    });
+
+    test('a listed requester, or a member of a listed group, may ask; a level without requesters is open to all', async () => {
+      expect((await ask(h, allowed, h.resourceId)).reply).toMatch(/sent to the owners/);
+      expect((await ask(h, h.users.dev, h.resourceId)).reply).toMatch(/sent to the owners/); // through APPROVER_GROUP
+      expect(await h.ask(h.users.outsider, `request ${h.resourceId} write 10m open to all`)).toMatch(/sent to the owners/);
     });
   });
 
-  afterAll(async () => {
-    await h.stop();
-  });
-
-  test('someone who is not among a level’s requesters is refused with a clear message, and nothing is stored or posted', async () => {
-    const { reply, stored, ownerPosts } = await ask(h, h.users.outsider, h.resourceId);
-    expect(reply).toBe(
-      ':warning: You may not request read-only on orders-db: only its listed requesters may. Ask its owners to add you if you need it.',
-    );
-    expect(stored).toHaveLength(0);
-    expect(ownerPosts).toBe(0);
-    expect(await h.db.auditEvent.count({ where: { actor: h.users.outsider } })).toBe(0);
-  });
-
-  test('a listed requester, or a member of a listed group, may ask; a level without requesters is open to all', async () => {
-    expect((await ask(h, allowed, h.resourceId)).reply).toMatch(/sent to the owners/);
-    expect((await ask(h, h.users.dev, h.resourceId)).reply).toMatch(/sent to the owners/); // through APPROVER_GROUP
-    expect(await h.ask(h.users.outsider, `request ${h.resourceId} write 10m open to all`)).toMatch(/sent to the owners/);
-  });
-
-  test('an admin-managed custom profile field names the identity', async () => {
-    expect((await ask(h, fieldUser, 'field-db')).reply).toMatch(/sent to the owners/);
-    expect((await h.requestsOf(fieldUser)).map((r) => r.targetIdentity)).toEqual(['fran_db']);
+  describe(guarantee(14), () => {
+    test('an admin-managed custom profile field names the identity', async () => {
+      expect((await ask(h, fieldUser, 'field-db')).reply).toMatch(/sent to the owners/);
+      expect((await h.requestsOf(fieldUser)).map((r) => r.targetIdentity)).toEqual(['fran_db']);
+    });
   });
 });
 
@@ -198,38 +197,42 @@ describe('catalog validate', () => {
     return { code: result.status, out: lines(result.stdout), err: lines(result.stderr) };
   }
 
-  test('fromEmail: local-part without emailDomains is a problem: victim@evil.example would be victim', () => {
-    expect(validate({ fromEmail: 'local-part' })).toEqual({
-      code: 1,
-      out: [],
-      err: [
-        expect.stringMatching(/^identity\.emailDomains: fromEmail: local-part needs the domains .*victim@evil\.example would be victim$/),
-      ],
+  describe(guarantee(14), () => {
+    test('fromEmail: local-part without emailDomains is a problem: victim@evil.example would be victim', () => {
+      expect(validate({ fromEmail: 'local-part' })).toEqual({
+        code: 1,
+        out: [],
+        err: [
+          expect.stringMatching(/^identity\.emailDomains: fromEmail: local-part needs the domains .*victim@evil\.example would be victim$/),
+        ],
+      });
+    });
+
+    test('a custom profile field not declared admin-managed is a problem; an admin-managed one gets a warning saying what it rests on', () => {
+      expect(validate({ fromProfileField: 'Xf01DBUSER' })).toEqual({
+        code: 1,
+        out: [],
+        err: [
+          expect.stringMatching(
+            /^identity\.fromProfileField: must be \{ field: Xf01DBUSER, adminManaged: true \}, and only once a workspace admin/,
+          ),
+        ],
+      });
+      const managed = validate({ fromProfileField: { field: 'Xf01DBUSER', adminManaged: true } });
+      expect(managed.code).toBe(0);
+      expect(managed.out).toContain(
+        'warning: orders-db takes identities from the custom profile field Xf01DBUSER: anyone who can edit that field can name any identity, so keep it editable by workspace admins only',
+      );
     });
   });
 
-  test('a custom profile field not declared admin-managed is a problem; an admin-managed one gets a warning saying what it rests on', () => {
-    expect(validate({ fromProfileField: 'Xf01DBUSER' })).toEqual({
-      code: 1,
-      out: [],
-      err: [
-        expect.stringMatching(
-          /^identity\.fromProfileField: must be \{ field: Xf01DBUSER, adminManaged: true \}, and only once a workspace admin/,
-        ),
-      ],
-    });
-    const managed = validate({ fromProfileField: { field: 'Xf01DBUSER', adminManaged: true } });
-    expect(managed.code).toBe(0);
-    expect(managed.out).toContain(
-      'warning: orders-db takes identities from the custom profile field Xf01DBUSER: anyone who can edit that field can name any identity, so keep it editable by workspace admins only',
-    );
-  });
-
-  test('a valid catalog prints which levels anyone in the workspace may request', () => {
-    expect(validate({ fromEmail: 'local-part', emailDomains: ['example.com'] }, { requesters: { groups: ['S0DBAS0001'] } })).toEqual({
-      code: 0,
-      out: ['valid (1 resources, 2 access levels)', 'open to everyone in the workspace (no requesters): orders-db/read-only'],
-      err: [],
+  describe(guarantee(8), () => {
+    test('a valid catalog prints which levels anyone in the workspace may request', () => {
+      expect(validate({ fromEmail: 'local-part', emailDomains: ['example.com'] }, { requesters: { groups: ['S0DBAS0001'] } })).toEqual({
+        code: 0,
+        out: ['valid (1 resources, 2 access levels)', 'open to everyone in the workspace (no requesters): orders-db/read-only'],
+        err: [],
+      });
     });
   });
 });

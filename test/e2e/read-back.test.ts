@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { allowlistEntries } from '../support/allowlist';
-import { CHANNELS, Harness } from '../support/harness';
+import { guarantee } from '../support/guarantees';
+import { CHANNELS, grantAccess, useHarness } from '../support/harness';
 
 const SCRIPT = path.join(__dirname, '../../examples/commands/allowlist.js');
 
@@ -12,43 +13,32 @@ const SCRIPT = path.join(__dirname, '../../examples/commands/allowlist.js');
  * team's revoke script exits 0 without removing anything (a real misconfiguration); the request must
  * not end as revoked while the access is still there.
  */
-describe('read-back after a revoke', () => {
+describe(guarantee(4), () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'prod-access-read-back-'));
   const file = path.join(dir, 'allowlist.json');
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({
-      resources: ({ users }) => [
-        {
-          id: 'orders-api',
-          name: 'Orders API',
-          ownersChannel: CHANNELS.owners,
-          provider: {
-            kind: 'command',
-            executable: process.execPath,
-            grant: [SCRIPT, 'grant', file, '{requestId}', '{identity}', '{group}', '{expiresAt}'],
-            revoke: ['-e', ''],
-            check: [SCRIPT, 'check', file, '{requestId}', '{identity}', '{group}'],
-          },
-          levels: [
-            { id: 'support', target: { group: 'support' }, maxDuration: '1h', approvals: 1, approvers: { users: [users.manager1] } },
-          ],
+  const h = useHarness({
+    resources: ({ users }) => [
+      {
+        id: 'orders-api',
+        name: 'Orders API',
+        ownersChannel: CHANNELS.owners,
+        provider: {
+          kind: 'command',
+          executable: process.execPath,
+          grant: [SCRIPT, 'grant', file, '{requestId}', '{identity}', '{group}', '{expiresAt}'],
+          revoke: ['-e', ''],
+          check: [SCRIPT, 'check', file, '{requestId}', '{identity}', '{group}'],
         },
-      ],
-    });
+        levels: [{ id: 'support', target: { group: 'support' }, maxDuration: '1h', approvals: 1, approvers: { users: [users.manager1] } }],
+      },
+    ],
   });
 
-  afterAll(async () => {
-    await h.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('a revoke that leaves the access in place is REVOKE_FAILED, announced, and retried until the access is really gone', async () => {
-    const id = await h.requestAccess('support 10m read-back', h.users.dev, 'orders-api');
-    await h.clickAndReply(h.users.manager1, id);
-    await h.waitForApprovalMessage(id, 'active until');
-    const held = () => allowlistEntries(file, { requestId: id, identity: h.roles.login, target: { group: 'support' } });
+    const id = await grantAccess(h, { resource: 'orders-api', level: 'support', reason: 'read-back' });
+    const held = () => allowlistEntries(file, { requestId: id, identity: h.target.roles.login, target: { group: 'support' } });
     expect(held()).toBe(1);
 
     await h.ask(h.users.dev, `revoke ${id}`);
@@ -61,7 +51,6 @@ describe('read-back after a revoke', () => {
     execFileSync(process.execPath, [SCRIPT, 'revoke', file, String(id)]);
     const ended = await h.waitForStatus(id, 'REVOKED', 20_000);
     expect(ended.endedBy).toBe(h.users.dev);
-    const revoked = await h.db.auditEvent.findFirstOrThrow({ where: { requestId: id, action: 'revoked' } });
-    expect(revoked.detail).toEqual({ verified: 'removed' });
+    expect(await h.auditDetail(id, 'revoked')).toEqual({ verified: 'removed' });
   });
 });

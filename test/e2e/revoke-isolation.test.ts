@@ -1,34 +1,25 @@
-import { Harness } from '../support/harness';
+import { guarantee } from '../support/guarantees';
+import { approve, grantAccess, requestAccess, useHarness } from '../support/harness';
 
 /**
  * A revoke never waits behind other work. Here a grant job is stuck sending its access DM (Slack answers
  * 429 with a long Retry-After) while the worker has one slot per queue; an earlier grant falls due
  * meanwhile and must still end at its expiry.
  */
-describe('revokes are isolated from slow grants', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({ env: { WORKER_CONCURRENCY: '1' }, reconcileIntervalSeconds: 3600 });
-  });
-
-  afterAll(async () => {
-    await h.stop();
-  });
+describe(guarantee(5), () => {
+  const h = useHarness({ env: { WORKER_CONCURRENCY: '1' }, reconcileIntervalSeconds: 3600 });
 
   test('a grant stuck on Slack does not hold back the revoke of another grant', async () => {
-    const stuck = await h.requestAccess('read-only 10m stuck on Slack');
-    const due = await h.requestAccess('read-only 8s falls due');
-    await h.clickAndReply(h.users.manager1, due);
-    await h.waitForApprovalMessage(due, 'active until');
+    const stuck = await requestAccess(h, { reason: 'stuck on Slack' });
+    const due = await grantAccess(h, { duration: '8s', reason: 'falls due' });
 
     // Slack rate-limits the next DMs for 20 s, three times over; the Slack client then holds every call,
     // the stuck grant's access DM among them, for the whole Retry-After.
     h.slack.failNext('conversations.open', { status: 429, retryAfter: 20 }, 3);
-    await h.clickAndReply(h.users.manager1, stuck);
+    await approve(h, stuck);
     await h.waitForStatus(stuck, 'ACTIVE');
     // Otherwise the due grant could have ended before anything was stuck, and the test would prove nothing.
-    expect((await h.db.accessRequest.findUniqueOrThrow({ where: { id: due } })).status).toBe('ACTIVE');
+    expect(await h.statusOf(due)).toBe('ACTIVE');
 
     // No clock needed: the due grant must end while the stuck grant's job is still waiting on Slack.
     await h.waitForStatus(due, 'EXPIRED', 90_000);

@@ -27,7 +27,8 @@ const DURATION = '30s';
 /**
  * The sandbox in a real browser, as a person evaluating prod-access uses it: a manager asks through
  * the form, cannot approve her own request, the other manager approves, the access works in the demo
- * database, and at expiry it ends, in the message and in the database.
+ * database, and at expiry it ends, in the message and in the database. It proves no row of README.md's
+ * Guarantees table (the harness's tests do): it proves that `npm start`'s sandbox works for a person.
  */
 describe('the sandbox in a real browser', () => {
   const name = `pa_sandbox_${randomBytes(4).toString('hex')}`;

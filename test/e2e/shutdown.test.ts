@@ -1,16 +1,9 @@
-import { Harness } from '../support/harness';
+import { guarantee } from '../support/guarantees';
+import { useHarness } from '../support/harness';
 
 /** SIGTERM stops prod-access in bounded time, even with Redis unreachable (in-flight jobs can never finish then). */
-describe('graceful shutdown', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({ role: 'none', proxyDependencies: true });
-  });
-
-  afterAll(async () => {
-    await h.stop();
-  });
+describe(guarantee(11), () => {
+  const h = useHarness({ role: 'none', proxyDependencies: true });
 
   test('with Redis down, SIGTERM still ends the process, with exit code 0', async () => {
     const app = await h.spawn('all');

@@ -1,14 +1,8 @@
-import { DENY_ACTION } from '../../src/slack/blocks/approval-message';
 import { DENY_COMMENT_FIELD, DENY_MODAL, REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../src/slack/blocks/request-modal';
 import type { ApiCall, SlackView } from '../../devkit/slack-standin/server';
-import {
-  blockActionsPayload,
-  blockSuggestionPayload,
-  sendInteraction,
-  sendSlashCommand,
-  viewActionPayload,
-} from '../../devkit/slack-standin/signed-request';
-import { CHANNELS, clearRedis, Harness, SIGNING_SECRET, waitUntil } from '../support/harness';
+import { blockSuggestionPayload, sendInteraction, viewActionPayload } from '../../devkit/slack-standin/signed-request';
+import { guarantee } from '../support/guarantees';
+import { CHANNELS, grantAccess, type Harness, requestAccess, SIGNING_SECRET, useHarness, waitUntil } from '../support/harness';
 
 /** Slack as it behaves in a real workspace: trigger_ids that expire, channels the bot is not in, big catalogs. */
 
@@ -23,29 +17,14 @@ const blocksOf = (view: SlackView) => view.blocks as Block[];
 const blockOf = (view: SlackView, blockId: string) => blocksOf(view).find((b) => b.block_id === blockId);
 const optionValues = (view: SlackView, blockId: string) => blockOf(view, blockId)?.element?.options?.map((o) => o.value);
 const viewOf = (call: ApiCall) => call.response.view as SlackView;
-const select = (value: string) => ({ type: 'static_select', selected_option: { value } });
-const text = (value: string) => ({ type: 'plain_text_input', value });
 
-/** The request form filled in for read-only access to the harness's resource, as Slack sends its state. */
-const readOnlyRequest = (h: Harness, reason: string) => ({
-  [REQUEST_FIELDS.resource]: { [RESOURCE_SELECT]: select(h.resourceId) },
-  [REQUEST_FIELDS.level]: { [`level-${h.resourceId}`]: select('read-only') },
-  [REQUEST_FIELDS.duration]: { value: text('') },
-  [REQUEST_FIELDS.reason]: { value: text(reason) },
-  [REQUEST_FIELDS.ticket]: { value: text('') },
-});
+/** The request form filled in for read-only access to the harness's resource. */
+const readOnlyRequest = (h: Harness, reason: string) => ({ resource: h.resourceId, level: 'read-only', reason });
 
-/** Types `/prod-access` in a conversation and returns the modal it opened. */
-async function openRequestModal(h: Harness, userId: string, responseUrl: string, channelId: string = CHANNELS.general) {
+/** Types `/prod-access` in a conversation and returns the modal it opened; its outcome goes to the response_url `replyName`. */
+async function openRequestModal(h: Harness, userId: string, replyName: string, channelId?: string) {
   const since = h.slack.calls.length;
-  const answer = await sendSlashCommand(h.endpoint, SIGNING_SECRET, {
-    text: '',
-    user_id: userId,
-    channel_id: channelId,
-    response_url: responseUrl,
-    trigger_id: h.slack.triggerFor(userId),
-  });
-  expect(answer.status).toBe(200);
+  expect((await h.command(userId, '', { replyName, channelId })).status).toBe(200);
   return viewOf(await h.slack.waitFor('views.open', 5000, since));
 }
 
@@ -70,130 +49,78 @@ async function chooseResource(
   return viewOf(await h.slack.waitFor('views.update', 5000, since));
 }
 
-/** What was posted to one response_url. */
-async function responseText(h: Harness, name: string): Promise<string> {
-  const call = await h.slack.waitFor((c) => c.kind === 'response' && c.name === name, 15_000);
-  return (call.kind === 'response' ? (call.body as { text?: string }).text : undefined) ?? '';
-}
-
-/** Clicks Deny on a request's approval message with a fresh trigger_id; returns the modal it opened. */
-async function clickDeny(h: Harness, userId: string, requestId: number, replyName: string) {
-  const since = h.slack.calls.length;
-  const payload = blockActionsPayload({
-    user: userId,
-    actionId: DENY_ACTION,
-    value: String(requestId),
-    channel: CHANNELS.owners,
-    messageTs: h.approvalMessage(requestId)!.ts,
-    triggerId: h.slack.triggerFor(userId),
-    responseUrl: h.slack.responseUrl(replyName),
-  });
-  expect((await sendInteraction(h.endpoint, SIGNING_SECRET, payload)).status).toBe(200);
-  const opened = await h.slack.waitFor('views.open', 10_000, since);
-  return { opened, before: h.slack.calls.slice(since, h.slack.calls.indexOf(opened)) };
-}
-
 describe('Slack done the way Slack works', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await Harness.start({
-      reconcileIntervalSeconds: 1,
-      // Login-role mode: each grant gets a temporary login whose password goes to the requester's DM.
-      resources: ({ adminEnvName, roles, users }) => [
-        {
-          id: LOGINS,
-          name: 'Orders logins',
-          ownersChannel: CHANNELS.owners,
-          provider: { kind: 'postgres', mode: 'login-role', connectionEnv: adminEnvName },
-          levels: [
-            {
-              id: 'temporary-login',
-              target: { role: roles.read },
-              maxDuration: '1h',
-              approvals: 1,
-              approvers: { users: [users.manager1] },
-            },
-          ],
-        },
-      ],
-    });
+  const h = useHarness({
+    reconcileIntervalSeconds: 1,
+    // Login-role mode: each grant gets a temporary login whose password goes to the requester's DM.
+    resources: ({ adminEnvName, target, users }) => [
+      {
+        id: LOGINS,
+        name: 'Orders logins',
+        ownersChannel: CHANNELS.owners,
+        provider: { kind: 'postgres', mode: 'login-role', connectionEnv: adminEnvName },
+        levels: [
+          {
+            id: 'temporary-login',
+            target: { role: target.roles.read },
+            maxDuration: '1h',
+            approvals: 1,
+            approvers: { users: [users.manager1] },
+          },
+        ],
+      },
+    ],
   });
 
-  afterAll(async () => {
-    await h.stop();
-  });
-
-  describe('Deny', () => {
-    test('opens its modal before asking Slack anything, so a slow usergroups.users.list cannot expire its trigger_id', async () => {
-      const id = await h.requestAccess('read-only 10m deny while Slack is slow');
+  describe(guarantee(8), () => {
+    test('Deny opens its modal before asking Slack anything, so a slow usergroups.users.list cannot expire its trigger_id', async () => {
+      const id = await requestAccess(h, { reason: 'deny while Slack is slow' });
       // manager2 may decide as a member of the approver group: checking that takes usergroups.users.list.
       h.slack.failNext('usergroups.users.list', { status: 429, retryAfter: 3 });
-      const { opened, before } = await clickDeny(h, h.users.manager2, id, 'deny-slow');
+      const { opened, view, since } = await h.clickDeny(h.users.manager2, id, 'deny-slow');
       expect(opened.response.ok).toBe(true);
+      const before = h.slack.calls.slice(since, h.slack.calls.indexOf(opened));
       expect(before.filter((c) => c.kind === 'api').map((c) => c.kind === 'api' && c.method)).not.toContain('usergroups.users.list');
 
-      const view = viewOf(opened);
       expect(view.callback_id).toBe(DENY_MODAL);
-      const answer = await h.submitView(
-        h.users.manager2,
-        DENY_MODAL,
-        { [DENY_COMMENT_FIELD]: { value: text('not today') } },
-        view.private_metadata,
-      );
-      expect(answer.status).toBe(200);
+      expect((await h.submitDeny(h.users.manager2, 'not today', view.private_metadata)).status).toBe(200);
       // Authorized on submit, from the signed user id: the outcome goes back to where the click was.
-      expect(await responseText(h, 'deny-slow')).toBe(`You denied #${id}.`);
+      expect(await h.responseAt('deny-slow')).toBe(`You denied #${id}.`);
       await h.waitForStatus(id, 'DENIED');
     });
 
-    test('someone who may not decide can open the modal, and is refused on submit with nothing changed', async () => {
-      const id = await h.requestAccess('read-only 10m outsider denies');
-      const { opened } = await clickDeny(h, h.users.outsider, id, 'deny-outsider');
-      await h.submitView(h.users.outsider, DENY_MODAL, { [DENY_COMMENT_FIELD]: { value: text('') } }, viewOf(opened).private_metadata);
-      expect(await responseText(h, 'deny-outsider')).toMatch(/not an approver/);
-      expect((await h.db.accessRequest.findUniqueOrThrow({ where: { id } })).status).toBe('PENDING');
+    test('someone who may not decide can open the Deny modal, and is refused on submit with nothing changed', async () => {
+      const id = await requestAccess(h, { reason: 'outsider denies' });
+      const { view } = await h.clickDeny(h.users.outsider, id, 'deny-outsider');
+      await h.submitDeny(h.users.outsider, '', view.private_metadata);
+      expect(await h.responseAt('deny-outsider')).toMatch(/not an approver/);
+      expect(await h.statusOf(id)).toBe('PENDING');
       expect(await h.auditActions(id)).toEqual(['requested', 'refused']);
     });
+  });
 
+  describe(guarantee(9), () => {
     test.each([
       ['a response_url of another host', (id: number) => JSON.stringify({ requestId: id, responseUrl: 'https://evil.example/hook' })],
       ['a request id that is not a number', () => JSON.stringify({ requestId: '1 OR 1=1' })],
       ['text that is not JSON', () => 'requestId=1'],
-    ])('a submission whose metadata prod-access did not write (%s) is refused in the modal', async (_case, metadata) => {
-      const id = await h.requestAccess('read-only 10m forged deny');
+    ])('a Deny submission whose metadata prod-access did not write (%s) is refused in the modal', async (_case, metadata) => {
+      const id = await requestAccess(h, { reason: 'forged deny' });
       const since = h.slack.calls.length;
-      const answer = await h.submitView(h.users.manager1, DENY_MODAL, { [DENY_COMMENT_FIELD]: { value: text('') } }, metadata(id));
+      const answer = await h.submitDeny(h.users.manager1, '', metadata(id));
       expect(answer.json).toEqual({
         response_action: 'errors',
         errors: { [DENY_COMMENT_FIELD]: expect.stringMatching(/not opened by prod-access/) },
       });
-      expect((await h.db.accessRequest.findUniqueOrThrow({ where: { id } })).status).toBe('PENDING');
+      expect(await h.statusOf(id)).toBe('PENDING');
       expect(h.slack.calls.slice(since).filter((c) => c.kind === 'response')).toEqual([]);
     });
-  });
 
-  describe('the request modal', () => {
-    test('its outcome reaches a user who typed the command in a channel the bot is not in', async () => {
-      const view = await openRequestModal(h, h.users.dev, h.slack.responseUrl('from-private'), PRIVATE_CHANNEL);
-      const answer = await h.submitView(h.users.dev, REQUEST_MODAL, readOnlyRequest(h, 'from a private channel'), view.private_metadata);
-      expect(answer.status).toBe(200);
-      expect(await responseText(h, 'from-private')).toMatch(/^Request #\d+ sent to the owners for approval/);
-    });
-
-    test('without a response_url, the outcome comes by DM', async () => {
-      const answer = await h.submitView(h.users.unmapped, REQUEST_MODAL, readOnlyRequest(h, 'no response url'), '{}');
-      expect(answer.status).toBe(200);
-      // This user maps to no identity: the refusal is the outcome, and it arrives by DM.
-      await h.waitForText(h.users.unmapped, ':warning:');
-    });
-
-    test('a response_url pointing anywhere but Slack is refused, and nothing is requested', async () => {
+    test('a request modal whose response_url points anywhere but Slack is refused, and nothing is requested', async () => {
       const before = await h.db.accessRequest.count();
       const since = h.slack.calls.length;
-      const answer = await h.submitView(
+      const answer = await h.submitRequest(
         h.users.dev,
-        REQUEST_MODAL,
         readOnlyRequest(h, 'forged'),
         JSON.stringify({ responseUrl: 'https://hooks.slack.com.evil.example/commands/T1/2/abc' }),
       );
@@ -204,9 +131,12 @@ describe('Slack done the way Slack works', () => {
       expect(await h.db.accessRequest.count()).toBe(before);
       expect(h.slack.calls.slice(since).filter((c) => c.kind === 'response')).toEqual([]);
     });
+  });
 
-    test('asks for the resource first, then offers only that resource’s levels', async () => {
-      const view = await openRequestModal(h, h.users.dev, h.slack.responseUrl('pick-levels'));
+  describe(guarantee(16), () => {
+    test('the request modal asks for the resource first, then offers only that resource’s levels', async () => {
+      const view = await openRequestModal(h, h.users.dev, 'pick-levels');
+      expect(view.callback_id).toBe(REQUEST_MODAL);
       expect(blockOf(view, REQUEST_FIELDS.resource)).toMatchObject({ dispatch_action: true, element: { type: 'static_select' } });
       expect(optionValues(view, REQUEST_FIELDS.resource)).toEqual([h.resourceId, LOGINS]);
       expect(blockOf(view, REQUEST_FIELDS.level)).toBeUndefined();
@@ -221,13 +151,26 @@ describe('Slack done the way Slack works', () => {
       expect(optionValues(logins, REQUEST_FIELDS.level)).toEqual(['temporary-login']);
       expect(logins.private_metadata).toBe(view.private_metadata);
     });
+
+    test('the request modal’s outcome reaches a user who typed the command in a channel the bot is not in', async () => {
+      const view = await openRequestModal(h, h.users.dev, 'from-private', PRIVATE_CHANNEL);
+      const answer = await h.submitRequest(h.users.dev, readOnlyRequest(h, 'from a private channel'), view.private_metadata);
+      expect(answer.status).toBe(200);
+      expect(await h.responseAt('from-private')).toMatch(/^Request #\d+ sent to the owners for approval/);
+    });
+
+    test('without a response_url, the request modal’s outcome comes by DM', async () => {
+      const answer = await h.submitRequest(h.users.unmapped, readOnlyRequest(h, 'no response url'), '{}');
+      expect(answer.status).toBe(200);
+      // This user maps to no identity: the refusal is the outcome, and it arrives by DM.
+      await h.waitForText(h.users.unmapped, ':warning:');
+    });
   });
 
-  describe('one-time passwords', () => {
-    /** Grants a temporary login and returns the request id, the DM that carried its password, and the password. */
+  describe(guarantee(15), () => {
+    /** Grants a temporary login and returns the request id and the password its access DM carried. */
     async function grantLogin(reason: string) {
-      const id = await h.requestAccess(`temporary-login 10m ${reason}`, h.users.dev, LOGINS);
-      await h.clickAndReply(h.users.manager1, id);
+      const id = await grantAccess(h, { resource: LOGINS, level: 'temporary-login', reason });
       const dmText = await h.waitForText(h.users.dev, `Your access #${id} `);
       const password = /Password \(shown once, never stored\): `([^`]+)`/.exec(dmText)?.[1];
       expect(password).toBeDefined();
@@ -244,21 +187,21 @@ describe('Slack done the way Slack works', () => {
       expect(h.texts(h.users.dev).filter((t) => t.includes(password))).toEqual([]);
     }
 
-    test('are taken out of the DM when the access is revoked', async () => {
+    test('one-time passwords are taken out of the DM when the access is revoked', async () => {
       const { id, password } = await grantLogin('secret goes at revoke');
       expect(await h.ask(h.users.dev, `revoke ${id}`)).toMatch(/Revoking/);
       await h.waitForStatus(id, 'REVOKED');
       await waitForPasswordGone(id, password);
     });
 
-    test('are taken out even when the queue lost the job that does it (the reconciler asks again)', async () => {
+    test('one-time passwords are taken out even when the queue lost the job that does it (the reconciler asks again)', async () => {
       const { id, password } = await grantLogin('secret goes after a flush');
       let failing = true;
       h.slack.failNext('chat.update', { error: 'internal_error' }, 1000, (args) => failing && String(args.channel).startsWith('D'));
       const since = h.slack.calls.length;
       expect(await h.ask(h.users.dev, `revoke ${id}`)).toMatch(/Revoking/);
       await h.slack.waitFor((c) => c.kind === 'api' && c.method === 'chat.update' && c.fault !== undefined, 15_000, since);
-      await clearRedis(h.redisPrefix);
+      await h.redis.clear();
       failing = false;
       await waitForPasswordGone(id, password);
     });
@@ -266,52 +209,46 @@ describe('Slack done the way Slack works', () => {
 });
 
 describe('a catalog with more resources than a select can list', () => {
-  let big: Harness;
+  const big = useHarness({
+    role: 'web',
+    resources: ({ users }) =>
+      Array.from({ length: 150 }, (_, i) => ({
+        id: `service-${String(i + 1).padStart(3, '0')}`,
+        name: `Service ${i + 1}`,
+        ownersChannel: CHANNELS.owners,
+        provider: { kind: 'command', executable: process.execPath, grant: ['-e', ''], revoke: ['-e', ''], check: ['-e', ''] },
+        levels: [{ id: `operator-${i + 1}`, target: {}, maxDuration: '1h', approvals: 1, approvers: { users: [users.manager1] } }],
+      })),
+  });
 
-  beforeAll(async () => {
-    big = await Harness.start({
-      role: 'web',
-      resources: ({ users }) =>
-        Array.from({ length: 150 }, (_, i) => ({
-          id: `service-${String(i + 1).padStart(3, '0')}`,
-          name: `Service ${i + 1}`,
-          ownersChannel: CHANNELS.owners,
-          provider: { kind: 'command', executable: process.execPath, grant: ['-e', ''], revoke: ['-e', ''], check: ['-e', ''] },
-          levels: [{ id: `operator-${i + 1}`, target: {}, maxDuration: '1h', approvals: 1, approvers: { users: [users.manager1] } }],
-        })),
+  describe(guarantee(16), () => {
+    test('the resource picker loads its options as the user types, and every resource can be found', async () => {
+      const view = await openRequestModal(big, big.users.dev, 'big');
+      expect(blockOf(view, REQUEST_FIELDS.resource)!.element!.type).toBe('external_select');
+
+      const suggest = async (value: string) => {
+        const payload = blockSuggestionPayload({
+          user: big.users.dev,
+          view,
+          blockId: REQUEST_FIELDS.resource,
+          actionId: RESOURCE_SELECT,
+          value,
+        });
+        const answer = await sendInteraction(big.endpoint, SIGNING_SECRET, payload);
+        expect(answer.status).toBe(200);
+        return (answer.json as { options: { value: string; text: { text: string } }[] }).options;
+      };
+      const first = await suggest('');
+      expect(first).toHaveLength(100);
+      expect(first.every((o) => o.text.text.length <= 75)).toBe(true);
+      expect((await suggest('service-150')).map((o) => o.value)).toEqual(['service-150']);
+      expect((await suggest('Service 14')).map((o) => o.value)).toEqual([
+        'service-014',
+        ...Array.from({ length: 10 }, (_, i) => `service-${140 + i}`),
+      ]);
+
+      const chosen = await chooseResource(big, big.users.dev, view, 'service-150', 'external_select');
+      expect(optionValues(chosen, REQUEST_FIELDS.level)).toEqual(['operator-150']);
     });
-  });
-
-  afterAll(async () => {
-    await big.stop();
-  });
-
-  test('the resource picker loads its options as the user types, and every resource can be found', async () => {
-    const view = await openRequestModal(big, big.users.dev, big.slack.responseUrl('big'));
-    expect(blockOf(view, REQUEST_FIELDS.resource)!.element!.type).toBe('external_select');
-
-    const suggest = async (value: string) => {
-      const payload = blockSuggestionPayload({
-        user: big.users.dev,
-        view,
-        blockId: REQUEST_FIELDS.resource,
-        actionId: RESOURCE_SELECT,
-        value,
-      });
-      const answer = await sendInteraction(big.endpoint, SIGNING_SECRET, payload);
-      expect(answer.status).toBe(200);
-      return (answer.json as { options: { value: string; text: { text: string } }[] }).options;
-    };
-    const first = await suggest('');
-    expect(first).toHaveLength(100);
-    expect(first.every((o) => o.text.text.length <= 75)).toBe(true);
-    expect((await suggest('service-150')).map((o) => o.value)).toEqual(['service-150']);
-    expect((await suggest('Service 14')).map((o) => o.value)).toEqual([
-      'service-014',
-      ...Array.from({ length: 10 }, (_, i) => `service-${140 + i}`),
-    ]);
-
-    const chosen = await chooseResource(big, big.users.dev, view, 'service-150', 'external_select');
-    expect(optionValues(chosen, REQUEST_FIELDS.level)).toEqual(['operator-150']);
   });
 });

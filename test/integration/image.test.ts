@@ -12,7 +12,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { SHUTDOWN_TIMEOUT_MS } from '../../src/main/lifecycle';
 import { databaseUrl, dropDatabase, recreateDatabase, withClient } from '../support/databases';
-import { Harness } from '../support/harness';
+import { Harness, requestAccess } from '../support/harness';
 import { spawnSandbox } from '../support/sandbox';
 import { waitUntil } from '../support/wait';
 
@@ -205,7 +205,7 @@ describe('the production image', () => {
       () => `/healthz to answer 200; it answered ${health}`,
     );
 
-    const id = await h.requestAccess('read-only 10m image check');
+    const id = await requestAccess(h, { reason: 'image check' });
     expect(await h.clickAndReply(h.users.manager1, id)).toContain(`You approved #${id}`);
     await h.waitForStatus(id, 'ACTIVE');
 

@@ -12,3 +12,8 @@ export async function waitUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Lets `ms` milliseconds go by: for a test that must let the app run on its own for a while. */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
