@@ -1,4 +1,4 @@
-import type { CatalogFile } from '../../src/catalog/schema';
+import type { CatalogFile } from '../../src/main/catalog/schema';
 import { DEMO_CHANNELS, DEMO_USERS, type DemoPerson, ONCALL_GROUP } from './demo-workspace';
 import type { DemoTarget } from './demo-target';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { checkConnections, loadCatalogFile } from '../catalog/load';
+import { checkConnections, loadCatalogFile } from './catalog/load';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles } from './config';
 import { PrismaAuditLog } from '../db/audit-log';

@@ -10,7 +10,7 @@ import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
 import { listRequests, submitExtension, submitRequest } from '../app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
-import { loadCatalog } from '../catalog/load';
+import { loadCatalog } from './catalog/load';
 import { PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';

@@ -1,31 +1,28 @@
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
-import type { Db } from '../db/client';
 import type { HttpRoute } from './http-server';
 import { withTimeout } from '../shared/timeout';
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** A ping of each dependency the process cannot work without; the container gives them, ops knows no client. */
 export interface Dependencies {
-  db: Db;
-  redis: Redis;
+  postgres(): Promise<unknown>;
+  redis(): Promise<unknown>;
 }
 
-/** Which dependencies answer now; each check is bounded so a hung one reads as down. */
-export async function checkDependencies({ db, redis }: Dependencies): Promise<Record<'postgres' | 'redis', boolean>> {
-  const [postgres, redisUp] = await Promise.all([
+/** Which dependencies answer now; each check is bounded so a hung one (or one that throws) reads as down. */
+export async function checkDependencies(deps: Dependencies): Promise<Record<keyof Dependencies, boolean>> {
+  const answers = (ping: () => Promise<unknown>) =>
     withTimeout(
-      db.$queryRaw`SELECT 1`.then(() => true),
+      ping().then(
+        () => true,
+        () => false,
+      ),
       CHECK_TIMEOUT_MS,
       false,
-    ),
-    withTimeout(
-      redis.ping().then(() => true),
-      CHECK_TIMEOUT_MS,
-      false,
-    ),
-  ]);
-  return { postgres, redis: redisUp };
+    );
+  const [postgres, redis] = await Promise.all([answers(deps.postgres), answers(deps.redis)]);
+  return { postgres, redis };
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseCatalog } from '../../src/catalog/load';
+import { parseCatalog } from '../../src/main/catalog/load';
 import type { Catalog } from '../../src/domain/catalog';
 import { PermanentError } from '../../src/domain/errors';
 import { createProviderFactory, resolveProvider } from '../../src/providers/registry';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadCatalog } from '../../src/catalog/load';
+import { loadCatalog } from '../../src/main/catalog/load';
 import { entryOf, type Catalog, type IdentityRule } from '../../src/domain/catalog';
 import { parseDuration } from '../../src/domain/durations';
 import {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseCatalog } from '../../src/catalog/load';
+import { parseCatalog } from '../../src/main/catalog/load';
 import { isProdAccessError } from '../../src/domain/errors';
 import { mapIdentity, validateRequest } from '../../src/domain/policy';
 import { JOBS, type JobName } from '../../src/jobs/definitions';

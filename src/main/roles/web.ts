@@ -25,7 +25,7 @@ export async function startWebRole({ config, logger, catalog, db, producerRedis,
   });
   identity.start();
   // Health over HTTP in both modes; Slack's requests too, unless they come over Socket Mode.
-  const routes: HttpRoute[] = [...healthRoutes({ db, redis: producerRedis })];
+  const routes: HttpRoute[] = [...healthRoutes({ postgres: () => db.$queryRaw`SELECT 1`, redis: () => producerRedis.ping() })];
   if (httpListener) routes.push({ path: SLACK_EVENTS_PATH, methods: { POST: httpListener } });
   const server = createHttpServer(routes, logger);
   const port = await listen(server, { port: config.PORT, host: config.LISTEN_HOST });

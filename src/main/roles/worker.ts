@@ -1,4 +1,4 @@
-import { checkConnections } from '../../catalog/load';
+import { checkConnections } from '../catalog/load';
 import { jobHandlers } from '../../jobs/handlers';
 import { startWorkers } from '../../jobs/workers';
 import type { Container, Stop } from '../container';

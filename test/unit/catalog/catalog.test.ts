@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCatalog } from '../../../src/catalog/load';
+import { parseCatalog } from '../../../src/main/catalog/load';
 import { catalogNotes } from '../../../src/domain/catalog';
 import { EXAMPLE_CATALOG_ENV } from '../../support/example-catalog';
 

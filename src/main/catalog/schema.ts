@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Catalog, IdentityRule, ProviderSettings } from '../domain/catalog';
-import { parseDuration } from '../domain/durations';
-import type { ProdAccessError } from '../domain/errors';
-import { isRegExp, type ResolvedProvider, resolveProvider } from '../providers/registry';
+import type { Catalog, IdentityRule, ProviderSettings } from '../../domain/catalog';
+import { parseDuration } from '../../domain/durations';
+import type { ProdAccessError } from '../../domain/errors';
+import { isRegExp, type ResolvedProvider, resolveProvider } from '../../providers/registry';
 
 /** Refinements that run even when a sibling field failed (so `catalog validate` lists every problem at once), on any object. */
 const ALWAYS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };

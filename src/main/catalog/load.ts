@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { Catalog } from '../domain/catalog';
-import { StartupError } from '../domain/errors';
-import { scrubSecrets } from '../shared/logger';
-import { MODULE_KIND, resolveProvider } from '../providers/registry';
+import type { Catalog } from '../../domain/catalog';
+import { StartupError } from '../../domain/errors';
+import { scrubSecrets } from '../../shared/logger';
+import { MODULE_KIND, resolveProvider } from '../../providers/registry';
 import { catalogSchema, toCatalog } from './schema';
 
 export interface CatalogProblem {
