@@ -18,11 +18,11 @@ import { IdentityBindingRepository } from '../db/identity-bindings';
 import { PrismaRequestStore } from '../db/request-store';
 import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
-import { SlackDirectory } from '../notify/slack-directory';
-import { SlackNotifier } from '../notify/slack-notifier';
+import { SlackDirectory } from '../slack/outbound/directory';
+import { SlackNotifier } from '../slack/outbound/notifier';
 import { createProviderFactory } from '../providers/registry';
 import { type Logger, slackLogger } from '../shared/logger';
-import type { SlackUseCases } from '../slack/use-cases';
+import type { SlackUseCases } from '../slack/inbound/use-cases';
 import { auditKeyOf, type Config } from './config';
 
 /** One step of shutdown. */

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
-import type { Catalog } from '../../domain/catalog';
-import type { Logger } from '../../shared/logger';
-import { helpText, requestList } from '../blocks/notices';
-import { requestModal } from '../blocks/request-modal';
+import type { Catalog } from '../../../domain/catalog';
+import type { Logger } from '../../../shared/logger';
+import { helpText, requestList } from '../../render/notices';
+import { requestModal } from '../../render/request-modal';
 import { errorReply } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { type Command, parseCommand } from './parse';

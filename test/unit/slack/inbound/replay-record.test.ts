@@ -1,5 +1,5 @@
-import { createLogger } from '../../../src/shared/logger';
-import { seenSignatures } from '../../../src/slack/request-guard';
+import { createLogger } from '../../../../src/shared/logger';
+import { seenSignatures } from '../../../../src/slack/inbound/request-guard';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const signature = (n: number) => `v0=${n.toString(16).padStart(64, '0')}`;

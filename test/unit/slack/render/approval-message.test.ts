@@ -1,7 +1,7 @@
-import type { AccessLevel, Resource } from '../../../src/domain/catalog';
-import type { AccessRequestRecord, DecisionRecord } from '../../../src/domain/request';
-import { approvalMessage } from '../../../src/slack/blocks/approval-message';
-import { validateMessageBlocks } from '../../../devkit/slack-standin/block-kit-limits';
+import type { AccessLevel, Resource } from '../../../../src/domain/catalog';
+import type { AccessRequestRecord, DecisionRecord } from '../../../../src/domain/request';
+import { approvalMessage } from '../../../../src/slack/render/approval-message';
+import { validateMessageBlocks } from '../../../../devkit/slack-standin/block-kit-limits';
 
 const resource = { id: 'orders-db', name: 'Orders & <Co>' } as Resource;
 const level = { id: 'read-only' } as AccessLevel;

@@ -1,4 +1,4 @@
-import { DenyModalMetadata, isResponseUrl, readMetadata, RequestModalMetadata } from '../../src/slack/views/metadata';
+import { DenyModalMetadata, isResponseUrl, readMetadata, RequestModalMetadata } from '../../../../../src/slack/inbound/views/metadata';
 
 const API_URL = 'http://127.0.0.1:4100/api/';
 

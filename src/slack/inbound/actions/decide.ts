@@ -1,9 +1,9 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import type { DecisionResult } from '../../app/decisions';
-import type { Logger } from '../../shared/logger';
-import { statusWords } from '../../domain/lifecycle';
-import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-message';
-import { denyModal } from '../blocks/request-modal';
+import type { DecisionResult } from '../../../app/decisions';
+import type { Logger } from '../../../shared/logger';
+import { statusWords } from '../../../domain/lifecycle';
+import { APPROVE_ACTION, DENY_ACTION } from '../../render/approval-message';
+import { denyModal } from '../../render/request-modal';
 import { errorReply, parseRequestId } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 

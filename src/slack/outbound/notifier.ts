@@ -1,13 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { AccessDelivery, AuditChannel, AuditChannelLine, RequestStore } from '../app/ports';
-import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../domain/request';
-import { type Catalog, entryOf } from '../domain/catalog';
-import { isLive } from '../domain/grant';
-import { isFinal } from '../domain/lifecycle';
-import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../slack/blocks/notices';
-import { directMessage } from '../slack/replies';
-import { approvalMessage } from '../slack/blocks/approval-message';
+import type { AccessDelivery, AuditChannel, AuditChannelLine, RequestStore } from '../../app/ports';
+import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../../domain/request';
+import { type Catalog, entryOf } from '../../domain/catalog';
+import { isLive } from '../../domain/grant';
+import { isFinal } from '../../domain/lifecycle';
+import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { directMessage } from '../inbound/replies';
+import { approvalMessage } from '../render/approval-message';
 
 export interface SlackNotifierDeps {
   catalog: Catalog;

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import type { Logger } from '../../shared/logger';
+import type { Logger } from '../../../shared/logger';
 import { describe } from '../actions/decide';
-import { DENY_COMMENT_FIELD, DENY_MODAL } from '../blocks/request-modal';
+import { DENY_COMMENT_FIELD, DENY_MODAL } from '../../render/request-modal';
 import { errorReply, tellUser } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { DenyModalMetadata, FORGED_FORM, readMetadata } from './metadata';

@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../../shared/logger';
 
 /** The bot's own ids, as auth.test gives them (Bolt's ignoreSelf uses them to skip the app's own events). */
 export interface BotIds {

@@ -1,7 +1,7 @@
 import type { View } from '@slack/types';
 import type { Catalog, Resource } from '../../domain/catalog';
 import { MAX_REASON_LENGTH, MAX_TICKET_URL_LENGTH } from '../../domain/policy';
-import type { DenyModalMetadata, RequestModalMetadata } from '../views/metadata';
+import type { DenyModalMetadata, RequestModalMetadata } from '../inbound/views/metadata';
 import { formatDuration } from './format';
 
 export const REQUEST_MODAL = 'request_access';

@@ -1,9 +1,9 @@
 import type { App, BlockAction, ExternalSelectAction, StaticSelectAction, ViewStateValue } from '@slack/bolt';
-import type { Catalog } from '../../domain/catalog';
-import { isProdAccessError } from '../../domain/errors';
-import { type RequestInput, validateRequest } from '../../domain/policy';
-import type { Logger } from '../../shared/logger';
-import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT, requestModal, resourceOptions } from '../blocks/request-modal';
+import type { Catalog } from '../../../domain/catalog';
+import { isProdAccessError } from '../../../domain/errors';
+import { type RequestInput, validateRequest } from '../../../domain/policy';
+import type { Logger } from '../../../shared/logger';
+import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT, requestModal, resourceOptions } from '../../render/request-modal';
 import { errorReply, tellUser } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { FORGED_FORM, readMetadata, RequestModalMetadata } from './metadata';

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { isProdAccessError } from '../domain/errors';
-import type { Logger } from '../shared/logger';
+import { isProdAccessError } from '../../domain/errors';
+import type { Logger } from '../../shared/logger';
 
 /** A response_url answers within this long, or the outcome goes by DM. */
 const RESPONSE_URL_TIMEOUT_MS = 5000;

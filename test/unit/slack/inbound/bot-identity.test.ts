@@ -1,6 +1,6 @@
-import { createLogger } from '../../../src/shared/logger';
-import { BotIdentity } from '../../../src/slack/bot-identity';
-import { waitUntil } from '../../support/wait';
+import { createLogger } from '../../../../src/shared/logger';
+import { BotIdentity } from '../../../../src/slack/inbound/bot-identity';
+import { waitUntil } from '../../../support/wait';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { Directory } from '../app/ports';
-import type { SlackProfile } from '../domain/policy';
+import type { Directory } from '../../app/ports';
+import type { SlackProfile } from '../../domain/policy';
 
 const CACHE_MS = 60_000;
 

@@ -1,6 +1,6 @@
-import type { Resource } from '../../src/domain/catalog';
-import type { AccessRequestRecord } from '../../src/domain/request';
-import { accessDelivered } from '../../src/slack/blocks/notices';
+import type { Resource } from '../../../../src/domain/catalog';
+import type { AccessRequestRecord } from '../../../../src/domain/request';
+import { accessDelivered } from '../../../../src/slack/render/notices';
 
 const request = {
   id: 42,

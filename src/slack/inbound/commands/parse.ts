@@ -1,6 +1,6 @@
-import { UserError } from '../../domain/errors';
-import type { ExtensionInput } from '../../app/requests';
-import type { RequestInput } from '../../domain/policy';
+import { UserError } from '../../../domain/errors';
+import type { ExtensionInput } from '../../../app/requests';
+import type { RequestInput } from '../../../domain/policy';
 import { parseRequestId } from '../replies';
 
 /** What a `/prod-access …` line asks for. */

@@ -1,7 +1,7 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import type { Catalog } from '../domain/catalog';
-import type { RouteHandler } from '../shared/http';
-import { type Logger, slackLogger } from '../shared/logger';
+import type { Catalog } from '../../domain/catalog';
+import type { RouteHandler } from '../../shared/http';
+import { type Logger, slackLogger } from '../../shared/logger';
 import * as decide from './actions/decide';
 import { type BotIds, BotIdentity } from './bot-identity';
 import * as prodAccess from './commands/prod-access';

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
-import { answer, type RouteHandler } from '../shared/http';
-import type { Logger } from '../shared/logger';
-import { withTimeout } from '../shared/timeout';
+import { answer, type RouteHandler } from '../../shared/http';
+import type { Logger } from '../../shared/logger';
+import { withTimeout } from '../../shared/timeout';
 
 /** Remembers the signatures of requests already received, for as long as a timestamp stays valid. */
 export interface SeenSignatures {
