@@ -1,4 +1,3 @@
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
@@ -21,8 +20,9 @@ import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../slack/outbound/directory';
 import { SlackNotifier } from '../slack/outbound/notifier';
 import { createProviderFactory } from '../providers/registry';
-import { type Logger, slackLogger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 import type { SlackUseCases } from '../slack/inbound/use-cases';
+import { createWebClient } from '../slack/outbound/web-client';
 import { auditKeyOf, type Config } from './config';
 
 /** One step of shutdown. */
@@ -40,11 +40,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const redis = redisConnections(config.REDIS_URL, logger);
   const producerRedis = redis.connect({ forWorker: false });
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
-  const slack = new WebClient(config.SLACK_BOT_TOKEN, {
-    slackApiUrl: config.SLACK_API_URL,
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500 },
-    logger: slackLogger(logger, 'slack-web-api'),
-  });
+  const slack = createWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }, logger);
   const requests = new PrismaRequestStore(db, new AuditChain(auditKeyOf(config)));
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);

@@ -5,6 +5,7 @@ import { type Logger, slackLogger } from '../../shared/logger';
 import * as decide from './actions/decide';
 import { type BotIds, BotIdentity } from './bot-identity';
 import * as prodAccess from './commands/prod-access';
+import { webClientOptions } from '../outbound/web-client';
 import { guardSlackRequests, type SeenSignatures } from './request-guard';
 import type { SlackUseCases } from './use-cases';
 import * as deny from './views/deny';
@@ -56,7 +57,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   }, logger);
   const app: App = new App({
     ...(receiver ? { receiver } : { socketMode: true, appToken: options.appToken, signingSecret: options.signingSecret }),
-    clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500 } },
+    clientOptions: webClientOptions(options.apiUrl),
     logger: boltLogger,
     logLevel: LogLevel.INFO,
     // Given a token, Bolt calls auth.test before every listener (and so before every ack) when token
