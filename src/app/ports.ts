@@ -6,7 +6,7 @@ import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
 
-/** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/, notify/ and slack/ implement them. */
+/** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/ and slack/ implement them. */
 
 export interface Clock {
   now(): Date;
@@ -210,7 +210,7 @@ export interface AccessDelivery {
 
 /** The audit channel itself: posts one message with the given lines, in order. */
 export interface AuditChannel {
-  postLines(lines: readonly AuditChannelLine[]): Promise<void>;
+  postAudit(lines: readonly AuditChannelLine[]): Promise<void>;
 }
 
 /** A line of the audit channel: the event it shows, and how many events it stands for (folded refusals). */

@@ -4,6 +4,7 @@ import { flushAuditChannel } from '../app/audit-channel';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { grantOrFail } from '../app/grants';
+import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
@@ -47,9 +48,10 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const notifier = new SlackNotifier({ catalog, requests, slack });
   const providers = createProviderFactory(env);
   const clock = systemClock;
+  const notices = requestNotices({ catalog, requests, messenger: notifier, clock });
 
   const base = { catalog, requests, announcements: queues, schedule: queues, clock };
-  const grantDeps = { ...base, providers, delivery: notifier };
+  const grantDeps = { ...base, providers, delivery: notices };
   const decisionDeps = { ...base, directory };
   const submitDeps = {
     ...decisionDeps,
@@ -82,7 +84,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
-    messages: notifier,
+    messages: notices,
   };
 
   return {

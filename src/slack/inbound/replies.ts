@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { isProdAccessError } from '../../domain/errors';
 import type { Logger } from '../../shared/logger';
+import { directMessage } from '../outbound/direct-message';
 
 /** A response_url answers within this long, or the outcome goes by DM. */
 const RESPONSE_URL_TIMEOUT_MS = 5000;
@@ -17,13 +18,6 @@ export function errorReply(error: unknown, logger: Logger): string {
 export function parseRequestId(text: string | undefined): number | undefined {
   const match = /^#?(\d{1,9})$/.exec(text?.trim() ?? '');
   return match ? Number(match[1]) : undefined;
-}
-
-/** Posts to the user's DM with the app; returns where the message is, so it can be updated later. */
-export async function directMessage(client: WebClient, userId: string, text: string): Promise<{ channel: string; ts: string }> {
-  const { channel } = await client.conversations.open({ users: userId });
-  const posted = await client.chat.postMessage({ channel: channel!.id!, text, unfurl_links: false });
-  return { channel: posted.channel!, ts: posted.ts! };
 }
 
 /**

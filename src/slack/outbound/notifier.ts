@@ -1,94 +1,50 @@
 import type { WebClient } from '@slack/web-api';
-import { z } from 'zod';
-import type { AccessDelivery, AuditChannel, AuditChannelLine, RequestStore } from '../../app/ports';
-import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../../domain/request';
-import { type Catalog, entryOf } from '../../domain/catalog';
-import { isLive } from '../../domain/grant';
-import { isFinal } from '../../domain/lifecycle';
-import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
-import { directMessage } from '../inbound/replies';
+import type { AccessSecret, MessageRef, Messenger, RequestFacts } from '../../app/notices';
+import type { AuditChannel, AuditChannelLine } from '../../app/ports';
+import type { Catalog } from '../../domain/catalog';
+import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
+import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { directMessage } from './direct-message';
 
 export interface SlackNotifierDeps {
   catalog: Catalog;
-  requests: Pick<
-    RequestStore,
-    'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered' | 'markSecretCleared'
-  >;
+  /** Read for the audit channel, whose lines name their request and link to its approval message. */
+  requests: { get(id: number): Promise<AccessRequestRecord | null> };
   slack: WebClient;
 }
 
-/** A message that cannot be posted yet (another worker is posting it); the job retries. */
-class MessageNotReady extends Error {}
-
 /**
- * Everything prod-access says in Slack, each rendered from the database at the moment it is sent,
- * so a retried or late job says what is true now.
+ * Everything prod-access says in Slack outside a reply: each call renders what it is given (slack/render)
+ * and posts or updates it. Whether and when to send is decided by the use-cases (app/notices.ts).
  */
-export class SlackNotifier implements AccessDelivery, AuditChannel {
+export class SlackNotifier implements Messenger, AuditChannel {
   constructor(private readonly deps: SlackNotifierDeps) {}
 
-  /** Posts the approval message once, then keeps it updated in place. */
-  async syncApprovalMessage(requestId: number): Promise<void> {
-    const { request, message, resource } = await this.render(requestId);
-    if (request.channelId && request.messageTs) {
-      await this.deps.slack.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
-      await this.deps.requests.markMessageShown(requestId, request.status);
-      return;
-    }
-    if (!(await this.deps.requests.claimMessage(requestId, new Date()))) {
-      throw new MessageNotReady(`the approval message of #${requestId} is being posted by another worker`);
-    }
-    const posted = await this.deps.slack.chat.postMessage({ channel: resource.ownersChannel, ...message, unfurl_links: false });
-    await this.deps.requests.setMessage(requestId, posted.channel!, posted.ts!);
-    // The request may have moved while the message was being posted.
-    const latest = await this.render(requestId);
-    if (latest.request.status !== request.status) {
-      await this.deps.slack.chat.update({ channel: posted.channel!, ts: posted.ts!, ...latest.message });
-    }
-    await this.deps.requests.markMessageShown(requestId, latest.request.status);
+  async postApprovalMessage(facts: RequestFacts): Promise<MessageRef> {
+    const posted = await this.deps.slack.chat.postMessage({ channel: facts.resource.ownersChannel, ...render(facts), unfurl_links: false });
+    return { channel: posted.channel!, ts: posted.ts! };
   }
 
-  async notifyRequester(requestId: number, notice: RequesterNotice): Promise<void> {
-    const { request, decisions, resource } = await this.render(requestId);
-    const announcesFinal = FINAL_NOTICES[request.status] === notice;
-    if (announcesFinal && request.notifiedStatus === request.status) return;
-    await this.dm(request.requesterId, requesterNotice(notice, request, resource, decisions));
-    if (announcesFinal) await this.deps.requests.markNotified(requestId, request.status);
+  async updateApprovalMessage(at: MessageRef, facts: RequestFacts): Promise<void> {
+    await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, ...render(facts) });
   }
 
-  async deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void> {
-    const { request, resource } = await this.render(requestId);
-    const dm = await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secret: oneTimeSecret }));
-    // Where the secret sits, so it can be taken out of the DM history when the access ends.
-    await this.deps.requests.markAccessDelivered(requestId, oneTimeSecret === undefined ? undefined : dm);
+  async sendNotice({ request, decisions, resource }: RequestFacts, notice: RequesterNotice): Promise<void> {
+    await directMessage(this.deps.slack, request.requesterId, requesterNotice(notice, request, resource, decisions));
   }
 
-  /** Rewrites the DM that carried a one-time secret without it, once the access has ended. Safe to run again. */
-  async clearSecret(requestId: number): Promise<void> {
-    const { request, resource } = await this.render(requestId);
-    if (!request.secretDmChannel || !request.secretDmTs || request.secretClearedAt || !isFinal(request.status)) return;
+  sendAccess({ request, resource }: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef> {
+    return directMessage(this.deps.slack, request.requesterId, accessDelivered(request, resource, lines, secret));
+  }
+
+  async removeSecret(at: MessageRef, { request, resource }: RequestFacts): Promise<void> {
     // `blocks: []` clears any blocks too, so nothing of the old message is left.
-    await this.deps.slack.chat.update({
-      channel: request.secretDmChannel,
-      ts: request.secretDmTs,
-      text: secretCleared(request, resource),
-      blocks: [],
-    });
-    await this.deps.requests.markSecretCleared(requestId);
-  }
-
-  /** The access DM from the instructions the database keeps, for a live grant whose first DM was lost. */
-  async resendAccess(requestId: number): Promise<void> {
-    const { request, resource } = await this.render(requestId);
-    if (!isLive(request, new Date()) || request.accessDeliveredAt) return;
-    const lines = z.array(z.string()).catch([]).parse(request.accessLines);
-    await this.dm(request.requesterId, accessDelivered(request, resource, lines, { secretLost: request.accessSecretIssued }));
-    await this.deps.requests.markAccessDelivered(requestId);
+    await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, text: secretCleared(request, resource), blocks: [] });
   }
 
   /** One message in the audit channel with these lines, each linking to its request's approval message. */
-  async postLines(lines: readonly AuditChannelLine[]): Promise<void> {
+  async postAudit(lines: readonly AuditChannelLine[]): Promise<void> {
     const requests = new Map<number, { request: AccessRequestRecord | null; permalink: string | null }>();
     for (const { event } of lines) {
       if (event.requestId === null || requests.has(event.requestId)) continue;
@@ -109,16 +65,8 @@ export class SlackNotifier implements AccessDelivery, AuditChannel {
     const answer = await this.deps.slack.chat.getPermalink({ channel, message_ts: ts });
     return answer.permalink ?? null;
   }
+}
 
-  private dm(userId: string, text: string): Promise<{ channel: string; ts: string }> {
-    return directMessage(this.deps.slack, userId, text);
-  }
-
-  private async render(requestId: number) {
-    const request = await this.deps.requests.get(requestId);
-    if (!request) throw requestNotFound(requestId);
-    const decisions = await this.deps.requests.decisions(requestId);
-    const { resource, level } = entryOf(this.deps.catalog, request);
-    return { request, decisions, resource, message: approvalMessage(request, decisions, resource, level) };
-  }
+function render({ request, decisions, resource, level }: RequestFacts) {
+  return approvalMessage(request, decisions, resource, level);
 }

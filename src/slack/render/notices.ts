@@ -1,7 +1,6 @@
-import type { RequesterNotice } from '../../app/ports';
 import type { Resource } from '../../domain/catalog';
 import { statusWords } from '../../domain/lifecycle';
-import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
+import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
 import { formatDuration, mention, plain, slackDate } from './format';
 
 /** The DM that tells the requester where their request went. */
