@@ -2,14 +2,13 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Catalog } from '../../domain/catalog';
 import type { RouteHandler } from '../../shared/http';
 import { type Logger, slackLogger } from '../../shared/logger';
-import * as decide from './actions/decide';
+import * as actions from './actions';
 import { type BotIds, BotIdentity } from './bot-identity';
-import * as prodAccess from './commands/prod-access';
+import * as commands from './commands';
 import { webClientOptions } from '../outbound/web-client';
 import { guardSlackRequests, type SeenSignatures } from './request-guard';
 import type { SlackUseCases } from './use-cases';
-import * as deny from './views/deny';
-import * as requestView from './views/request';
+import * as views from './views';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -65,10 +64,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     // bot's ids come from a lookup in the background, and listeners need only the token.
     authorize: async () => ({ botToken: options.botToken, ...identity.ids }),
   });
-  prodAccess.register(app, { catalog, useCases, logger });
-  requestView.register(app, { catalog, useCases, logger });
-  decide.register(app, { useCases, logger });
-  deny.register(app, { useCases, logger });
+  const deps = { catalog, useCases, logger };
+  commands.register(app, deps);
+  actions.register(app, deps);
+  views.register(app, deps);
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -14,12 +14,6 @@ export function errorReply(error: unknown, logger: Logger): string {
   return `:warning: Something went wrong on our side (reference ${ref}). Nothing was changed; try again or ask the platform team.`;
 }
 
-/** A request id as people type it: `42` or `#42`. */
-export function parseRequestId(text: string | undefined): number | undefined {
-  const match = /^#?(\d{1,9})$/.exec(text?.trim() ?? '');
-  return match ? Number(match[1]) : undefined;
-}
-
 /**
  * Tells a user how what they did in a modal turned out: through the response_url of the command or click
  * that opened it (it reaches them in any conversation, even one the bot is not in), or by DM when there is

@@ -1,5 +1,4 @@
 import type { Resource } from '../../domain/catalog';
-import { statusWords } from '../../domain/lifecycle';
 import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
 import { formatDuration, mention, plain, slackDate } from './format';
 
@@ -86,38 +85,4 @@ function anchorOf(detail: unknown): string | undefined {
 function reasonOf(detail: unknown): string | undefined {
   if (detail && typeof detail === 'object' && 'reason' in detail && typeof detail.reason === 'string') return detail.reason;
   return undefined;
-}
-
-export function requestList(requests: AccessRequestRecord[]): string {
-  if (requests.length === 0)
-    return 'You have no access requests yet. Ask with `/prod-access request <resource> <level> <duration> <reason>`.';
-  const lines = requests.map((r) => {
-    const when =
-      r.status === 'ACTIVE'
-        ? `active until ${slackDate(r.expiresAt!)}`
-        : r.status === 'PENDING'
-          ? `pending until ${slackDate(r.pendingExpiresAt)}`
-          : statusWords(r.status);
-    return `• #${r.id} \`${r.resourceId}\` ${r.level} for ${formatDuration(r.durationSeconds)}: ${when}`;
-  });
-  return `*Your requests*\n${lines.join('\n')}`;
-}
-
-export function helpText(resources: Resource[]): string {
-  const catalog = resources
-    .map(
-      (r) => `• \`${r.id}\` ${plain(r.name)}: ${r.levels.map((l) => `${l.id} (max ${formatDuration(l.maxDurationSeconds)})`).join(', ')}`,
-    )
-    .join('\n');
-  return [
-    '*prod-access*: time-limited production access, approved by the owners.',
-    '`/prod-access` opens a form.',
-    '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
-    '`/prod-access list` shows your requests and active grants.',
-    '`/prod-access extend <id> <duration> <reason…>` asks for more time on your active grant; once approved, the access runs on for <duration> from then.',
-    '`/prod-access revoke <id>` gives access back early.',
-    'Durations: `30m`, `2h`, `1h30m`, `1d`.',
-    '*Resources*',
-    catalog,
-  ].join('\n');
 }

@@ -1,15 +1,13 @@
 import type { View } from '@slack/types';
 import type { Catalog, Resource } from '../../domain/catalog';
 import { MAX_REASON_LENGTH, MAX_TICKET_URL_LENGTH } from '../../domain/policy';
-import type { DenyModalMetadata, RequestModalMetadata } from '../inbound/views/metadata';
+import type { RequestModalMetadata } from '../inbound/views/metadata';
 import { formatDuration } from './format';
 
 export const REQUEST_MODAL = 'request_access';
-export const DENY_MODAL = 'deny_request';
 
 /** Block ids of the request modal, named after the request fields their errors are about. */
 export const REQUEST_FIELDS = { resource: 'resource', level: 'level', duration: 'duration', reason: 'reason', ticket: 'ticket' } as const;
-export const DENY_COMMENT_FIELD = 'comment';
 
 /** Slack's limits: a select offers at most 100 options, an option's text at most 75 characters. */
 export const MAX_SELECT_OPTIONS = 100;
@@ -109,27 +107,6 @@ export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, c
           max_length: MAX_TICKET_URL_LENGTH,
           placeholder: { type: 'plain_text', text: 'https://…' },
         },
-      },
-    ],
-  };
-}
-
-/** Deny asks for an optional reason before it takes effect; who may deny is checked when it is submitted. */
-export function denyModal(metadata: DenyModalMetadata): View {
-  return {
-    type: 'modal',
-    callback_id: DENY_MODAL,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: `Deny request #${metadata.requestId}`.slice(0, 24) },
-    submit: { type: 'plain_text', text: 'Deny' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: DENY_COMMENT_FIELD,
-        optional: true,
-        label: { type: 'plain_text', text: 'Reason (shown to the requester)' },
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500 },
       },
     ],
   };

@@ -1,10 +1,9 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
-import type { DecisionResult } from '../../../app/decisions';
+import type { AllMiddlewareArgs, BlockButtonAction, RespondFn, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from '../../../shared/logger';
-import { statusWords } from '../../../domain/lifecycle';
-import { APPROVE_ACTION, DENY_ACTION } from '../../render/approval-message';
-import { denyModal } from '../../render/request-modal';
-import { errorReply, parseRequestId } from '../replies';
+import { denyModal } from '../../render/deny-modal';
+import { decisionAnswer } from '../../render/replies';
+import { errorReply } from '../replies';
+import { parseRequestId } from '../request-id';
 import type { SlackUseCases } from '../use-cases';
 
 export interface DecideDeps {
@@ -12,24 +11,29 @@ export interface DecideDeps {
   logger: Logger;
 }
 
-/**
- * Approve and Deny buttons. The button's value only names the request; who may decide is checked
- * server-side from the signed user id and the catalog: at the click for Approve, at the modal's submit
- * for Deny.
+export type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockButtonAction>;
+
+/*
+ * The Approve and Deny buttons of the approval message. The button's value only names the request; who
+ * may decide is checked server-side from the signed user id and the catalog: at the click for Approve,
+ * at the modal's submit for Deny.
  */
-export function register(app: App, deps: DecideDeps): void {
-  app.action<BlockButtonAction>(APPROVE_ACTION, async ({ ack, action, body, respond }) => {
+
+export function approveClicked(deps: DecideDeps) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
       const requestId = requireId(action.value);
       const result = await deps.useCases.approveRequest(requestId, body.user.id);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: describe(requestId, result) });
+      await answer(respond, decisionAnswer(requestId, result));
     } catch (error) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: errorReply(error, deps.logger) });
+      await answer(respond, errorReply(error, deps.logger));
     }
-  });
+  };
+}
 
-  app.action<BlockButtonAction>(DENY_ACTION, async ({ ack, action, body, respond, client }) => {
+export function denyClicked(deps: Pick<DecideDeps, 'logger'>) {
+  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     try {
       // The trigger_id dies 3 s after the click, so the modal opens before anything else is asked of
@@ -37,22 +41,14 @@ export function register(app: App, deps: DecideDeps): void {
       const requestId = requireId(action.value);
       await client.views.open({ trigger_id: body.trigger_id, view: denyModal({ requestId, responseUrl: body.response_url }) });
     } catch (error) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: errorReply(error, deps.logger) });
+      await answer(respond, errorReply(error, deps.logger));
     }
-  });
+  };
 }
 
-export function describe(requestId: number, result: DecisionResult): string {
-  switch (result.kind) {
-    case 'approved':
-      return `You approved #${requestId}; access is being granted.`;
-    case 'approval_recorded':
-      return `Your approval of #${requestId} is recorded (${result.approvals} of ${result.required}).`;
-    case 'denied':
-      return `You denied #${requestId}.`;
-    case 'already_decided':
-      return `#${requestId} was already decided (${statusWords(result.status)}); nothing changed.`;
-  }
+/** Only the clicker sees it, under the message they clicked, which stays as it is. */
+function answer(respond: RespondFn, text: string): Promise<unknown> {
+  return respond({ response_type: 'ephemeral', replace_original: false, text });
 }
 
 function requireId(value: string | undefined): number {

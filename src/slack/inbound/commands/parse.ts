@@ -1,7 +1,7 @@
 import { UserError } from '../../../domain/errors';
 import type { ExtensionInput } from '../../../app/requests';
 import type { RequestInput } from '../../../domain/policy';
-import { parseRequestId } from '../replies';
+import { parseRequestId } from '../request-id';
 
 /** What a `/prod-access …` line asks for. */
 export type Command =

@@ -1,12 +1,13 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Catalog } from '../../../domain/catalog';
 import type { Logger } from '../../../shared/logger';
-import { helpText, requestList } from '../../render/notices';
+import { earlyRevokeAnswer, extensionAnswer, helpText, requestAnswer, requestList } from '../../render/replies';
 import { requestModal } from '../../render/request-modal';
 import { errorReply } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { type Command, parseCommand } from './parse';
 
+/** The slash command, as the app manifest declares it. */
 export const COMMAND = '/prod-access';
 
 export interface CommandDeps {
@@ -15,11 +16,17 @@ export interface CommandDeps {
   logger: Logger;
 }
 
-export function register(app: App, deps: CommandDeps): void {
-  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
+
+/**
+ * `/prod-access …`: acked at once, then done as the signed user; the answer is ephemeral, and bare, the
+ * command opens the request modal instead.
+ */
+export function prodAccessCommand(deps: CommandDeps) {
+  return async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
     await ack();
     try {
-      const reply = await run(parseCommand(command.text), command.user_id, async () => {
+      const reply = await run(deps, parseCommand(command.text), command.user_id, async () => {
         // The outcome goes back through the command's response_url: it reaches the user in any
         // conversation, including those the bot is not a member of.
         await client.views.open({
@@ -31,31 +38,23 @@ export function register(app: App, deps: CommandDeps): void {
     } catch (error) {
       await respond({ response_type: 'ephemeral', text: errorReply(error, deps.logger) });
     }
-  });
+  };
+}
 
-  async function run(command: Command, userId: string, openModal: () => Promise<void>): Promise<string | undefined> {
-    switch (command.kind) {
-      case 'modal':
-        await openModal();
-        return undefined;
-      case 'help':
-        return helpText(deps.catalog.resources);
-      case 'list':
-        return requestList(await deps.useCases.listRequests(userId));
-      case 'revoke': {
-        const request = await deps.useCases.requestEarlyRevoke(command.requestId, userId);
-        return request.status === 'REVOKED'
-          ? `Request #${command.requestId} was revoked before its grant was applied.`
-          : `Revoking #${command.requestId} now; you will get a message when the access is removed.`;
-      }
-      case 'request': {
-        const request = await deps.useCases.submitRequest(userId, command.input);
-        return `Request #${request.id} sent to the owners for approval. You will get a DM at each step.`;
-      }
-      case 'extend': {
-        const request = await deps.useCases.submitExtension(userId, command.input);
-        return `Request #${request.id}, extending #${command.input.requestId}, sent to the owners for approval. Until it is granted, #${command.input.requestId} still ends at its own time.`;
-      }
-    }
+async function run(deps: CommandDeps, command: Command, userId: string, openModal: () => Promise<void>): Promise<string | undefined> {
+  switch (command.kind) {
+    case 'modal':
+      await openModal();
+      return undefined;
+    case 'help':
+      return helpText(deps.catalog.resources);
+    case 'list':
+      return requestList(await deps.useCases.listRequests(userId));
+    case 'revoke':
+      return earlyRevokeAnswer(await deps.useCases.requestEarlyRevoke(command.requestId, userId));
+    case 'request':
+      return requestAnswer(await deps.useCases.submitRequest(userId, command.input));
+    case 'extend':
+      return extensionAnswer(await deps.useCases.submitExtension(userId, command.input), command.input.requestId);
   }
 }

@@ -1,12 +1,23 @@
-import type { App, BlockAction, ExternalSelectAction, StaticSelectAction, ViewStateValue } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ExternalSelectAction,
+  SlackActionMiddlewareArgs,
+  SlackOptionsMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  StaticSelectAction,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import type { Catalog } from '../../../domain/catalog';
 import { isProdAccessError } from '../../../domain/errors';
 import { type RequestInput, validateRequest } from '../../../domain/policy';
 import type { Logger } from '../../../shared/logger';
-import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT, requestModal, resourceOptions } from '../../render/request-modal';
+import { requestAnswer } from '../../render/replies';
+import { REQUEST_FIELDS, requestModal, resourceOptions } from '../../render/request-modal';
 import { errorReply, tellUser } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { FORGED_FORM, readMetadata, RequestModalMetadata } from './metadata';
+import { fieldValue, type ViewValues } from './state';
 
 export interface RequestViewDeps {
   catalog: Catalog;
@@ -14,19 +25,13 @@ export interface RequestViewDeps {
   logger: Logger;
 }
 
-type Values = Record<string, Record<string, ViewStateValue>>;
+export type ResourceSelectArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<StaticSelectAction | ExternalSelectAction>>;
+export type ResourceOptionsArgs = AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>;
+export type SubmitArgs = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
-/** An input's value: each input block holds one element, whatever its action id. */
-export function fieldValue(values: Values, blockId: string): string {
-  const state = Object.values(values[blockId] ?? {})[0];
-  return state?.selected_option?.value ?? state?.value ?? '';
-}
-
-const resourceSelect = { block_id: REQUEST_FIELDS.resource, action_id: RESOURCE_SELECT };
-
-export function register(app: App, deps: RequestViewDeps): void {
-  // A resource was chosen: the same modal again, now offering that resource's levels.
-  app.action<BlockAction<StaticSelectAction | ExternalSelectAction>>(resourceSelect, async ({ ack, action, body, client }) => {
+/** A resource was chosen: the same modal again, now offering that resource's levels. */
+export function resourceChosen(deps: Pick<RequestViewDeps, 'catalog' | 'logger'>) {
+  return async ({ ack, action, body, client }: ResourceSelectArgs): Promise<void> => {
     await ack();
     const view = body.view;
     const chosen = deps.catalog.resources.find((r) => r.id === action.selected_option?.value);
@@ -38,21 +43,29 @@ export function register(app: App, deps: RequestViewDeps): void {
     } catch (error) {
       deps.logger.warn({ err: error }, 'request modal not updated with the chosen resource');
     }
-  });
+  };
+}
 
-  // The external resource select (more resources than a select lists) asks for what matches the typing.
-  app.options<'block_suggestion'>(resourceSelect, async ({ ack, options }) => {
+/** The external resource select (more resources than a select lists) asks for what matches the typing. */
+export function resourceSuggestions(deps: Pick<RequestViewDeps, 'catalog'>) {
+  return async ({ ack, options }: ResourceOptionsArgs): Promise<void> => {
     await ack({ options: resourceOptions(deps.catalog, options.value) });
-  });
+  };
+}
 
-  app.view(REQUEST_MODAL, async ({ ack, view, body, client }) => {
+/**
+ * The request modal's submission. Catalog checks are pure and fast, so their errors come back inside
+ * the modal, next to the field; the request itself is made after the ack, as the signed user.
+ */
+export function requestSubmitted(deps: RequestViewDeps) {
+  return async ({ ack, view, body, client }: SubmitArgs): Promise<void> => {
     const metadata = readMetadata(RequestModalMetadata, view.private_metadata, client.slackApiUrl);
     if (!metadata) {
       deps.logger.warn({ user: body.user.id }, 'request modal submitted with metadata prod-access did not write');
       await ack({ response_action: 'errors', errors: { [REQUEST_FIELDS.resource]: FORGED_FORM } });
       return;
     }
-    const values = view.state.values as Values;
+    const values = view.state.values as ViewValues;
     const input: RequestInput = {
       resourceId: fieldValue(values, REQUEST_FIELDS.resource),
       levelId: fieldValue(values, REQUEST_FIELDS.level),
@@ -60,8 +73,7 @@ export function register(app: App, deps: RequestViewDeps): void {
       reason: fieldValue(values, REQUEST_FIELDS.reason),
       ticketUrl: fieldValue(values, REQUEST_FIELDS.ticket),
     };
-    // Catalog checks are pure and fast, so their errors come back inside the modal, next to the field
-    // (or next to the resource, when the field is not shown yet: no level before a resource is chosen).
+    // An error about a field not shown yet (no level before a resource is chosen) goes next to the resource.
     try {
       validateRequest(deps.catalog, input);
     } catch (error) {
@@ -76,11 +88,10 @@ export function register(app: App, deps: RequestViewDeps): void {
     const userId = body.user.id;
     let text: string;
     try {
-      const request = await deps.useCases.submitRequest(userId, input);
-      text = `Request #${request.id} sent to the owners for approval. You will get a DM at each step.`;
+      text = requestAnswer(await deps.useCases.submitRequest(userId, input));
     } catch (error) {
       text = errorReply(error, deps.logger);
     }
     await tellUser(client, userId, metadata.responseUrl, text, deps.logger);
-  });
+  };
 }
