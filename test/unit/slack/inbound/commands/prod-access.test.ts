@@ -6,8 +6,7 @@ import { listenerWorld, SIGNED_USER } from '../listener-fakes';
 const RESPONSE_URL = 'https://hooks.slack.com/commands/T0ABC123/1234567890123/AbCdEf123456';
 
 /** Runs `/prod-access <text>` as SIGNED_USER, the way Bolt calls the listener. */
-async function slashCommand(text: string) {
-  const world = listenerWorld();
+async function slashCommand(text: string, world = listenerWorld()) {
   const command = { text, user_id: SIGNED_USER, trigger_id: 'trigger-1', response_url: RESPONSE_URL };
   await prodAccessCommand(world.deps)({
     command,
@@ -66,13 +65,7 @@ describe('/prod-access', () => {
   test('a use-case that refuses is answered with its message, to the user alone', async () => {
     const world = listenerWorld();
     world.useCases.submitRequest.mockRejectedValueOnce(new UserError('RATE_LIMITED', 'Too many requests.'));
-    const command = { text: 'request orders-db read-only 2h why', user_id: SIGNED_USER, trigger_id: 't', response_url: RESPONSE_URL };
-    await prodAccessCommand(world.deps)({
-      command,
-      ack: world.ack,
-      respond: world.respond,
-      client: world.webClient,
-    } as unknown as CommandArgs);
+    await slashCommand('request orders-db read-only 2h why', world);
     expect(world.respond).toHaveBeenCalledWith({ response_type: 'ephemeral', text: ':warning: Too many requests.' });
   });
 
