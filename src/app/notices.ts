@@ -1,41 +1,8 @@
-import { type AccessLevel, type Catalog, entryOf, type Resource } from '../domain/catalog';
+import { type Catalog, entryOf } from '../domain/catalog';
 import { isLive } from '../domain/grant';
 import { isFinal } from '../domain/lifecycle';
-import { type AccessRequestRecord, type DecisionRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../domain/request';
-import type { Clock, RequestStore } from './ports';
-
-/** Where a Slack message is, so it can be updated later. */
-export interface MessageRef {
-  channel: string;
-  ts: string;
-}
-
-/** A request and everything a message about it is rendered from, as the database has it now. */
-export interface RequestFacts {
-  request: AccessRequestRecord;
-  decisions: DecisionRecord[];
-  resource: Resource;
-  level: AccessLevel;
-}
-
-/** What the one-time secret of a grant is for its access DM: shown this once, lost with an undelivered DM, or none. */
-export interface AccessSecret {
-  secret?: string;
-  secretLost?: boolean;
-}
-
-/** Slack as these use-cases see it: each call renders what it is given and sends it, and decides nothing. */
-export interface Messenger {
-  /** Posts the approval message in the resource's owners' channel. */
-  postApprovalMessage(facts: RequestFacts): Promise<MessageRef>;
-  updateApprovalMessage(at: MessageRef, facts: RequestFacts): Promise<void>;
-  /** The requester's DM about this turn of their request. */
-  sendNotice(facts: RequestFacts, notice: RequesterNotice): Promise<void>;
-  /** The requester's DM with how to use the access. */
-  sendAccess(facts: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef>;
-  /** Rewrites the access DM at `at` so that nothing of the secret is left in it. */
-  removeSecret(at: MessageRef, facts: RequestFacts): Promise<void>;
-}
+import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../domain/request';
+import type { Clock, Messenger, RequestFacts, RequestStore } from './ports';
 
 export interface NoticeDeps {
   catalog: Catalog;

@@ -1,6 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { AccessSecret, MessageRef, Messenger, RequestFacts } from '../../app/notices';
-import type { AuditChannel, AuditChannelLine } from '../../app/ports';
+import type { AccessSecret, AuditChannel, AuditChannelLine, MessageRef, Messenger, RequestFacts } from '../../app/ports';
 import type { Catalog } from '../../domain/catalog';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';

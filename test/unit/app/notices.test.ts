@@ -1,4 +1,5 @@
-import { type AccessSecret, type MessageRef, type Messenger, type RequestFacts, requestNotices } from '../../../src/app/notices';
+import { requestNotices } from '../../../src/app/notices';
+import type { AccessSecret, MessageRef, Messenger, RequestFacts } from '../../../src/app/ports';
 import type { RequestStatus } from '../../../src/domain/lifecycle';
 import type { AccessRequestRecord, RequesterNotice } from '../../../src/domain/request';
 import { fakeWorld } from '../../support/fakes';
