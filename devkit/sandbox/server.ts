@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../src/shared/logger';
+import { COMMAND } from '../../src/slack/inbound/commands';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
 import type { SlackStandin } from '../slack-standin/server';
 import {
@@ -35,7 +36,6 @@ export interface SandboxServer {
   close(): Promise<void>;
 }
 
-const COMMAND = '/prod-access';
 const PAGE_DIR = path.join(__dirname, 'page');
 const PAGE_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },

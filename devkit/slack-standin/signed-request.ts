@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { COMMAND } from '../../src/slack/inbound/commands';
 import { parseJson } from './api-request';
 import { STANDIN_APP, STANDIN_TEAM } from './identity';
 import type { SlackView } from './types';
@@ -71,7 +72,7 @@ export function sendSlashCommand(
     channel_name: fields.channel_name ?? channelNameFor(channelId),
     user_id: fields.user_id,
     user_name: fields.user_name ?? fields.user_id,
-    command: fields.command ?? '/prod-access',
+    command: fields.command ?? COMMAND,
     text: fields.text,
     api_app_id: STANDIN_APP.appId,
     is_enterprise_install: 'false',

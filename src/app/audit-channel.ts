@@ -58,7 +58,7 @@ export function flushAuditChannel(deps: AuditChannelDeps) {
         for (let lines = await nextMessage(); lines.length > 0; lines = await nextMessage()) {
           const wait = lastPostedAt ? lastPostedAt.getTime() + intervalMs - deps.clock.now().getTime() : 0;
           if (wait > 0) await sleep(wait);
-          await deps.channel.postLines(lines.map((line) => ({ event: line.event, count: line.covers.length })));
+          await deps.channel.postAudit(lines.map((line) => ({ event: line.event, count: line.covers.length })));
           lastPostedAt = deps.clock.now();
           await markPosted(
             lines.flatMap((line) => line.covers),

@@ -1,12 +1,12 @@
 import type { Anchor } from '../domain/audit-anchor';
 import type { AuditEventRecord } from '../domain/audit-lines';
-import type { Resource } from '../domain/catalog';
+import type { AccessLevel, Resource } from '../domain/catalog';
 import type { AccessInstructions, GrantSpec } from '../domain/grant';
 import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
 
-/** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/, notify/ and slack/ implement them. */
+/** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/ and slack/ implement them. */
 
 export interface Clock {
   now(): Date;
@@ -208,9 +208,42 @@ export interface AccessDelivery {
   deliverAccess(requestId: number, lines: string[], oneTimeSecret?: string): Promise<void>;
 }
 
+/** Where a Slack message is, so it can be updated later. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** A request and everything a message about it is rendered from, as the database has it now. */
+export interface RequestFacts {
+  request: AccessRequestRecord;
+  decisions: DecisionRecord[];
+  resource: Resource;
+  level: AccessLevel;
+}
+
+/** What the one-time secret of a grant is for its access DM: shown this once, lost with an undelivered DM, or none. */
+export interface AccessSecret {
+  secret?: string;
+  secretLost?: boolean;
+}
+
+/** Slack as app/notices.ts sees it: each call renders what it is given and sends it; none decides whether to. */
+export interface Messenger {
+  /** Posts the approval message in the resource's owners' channel. */
+  postApprovalMessage(facts: RequestFacts): Promise<MessageRef>;
+  updateApprovalMessage(at: MessageRef, facts: RequestFacts): Promise<void>;
+  /** The requester's DM about this turn of their request. */
+  sendNotice(facts: RequestFacts, notice: RequesterNotice): Promise<void>;
+  /** The requester's DM with how to use the access. */
+  sendAccess(facts: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef>;
+  /** Rewrites the access DM at `at` so that nothing of the secret is left in it. */
+  removeSecret(at: MessageRef, facts: RequestFacts): Promise<void>;
+}
+
 /** The audit channel itself: posts one message with the given lines, in order. */
 export interface AuditChannel {
-  postLines(lines: readonly AuditChannelLine[]): Promise<void>;
+  postAudit(lines: readonly AuditChannelLine[]): Promise<void>;
 }
 
 /** A line of the audit channel: the event it shows, and how many events it stands for (folded refusals). */

@@ -1,10 +1,10 @@
-import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { grantOrFail } from '../app/grants';
+import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
@@ -18,11 +18,12 @@ import { IdentityBindingRepository } from '../db/identity-bindings';
 import { PrismaRequestStore } from '../db/request-store';
 import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
-import { SlackDirectory } from '../notify/slack-directory';
-import { SlackNotifier } from '../notify/slack-notifier';
+import { SlackDirectory } from '../slack/outbound/directory';
+import { SlackNotifier } from '../slack/outbound/notifier';
 import { createProviderFactory } from '../providers/registry';
-import { type Logger, slackLogger } from '../shared/logger';
-import type { SlackUseCases } from '../slack/use-cases';
+import type { Logger } from '../shared/logger';
+import type { SlackUseCases } from '../slack/inbound/use-cases';
+import { createWebClient } from '../slack/outbound/web-client';
 import { auditKeyOf, type Config } from './config';
 
 /** One step of shutdown. */
@@ -40,20 +41,17 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const redis = redisConnections(config.REDIS_URL, logger);
   const producerRedis = redis.connect({ forWorker: false });
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
-  const slack = new WebClient(config.SLACK_BOT_TOKEN, {
-    slackApiUrl: config.SLACK_API_URL,
-    retryConfig: { retries: 3, factor: 2, minTimeout: 500 },
-    logger: slackLogger(logger, 'slack-web-api'),
-  });
+  const slack = createWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }, logger);
   const requests = new PrismaRequestStore(db, new AuditChain(auditKeyOf(config)));
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ catalog, requests, slack });
   const providers = createProviderFactory(env);
   const clock = systemClock;
+  const notices = requestNotices({ catalog, requests, messenger: notifier, clock });
 
   const base = { catalog, requests, announcements: queues, schedule: queues, clock };
-  const grantDeps = { ...base, providers, delivery: notifier };
+  const grantDeps = { ...base, providers, delivery: notices };
   const decisionDeps = { ...base, directory };
   const submitDeps = {
     ...decisionDeps,
@@ -86,7 +84,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
-    messages: notifier,
+    messages: notices,
   };
 
   return {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { REQUEST_FIELDS } from '../../src/slack/blocks/request-modal';
+import { REQUEST_FIELDS } from '../../src/slack/render/request-modal';
 import { guarantee } from '../support/guarantees';
 import { useHarness } from '../support/harness';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
 import { HTTP_LIMITS } from '../../src/ops/http-server';
-import { MAX_BODY_BYTES } from '../../src/slack/request-guard';
+import { MAX_BODY_BYTES } from '../../src/slack/inbound/request-guard';
 import { blockActionsPayload, signSlackRequest, viewSubmissionPayload } from '../../devkit/slack-standin/signed-request';
 import type { AppProcess } from '../support/app-process';
 import { guarantee } from '../support/guarantees';

@@ -1,4 +1,5 @@
-import { DENY_MODAL, REQUEST_FIELDS } from '../../src/slack/blocks/request-modal';
+import { DENY_MODAL } from '../../src/slack/render/deny-modal';
+import { REQUEST_FIELDS } from '../../src/slack/render/request-modal';
 import { guarantee } from '../support/guarantees';
 import { CHANNELS, grantAccess, requestAccess, requestIdIn, useHarness, waitUntil } from '../support/harness';
 

@@ -1,4 +1,5 @@
-import { DENY_COMMENT_FIELD, DENY_MODAL, REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../src/slack/blocks/request-modal';
+import { DENY_COMMENT_FIELD, DENY_MODAL } from '../../src/slack/render/deny-modal';
+import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../src/slack/render/request-modal';
 import type { ApiCall, SlackView } from '../../devkit/slack-standin/server';
 import { blockSuggestionPayload, sendInteraction, viewActionPayload } from '../../devkit/slack-standin/signed-request';
 import { guarantee } from '../support/guarantees';

@@ -1,5 +1,5 @@
 import { WebClient } from '@slack/web-api';
-import { SlackDirectory } from '../../src/notify/slack-directory';
+import { SlackDirectory } from '../../src/slack/outbound/directory';
 import { startSlackStandin } from '../../devkit/slack-standin/server';
 
 test('a Slack profile carries the email, whether Slack confirmed it, and the custom profile fields that identity rules read', async () => {

@@ -6,7 +6,7 @@ import { parseCatalog } from '../../src/main/catalog/load';
 import { isProdAccessError } from '../../src/domain/errors';
 import { mapIdentity, validateRequest } from '../../src/domain/policy';
 import { JOBS, type JobName } from '../../src/jobs/definitions';
-import { parseCommand } from '../../src/slack/commands/parse';
+import { parseCommand } from '../../src/slack/inbound/commands/parse';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 
 /** Hostile input: every failure is a ProdAccessError a person can read, never a crash or a half-parsed value. */

@@ -1,8 +1,8 @@
 import { healthRoutes } from '../../ops/health';
 import { closeServer, createHttpServer, type HttpRoute, listen } from '../../ops/http-server';
 import { redisReplayRecord } from '../../ops/replay-record';
-import { createSlackApp, SLACK_EVENTS_PATH } from '../../slack/app';
-import { seenSignatures } from '../../slack/request-guard';
+import { createSlackApp, SLACK_EVENTS_PATH } from '../../slack/inbound/app';
+import { seenSignatures } from '../../slack/inbound/request-guard';
 import type { Container, Stop } from '../container';
 
 /**

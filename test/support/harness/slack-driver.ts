@@ -1,5 +1,6 @@
-import { APPROVE_ACTION, DENY_ACTION } from '../../../src/slack/blocks/approval-message';
-import { DENY_COMMENT_FIELD, DENY_MODAL, REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../../src/slack/blocks/request-modal';
+import { APPROVE_ACTION, DENY_ACTION } from '../../../src/slack/render/approval-message';
+import { DENY_COMMENT_FIELD, DENY_MODAL } from '../../../src/slack/render/deny-modal';
+import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../../src/slack/render/request-modal';
 import type { ApiCall, RecordedCall, SlackStandin, SlackView } from '../../../devkit/slack-standin/server';
 import {
   type AppReply,

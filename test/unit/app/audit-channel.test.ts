@@ -14,7 +14,7 @@ function setUp() {
   const store = new FakeAuditLog(clock);
   const messages: { at: number; lines: AuditChannelLine[] }[] = [];
   const channel = {
-    postLines: jest.fn(async (lines: readonly AuditChannelLine[]) => {
+    postAudit: jest.fn(async (lines: readonly AuditChannelLine[]) => {
       messages.push({ at: clock.now().getTime(), lines: [...lines] });
     }),
   };
@@ -67,7 +67,7 @@ describe('flushAuditChannel', () => {
   test('a failed post leaves the events undelivered and the channel free for the retry', async () => {
     const { store, add, channel, flush } = setUp();
     add('requested');
-    channel.postLines.mockRejectedValueOnce(new Error('ratelimited'));
+    channel.postAudit.mockRejectedValueOnce(new Error('ratelimited'));
     await expect(flush()).rejects.toThrow('ratelimited');
     expect(store.delivered.size).toBe(0);
     expect(store.lease).toBeNull();
@@ -104,7 +104,7 @@ describe('flushAuditChannel', () => {
     const { add, channel, messages, flush } = setUp();
     add('requested');
     let late: Promise<unknown> | undefined;
-    channel.postLines.mockImplementationOnce(async (lines) => {
+    channel.postAudit.mockImplementationOnce(async (lines) => {
       messages.push({ at: 0, lines: [...lines] });
       add('approved');
       late = flush();

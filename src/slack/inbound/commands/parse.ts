@@ -1,0 +1,52 @@
+import { UserError } from '../../../domain/errors';
+import type { ExtensionInput } from '../../../app/requests';
+import type { RequestInput } from '../../../domain/policy';
+import { parseRequestId } from '../request-id';
+
+/** What a `/prod-access …` line asks for. */
+export type Command =
+  | { kind: 'modal' }
+  | { kind: 'help' }
+  | { kind: 'list' }
+  | { kind: 'revoke'; requestId: number }
+  | { kind: 'request'; input: RequestInput }
+  | { kind: 'extend'; input: ExtensionInput };
+
+/** Parses the text after `/prod-access`; anything it cannot read is a usage error that says what works. */
+export function parseCommand(text: string): Command {
+  const [sub = '', ...args] = text.trim().split(/\s+/).filter(Boolean);
+  switch (sub.toLowerCase()) {
+    case '':
+      return { kind: 'modal' };
+    case 'help':
+      return { kind: 'help' };
+    case 'list':
+      return { kind: 'list' };
+    case 'revoke': {
+      const requestId = parseRequestId(args[0]);
+      if (requestId === undefined || args.length > 1) throw usage('revoke <id>, e.g. `/prod-access revoke 42`');
+      return { kind: 'revoke', requestId };
+    }
+    case 'request': {
+      const [resourceId = '', levelId = '', duration = '', ...reason] = args;
+      if (!resourceId || !levelId || !duration) {
+        throw usage('request <resource> <level> <duration> <reason…>, e.g. `/prod-access request orders-db read-only 2h debugging INC-42`');
+      }
+      return { kind: 'request', input: { resourceId, levelId, duration, reason: reason.join(' ') } };
+    }
+    case 'extend': {
+      const [id, duration = '', ...reason] = args;
+      const requestId = parseRequestId(id);
+      if (requestId === undefined || !duration) {
+        throw usage('extend <id> <duration> <reason…>, e.g. `/prod-access extend 42 1h the migration is still running`');
+      }
+      return { kind: 'extend', input: { requestId, duration, reason: reason.join(' ') } };
+    }
+    default:
+      throw usage('help, list, request, extend or revoke');
+  }
+}
+
+function usage(expected: string): UserError {
+  return new UserError('INVALID_COMMAND', `Usage: /prod-access ${expected}. Type \`/prod-access help\` for more.`);
+}

@@ -1,0 +1,14 @@
+import type { DecisionResult } from '../../app/decisions';
+import type { ExtensionInput } from '../../app/requests';
+import type { RequestInput } from '../../domain/policy';
+import type { AccessRequestRecord } from '../../domain/request';
+
+/** What the Slack surfaces may ask of the application; wired in the composition root. */
+export interface SlackUseCases {
+  submitRequest(requesterId: string, input: RequestInput): Promise<AccessRequestRecord>;
+  submitExtension(requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord>;
+  listRequests(requesterId: string): Promise<AccessRequestRecord[]>;
+  requestEarlyRevoke(requestId: number, userId: string): Promise<AccessRequestRecord>;
+  approveRequest(requestId: number, approverId: string): Promise<DecisionResult>;
+  denyRequest(requestId: number, userId: string, comment: string | null): Promise<DecisionResult>;
+}

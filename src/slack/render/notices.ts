@@ -1,0 +1,88 @@
+import type { Resource } from '../../domain/catalog';
+import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
+import { formatDuration, mention, plain, slackDate } from './format';
+
+/** The DM that tells the requester where their request went. */
+export function requesterNotice(
+  notice: RequesterNotice,
+  request: AccessRequestRecord,
+  resource: Resource,
+  decisions: DecisionRecord[],
+): string {
+  const what = `#${request.id} (${request.level} on ${plain(resource.name)})`;
+  const denial = decisions.find((d) => d.kind === 'DENY');
+  switch (notice) {
+    case 'approved':
+      return `:white_check_mark: Your request ${what} was approved. Granting access now…`;
+    case 'denied':
+      return `:no_entry: Your request ${what} was denied by ${denial ? mention(denial.userId) : 'an approver'}${denial?.comment ? `: ${plain(denial.comment)}` : '.'}`;
+    case 'timed_out':
+      return `:zzz: Your request ${what} expired: nobody decided in time. Ask again if you still need access.`;
+    case 'expired':
+      return `:lock: Your access ${what} has ended at its expiry.`;
+    case 'revoked':
+      return `:lock: Your access ${what} was revoked${request.endedBy && request.endedBy !== request.requesterId ? ` by ${mention(request.endedBy)}` : ''}.`;
+    case 'failed':
+      return `:x: Your access ${what} could not be granted: ${plain(request.failureReason ?? 'unknown error')}`;
+  }
+}
+
+/** What the DM that carried a one-time secret says once the access has ended: the secret is gone from it. */
+export function secretCleared(request: AccessRequestRecord, resource: Resource): string {
+  const ended = request.endedAt ? ` on ${slackDate(request.endedAt)}` : '';
+  return `:lock: Your access #${request.id} (${request.level} on ${plain(resource.name)}) ended${ended}; its one-time password was removed from this message.`;
+}
+
+/**
+ * The DM with how to use the access; a one-time secret appears here and nowhere else. `secret` is shown
+ * once; `secretLost` says one was issued but the DM that carried it was never delivered (it is stored
+ * nowhere, so it cannot be sent again).
+ */
+export function accessDelivered(
+  request: AccessRequestRecord,
+  resource: Resource,
+  lines: string[],
+  { secret: oneTimeSecret, secretLost = false }: { secret?: string; secretLost?: boolean },
+): string {
+  const secret = oneTimeSecret
+    ? `\nPassword (shown once, never stored): \`${oneTimeSecret}\``
+    : secretLost
+      ? `\nThe one-time password could not be delivered and is kept nowhere. For a new one, give this access back with \`/prod-access revoke ${request.id}\` and ask again.`
+      : '';
+  return (
+    [
+      `:key: Your access #${request.id} (${request.level} on ${plain(resource.name)}) is active for ${formatDuration(request.durationSeconds)}, until ${slackDate(request.expiresAt!)}.`,
+      ...lines.map((line) => `• ${line}`),
+    ].join('\n') +
+    secret +
+    `\nGive it back early with \`/prod-access revoke ${request.id}\`.`
+  );
+}
+
+/** One line per audit event in the audit channel; `count` > 1 when it stands for repeated refusals. */
+export function auditLine(
+  event: { action: string; actor: string; at: Date; detail: unknown },
+  request: AccessRequestRecord | null,
+  permalink: string | null,
+  count = 1,
+): string {
+  const who = event.actor === 'system' ? 'prod-access' : mention(event.actor);
+  const subject = request ? ` #${request.id} ${request.level} on \`${request.resourceId}\` for ${mention(request.requesterId)}` : '';
+  const reason = reasonOf(event.detail);
+  const link = permalink ? ` <${permalink}|view request>` : '';
+  const times = count > 1 ? ` (${count} times, the first at this time)` : '';
+  const anchor = anchorOf(event.detail);
+  const check = anchor ? ` Check with \`prod-access audit verify --anchor ${anchor}\`.` : '';
+  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}${times}.${link}${check}`;
+}
+
+/** The chain head an `audit_anchored` event names (digits, colons and hex only). */
+function anchorOf(detail: unknown): string | undefined {
+  const anchor = detail && typeof detail === 'object' && 'anchor' in detail ? detail.anchor : undefined;
+  return typeof anchor === 'string' && /^[0-9a-f:]+$/.test(anchor) ? anchor : undefined;
+}
+
+function reasonOf(detail: unknown): string | undefined {
+  if (detail && typeof detail === 'object' && 'reason' in detail && typeof detail.reason === 'string') return detail.reason;
+  return undefined;
+}

@@ -1,0 +1,70 @@
+import type { DecisionResult } from '../../app/decisions';
+import type { Resource } from '../../domain/catalog';
+import { statusWords } from '../../domain/lifecycle';
+import type { AccessRequestRecord } from '../../domain/request';
+import { formatDuration, plain, slackDate } from './format';
+
+/** What a person is answered, in the conversation where they typed the command or clicked. */
+
+export function requestAnswer(request: AccessRequestRecord): string {
+  return `Request #${request.id} sent to the owners for approval. You will get a DM at each step.`;
+}
+
+export function extensionAnswer(request: AccessRequestRecord, extendedId: number): string {
+  return `Request #${request.id}, extending #${extendedId}, sent to the owners for approval. Until it is granted, #${extendedId} still ends at its own time.`;
+}
+
+/** `/prod-access revoke`: a grant not applied yet is revoked at once; one in place is being removed. */
+export function earlyRevokeAnswer(request: AccessRequestRecord): string {
+  return request.status === 'REVOKED'
+    ? `Request #${request.id} was revoked before its grant was applied.`
+    : `Revoking #${request.id} now; you will get a message when the access is removed.`;
+}
+
+/** How an approval or a denial turned out. */
+export function decisionAnswer(requestId: number, result: DecisionResult): string {
+  switch (result.kind) {
+    case 'approved':
+      return `You approved #${requestId}; access is being granted.`;
+    case 'approval_recorded':
+      return `Your approval of #${requestId} is recorded (${result.approvals} of ${result.required}).`;
+    case 'denied':
+      return `You denied #${requestId}.`;
+    case 'already_decided':
+      return `#${requestId} was already decided (${statusWords(result.status)}); nothing changed.`;
+  }
+}
+
+export function requestList(requests: AccessRequestRecord[]): string {
+  if (requests.length === 0)
+    return 'You have no access requests yet. Ask with `/prod-access request <resource> <level> <duration> <reason>`.';
+  const lines = requests.map((r) => {
+    const when =
+      r.status === 'ACTIVE'
+        ? `active until ${slackDate(r.expiresAt!)}`
+        : r.status === 'PENDING'
+          ? `pending until ${slackDate(r.pendingExpiresAt)}`
+          : statusWords(r.status);
+    return `• #${r.id} \`${r.resourceId}\` ${r.level} for ${formatDuration(r.durationSeconds)}: ${when}`;
+  });
+  return `*Your requests*\n${lines.join('\n')}`;
+}
+
+export function helpText(resources: Resource[]): string {
+  const catalog = resources
+    .map(
+      (r) => `• \`${r.id}\` ${plain(r.name)}: ${r.levels.map((l) => `${l.id} (max ${formatDuration(l.maxDurationSeconds)})`).join(', ')}`,
+    )
+    .join('\n');
+  return [
+    '*prod-access*: time-limited production access, approved by the owners.',
+    '`/prod-access` opens a form.',
+    '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
+    '`/prod-access list` shows your requests and active grants.',
+    '`/prod-access extend <id> <duration> <reason…>` asks for more time on your active grant; once approved, the access runs on for <duration> from then.',
+    '`/prod-access revoke <id>` gives access back early.',
+    'Durations: `30m`, `2h`, `1h30m`, `1d`.',
+    '*Resources*',
+    catalog,
+  ].join('\n');
+}

@@ -1,0 +1,32 @@
+import type { Resource } from '../../../../src/domain/catalog';
+import type { AccessRequestRecord } from '../../../../src/domain/request';
+import { accessDelivered } from '../../../../src/slack/render/notices';
+
+const request = {
+  id: 42,
+  level: 'read-only',
+  durationSeconds: 600,
+  expiresAt: new Date('2026-11-29T12:10:00Z'),
+} as AccessRequestRecord;
+const resource = { id: 'orders-db', name: 'Orders database' } as Resource;
+const lines = ['Host: db.internal', 'User: alice_pa42'];
+
+describe('the access DM', () => {
+  test('shows the one-time password once, with the instructions', () => {
+    const dm = accessDelivered(request, resource, lines, { secret: 's3cret-once' });
+    expect(dm).toContain('• Host: db.internal\n• User: alice_pa42');
+    expect(dm).toContain('Password (shown once, never stored): `s3cret-once`');
+  });
+
+  test('sent again after the first was lost, says the password is gone and how to get a new one', () => {
+    const dm = accessDelivered(request, resource, lines, { secretLost: true });
+    expect(dm).toContain('• User: alice_pa42');
+    expect(dm).not.toContain('Password (shown once');
+    expect(dm).toContain('The one-time password could not be delivered and is kept nowhere');
+    expect(dm).toContain('`/prod-access revoke 42`');
+  });
+
+  test('without a password, there is nothing to say about one', () => {
+    expect(accessDelivered(request, resource, lines, {})).not.toMatch(/password/i);
+  });
+});
