@@ -37,29 +37,56 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The domain core stays pure: no Slack, Prisma, BullMQ, Redis or network.
-    files: ['src/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            '@slack/*',
-            '@prisma/*',
-            'bullmq',
-            'ioredis',
-            'pg',
-            '../generated/*',
-            '../db/*',
-            '../jobs/*',
-            '../slack/*',
-            '../providers/*',
-            'node:http',
-            'node:net',
-          ],
-        },
-      ],
-    },
-  },
+  ...layerBoundaries(),
 );
+
+/**
+ * The layers, as docs/ARCHITECTURE.md draws them, kept by the linter rather than by habit:
+ * - domain/ imports only itself (no package, no other folder);
+ * - app/ imports only domain/ and its own files (ports.ts among them), and node:crypto for ids;
+ * - the adapters (db, jobs, providers, slack, ops) import domain/, app/ports and shared/, never each
+ *   other, main/ or another app/ module: they meet only in main/, the composition root;
+ * - shared/ (logger, timeout, HTTP answers) imports nothing of ours;
+ * - each SDK stays in the adapter that wraps it.
+ */
+function layerBoundaries() {
+  const ADAPTERS = ['db', 'jobs', 'providers', 'slack', 'ops'];
+  const PACKAGES = { db: ['@prisma/*'], jobs: ['bullmq'], slack: ['@slack/*'], providers: ['pg', 'mysql2', 'mysql2/*'] };
+  const folderRegex = (names) => `^(\\.\\./)+(${names.join('|')})(/|$)`;
+  const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+  const sdksOutside = (adapter) =>
+    Object.entries(PACKAGES)
+      .filter(([owner]) => owner !== adapter)
+      .map(([owner, group]) => ({ group, message: `only ${owner}/ talks to this SDK; reach it through a port.` }));
+  return [
+    {
+      files: ['src/domain/**/*.ts'],
+      rules: rule([{ regex: '^(?!\\./)', message: 'domain/ is pure: it imports only its own files.' }]),
+    },
+    {
+      files: ['src/app/**/*.ts'],
+      rules: rule([
+        {
+          regex: '^(?!\\./|\\.\\./domain/|node:crypto$)',
+          message: 'app/ imports only domain/ and its ports; adapters are given to it in main/.',
+        },
+      ]),
+    },
+    ...ADAPTERS.map((adapter) => ({
+      files: [`src/${adapter}/**/*.ts`],
+      rules: rule([
+        {
+          regex: folderRegex([...ADAPTERS.filter((other) => other !== adapter), 'main']),
+          message: 'adapters never import each other or main/: they meet only in the composition root (src/main/).',
+        },
+        { regex: '^(\\.\\./)+app/(?!ports$)', message: 'an adapter knows app/ only by its ports (app/ports.ts).' },
+        ...(adapter === 'db' ? [] : [{ regex: '^(\\.\\./)+generated/', message: 'only db/ uses the Prisma client.' }]),
+        ...sdksOutside(adapter),
+      ]),
+    })),
+    {
+      files: ['src/shared/**/*.ts'],
+      rules: rule([{ regex: '^\\.\\./', message: 'shared/ is used by the layers and uses none of them.' }]),
+    },
+  ];
+}

@@ -1,8 +1,7 @@
 import { type Catalog, entryOf } from '../domain/catalog';
 import { ProdAccessError, UserError } from '../domain/errors';
 import { authorizeDecision } from '../domain/policy';
-import { type AccessRequestRecord, requestNotFound } from '../domain/request';
-import type { RequestStatus } from '../domain/lifecycle';
+import { type AccessRequestRecord, type DecisionResult, requestNotFound } from '../domain/request';
 import { announceChange } from './announce';
 import type { Announcements, Clock, Directory, RequestStore, Schedule } from './ports';
 
@@ -14,12 +13,6 @@ export interface DecisionDeps {
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
   clock: Clock;
 }
-
-export type DecisionResult =
-  | { kind: 'approved' }
-  | { kind: 'approval_recorded'; approvals: number; required: number }
-  | { kind: 'denied' }
-  | { kind: 'already_decided'; status: RequestStatus };
 
 /**
  * Checks, from the catalog and the signed user id, that this person may decide this request.

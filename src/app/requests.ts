@@ -3,6 +3,7 @@ import { UserError } from '../domain/errors';
 import {
   authorizeExtension,
   authorizeRequester,
+  type ExtensionInput,
   checkRateLimit,
   explicitHolder,
   identityConflict,
@@ -30,12 +31,6 @@ export interface SubmitRequestDeps {
 export function submitRequest(deps: SubmitRequestDeps) {
   const create = createRequest(deps);
   return (requesterId: string, input: RequestInput): Promise<AccessRequestRecord> => create(requesterId, input, null);
-}
-
-export interface ExtensionInput {
-  requestId: number;
-  duration: string;
-  reason: string;
 }
 
 /**

@@ -6,6 +6,13 @@ import { escapeMarkup } from './text';
 import { HOLDS_ACCESS, statusWords } from './lifecycle';
 import type { AccessRequestRecord } from './request';
 
+/** `/prod-access extend <id>`: more time on one's own grant, for a reason. */
+export interface ExtensionInput {
+  requestId: number;
+  duration: string;
+  reason: string;
+}
+
 export interface RequestInput {
   resourceId: string;
   levelId: string;

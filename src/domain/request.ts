@@ -111,3 +111,10 @@ export const TIMED_OUT_ENTRY: AuditEntry = { actor: 'system', action: 'timed_out
 export function approvalOutcome(approvals: number, required: number): ApprovalOutcome {
   return approvals >= required ? { kind: 'approved', approvals } : { kind: 'recorded', approvals, required };
 }
+
+/** What one click on Approve or Deny came to. */
+export type DecisionResult =
+  | { kind: 'approved' }
+  | { kind: 'approval_recorded'; approvals: number; required: number }
+  | { kind: 'denied' }
+  | { kind: 'already_decided'; status: RequestStatus };

@@ -1,7 +1,8 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Catalog } from '../../domain/catalog';
 import type { RouteHandler } from '../../shared/http';
-import { type Logger, slackLogger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
+import { slackLogger } from '../sdk-logger';
 import { webClientOptions } from '../outbound/web-client';
 import * as actions from './actions';
 import { type BotIds, BotIdentity } from './bot-identity';

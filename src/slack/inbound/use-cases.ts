@@ -1,7 +1,5 @@
-import type { DecisionResult } from '../../app/decisions';
-import type { ExtensionInput } from '../../app/requests';
-import type { RequestInput } from '../../domain/policy';
-import type { AccessRequestRecord } from '../../domain/request';
+import type { ExtensionInput, RequestInput } from '../../domain/policy';
+import type { AccessRequestRecord, DecisionResult } from '../../domain/request';
 
 /** What the Slack surfaces may ask of the application; wired in the composition root. */
 export interface SlackUseCases {

@@ -1,5 +1,6 @@
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import { type Logger, slackLogger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
+import { slackLogger } from '../sdk-logger';
 
 /**
  * How every client of prod-access talks to Slack's Web API: at the configured URL, and a call Slack

@@ -1,7 +1,6 @@
-import type { DecisionResult } from '../../app/decisions';
 import type { Resource } from '../../domain/catalog';
 import { statusWords } from '../../domain/lifecycle';
-import type { AccessRequestRecord } from '../../domain/request';
+import type { AccessRequestRecord, DecisionResult } from '../../domain/request';
 import { formatDuration, plain, slackDate } from './format';
 
 /** What a person is answered, in the conversation where they typed the command or clicked. */

@@ -1,6 +1,5 @@
 import { UserError } from '../../../domain/errors';
-import type { ExtensionInput } from '../../../app/requests';
-import type { RequestInput } from '../../../domain/policy';
+import type { ExtensionInput, RequestInput } from '../../../domain/policy';
 import { parseRequestId } from '../request-id';
 
 /** What a `/prod-access …` line asks for. */
