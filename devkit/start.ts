@@ -6,6 +6,7 @@
  */
 import { loadEnvFiles } from '../src/main/config';
 import { isProdAccessError } from '../src/domain/errors';
+import { runUntilSignal } from '../src/main/lifecycle';
 import { createLogger } from '../src/shared/logger';
 import { loadSandboxConfig, wantsSandbox } from './sandbox/config';
 import { startSandbox } from './sandbox/start';
@@ -23,13 +24,8 @@ async function runSandbox(): Promise<void> {
       '',
     ].join('\n'),
   );
-  // SIGTERM or SIGINT: the app finishes its running work, then the stand-in and the page close.
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  logger.info({ signal }, 'shutting down');
-  await sandbox.stop();
+  // The app finishes its running work, then the stand-in and the page close.
+  await runUntilSignal(sandbox, logger);
 }
 
 loadEnvFiles();

@@ -196,7 +196,7 @@ export interface Announcements {
   /** The audit channel brought up to date with these events (and any others waiting). */
   postAudit(auditEventIds: readonly bigint[]): Promise<void>;
   /** The approval message brought up to date after its job was lost; one pending per request. */
-  resyncMessage(requestId: number): Promise<void>;
+  resyncApprovalMessage(requestId: number): Promise<void>;
   /** The access DM again, from the instructions the database keeps, when the first one was not delivered. */
   resendAccess(requestId: number): Promise<void>;
   /** Once the access has ended: the DM that carried its one-time secret rewritten without it. */

@@ -42,7 +42,7 @@ export function reconcile(deps: ReconcileDeps) {
     const limit = deps.batchSize ?? 1000;
     const lagging = await deps.requests.lagging(now, settleMs, limit);
     const undelivered = await deps.audit.undelivered(now, settleMs, limit);
-    for (const id of lagging.messages) await deps.announcements.resyncMessage(id);
+    for (const id of lagging.messages) await deps.announcements.resyncApprovalMessage(id);
     for (const { id, status } of lagging.notices) await deps.announcements.notify(id, FINAL_NOTICES[status]!);
     for (const id of lagging.access) await deps.announcements.resendAccess(id);
     for (const id of lagging.secrets) await deps.announcements.clearSecret(id);

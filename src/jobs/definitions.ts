@@ -94,7 +94,7 @@ export const JOBS = {
   syncApprovalMessage: notifyJob(true, requestPayload),
   // The reconciler's re-sync of a lagging message: one per request, however many passes find it, and run
   // again whenever a later pass finds the message still lagging.
-  resyncMessage: notifyJob(false, requestPayload, perRequest('resync')),
+  resyncApprovalMessage: notifyJob(false, requestPayload, perRequest('resync')),
   notifyRequester: notifyJob(true, requestPayload.extend({ notice: z.enum(REQUESTER_NOTICES) }), (p) => `dm-${p.requestId}-${p.notice}`),
   // Runs again whenever a reconcile pass finds the secret still in the DM (the job found no DM yet, or was lost).
   clearSecret: notifyJob(false, requestPayload, perRequest('clear-secret')),

@@ -37,7 +37,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
       return { found: report.found.length };
     },
     syncApprovalMessage: ({ requestId }) => messages.syncApprovalMessage(requestId),
-    resyncMessage: ({ requestId }) => messages.syncApprovalMessage(requestId),
+    resyncApprovalMessage: ({ requestId }) => messages.syncApprovalMessage(requestId),
     notifyRequester: ({ requestId, notice }) => messages.notifyRequester(requestId, notice),
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),

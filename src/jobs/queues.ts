@@ -71,8 +71,8 @@ export class JobQueues implements Schedule, Announcements {
     if (notice) await this.notify(requestId, notice);
   }
 
-  resyncMessage(requestId: number): Promise<void> {
-    return this.enqueue('resyncMessage', { requestId });
+  resyncApprovalMessage(requestId: number): Promise<void> {
+    return this.enqueue('resyncApprovalMessage', { requestId });
   }
 
   resendAccess(requestId: number): Promise<void> {

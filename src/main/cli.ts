@@ -12,7 +12,7 @@ import { type Anchor, parseAnchor } from '../domain/audit-anchor';
 import { catalogNotes } from '../domain/catalog';
 import { isProdAccessError } from '../domain/errors';
 import { createLogger, type Logger } from '../shared/logger';
-import { type Role, ROLES, startRuntime } from './lifecycle';
+import { type Role, ROLES, runUntilSignal, startRuntime } from './lifecycle';
 import { withTimeout } from '../shared/timeout';
 
 const USAGE = `Usage:
@@ -60,18 +60,6 @@ async function start(role: Role): Promise<number> {
 
 function loggerFor(settings: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>): Logger {
   return createLogger({ level: settings.LOG_LEVEL, pretty: settings.NODE_ENV === 'development' && process.stdout.isTTY });
-}
-
-/** SIGTERM or SIGINT stops taking work, lets running work finish and closes the connections. */
-function runUntilSignal(running: { stop(): Promise<void> }, logger: Logger): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      void running.stop().then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
 }
 
 async function validateCatalog(args: string[]): Promise<number> {

@@ -33,6 +33,18 @@ export async function startRuntime(config: Config, role: Role, logger: Logger, e
   return { port: web?.port, stop: () => stopInOrder(stops, logger, () => container.redis.disconnect()) };
 }
 
+/** SIGTERM or SIGINT stops taking work, lets running work finish and closes the connections. */
+export function runUntilSignal(running: { stop(): Promise<void> }, logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      void running.stop().then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
 /**
  * Runs each step in turn (one that fails is logged, and the next still runs); after SHUTDOWN_TIMEOUT_MS
  * it stops waiting and calls `cut`, which ends what still holds the process open.

@@ -18,11 +18,11 @@ describe('JobQueues', () => {
   });
 
   test('a lagging message found by pass after pass has one re-sync pending; each change still has its own sync', async () => {
-    for (let pass = 0; pass < 3; pass++) await queues.resyncMessage(7);
+    for (let pass = 0; pass < 3; pass++) await queues.resyncApprovalMessage(7);
     await queues.syncApprovalMessage(7);
     await queues.syncApprovalMessage(7);
     const waiting = await queues.queues.notify.getJobs(['waiting']);
-    expect(waiting.filter((j) => j.name === 'resyncMessage')).toHaveLength(1);
+    expect(waiting.filter((j) => j.name === 'resyncApprovalMessage')).toHaveLength(1);
     expect(waiting.filter((j) => j.name === 'syncApprovalMessage')).toHaveLength(2);
   });
 

@@ -433,7 +433,7 @@ export class FakeAnnouncements implements Announcements {
     this.said.push(`audit ${auditEventIds.join(',')}`);
   }
 
-  async resyncMessage(requestId: number) {
+  async resyncApprovalMessage(requestId: number) {
     this.said.push(`resync #${requestId}`);
   }
 

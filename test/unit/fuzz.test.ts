@@ -136,7 +136,7 @@ describe('fuzzed input', () => {
       driftCheck: {},
       anchorAudit: {},
       syncApprovalMessage: request,
-      resyncMessage: request,
+      resyncApprovalMessage: request,
       notifyRequester: { ...request, notice: 'approved' },
       resendAccess: request,
       clearSecret: request,
