@@ -2,23 +2,15 @@ import { Redis } from 'ioredis';
 import { redisAclProvider } from '../../src/providers/redis-acl';
 import { temporaryName } from '../../src/providers/support';
 import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
+import { REDIS_URL, withRedis } from '../support/redis';
 import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
 
-const SERVER = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SERVER = REDIS_URL;
 const owned = ownedGrants('r');
 const { suffix } = owned;
 const env = { PROVIDER_TEST_REDIS_URL: SERVER };
 const provider = (): AccessProvider => redisAclProvider.create({ connectionEnv: 'PROVIDER_TEST_REDIS_URL' }, env);
 const readCache = (identity: string) => owned.spec(identity, { rules: ['+@read', `~${suffix}:cache:*`] });
-
-async function asAdmin<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(SERVER);
-  try {
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Connects as the grant's ACL user with the one-time password, as the requester would. */
 async function connectAs(grant: GrantSpec, password: string | undefined): Promise<Redis> {
@@ -51,12 +43,12 @@ async function sessionOf(grant: GrantSpec, access: AccessInstructions): Promise<
 }
 
 const usersOf = (grant: GrantSpec) =>
-  asAdmin(async (redis) => ((await redis.call('ACL', 'GETUSER', temporaryName(grant.identity, grant.requestId))) === null ? 0 : 1));
+  withRedis(async (redis) => ((await redis.call('ACL', 'GETUSER', temporaryName(grant.identity, grant.requestId))) === null ? 0 : 1));
 
-beforeAll(() => asAdmin((redis) => redis.set(`${suffix}:cache:answer`, '42')));
+beforeAll(() => withRedis((redis) => redis.set(`${suffix}:cache:answer`, '42')));
 
 afterAll(() =>
-  asAdmin(async (redis) => {
+  withRedis(async (redis) => {
     // Only the ACL users and keys this file created: the same Redis holds other tests' queues.
     const users = (await redis.call('ACL', 'USERS')) as string[];
     for (const user of users.filter((u) => u.startsWith(`${suffix}_`))) await redis.call('ACL', 'DELUSER', user);
@@ -99,7 +91,7 @@ describe('Redis ACL provider', () => {
     const session = await sessionOf(grant, await acl.grant(grant));
     try {
       // `off` only stops new logins (by hand, or by a revoke that stopped there): the open connection still reads.
-      await asAdmin((redis) => redis.call('ACL', 'SETUSER', temporaryName(grant.identity, grant.requestId), 'off'));
+      await withRedis((redis) => redis.call('ACL', 'SETUSER', temporaryName(grant.identity, grant.requestId), 'off'));
       await session.exercise();
       expect(await acl.check(grant)).toBe(true);
       await acl.revoke(grant);
@@ -113,7 +105,7 @@ describe('Redis ACL provider', () => {
   test('when Redis refuses to switch the user off, its connections are killed all the same', async () => {
     // An admin that may read users and kill connections, but not change users.
     const killer = `${suffix}_killer`;
-    await asAdmin((redis) =>
+    await withRedis((redis) =>
       redis.call('ACL', 'SETUSER', killer, 'reset', 'on', '>killer-password', '+info', '+acl|getuser', '+client|kill', '+client|list'),
     );
     const url = new URL(SERVER);

@@ -4,8 +4,7 @@ import { loadConfig } from '../../../src/main/config';
 import { createLogger } from '../../../src/shared/logger';
 import { type Role, type Runtime, startRuntime } from '../../../src/main/lifecycle';
 import { AppProcess, type Launch } from '../app-process';
-
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, withRedis } from '../redis';
 
 /**
  * prod-access under test, with one set of settings: the roles a test runs in its own process, and the
@@ -82,13 +81,4 @@ export function clearRedis(prefix: string): Promise<void> {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
   });
-}
-
-async function withRedis<T>(work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
