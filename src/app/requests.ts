@@ -60,9 +60,7 @@ function createRequest(deps: SubmitRequestDeps) {
     const admit = (recentRequests: number) => checkRateLimit(recentRequests, deps.rateLimit);
     // Refused here before any Slack call; the count that decides is repeated under the lock at insert.
     admit(await deps.requests.countSince(requesterId, since));
-    const rule = valid.resource.identity;
-    const customFields = rule.fromProfileField !== null && rule.map[requesterId] === undefined;
-    const identity = mapIdentity(rule, await deps.directory.profile(requesterId, { customFields }));
+    const identity = await identityOf(deps, valid.resource, requesterId);
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
       throw new UserError(
@@ -101,6 +99,13 @@ function createRequest(deps: SubmitRequestDeps) {
     await announceChange(deps.announcements, request.id, [auditEventId]);
     return request;
   };
+}
+
+/** The requester's identity on the resource: the catalog's map needs no Slack call, a profile rule reads the profile. */
+async function identityOf(deps: SubmitRequestDeps, resource: Resource, userId: string): Promise<string> {
+  const rule = resource.identity;
+  if (rule.map[userId] !== undefined) return mapIdentity(rule, { userId, emailConfirmed: false });
+  return mapIdentity(rule, await deps.directory.profile(userId, { customFields: rule.fromProfileField !== null }));
 }
 
 /**
