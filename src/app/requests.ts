@@ -95,8 +95,10 @@ function createRequest(deps: SubmitRequestDeps) {
       },
       { since, admit },
     );
-    await deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt);
-    await announceChange(deps.announcements, request.id, [auditEventId]);
+    await Promise.all([
+      deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt),
+      announceChange(deps.announcements, request.id, [auditEventId]),
+    ]);
     return request;
   };
 }

@@ -62,14 +62,6 @@ describe(guarantee(14), () => {
     ],
   });
 
-  test("the catalog's map names the identity without asking Slack for the profile", async () => {
-    const profileCalls = () => h.apiCalls('users.info').length + h.apiCalls('users.profile.get').length;
-    const before = profileCalls();
-    expect((await ask(h, h.users.dev, 'shared-db')).reply).toMatch(/sent to the owners/);
-    expect(profileCalls()).toBe(before);
-    expect((await h.requestsOf(h.users.dev)).map((r) => r.targetIdentity)).toContain('kate');
-  });
-
   test('a user with no mapped identity is refused before any approver is bothered', async () => {
     const posts = h.apiCalls('chat.postMessage').length;
     expect(await h.ask(h.users.unmapped, `request ${h.resourceId} read-only 10m need it`)).toMatch(/no identity mapped/);
@@ -126,6 +118,14 @@ describe(guarantee(14), () => {
     expect(replies.filter((r) => /already belongs to another Slack user/.test(r))).toHaveLength(1);
     const stored = await h.db.accessRequest.findMany({ where: { resourceId: 'shared-db', targetIdentity: 'race' } });
     expect(new Set(stored.map((r) => r.requesterId)).size).toBe(1);
+  });
+
+  test("the catalog's map names the identity without asking Slack for the profile", async () => {
+    const profileCalls = () => h.apiCalls('users.info').length + h.apiCalls('users.profile.get').length;
+    const before = profileCalls();
+    expect((await ask(h, h.users.dev, 'shared-db')).reply).toMatch(/sent to the owners/);
+    expect(profileCalls()).toBe(before);
+    expect((await h.requestsOf(h.users.dev)).map((r) => r.targetIdentity)).toContain('kate');
   });
 });
 
