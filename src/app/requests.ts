@@ -58,8 +58,9 @@ function createRequest(deps: SubmitRequestDeps) {
     const now = deps.clock.now();
     const since = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
     const admit = (recentRequests: number) => checkRateLimit(recentRequests, deps.rateLimit);
-    // Refused here before any Slack call; the count that decides is repeated under the lock at insert.
-    admit(await deps.requests.countSince(requesterId, since));
+    // Refused here before the profile is read from Slack; the count that decides is repeated under the lock at
+    // insert, and is the only one when the catalog's map names the requester (no profile to read).
+    if (valid.resource.identity.map[requesterId] === undefined) admit(await deps.requests.countSince(requesterId, since));
     const identity = await identityOf(deps, valid.resource, requesterId);
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
