@@ -3,7 +3,8 @@ import type { Announcements } from './ports';
 
 /**
  * What follows every recorded change of a request: its approval message brought up to date (and the
- * requester told, when the change has a notice), then the audit channel with the change's events.
+ * requester told, when the change has a notice), then the audit channel with the change's events. Asked
+ * for together, so the queue adapter sends them at once; callers add their own schedules to the same turn.
  */
 export async function announceChange(
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>,
@@ -11,6 +12,5 @@ export async function announceChange(
   auditEventIds: readonly bigint[],
   notice?: RequesterNotice,
 ): Promise<void> {
-  await announcements.syncApprovalMessage(requestId, notice);
-  await announcements.postAudit(auditEventIds);
+  await Promise.all([announcements.syncApprovalMessage(requestId, notice), announcements.postAudit(auditEventIds)]);
 }

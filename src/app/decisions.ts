@@ -60,8 +60,7 @@ export function approveRequest(deps: DecisionDeps) {
         await announceChange(deps.announcements, requestId, auditEventIds);
         return { kind: 'approval_recorded', approvals: outcome.approvals, required: outcome.required };
       case 'approved':
-        await deps.schedule.grant(requestId);
-        await announceChange(deps.announcements, requestId, auditEventIds, 'approved');
+        await Promise.all([deps.schedule.grant(requestId), announceChange(deps.announcements, requestId, auditEventIds, 'approved')]);
         return { kind: 'approved' };
     }
   };

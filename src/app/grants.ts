@@ -14,9 +14,11 @@ export function applyGrant(deps: GrantDeps) {
   return async (requestId: number): Promise<void> => {
     const request = await deps.requests.get(requestId);
     if (request?.status === 'ACTIVE') {
-      await deps.schedule.revokeAt(requestId, request.expiresAt!);
-      // The run before stopped between recording the grant and its DM.
-      if (!request.accessDeliveredAt) await deps.announcements.resendAccess(requestId);
+      await Promise.all([
+        deps.schedule.revokeAt(requestId, request.expiresAt!),
+        // The run before stopped between recording the grant and its DM.
+        !request.accessDeliveredAt && deps.announcements.resendAccess(requestId),
+      ]);
       return;
     }
     if (request?.status !== 'APPROVED') return;
@@ -36,8 +38,10 @@ export function applyGrant(deps: GrantDeps) {
       await removeUnlessCovered(deps, request, provider, spec);
       return;
     }
-    await deps.schedule.revokeAt(requestId, expiresAt);
-    await announceChange(deps.announcements, requestId, [recorded.auditEventId]);
+    await Promise.all([
+      deps.schedule.revokeAt(requestId, expiresAt),
+      announceChange(deps.announcements, requestId, [recorded.auditEventId]),
+    ]);
     try {
       await deps.delivery.deliverAccess(requestId, access.lines, access.oneTimeSecret);
     } catch (error) {

@@ -58,11 +58,10 @@ function createRequest(deps: SubmitRequestDeps) {
     const now = deps.clock.now();
     const since = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
     const admit = (recentRequests: number) => checkRateLimit(recentRequests, deps.rateLimit);
-    // Refused here before any Slack call; the count that decides is repeated under the lock at insert.
-    admit(await deps.requests.countSince(requesterId, since));
-    const rule = valid.resource.identity;
-    const customFields = rule.fromProfileField !== null && rule.map[requesterId] === undefined;
-    const identity = mapIdentity(rule, await deps.directory.profile(requesterId, { customFields }));
+    // Refused here before the profile is read from Slack; the count that decides is repeated under the lock at
+    // insert, and is the only one when the catalog's map names the requester (no profile to read).
+    if (valid.resource.identity.map[requesterId] === undefined) admit(await deps.requests.countSince(requesterId, since));
+    const identity = await identityOf(deps, valid.resource, requesterId);
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
       throw new UserError(
@@ -97,10 +96,19 @@ function createRequest(deps: SubmitRequestDeps) {
       },
       { since, admit },
     );
-    await deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt);
-    await announceChange(deps.announcements, request.id, [auditEventId]);
+    await Promise.all([
+      deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt),
+      announceChange(deps.announcements, request.id, [auditEventId]),
+    ]);
     return request;
   };
+}
+
+/** The requester's identity on the resource: the catalog's map needs no Slack call, a profile rule reads the profile. */
+async function identityOf(deps: SubmitRequestDeps, resource: Resource, userId: string): Promise<string> {
+  const rule = resource.identity;
+  if (rule.map[userId] !== undefined) return mapIdentity(rule, { userId, emailConfirmed: false });
+  return mapIdentity(rule, await deps.directory.profile(userId, { customFields: rule.fromProfileField !== null }));
 }
 
 /**

@@ -87,8 +87,10 @@ export function revokeGrant(deps: RevokeDeps) {
       },
     );
     if (recorded) {
-      await announceChange(deps.announcements, requestId, [recorded.auditEventId], to === 'REVOKED' ? 'revoked' : 'expired');
-      if (recorded.request.accessSecretIssued) await deps.announcements.clearSecret(requestId);
+      await Promise.all([
+        announceChange(deps.announcements, requestId, [recorded.auditEventId], to === 'REVOKED' ? 'revoked' : 'expired'),
+        recorded.request.accessSecretIssued && deps.announcements.clearSecret(requestId),
+      ]);
     }
     return 'revoked';
   };
@@ -116,8 +118,7 @@ export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
     }
     if (recorded.pendingRemoval) {
       // The revoke job ends it, and announces it then.
-      await deps.announcements.postAudit([recorded.auditEventId]);
-      await deps.schedule.revokeNow(requestId);
+      await Promise.all([deps.announcements.postAudit([recorded.auditEventId]), deps.schedule.revokeNow(requestId)]);
     } else {
       await announceChange(deps.announcements, requestId, [recorded.auditEventId], 'revoked');
     }

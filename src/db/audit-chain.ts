@@ -89,11 +89,19 @@ export class AuditChain {
 async function lockHead(tx: Tx): Promise<{ nextId: bigint; last?: { id: bigint; hash: string; action: string } }> {
   // A statement of its own: a statement reads the rows committed when it started, so the read comes after the lock.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${CHAIN_LOCK}))`;
-  const [last] = await tx.$queryRaw<{ id: bigint; hash: string; action: string }[]>`
-    SELECT id, hash, action FROM audit_events ORDER BY id DESC LIMIT 1`;
-  const [{ nextId }] = (await tx.$queryRaw<{ nextId: bigint }[]>`
-    SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS "nextId"`) as [{ nextId: bigint }];
-  return { nextId, last };
+  // The head and the next id in one round trip; with no row yet, the outer join still gives the id.
+  const [head] = (await tx.$queryRaw<HeadRow[]>`
+    SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS "nextId", last.id, last.hash, last.action
+    FROM (SELECT 1) AS one LEFT JOIN (SELECT id, hash, action FROM audit_events ORDER BY id DESC LIMIT 1) AS last ON true`) as [HeadRow];
+  return { nextId: head.nextId, last: head.id === null ? undefined : { id: head.id, hash: head.hash!, action: head.action! } };
+}
+
+/** The next id, and the last row's fields (null when there is none). */
+interface HeadRow {
+  nextId: bigint;
+  id: bigint | null;
+  hash: string | null;
+  action: string | null;
 }
 
 /** The trigger's hash of rows written before the keyed scheme, recomputed here from the stored text of `detail`. */

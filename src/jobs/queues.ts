@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import type { Announcements, RequesterNotice, Schedule } from '../app/ports';
@@ -12,6 +12,15 @@ import {
   type RecurringIntervals,
 } from './definitions';
 
+/** A job as it is handed to BullMQ. */
+interface WantedJob {
+  queue: QueueName;
+  name: JobName;
+  data: unknown;
+  jobId: string | undefined;
+  opts: JobsOptions;
+}
+
 /**
  * The producer side of the queues: the schedules and announcements the use-cases ask for.
  * Adding a job whose id already waits is a no-op, so every call here can be repeated safely; a job that
@@ -21,8 +30,11 @@ import {
 export class JobQueues implements Schedule, Announcements {
   readonly queues: Record<QueueName, Queue>;
 
+  /** The jobs asked for in this tick, sent together once it ends. */
+  private batch?: { jobs: WantedJob[]; sent: Promise<Promise<void>[]> };
+
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     prefix: string,
     private readonly logger: Logger,
   ) {
@@ -33,21 +45,65 @@ export class JobQueues implements Schedule, Announcements {
     for (const queue of Object.values(this.queues)) queue.on('error', (err) => logger.warn({ err, queue: queue.name }, 'queue error'));
   }
 
+  /**
+   * Adds the job. Every job asked for while the caller's work runs on (the same tick and the promises it
+   * resolves) goes to Redis together, in one round trip: one `addBulk` per queue, written on one connection
+   * right after one pipeline asking which of their ids are taken. A taken id is then dealt with as above.
+   */
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, delayMs = 0): Promise<void> {
     const job = JOBS[name];
     const data = job.payload.parse(payload);
     const jobId = job.jobId ? (job.jobId as (p: JobPayload<N>) => string)(data as JobPayload<N>) : undefined;
-    const queue = this.queues[job.queue];
-    if (jobId) {
-      const existing = await queue.getJob(jobId);
-      const state = existing ? await existing.getState() : undefined;
-      if (state === 'failed') {
-        await existing!.retry('failed');
-        return;
-      }
-      if (state === 'completed' && !job.doneOnce) await existing!.remove();
+    const wanted: WantedJob = { queue: job.queue, name, data, jobId, opts: { ...job.options, jobId, delay: Math.max(0, delayMs) } };
+    if (!this.batch) {
+      const batch: WantedJob[] = [];
+      const sent = new Promise<void>((resolve) => process.nextTick(resolve)).then(() => {
+        this.batch = undefined;
+        return this.send(batch);
+      });
+      this.batch = { jobs: batch, sent };
     }
-    await queue.add(name, data, { ...job.options, jobId, delay: Math.max(0, delayMs) });
+    const index = this.batch.jobs.push(wanted) - 1;
+    return (await this.batch.sent)[index];
+  }
+
+  /** One promise per job, in order: settled once its queue took it and, if its id was taken, that job was seen to. */
+  private send(batch: readonly WantedJob[]): Promise<void>[] {
+    // Written first on the connection the queues share, so Redis answers it before it runs any add below.
+    const ids = batch.flatMap((job) => (job.jobId ? [['exists', this.queueOf(job).toKey(job.jobId)]] : []));
+    const taken = ids.length > 0 ? this.connection.pipeline(ids).exec() : Promise.resolve([]);
+    const added = new Map<QueueName, Promise<unknown>>();
+    for (const queue of new Set(batch.map((job) => job.queue))) {
+      const jobs = batch.filter((job) => job.queue === queue).map(({ name, data, opts }) => ({ name, data, opts }));
+      added.set(queue, this.queues[queue].addBulk(jobs));
+    }
+    let withId = 0;
+    return batch.map((job) => {
+      const takenAt = job.jobId ? withId++ : -1;
+      return (async () => {
+        const [, answers] = await Promise.all([added.get(job.queue), taken]);
+        if (takenAt < 0) return;
+        const [error, exists] = answers![takenAt]!;
+        if (error) throw error;
+        if (exists === 1) await this.seeToTaken(job);
+      })();
+    });
+  }
+
+  /** The job's id was taken before this add (which left it alone): a failed one is retried, a finished schedule added again. */
+  private async seeToTaken(job: WantedJob): Promise<void> {
+    const queue = this.queueOf(job);
+    const existing = await queue.getJob(job.jobId!);
+    const state = existing ? await existing.getState() : undefined;
+    if (state === 'failed') await existing!.retry('failed');
+    else if (state === 'completed' && !JOBS[job.name].doneOnce) {
+      await existing!.remove();
+      await queue.add(job.name, job.data, job.opts);
+    }
+  }
+
+  private queueOf(job: WantedJob): Queue {
+    return this.queues[job.queue];
   }
 
   grant(requestId: number): Promise<void> {
@@ -67,8 +123,7 @@ export class JobQueues implements Schedule, Announcements {
   }
 
   async syncApprovalMessage(requestId: number, notice?: RequesterNotice): Promise<void> {
-    await this.enqueue('syncApprovalMessage', { requestId });
-    if (notice) await this.notify(requestId, notice);
+    await Promise.all([this.enqueue('syncApprovalMessage', { requestId }), notice && this.notify(requestId, notice)]);
   }
 
   resyncApprovalMessage(requestId: number): Promise<void> {

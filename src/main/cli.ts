@@ -11,7 +11,7 @@ import { JobQueues } from '../jobs/queues';
 import { type Anchor, parseAnchor } from '../domain/audit-anchor';
 import { catalogNotes } from '../domain/catalog';
 import { isProdAccessError } from '../domain/errors';
-import { createLogger, type Logger } from '../shared/logger';
+import { createLogger, flushLogs, type Logger } from '../shared/logger';
 import { type Role, ROLES, runUntilSignal, startRuntime } from './lifecycle';
 import { withTimeout } from '../shared/timeout';
 
@@ -55,11 +55,18 @@ async function start(role: Role): Promise<number> {
   const runtime = await startRuntime(config, role, logger);
   logger.info({ role }, 'prod-access started');
   await runUntilSignal(runtime, logger);
+  logger.info({ role }, 'prod-access stopped');
+  await flushLogs(logger);
   return 0;
 }
 
 function loggerFor(settings: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>): Logger {
-  return createLogger({ level: settings.LOG_LEVEL, pretty: settings.NODE_ENV === 'development' && process.stdout.isTTY });
+  return createLogger({
+    level: settings.LOG_LEVEL,
+    pretty: settings.NODE_ENV === 'development' && process.stdout.isTTY,
+    // A fatal exit (process.exit) still writes what is buffered: pino flushes its destination on exit.
+    asyncWrites: settings.NODE_ENV === 'production',
+  });
 }
 
 async function validateCatalog(args: string[]): Promise<number> {

@@ -64,9 +64,14 @@ export interface LoggerOptions {
   level: string;
   pretty: boolean;
   destination?: pino.DestinationStream;
+  /**
+   * Stdout written in the background (production): a log line never waits for the pipe. What is still
+   * buffered is written at exit, and `flushLogs` writes it out at shutdown.
+   */
+  asyncWrites?: boolean;
 }
 
-export function createLogger({ level, pretty, destination }: LoggerOptions): Logger {
+export function createLogger({ level, pretty, destination, asyncWrites = false }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'prod-access' },
@@ -82,8 +87,14 @@ export function createLogger({ level, pretty, destination }: LoggerOptions): Log
     },
   };
   if (destination) return pino(options, destination);
+  if (asyncWrites) return pino(options, pino.destination({ dest: 1, sync: false }));
   if (pretty && prettyPrinterInstalled()) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(options);
+}
+
+/** Resolves once every line logged so far has been written. */
+export function flushLogs(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /** pino-pretty is a dev dependency: where it was pruned (the image), logs stay JSON instead of crashing. */

@@ -119,6 +119,14 @@ describe(guarantee(14), () => {
     const stored = await h.db.accessRequest.findMany({ where: { resourceId: 'shared-db', targetIdentity: 'race' } });
     expect(new Set(stored.map((r) => r.requesterId)).size).toBe(1);
   });
+
+  test("the catalog's map names the identity without asking Slack for the profile", async () => {
+    const profileCalls = () => h.apiCalls('users.info').length + h.apiCalls('users.profile.get').length;
+    const before = profileCalls();
+    expect((await ask(h, h.users.dev, 'shared-db')).reply).toMatch(/sent to the owners/);
+    expect(profileCalls()).toBe(before);
+    expect((await h.requestsOf(h.users.dev)).map((r) => r.targetIdentity)).toContain('kate');
+  });
 });
 
 describe('who may request, and identities from admin-managed profile fields', () => {

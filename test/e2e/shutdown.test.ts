@@ -12,4 +12,11 @@ describe(guarantee(11), () => {
     await expect(app.kill('SIGTERM')).resolves.toBe(0);
     expect(app.log).toContain('shutting down');
   }, 60_000);
+
+  test('logs written in the background are all out when the process has stopped: its last line is there', async () => {
+    h.redisProxy!.setMode('up');
+    const app = await h.spawn('worker');
+    await expect(app.kill('SIGTERM')).resolves.toBe(0);
+    expect(app.log.trim().split('\n').at(-1)).toMatch(/"msg":"prod-access stopped"/);
+  }, 60_000);
 });

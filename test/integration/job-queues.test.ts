@@ -26,6 +26,35 @@ describe('JobQueues', () => {
     expect(waiting.filter((j) => j.name === 'syncApprovalMessage')).toHaveLength(2);
   });
 
+  test('the jobs one change asks for go to Redis in one round trip: every command is written before the first answer', async () => {
+    await queues.syncApprovalMessage(1); // the connection ready and BullMQ's scripts loaded
+    const seen: string[] = [];
+    const { stream } = redis;
+    const write = stream.write;
+    stream.write = function (this: typeof stream, ...args: Parameters<typeof write>) {
+      seen.push('written');
+      return write.apply(this, args);
+    } as typeof write;
+    const answered = () => seen.push('answered');
+    stream.prependListener('data', answered);
+    try {
+      await Promise.all([
+        queues.expirePendingAt(8, new Date(Date.now() + 3_600_000)),
+        queues.syncApprovalMessage(8),
+        queues.postAudit([80n]),
+      ]);
+    } finally {
+      stream.write = write;
+      stream.off('data', answered);
+    }
+    expect(seen.indexOf('answered')).toBeGreaterThan(seen.lastIndexOf('written'));
+    expect(await queues.queues.access.getJob('expire-pending-8')).toMatchObject({ name: 'expirePending', delay: expect.any(Number) });
+    expect(await queues.queues.notify.getJob('audit-80')).toMatchObject({ name: 'postAudit' });
+    // Asked for again, a job whose id waits stays one job.
+    await queues.expirePendingAt(8, new Date(Date.now() + 3_600_000));
+    expect(await queues.queues.access.getJobs(['delayed'])).toHaveLength(1);
+  });
+
   test('the recurring jobs have one scheduler each, however often they are put in place, and a lost one comes back', async () => {
     const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200 };
     const stops = [await queues.keepRecurringScheduled(every, 100), await queues.keepRecurringScheduled(every, 100)];

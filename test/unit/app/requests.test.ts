@@ -61,6 +61,16 @@ describe('submitRequest', () => {
     await expect(submit('UDEV', ask)).resolves.toMatchObject({ status: 'PENDING' });
   });
 
+  test("a requester the catalog's map names is counted once, under the lock at insert; one read from Slack also before", async () => {
+    const { w, submit } = setUp();
+    const countSince = jest.spyOn(w.requests, 'countSince');
+    await submit('UDEV', ask);
+    expect(countSince).toHaveBeenCalledTimes(1); // the fake's create counts through countSince
+    countSince.mockClear();
+    await submit('UCAROL', ask);
+    expect(countSince).toHaveBeenCalledTimes(2);
+  });
+
   test("an identity the catalog's map gives to someone else is refused, audited and announced", async () => {
     const { w, submit } = setUp();
     // UOTHER's email derives `dev`, which the map gives UDEV.
