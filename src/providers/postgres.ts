@@ -36,9 +36,10 @@ type Target = z.infer<typeof targetSchema>;
 const admin = adminConnection<ClientBase>({
   pool: (url, { size, idleMs, onError }) => {
     const pool = new Pool({ connectionString: url, max: size, idleTimeoutMillis: idleMs, connectionTimeoutMillis: 5000 });
-    // An idle client's error reaches the pool's listener; a checked-out one's, between two queries, its own.
+    // An idle client's error reaches the pool's listener. A checked-out one's, between two queries, would be
+    // unhandled without a listener of its own; its call learns of it from its next query.
     pool.on('error', onError);
-    pool.on('connect', (client) => client.on('error', onError));
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return {
       acquire: async () => {
         const client = await pool.connect();
