@@ -55,7 +55,7 @@ export function isTemporaryName(name: string): boolean {
 }
 
 /** Opens a connection, runs the work and always closes it, even when the work failed. */
-export async function withConnection<C, T>(
+async function withConnection<C, T>(
   open: () => Promise<C>,
   close: (connection: C) => Promise<unknown>,
   work: (connection: C) => Promise<T>,
