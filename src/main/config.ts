@@ -80,6 +80,10 @@ export const configSchema = z.object({
   JOB_LOCK_SECONDS: seconds(30),
   /** Jobs a worker process runs at once on each queue (revoke, access, notify). */
   WORKER_CONCURRENCY: positiveWhole('a whole number').max(100).default(4),
+  /** Admin connections to one provider URL at once (a resource's `poolSize` overrides it); like the revoke queue's concurrency. */
+  PROVIDER_POOL_SIZE: positiveWhole('a whole number').max(100).default(4),
+  /** A provider URL's pool unused this long is closed; the next call opens another. */
+  PROVIDER_POOL_IDLE_SECONDS: seconds(10),
   /** The key of the audit chain's HMAC; the database never sees it. Required in production. */
   AUDIT_HMAC_KEY: z.string().min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters, e.g. openssl rand -hex 32`).optional(),
   /** How often the audit chain's head is posted in the audit channel. */

@@ -20,6 +20,7 @@ import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../slack/outbound/directory';
 import { SlackNotifier } from '../slack/outbound/notifier';
+import { ProviderPools } from '../providers/pools';
 import { createProviderFactory } from '../providers/registry';
 import type { Logger } from '../shared/logger';
 import type { SlackUseCases } from '../slack/inbound/use-cases';
@@ -46,7 +47,12 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ catalog, requests, slack });
-  const providers = createProviderFactory(env);
+  const providerPools = new ProviderPools({
+    size: config.PROVIDER_POOL_SIZE,
+    idleMs: config.PROVIDER_POOL_IDLE_SECONDS * 1000,
+    logger,
+  });
+  const providers = createProviderFactory(env, providerPools);
   const clock = systemClock;
   const notices = requestNotices({ catalog, requests, messenger: notifier, clock });
 
@@ -100,7 +106,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     slackUseCases,
     jobUseCases,
     /** Once the roles have stopped: the connections, in this order. */
-    closeConnections: [() => queues.close(), () => db.$disconnect(), () => redis.quit()] satisfies Stop[],
+    closeConnections: [() => queues.close(), () => providerPools.close(), () => db.$disconnect(), () => redis.quit()] satisfies Stop[],
   };
 }
 

@@ -1,4 +1,4 @@
-import { type Connection, createConnection, escape, escapeId, type RowDataPacket } from 'mysql2/promise';
+import { type Connection, createConnection, createPool, escape, escapeId, type RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { PermanentError } from '../domain/errors';
 import {
@@ -8,6 +8,7 @@ import {
   endpointOf,
   envName,
   isTemporaryName,
+  poolSize,
   randomPassword,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
@@ -31,6 +32,7 @@ const settingsSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9.%_:-]{1,60}$/, 'must be a MySQL account host like %, 10.0.% or app.internal')
     .default('%'),
+  poolSize,
 });
 type Settings = z.infer<typeof settingsSchema>;
 
@@ -47,8 +49,22 @@ const targetSchema = z
   .refine((t) => t.privileges === undefined || t.database !== undefined, { path: ['database'], message: 'privileges need a database' });
 type Target = z.infer<typeof targetSchema>;
 
+const ADMIN_OPTIONS = { connectTimeout: 5000, multipleStatements: false };
+
 const admin = adminConnection<Connection>({
-  open: (url) => createConnection({ uri: url, connectTimeout: 5000, multipleStatements: false }),
+  pool: (url, { size, onError }) => {
+    const pool = createPool({ uri: url, ...ADMIN_OPTIONS, connectionLimit: size });
+    // mysql2 drops a connection at its first error and listens no further: a second one would be unhandled.
+    pool.pool.on('connection', (connection) => connection.on('error', onError));
+    return {
+      acquire: async () => {
+        const connection = await pool.getConnection();
+        return { connection, release: () => connection.release() };
+      },
+      end: () => pool.end(),
+    };
+  },
+  open: (url) => createConnection({ uri: url, ...ADMIN_OPTIONS }),
   close: (db) => db.end(),
   ping: (db) => db.query('SELECT 1'),
 });
@@ -60,7 +76,7 @@ export const mysqlProvider = defineProviderKind({
   identityPattern: IDENTITY_PATTERN,
   requiredEnv: admin.requiredEnv,
   validateConfig: admin.validateConfig,
-  create: (settings, env) => new MysqlProvider(settings, admin.access(settings, env)),
+  create: (settings, env, context) => new MysqlProvider(settings, admin.access(settings, env, context.pools)),
 });
 
 /** A temporary user with a one-time password, holding the level's role or privileges; dropped at revoke. */

@@ -1,4 +1,4 @@
-import { Client, type DatabaseError, escapeIdentifier, escapeLiteral } from 'pg';
+import { Client, type ClientBase, type DatabaseError, escapeIdentifier, escapeLiteral, Pool } from 'pg';
 import { z } from 'zod';
 import { PermanentError, ProviderError } from '../domain/errors';
 import {
@@ -7,6 +7,7 @@ import {
   connectionLines,
   endpointOf,
   envName,
+  poolSize,
   randomPassword,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
@@ -25,19 +26,35 @@ const settingsSchema = z.strictObject({
    * login-role: create a temporary login role with VALID UNTIL and a one-time password, dropped at revoke.
    */
   mode: z.enum(['grant-role', 'login-role']).default('grant-role'),
+  poolSize,
 });
 type Settings = z.infer<typeof settingsSchema>;
 
 const targetSchema = z.strictObject({ role: roleName });
 type Target = z.infer<typeof targetSchema>;
 
-const admin = adminConnection<Client>({
+const admin = adminConnection<ClientBase>({
+  pool: (url, { size, idleMs, onError }) => {
+    const pool = new Pool({ connectionString: url, max: size, idleTimeoutMillis: idleMs, connectionTimeoutMillis: 5000 });
+    // An idle client's error reaches the pool's listener. A checked-out one's, between two queries, would be
+    // unhandled without a listener of its own; its call learns of it from its next query.
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    return {
+      acquire: async () => {
+        const client = await pool.connect();
+        return { connection: client, release: () => client.release() };
+      },
+      end: () => pool.end(),
+    };
+  },
   open: async (url) => {
     const db = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
     await db.connect();
     return db;
   },
-  close: (db) => db.end(),
+  // Only the connections `open` made are closed here, and those are Clients.
+  close: (db) => (db as Client).end(),
   ping: (db) => db.query('SELECT 1'),
 });
 
@@ -50,7 +67,7 @@ export const postgresProvider = defineProviderKind({
     settings.mode === 'login-role' ? `^[a-z_][a-z0-9_]{0,${62 - TEMPORARY_SUFFIX_LENGTH}}$` : ROLE_NAME.source,
   requiredEnv: admin.requiredEnv,
   validateConfig: admin.validateConfig,
-  create: (settings, env, context) => new PostgresProvider(settings, admin.access(settings, env), context),
+  create: (settings, env, context) => new PostgresProvider(settings, admin.access(settings, env, context.pools), context),
 });
 
 /** The roles that are direct members of role $1. */
@@ -89,7 +106,7 @@ class PostgresProvider implements AccessProvider<Target> {
 
   constructor(
     private readonly settings: Settings,
-    private readonly admin: AdminAccess<Client>,
+    private readonly admin: AdminAccess<ClientBase>,
     context: ProviderContext<Target>,
   ) {
     this.levelRoles = new Set(context.levelTargets.map((target) => target.role));
@@ -186,7 +203,7 @@ class PostgresProvider implements AccessProvider<Target> {
    * level on to all of its members (for as long as they are members); a superuser needs no grant, and its
    * sessions could not be ended by the revoke; a NOLOGIN role is nobody's login.
    */
-  private async assertGrantableLogin(db: Client, login: string, levelRole: string): Promise<void> {
+  private async assertGrantableLogin(db: ClientBase, login: string, levelRole: string): Promise<void> {
     const { rows } = await db.query<{ rolsuper: boolean; rolcanlogin: boolean; has_members: boolean }>(
       `SELECT r.rolsuper, r.rolcanlogin, EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.roleid = r.oid) AS has_members
          FROM pg_roles r WHERE r.rolname = $1`,
@@ -213,7 +230,7 @@ class PostgresProvider implements AccessProvider<Target> {
   }
 
   /** Before PostgreSQL 16 every membership allows SET ROLE; from 16 on, only one granted WITH SET TRUE (not ours). */
-  private async sessionsMayHaveSetRole(db: Client, role: string, loginOid: number): Promise<boolean> {
+  private async sessionsMayHaveSetRole(db: ClientBase, role: string, loginOid: number): Promise<boolean> {
     if ((await serverVersion(db)) < MEMBERSHIP_OPTIONS_SINCE) return true;
     const { rowCount } = await db.query(
       'SELECT 1 FROM pg_auth_members m JOIN pg_roles granted ON granted.oid = m.roleid WHERE granted.rolname = $1 AND m.member = $2 AND m.set_option',
@@ -233,23 +250,23 @@ class PostgresProvider implements AccessProvider<Target> {
   }
 }
 
-async function serverVersion(db: Client): Promise<number> {
+async function serverVersion(db: ClientBase): Promise<number> {
   const { rows } = await db.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
   return Number(rows[0]!.version);
 }
 
-async function roleOid(db: Client, name: string): Promise<number | undefined> {
+async function roleOid(db: ClientBase, name: string): Promise<number | undefined> {
   const { rows } = await db.query<{ oid: number }>('SELECT oid FROM pg_roles WHERE rolname = $1', [name]);
   return rows[0]?.oid;
 }
 
-async function sessionsOf(db: Client, loginOid: number, startedBefore: string): Promise<number[]> {
+async function sessionsOf(db: ClientBase, loginOid: number, startedBefore: string): Promise<number[]> {
   const { rows } = await db.query<{ pid: number }>(SESSIONS_OF, [loginOid, startedBefore]);
   return rows.map((r) => r.pid);
 }
 
 /** Ends every session of the login that started before now and waits for each to exit; fails if one stays. */
-async function endSessions(db: Client, login: string, loginOid: number): Promise<void> {
+async function endSessions(db: ClientBase, login: string, loginOid: number): Promise<void> {
   const pids = await sessionsOf(db, loginOid, 'infinity');
   if (pids.length === 0) return;
   // A session that ended on its own in between only draws a warning.
@@ -269,7 +286,7 @@ async function endSessions(db: Client, login: string, loginOid: number): Promise
  * owns in the admin URL's database is dropped; then the role. Objects it owns in another database stop the
  * DROP ROLE and are named in the error, and the login stays behind without a login, the role or a session.
  */
-async function dropLogin(db: Client, login: string, levelRole: string): Promise<void> {
+async function dropLogin(db: ClientBase, login: string, levelRole: string): Promise<void> {
   const oid = await roleOid(db, login);
   if (oid === undefined) return;
   const name = escapeIdentifier(login);

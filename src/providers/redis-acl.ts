@@ -41,18 +41,56 @@ const targetSchema = z.strictObject({
 });
 type Target = z.infer<typeof targetSchema>;
 
+/** An admin connection; errors after it is up go to `onError`. */
+async function openAdmin(url: string, onError: (error: unknown) => void = () => undefined): Promise<Redis> {
+  // One try, no reconnects: a job that cannot reach Redis fails now and the queue retries it.
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // connect() only says "Connection is closed"; the error event says why (ECONNREFUSED, WRONGPASS…).
+  let cause: Error | undefined;
+  let connected = false;
+  redis.on('error', (e: Error) => (connected ? onError(e) : (cause ??= e)));
+  await redis.connect().catch((e: Error) => {
+    throw cause ?? e;
+  });
+  connected = true;
+  return redis;
+}
+
 const admin = adminConnection<Redis>({
-  open: async (url) => {
-    // One try, no reconnects: a job that cannot reach Redis fails now and the queue retries it.
-    const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    // connect() only says "Connection is closed"; the error event says why (ECONNREFUSED, WRONGPASS…).
-    let cause: Error | undefined;
-    redis.on('error', (e: Error) => (cause ??= e));
-    await redis.connect().catch((e: Error) => {
-      throw cause ?? e;
-    });
-    return redis;
+  /**
+   * The "pool" is one connection per URL, shared by every call: Redis runs one command at a time, ioredis
+   * pipelines concurrent calls' commands over one connection, and no call keeps state on it (no MULTI,
+   * WATCH or SELECT), so more connections would add round trips to open them and nothing else. One that
+   * died (a restart, CLIENT KILL) is replaced at the next call.
+   */
+  pool: (url, { onError }) => {
+    let shared: Promise<Redis> | undefined;
+    let opened: Redis | undefined;
+    const current = (): Promise<Redis> => {
+      // Still opening, or up: every call shares it.
+      if (shared && (opened === undefined || opened.status === 'ready')) return shared;
+      opened?.disconnect();
+      opened = undefined;
+      const opening = openAdmin(url, onError).then(
+        (redis) => (opened = redis),
+        (error: unknown) => {
+          // A failed open is not kept: the next call tries again.
+          if (shared === opening) shared = undefined;
+          throw error;
+        },
+      );
+      shared = opening;
+      return opening;
+    };
+    return {
+      acquire: async () => ({ connection: await current(), release: () => undefined }),
+      end: async () => {
+        const redis = await shared?.catch(() => undefined);
+        await redis?.quit().catch(() => redis.disconnect());
+      },
+    };
   },
+  open: (url) => openAdmin(url),
   close: async (redis) => redis.disconnect(),
   ping: (redis) => redis.call('ACL', 'WHOAMI'),
 });
@@ -64,7 +102,7 @@ export const redisAclProvider = defineProviderKind({
   identityPattern: `^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,${63 - TEMPORARY_SUFFIX_LENGTH}}$`,
   requiredEnv: admin.requiredEnv,
   validateConfig: admin.validateConfig,
-  create: (settings, env) => new RedisAclProvider(admin.access(settings, env)),
+  create: (settings, env, context) => new RedisAclProvider(admin.access(settings, env, context.pools)),
 });
 
 /** A temporary ACL user with a one-time password and the level's rules; deleted, with its connections, at revoke. */

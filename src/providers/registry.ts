@@ -6,6 +6,7 @@ import type { ProviderSettings } from '../domain/catalog';
 import { StartupError } from '../domain/errors';
 import { commandProvider } from './command';
 import { mysqlProvider } from './mysql';
+import type { ProviderPools } from './pools';
 import { postgresProvider } from './postgres';
 import { redisAclProvider } from './redis-acl';
 import { defineProviderKind, type ProviderDefinition, type ProviderKind } from './types';
@@ -42,11 +43,11 @@ export function resolveProvider(provider: ProviderSettings): ResolvedProvider {
   return { kind, settings: provider.settings };
 }
 
-/** Builds the provider for a resource; the catalog has already validated its settings. */
-export function createProviderFactory(env: NodeJS.ProcessEnv): Providers {
+/** Builds the provider for a resource, on the process's admin connection pools; the catalog has already validated its settings. */
+export function createProviderFactory(env: NodeJS.ProcessEnv, pools?: ProviderPools): Providers {
   return (resource) => {
     const { kind, settings } = resolveProvider(resource.provider);
-    return kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target) });
+    return kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target), pools });
   };
 }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ProdAccessError, ProviderError } from '../domain/errors';
+import type { OpenPool, ProviderPools } from './pools';
 import type { AccessInstructions } from './types';
 
-/** Helpers every provider shares: secrets from the environment, temporary names, connections closed in `finally`. */
+/** Helpers every provider shares: secrets from the environment, temporary names, pooled admin connections. */
 
 /** A setting that names an environment variable; the catalog never holds the secret itself. */
 export const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable, not a URL');
@@ -54,7 +55,7 @@ export function isTemporaryName(name: string): boolean {
 }
 
 /** Opens a connection, runs the work and always closes it, even when the work failed. */
-export async function withConnection<C, T>(
+async function withConnection<C, T>(
   open: () => Promise<C>,
   close: (connection: C) => Promise<unknown>,
   work: (connection: C) => Promise<T>,
@@ -81,13 +82,26 @@ export async function untilConnectionsGone(count: () => Promise<number>, user: s
   }
 }
 
-/** How a provider reaches its target as an admin: a driver's connect, close and a harmless call. */
+/** How a provider reaches its target as an admin: a driver's pool, connect, close and a harmless call. */
 export interface AdminDriver<C> {
+  /** The calls' connections: a bounded pool for one URL (see ProviderPools). */
+  pool: OpenPool<C>;
+  /** One connection of its own, for validateConfig. */
   open(url: string): Promise<C>;
   close(connection: C): Promise<unknown>;
   /** Proves the URL and the credentials work (for validateConfig). */
   ping(connection: C): Promise<unknown>;
 }
+
+/** The settings of a provider kind that reaches its target through an admin URL. */
+export interface AdminSettings {
+  connectionEnv: string;
+  /** The most connections to the admin URL at once; default PROVIDER_POOL_SIZE. */
+  poolSize?: number;
+}
+
+/** A provider setting: the size of its admin URL's pool (the first resource to use a URL sets it). */
+export const poolSize = z.number().int().min(1).max(100).optional();
 
 /** A MySQL account (`'root'@'localhost'`), or any other quoted literal (a value, a password), closed or cut off. */
 const QUOTED_LITERAL = /'[\w.%-]*'@'[\w.%:-]*'|'(?:[^'\\]|\\.|'')*(?:'|$)/g;
@@ -134,16 +148,24 @@ export interface AdminAccess<C> {
   run<T>(work: (connection: C) => Promise<T>): Promise<T>;
 }
 
-/** The parts of a provider kind that come from an admin URL named by `connectionEnv`. */
+/**
+ * The parts of a provider kind that come from an admin URL named by `connectionEnv`. Calls run on the
+ * process's pools; without them (validateConfig, `catalog validate --connect`, a provider built outside the
+ * app) each call opens a connection of its own and closes it in `finally`.
+ */
 export function adminConnection<C>(driver: AdminDriver<C>) {
-  const access = (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): AdminAccess<C> => {
+  const access = (settings: AdminSettings, env: NodeJS.ProcessEnv, pools?: ProviderPools): AdminAccess<C> => {
     const url = () => readEnv(env, settings.connectionEnv);
-    return { url, run: (work) => scrubbingDriverErrors(() => withConnection(() => driver.open(url()), driver.close, work)) };
+    const run = <T>(work: (connection: C) => Promise<T>): Promise<T> =>
+      pools
+        ? pools.run(driver.pool, { envName: settings.connectionEnv, url: url(), size: settings.poolSize }, work)
+        : withConnection(() => driver.open(url()), driver.close, work);
+    return { url, run: (work) => scrubbingDriverErrors(() => run(work)) };
   };
   return {
     access,
-    requiredEnv: (settings: { connectionEnv: string }) => [settings.connectionEnv],
-    validateConfig: async (settings: { connectionEnv: string }, env: NodeJS.ProcessEnv): Promise<void> => {
+    requiredEnv: (settings: AdminSettings) => [settings.connectionEnv],
+    validateConfig: async (settings: AdminSettings, env: NodeJS.ProcessEnv): Promise<void> => {
       await access(settings, env).run(driver.ping);
     },
   };

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AccessProvider } from '../app/ports';
 import { PermanentError, ProdAccessError } from '../domain/errors';
 import type { GrantSpec } from '../domain/grant';
+import type { ProviderPools } from './pools';
 
 /**
  * The provider contract. A provider kind (built in, or a module named by the catalog) is a
@@ -16,6 +17,8 @@ export type { AccessInstructions, GrantSpec } from '../domain/grant';
 export interface ProviderContext<Target = Record<string, unknown>> {
   /** The targets of the resource's levels, so a provider can refuse an identity that is itself one of them. */
   levelTargets: Target[];
+  /** The process's admin connection pools (built-in kinds use them; closed at shutdown); without them, a connection per call. */
+  pools?: ProviderPools;
 }
 
 /** What a provider kind declares; the public contract for providers written outside this repository. */
@@ -65,7 +68,7 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
       const settings = parseSettings(raw);
       // The catalog has validated every level's target already.
       const levelTargets = (context?.levelTargets ?? []).map((target) => definition.targetSchema.parse(target));
-      const provider = definition.create(settings, env, { levelTargets });
+      const provider = definition.create(settings, env, { levelTargets, pools: context?.pools });
       const pattern = new RegExp(identityPattern(settings));
       // Every call re-checks what it is given, so nothing unvalidated reaches a query or a command line.
       const checked = (spec: GrantSpec): GrantSpec<Target> => {

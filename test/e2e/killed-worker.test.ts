@@ -4,13 +4,25 @@ import { requestAccess, useHarness, waitUntil } from '../support/harness';
 /** A worker SIGKILLed in the middle of a grant or a revoke loses nothing: another worker finishes the job. */
 describe(guarantee(2), () => {
   // A short job lock, so the dead worker's job is taken over in seconds rather than half a minute; a
-  // reconciler too slow to help, so what is proven is the takeover itself (the reconciler has its own test).
-  const h = useHarness({ role: 'web', proxyTarget: true, reconcileIntervalSeconds: 3600, env: { JOB_LOCK_SECONDS: '4' } });
+  // reconciler too slow to help, so what is proven is the takeover itself (the reconciler has its own test);
+  // admin connections closed a second after use, so that the job opens one of its own for the proxy to hold.
+  const h = useHarness({
+    role: 'web',
+    proxyTarget: true,
+    reconcileIntervalSeconds: 3600,
+    env: { JOB_LOCK_SECONDS: '4', PROVIDER_POOL_IDLE_SECONDS: '1' },
+  });
 
   /** Holds the provider's next connection to the target, so the job is caught half-way. */
   async function killWorkerWhileItTalksToTheTarget(start: () => Promise<unknown>): Promise<void> {
     const proxy = h.targetProxy!;
     const worker = h.processes.find((p) => p.role === 'worker')!;
+    // A pooled connection still open would carry the job past the stall.
+    await waitUntil(
+      () => (proxy.open === 0 ? true : undefined),
+      30_000,
+      () => 'the pooled connections to the target to close',
+    );
     proxy.setMode('stalled');
     proxy.accepted = 0;
     await start();

@@ -5,6 +5,7 @@ import { mysqlProvider } from '../../src/providers/mysql';
 import { temporaryName } from '../../src/providers/support';
 import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
 import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
+import { testPools } from '../support/provider-pools';
 
 const SERVER = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const owned = ownedGrants('m');
@@ -12,7 +13,9 @@ const { suffix } = owned;
 const database = `pa_${suffix}`;
 const readRole = `${suffix}_read`;
 const env = { PROVIDER_TEST_MYSQL_URL: `${SERVER}/${database}` };
-const provider = (): AccessProvider => mysqlProvider.create({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env);
+// Pooled, as the app runs them.
+const { pools } = testPools();
+const provider = (): AccessProvider => mysqlProvider.create({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env, { levelTargets: [], pools });
 const byRole = (identity: string) => owned.spec(identity, { role: readRole });
 const byPrivileges = (identity: string) => owned.spec(identity, { privileges: ['SELECT', 'INSERT'], database, table: 'numbers' });
 
@@ -57,6 +60,8 @@ beforeAll(async () => {
     await db.query(`GRANT SELECT ON ${database}.* TO ${readRole}`);
   });
 });
+
+afterAll(() => pools.close());
 
 afterAll(async () => {
   await asAdmin(async (db) => {

@@ -4,6 +4,7 @@ import { temporaryName } from '../../src/providers/support';
 import type { AccessProvider, GrantSpec } from '../../src/providers/types';
 import { databaseUrl, dropDatabase, recreateDatabase, SERVER_URL, withClient } from '../support/databases';
 import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
+import { testPools } from '../support/provider-pools';
 
 const owned = ownedGrants('p');
 const { suffix } = owned;
@@ -16,8 +17,13 @@ const spec = (identity: string, requestId?: number): GrantSpec => ({
   ...(requestId !== undefined && { requestId }),
 });
 type Mode = 'grant-role' | 'login-role';
+// Pooled, as the app runs them.
+const { pools } = testPools();
 const provider = (mode: Mode, levelRoles: string[] = [roles.read]): AccessProvider =>
-  postgresProvider.create({ connectionEnv: 'PROVIDER_TEST_ADMIN_URL', mode }, env, { levelTargets: levelRoles.map((role) => ({ role })) });
+  postgresProvider.create({ connectionEnv: 'PROVIDER_TEST_ADMIN_URL', mode }, env, {
+    levelTargets: levelRoles.map((role) => ({ role })),
+    pools,
+  });
 const loginOf = (mode: Mode, grant: GrantSpec) => (mode === 'login-role' ? temporaryName(grant.identity, grant.requestId) : grant.identity);
 
 /**
@@ -94,6 +100,8 @@ beforeAll(async () => {
   });
   await withClient(databaseUrl(otherDatabase), (db) => db.query(`GRANT CREATE ON SCHEMA public TO ${roles.read}`));
 });
+
+afterAll(() => pools.close());
 
 afterAll(async () => {
   await dropDatabase(database);

@@ -4,12 +4,16 @@ import { temporaryName } from '../../src/providers/support';
 import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
 import { REDIS_URL, withRedis } from '../support/redis';
 import { describeProviderConformance, type GranteeSession, ownedGrants } from '../support/provider-conformance';
+import { testPools } from '../support/provider-pools';
 
 const SERVER = REDIS_URL;
 const owned = ownedGrants('r');
 const { suffix } = owned;
 const env = { PROVIDER_TEST_REDIS_URL: SERVER };
-const provider = (): AccessProvider => redisAclProvider.create({ connectionEnv: 'PROVIDER_TEST_REDIS_URL' }, env);
+// Pooled, as the app runs them.
+const { pools } = testPools();
+const provider = (): AccessProvider =>
+  redisAclProvider.create({ connectionEnv: 'PROVIDER_TEST_REDIS_URL' }, env, { levelTargets: [], pools });
 const readCache = (identity: string) => owned.spec(identity, { rules: ['+@read', `~${suffix}:cache:*`] });
 
 /** Connects as the grant's ACL user with the one-time password, as the requester would. */
@@ -46,6 +50,8 @@ const usersOf = (grant: GrantSpec) =>
   withRedis(async (redis) => ((await redis.call('ACL', 'GETUSER', temporaryName(grant.identity, grant.requestId))) === null ? 0 : 1));
 
 beforeAll(() => withRedis((redis) => redis.set(`${suffix}:cache:answer`, '42')));
+
+afterAll(() => pools.close());
 
 afterAll(() =>
   withRedis(async (redis) => {

@@ -10,9 +10,15 @@ export type ProxyMode = 'up' | 'stalled' | 'down';
 export class FaultyProxy {
   private mode: ProxyMode = 'up';
   private readonly sockets = new Set<Socket>();
+  private readonly clients = new Set<Socket>();
   private readonly held: (() => void)[] = [];
   /** Connections accepted since the last reset of the counter. */
   accepted = 0;
+
+  /** Connections open through the proxy now (held ones included). */
+  get open(): number {
+    return this.clients.size;
+  }
 
   private constructor(
     private readonly server: Server,
@@ -48,6 +54,8 @@ export class FaultyProxy {
       return;
     }
     const upstream = new Socket();
+    this.clients.add(client);
+    client.on('close', () => this.clients.delete(client));
     this.track(client);
     this.track(upstream);
     const pipe = () => {

@@ -40,7 +40,10 @@ export class RunningApp {
     const started = await Promise.allSettled(this.starting);
     const all = new Set([...this.processes, ...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))]);
     await Promise.all([...all].map((p) => p.kill('SIGTERM')));
-    await this.runtime?.stop();
+    // Once: a test may stop the app before the harness does.
+    const runtime = this.runtime;
+    this.runtime = undefined;
+    await runtime?.stop();
   }
 }
 

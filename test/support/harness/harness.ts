@@ -166,6 +166,11 @@ export class Harness {
     return this.app.processes;
   }
 
+  /** Stops prod-access as shutdown does, leaving the harness (Slack, databases) running for the test to look. */
+  stopApp(): Promise<void> {
+    return this.app.stop();
+  }
+
   /** Starts prod-access in a process of its own with this harness's settings. */
   spawn(role: Role, launch?: Launch): Promise<AppProcess> {
     return this.app.spawn(role, launch);
