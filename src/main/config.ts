@@ -80,8 +80,11 @@ export const configSchema = z.object({
   JOB_LOCK_SECONDS: seconds(30),
   /** Jobs a worker process runs at once on each queue (revoke, access, notify). */
   WORKER_CONCURRENCY: positiveWhole('a whole number').max(100).default(4),
-  /** Admin connections to one provider URL at once (a resource's `poolSize` overrides it); like the revoke queue's concurrency. */
-  PROVIDER_POOL_SIZE: positiveWhole('a whole number').max(100).default(4),
+  /**
+   * Admin connections to one provider URL at once (a resource's `poolSize` overrides it): the revoke and the
+   * access queues' jobs at once, so a burst of grants never makes a revoke wait for a connection.
+   */
+  PROVIDER_POOL_SIZE: positiveWhole('a whole number').max(100).default(8),
   /** A provider URL's pool unused this long is closed; the next call opens another. */
   PROVIDER_POOL_IDLE_SECONDS: seconds(10),
   /** The key of the audit chain's HMAC; the database never sees it. Required in production. */
