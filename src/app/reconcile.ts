@@ -25,7 +25,9 @@ export interface ReconcileReport {
  * approved requests waiting for their grant job, grants past their expiry, revokes about to fall due,
  * and Slack messages, notices, access DMs and audit lines that never went out, and one-time secrets still
  * in the DM of an access that has ended.
- * Scheduling is idempotent, so a job that still exists is left as it is.
+ * Scheduling is idempotent, so a job that still exists is left as it is. What is owed is asked for all at
+ * once, which the queues send together, so a pass costs its queries and a few round trips to Redis however
+ * much it finds (pending timeouts excepted: each is a transition with its audit row).
  */
 export function reconcile(deps: ReconcileDeps) {
   return async (): Promise<ReconcileReport> => {
@@ -34,19 +36,23 @@ export function reconcile(deps: ReconcileDeps) {
     const horizon = new Date(now.getTime() + 2 * deps.intervalSeconds * 1000);
     const due = await deps.requests.due(now, horizon, deps.batchSize ?? 1000);
     for (const id of due.pendingPastTimeout) await deps.expirePending(id);
-    for (const id of due.approved) await deps.schedule.grant(id);
-    for (const id of due.pastExpiry) await deps.schedule.revokeNow(id);
-    for (const { id, expiresAt } of due.expiringSoon) await deps.schedule.revokeAt(id, expiresAt);
+    await Promise.all([
+      ...due.approved.map((id) => deps.schedule.grant(id)),
+      ...due.pastExpiry.map((id) => deps.schedule.revokeNow(id)),
+      ...due.expiringSoon.map(({ id, expiresAt }) => deps.schedule.revokeAt(id, expiresAt)),
+    ]);
     // Slack messages whose jobs were lost: anything older than two passes is not merely on its way.
     const settleMs = 2 * deps.intervalSeconds * 1000;
     const limit = deps.batchSize ?? 1000;
     const lagging = await deps.requests.lagging(now, settleMs, limit);
     const undelivered = await deps.audit.undelivered(now, settleMs, limit);
-    for (const id of lagging.messages) await deps.announcements.resyncApprovalMessage(id);
-    for (const { id, status } of lagging.notices) await deps.announcements.notify(id, FINAL_NOTICES[status]!);
-    for (const id of lagging.access) await deps.announcements.resendAccess(id);
-    for (const id of lagging.secrets) await deps.announcements.clearSecret(id);
-    await deps.announcements.postAudit(undelivered);
+    await Promise.all([
+      ...lagging.messages.map((id) => deps.announcements.resyncApprovalMessage(id)),
+      ...lagging.notices.map(({ id, status }) => deps.announcements.notify(id, FINAL_NOTICES[status]!)),
+      ...lagging.access.map((id) => deps.announcements.resendAccess(id)),
+      ...lagging.secrets.map((id) => deps.announcements.clearSecret(id)),
+      deps.announcements.postAudit(undelivered),
+    ]);
     return {
       timedOut: due.pendingPastTimeout.length,
       grantsRequeued: due.approved.length,

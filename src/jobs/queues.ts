@@ -48,7 +48,7 @@ export class JobQueues implements Schedule, Announcements {
   /**
    * Adds the job. Every job asked for while the caller's work runs on (the same tick and the promises it
    * resolves) goes to Redis together, in one round trip: one `addBulk` per queue, written on one connection
-   * right after one pipeline asking which of their ids are taken. A taken id is then dealt with as above.
+   * right after one pipeline asking which of their ids are taken by a finished job, then dealt with as above.
    */
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, delayMs = 0): Promise<void> {
     const job = JOBS[name];
@@ -67,10 +67,11 @@ export class JobQueues implements Schedule, Announcements {
     return (await this.batch.sent)[index];
   }
 
-  /** One promise per job, in order: settled once its queue took it and, if its id was taken, that job was seen to. */
+  /** One promise per job, in order: settled once its queue took it and, if its id was taken by a finished job, that job was seen to. */
   private send(batch: readonly WantedJob[]): Promise<void>[] {
     // Written first on the connection the queues share, so Redis answers it before it runs any add below.
-    const ids = batch.flatMap((job) => (job.jobId ? [['exists', this.queueOf(job).toKey(job.jobId)]] : []));
+    // `finishedOn` is set only while a job is completed or failed: a job still waiting its turn costs nothing more.
+    const ids = batch.flatMap((job) => (job.jobId ? [['hget', this.queueOf(job).toKey(job.jobId), 'finishedOn']] : []));
     const taken = ids.length > 0 ? this.connection.pipeline(ids).exec() : Promise.resolve([]);
     const added = new Map<QueueName, Promise<unknown>>();
     for (const queue of new Set(batch.map((job) => job.queue))) {
@@ -83,15 +84,15 @@ export class JobQueues implements Schedule, Announcements {
       return (async () => {
         const [, answers] = await Promise.all([added.get(job.queue), taken]);
         if (takenAt < 0) return;
-        const [error, exists] = answers![takenAt]!;
+        const [error, finishedOn] = answers![takenAt]!;
         if (error) throw error;
-        if (exists === 1) await this.seeToTaken(job);
+        if (finishedOn !== null) await this.seeToFinished(job);
       })();
     });
   }
 
-  /** The job's id was taken before this add (which left it alone): a failed one is retried, a finished schedule added again. */
-  private async seeToTaken(job: WantedJob): Promise<void> {
+  /** The job's id was taken by a finished job before this add (which left it alone): a failed one is retried, a completed schedule added again. */
+  private async seeToFinished(job: WantedJob): Promise<void> {
     const queue = this.queueOf(job);
     const existing = await queue.getJob(job.jobId!);
     const state = existing ? await existing.getState() : undefined;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobQueues } from '../../src/jobs/queues';
 import { createLogger } from '../../src/shared/logger';
@@ -54,6 +55,41 @@ describe('JobQueues', () => {
     await queues.expirePendingAt(8, new Date(Date.now() + 3_600_000));
     expect(await queues.queues.access.getJobs(['delayed'])).toHaveLength(1);
   });
+
+  test('a finished schedule asked for again is put back: completed, it is added again; failed, retried; a message sent once stays sent', async () => {
+    const own = `${prefix}-finished`;
+    const finishing = new JobQueues(redis, own, createLogger({ level: 'silent', pretty: false }));
+    try {
+      const askAgain = async () => {
+        await Promise.all([finishing.grant(41), finishing.grant(42), finishing.resendAccess(41)]);
+      };
+      await askAgain();
+      await finishNext(own, 'access', 'completed');
+      await finishNext(own, 'access', 'failed');
+      await finishNext(own, 'notify', 'completed');
+      await askAgain();
+
+      const state = (queue: 'access' | 'notify', id: string) => finishing.queues[queue].getJobState(id);
+      expect(await state('access', 'grant-41')).toBe('waiting');
+      expect(await state('access', 'grant-42')).toBe('waiting');
+      expect(await state('notify', 'access-dm-41')).toBe('completed');
+    } finally {
+      await finishing.close();
+      await clearRedis(own);
+    }
+  });
+
+  /** Takes the next job of a queue as a worker would and finishes it, for good when it fails. */
+  async function finishNext(queuePrefix: string, queue: 'access' | 'notify', as: 'completed' | 'failed'): Promise<void> {
+    const worker = new Worker(queue, null, { connection: redis, prefix: queuePrefix, autorun: false });
+    try {
+      const job = (await worker.getNextJob('test-token'))!;
+      if (as === 'completed') await job.moveToCompleted('done', 'test-token', false);
+      else await job.moveToFailed(new UnrecoverableError('gave up'), 'test-token', false);
+    } finally {
+      await worker.close();
+    }
+  }
 
   test('the recurring jobs have one scheduler each, however often they are put in place, and a lost one comes back', async () => {
     const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200 };

@@ -1,0 +1,22 @@
+import { expirePending } from '../../src/app/pending';
+import { systemClock } from '../../src/app/ports';
+import { reconcile } from '../../src/app/reconcile';
+import { AuditChain } from '../../src/db/audit-chain';
+import { PrismaAuditLog } from '../../src/db/audit-log';
+import type { Db } from '../../src/db/client';
+import { PrismaRequestStore } from '../../src/db/request-store';
+import type { JobQueues } from '../../src/jobs/queues';
+
+/** The reconcile pass as the worker role wires it, over a database and queues a test (or the bench) owns. */
+export function reconcilePass(db: Db, queues: JobQueues, settings: { auditKey: string; intervalSeconds: number }) {
+  const requests = new PrismaRequestStore(db, new AuditChain(settings.auditKey));
+  return reconcile({
+    requests,
+    audit: new PrismaAuditLog(db),
+    schedule: queues,
+    announcements: queues,
+    expirePending: expirePending({ requests, announcements: queues, clock: systemClock }),
+    clock: systemClock,
+    intervalSeconds: settings.intervalSeconds,
+  });
+}
