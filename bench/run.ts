@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     if (runs('throughput')) await benchLifecycles(results, count);
   } finally {
     await dropDatabase(databaseName);
+    rmSync(COUNTS_DIR, { recursive: true, force: true });
     results.loadAverageAfter = loadavg().map((l) => round(l));
     results.totalSeconds = round((Date.now() - started) / 1000, 1);
     mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
