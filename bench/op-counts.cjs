@@ -4,7 +4,7 @@
 // ioredis (every command, including those inside a pipeline or MULTI; a round trip is one command sent alone
 // or one pipeline). Preloaded into an app process with NODE_OPTIONS=--require, it writes the counts to
 // BENCH_COUNTS_DIR/<pid>.json on SIGUSR2; required by the bench itself, `snapshot()` reads them.
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 const counts = { seq: 0, dbStatements: 0, providerStatements: 0, redisCommands: 0, redisRoundTrips: 0 };
@@ -44,7 +44,10 @@ if (process.env.BENCH_COUNTS_DIR) {
   install();
   process.on('SIGUSR2', () => {
     counts.seq++;
-    writeFileSync(path.join(process.env.BENCH_COUNTS_DIR, `${process.pid}.json`), JSON.stringify(counts));
+    // Written aside, then renamed: the bench never reads half a file.
+    const file = path.join(process.env.BENCH_COUNTS_DIR, `${process.pid}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(counts));
+    renameSync(`${file}.tmp`, file);
   });
 }
 

@@ -5,17 +5,21 @@ import { QUEUE_NAMES, type QueueName } from '../src/jobs/definitions';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Waits until the app's queues have nothing waiting or running, so one measurement's tail never loads the next. */
-export async function waitForIdleQueues(prefix: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the app's queues have nothing waiting or running, so one measurement's tail never loads the
+ * next; false when they were still busy after `timeoutMs` (Slack messages queued at Slack's pace, say).
+ */
+export async function waitForIdleQueues(prefix: string, timeoutMs = 60_000): Promise<boolean> {
   const connection = new Redis(REDIS_URL);
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix }));
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
-      if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
+      if (counts.every((c) => Object.values(c).every((n) => n === 0))) return true;
       await sleep(200);
     }
+    return false;
   } finally {
     await Promise.all(queues.map((q) => q.close()));
     connection.disconnect();

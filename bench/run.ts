@@ -40,7 +40,7 @@ for (const section of ONLY)
   if (!SECTIONS.includes(section as Section)) throw new Error(`unknown section "${section}"; expected ${SECTIONS.join(', ')}`);
 const runs = (section: Section) => ONLY.has(section);
 const SETTINGS = {
-  ack: { rates: [50, 200], seconds: QUICK ? 3 : 20 },
+  ack: { rates: [50, 200], seconds: QUICK ? 3 : 20, settleSeconds: QUICK ? 10 : 60 },
   approvalRounds: QUICK ? 5 : 40,
   expiry: { grants: QUICK ? 500 : 10_000, leadSeconds: QUICK ? 5 : 15, windowSeconds: QUICK ? 10 : 60, workerConcurrency: 4 },
   reconciler: { active: QUICK ? 10_000 : 100_000, historical: QUICK ? 100_000 : 1_000_000, passes: 5 },
@@ -150,6 +150,7 @@ async function benchOneHarness(results: Record<string, unknown>, count: () => Op
           'ratio p50': a.ratioP50,
           'ratio p99': a.ratioP99,
           ...a.counts,
+          'queues idle after': a.settled,
         })),
       ]);
     }

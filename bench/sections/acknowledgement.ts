@@ -17,8 +17,10 @@ export interface AckResult {
   ours: Latencies;
   ratioP50: number;
   ratioP99: number;
-  /** What each command cost, its jobs' work included (counted until the queues were idle again). */
+  /** What each command cost, its jobs' work included as far as it ran by the end of the settling time. */
   counts: PerOperation;
+  /** Whether the queues were idle again within the settling time, so the counts hold all the jobs' work. */
+  settled: boolean;
 }
 
 export interface MemoryResult {
@@ -27,7 +29,12 @@ export interface MemoryResult {
   peakUnderLoadMiB: number;
 }
 
-type Settings = { rates: number[]; seconds: number };
+type Settings = {
+  rates: number[];
+  seconds: number;
+  /** How long after the load the queues may take to be idle again (approval messages go at Slack's pace). */
+  settleSeconds: number;
+};
 
 /** Signed `/prod-access request …` commands at `rate` a second to `endpoint`, each with a response_url issued beforehand. */
 async function atRate(slack: BenchSlack, endpoint: string, userId: string, rate: number, seconds: number) {
@@ -35,6 +42,9 @@ async function atRate(slack: BenchSlack, endpoint: string, userId: string, rate:
   let next = 0;
   return steadyRate(rate, seconds, () => slack.command(endpoint, userId, REQUEST_TEXT, replies[next++]!.url));
 }
+
+/** A second of commands, untimed, so neither the floor nor the app is measured while its code is still cold. */
+const warmUp = (slack: BenchSlack, endpoint: string, userId: string) => atRate(slack, endpoint, userId, 20, 1);
 
 /** The floor, measured alone (no app process running): a bare Bolt app that verifies and acks, nothing else. */
 export async function bareBoltFloor(harness: Harness, slack: BenchSlack, settings: Settings): Promise<Map<number, Latencies>> {
@@ -44,9 +54,11 @@ export async function bareBoltFloor(harness: Harness, slack: BenchSlack, setting
     SLACK_API_URL: slack.apiUrl,
   });
   const floors = new Map<number, Latencies>();
+  const endpoint = `http://127.0.0.1:${port}/slack/events`;
   try {
+    await warmUp(slack, endpoint, harness.users.dev);
     for (const rate of settings.rates) {
-      const floor = await atRate(slack, `http://127.0.0.1:${port}/slack/events`, harness.users.dev, rate, settings.seconds);
+      const floor = await atRate(slack, endpoint, harness.users.dev, rate, settings.seconds);
       floors.set(rate, { ...summarize(floor.latenciesMs), failures: floor.failures });
     }
   } finally {
@@ -70,11 +82,13 @@ export async function benchAcknowledgement(
   const pid = deployment.pidOf(role);
   const memory: MemoryResult = { process: role, idleMiB: residentMiB(pid), peakUnderLoadMiB: 0 };
   const ack: AckResult[] = [];
+  await warmUp(slack, deployment.endpoint, harness.users.dev);
+  await waitForIdleQueues(harness.redisPrefix, settings.settleSeconds * 1000);
   for (const rate of settings.rates) {
     const before = await deployment.counts(slack);
     const loaded = await peakResidentMiB(pid, atRate(slack, deployment.endpoint, harness.users.dev, rate, settings.seconds));
     memory.peakUnderLoadMiB = Math.max(memory.peakUnderLoadMiB, loaded.peakMiB);
-    await waitForIdleQueues(harness.redisPrefix);
+    const settled = await waitForIdleQueues(harness.redisPrefix, settings.settleSeconds * 1000);
     const after = await deployment.counts(slack);
     const commands = rate * settings.seconds;
     const ours = { ...summarize(loaded.result.latenciesMs), failures: loaded.result.failures };
@@ -87,6 +101,7 @@ export async function benchAcknowledgement(
       ratioP50: ratio(ours.p50, floor.p50),
       ratioP99: ratio(ours.p99, floor.p99),
       counts: perOperation(before, after, commands),
+      settled,
     });
   }
   return { ack, memory };
