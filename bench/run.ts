@@ -173,7 +173,12 @@ async function benchOneHarness(results: Record<string, unknown>, count: () => Op
       printTable(
         `3. Expiry lateness (ms; ${grants} grants over ${windowSeconds} s, worker concurrency ${workerConcurrency}; target p99 < 1000)`,
         [
-          { jobs: 'bare BullMQ delayed no-ops (floor, alone)', ...floors.expiry.summary, ...floors.expiry.counts },
+          {
+            jobs: 'bare BullMQ delayed no-ops (floor, alone)',
+            done: floors.expiry.summary.count,
+            ...floors.expiry.summary,
+            ...floors.expiry.counts,
+          },
           ...expiry.map((e) => ({
             jobs: `revokes by ${e.deployment}`,
             done: e.revoked,
@@ -214,6 +219,8 @@ async function benchLifecycles(results: Record<string, unknown>, count: () => Op
     ...[...floors].map(([concurrency, floor]) => ({
       deployment: 'bare BullMQ no-op jobs (floor, alone)',
       'worker concurrency': concurrency,
+      lifecycles: '',
+      seconds: '',
       'per second': floor.jobsPerSecond,
       ...floor.counts,
     })),

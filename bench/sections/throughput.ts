@@ -73,11 +73,15 @@ export async function benchThroughput(settings: ThroughputSettings, workerConcur
   const events = await JobEvents.start(harness.redisPrefix, ['access', 'revoke']);
   try {
     harness.useSlackApi(slack.apiUrl);
-    await forEachRole(`CREATE ROLE %ROLE% NOLOGIN`);
+    // A person's own login role: grant-role mode grants to nothing else.
+    await forEachRole(`CREATE ROLE %ROLE% LOGIN`);
     const deployment = await Deployment.start(harness, roles);
     const expectStatus = async (id: number, status: string) => {
       const found = await harness.statusOf(id);
-      if (found !== status) throw new Error(`#${id} is ${found}, not ${status}`);
+      if (found !== status) {
+        const audit = await harness.db.auditEvent.findMany({ where: { requestId: id }, orderBy: { id: 'asc' } });
+        throw new Error(`#${id} is ${found}, not ${status}; its audit rows: ${JSON.stringify(audit.map((a) => [a.action, a.detail]))}`);
+      }
     };
     const lifecycle = async (userId: string) => {
       const reply = await slack.ask(deployment.endpoint, userId, 'request orders-db read-only 10m bench: throughput');
