@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
  * the slash command, nothing else. Run as its own process, like prod-access's `all` process.
  */
 const receiver = new HTTPReceiver({ signingSecret: process.env.SLACK_SIGNING_SECRET! });
-// Bolt authorizes each event with auth.test (once, then cached): against the same Slack stand-in as the app.
+// Given a token, Bolt calls auth.test before every event (the stand-in then rate-limits the floor itself):
+// like the app, it authorizes without calling Slack.
 const app = new App({
-  token: process.env.SLACK_BOT_TOKEN!,
+  authorize: async () => ({ botToken: process.env.SLACK_BOT_TOKEN! }),
   receiver,
   clientOptions: { slackApiUrl: process.env.SLACK_API_URL },
   logLevel: LogLevel.ERROR,
-  tokenVerificationEnabled: false,
 });
 app.command('/prod-access', async ({ ack }) => ack());
 

@@ -4,23 +4,28 @@ import { JobQueues } from '../../src/jobs/queues';
 import { createLogger } from '../../src/shared/logger';
 import { SERVER_URL, withClient } from '../../test/support/databases';
 import type { Harness } from '../../test/support/harness';
+import { type OpCounts, type PerOperation, perOperation } from '../counts';
 import { inParallel } from '../load';
-import { REDIS_URL, withBareQueue } from '../queues';
+import type { Deployment } from '../processes';
+import { REDIS_URL, waitForIdleQueues, withBareQueue } from '../queues';
+import type { BenchSlack } from '../slack';
 import { ratio, type Summary, summarize } from '../stats';
 
 export interface ExpiryResult {
+  deployment: string;
   grants: number;
   windowSeconds: number;
   workerConcurrency: number;
   /** Revokes done by the deadline; the others count as late as they were then. */
   revoked: number;
   ours: Summary;
-  bare: Summary;
   ratioP50: number;
   ratioP99: number;
+  /** What each revoke cost: the REVOKE and read-back, the row, its messages and audit line. */
+  counts: PerOperation;
 }
 
-interface Settings {
+export interface ExpirySettings {
   grants: number;
   /** Time to seed and schedule before the first expiry. */
   leadSeconds: number;
@@ -29,14 +34,64 @@ interface Settings {
   workerConcurrency: number;
 }
 
+/** Due times `stepMs` apart, the first `leadSeconds` from now. */
+function dueTimes(settings: ExpirySettings): { firstDue: number; stepMs: number; deadline: number } {
+  const firstDue = Date.now() + settings.leadSeconds * 1000;
+  return {
+    firstDue,
+    stepMs: (settings.windowSeconds * 1000) / settings.grants,
+    deadline: firstDue + settings.windowSeconds * 1000 + 60_000,
+  };
+}
+
+/**
+ * The floor, measured alone (no app process running): as many bare BullMQ delayed no-op jobs, with the same
+ * due times, on a worker of the same concurrency in this process. `count` reads what this process sent.
+ */
+export async function expiryFloor(
+  prefix: string,
+  settings: ExpirySettings,
+  count: () => OpCounts,
+): Promise<{ summary: Summary; counts: PerOperation }> {
+  const { firstDue, stepMs, deadline } = dueTimes(settings);
+  const lateness: number[] = [];
+  const before = count();
+  await withBareQueue(prefix, settings.workerConcurrency, async (queue, startWorker) => {
+    await queue.addBulk(
+      Array.from({ length: settings.grants }, (_, i) => {
+        const dueAt = firstDue + i * stepMs;
+        return { name: 'noop', data: { dueAt }, opts: { delay: dueAt - Date.now() } };
+      }),
+    );
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadline - Date.now());
+      startWorker(({ dueAt }) => {
+        lateness.push(Date.now() - dueAt!);
+        if (lateness.length === settings.grants) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+  return { summary: summarize(lateness), counts: perOperation(before, count(), settings.grants) };
+}
+
 /**
  * 3: `grants` ACTIVE requests, seeded in the database, each for its own PostgreSQL role (so every revoke
  * really runs REVOKE and reads the target back), their revoke jobs scheduled through the app's JobQueues;
- * the running app's worker revokes them. Lateness is the 'expired' audit event's time minus `expiresAt`.
- * At the same moment, as many bare BullMQ delayed no-op jobs with the same due times, in the same Redis.
+ * the deployment's workers revoke them. Lateness is the 'expired' audit event's time minus `expiresAt`.
+ * `run` names this run's roles, so runs on one harness stay apart.
  */
-export async function benchExpiry(harness: Harness, settings: Settings): Promise<ExpiryResult> {
-  const rolePrefix = `${harness.suffix}_e`;
+export async function benchExpiry(
+  harness: Harness,
+  slack: BenchSlack,
+  deployment: Deployment,
+  settings: ExpirySettings,
+  floor: Summary,
+  run: string,
+): Promise<ExpiryResult> {
+  const rolePrefix = `${harness.suffix}_e${run}`;
   const databaseUrl = harness.databaseUrl;
   await withClient(SERVER_URL, (db) =>
     db.query(
@@ -48,8 +103,8 @@ export async function benchExpiry(harness: Harness, settings: Settings): Promise
   const redis = new Redis(REDIS_URL);
   const queues = new JobQueues(redis, harness.redisPrefix, createLogger({ level: 'silent', pretty: false }));
   try {
-    const firstDue = Date.now() + settings.leadSeconds * 1000;
-    const stepMs = (settings.windowSeconds * 1000) / settings.grants;
+    const before = await deployment.counts(slack);
+    const { firstDue, stepMs, deadline } = dueTimes(settings);
     const seeded = await withClient(databaseUrl, (db) =>
       db.query<{ id: number; due_ms: number }>(
         `INSERT INTO access_requests (requester_id, resource_id, level, target_identity, duration_seconds, reason, status,
@@ -61,31 +116,21 @@ export async function benchExpiry(harness: Harness, settings: Settings): Promise
         [harness.users.dev, harness.resourceId, rolePrefix, firstDue, stepMs, settings.grants],
       ),
     );
-    const bareLateness: number[] = [];
-    const [ours] = await Promise.all([
-      (async () => {
-        await inParallel(seeded.rows, 32, (row) => queues.revokeAt(row.id, new Date(row.due_ms)));
-        return waitForExpired(databaseUrl, rolePrefix, settings.grants, firstDue + settings.windowSeconds * 1000 + 60_000);
-      })(),
-      withBareQueue(`${harness.redisPrefix}-bare`, settings.workerConcurrency, async (queue, startWorker) => {
-        await queue.addBulk(
-          seeded.rows.map((row) => ({ name: 'noop', data: { dueAt: row.due_ms }, opts: { delay: row.due_ms - Date.now() } })),
-        );
-        startWorker(({ dueAt }) => bareLateness.push(Date.now() - dueAt!));
-        while (bareLateness.length < settings.grants && Date.now() < firstDue + settings.windowSeconds * 1000 + 60_000) await sleep(200);
-      }),
-    ]);
+    await inParallel(seeded.rows, 32, (row) => queues.revokeAt(row.id, new Date(row.due_ms)));
+    const ours = await waitForExpired(databaseUrl, rolePrefix, settings.grants, deadline);
+    await waitForIdleQueues(harness.redisPrefix);
+    const counts = perOperation(before, await deployment.counts(slack), ours.done);
     const oursSummary = summarize(ours.latenessMs);
-    const bareSummary = summarize(bareLateness);
     return {
+      deployment: deployment.label,
       grants: settings.grants,
       windowSeconds: settings.windowSeconds,
       workerConcurrency: settings.workerConcurrency,
       revoked: ours.done,
       ours: oursSummary,
-      bare: bareSummary,
-      ratioP50: ratio(oursSummary.p50, bareSummary.p50),
-      ratioP99: ratio(oursSummary.p99, bareSummary.p99),
+      ratioP50: ratio(oursSummary.p50, floor.p50),
+      ratioP99: ratio(oursSummary.p99, floor.p99),
+      counts,
     };
   } finally {
     await queues.close();

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/shared/logger';
 import { dropDatabase, withClient } from '../../test/support/databases';
 import { createMigratedDatabase } from '../../test/support/global-setup';
 import { clearRedis } from '../../test/support/harness';
+import { type OpCounts, perOperation } from '../counts';
 import { REDIS_URL } from '../queues';
 import { round, summarize } from '../stats';
 
@@ -32,6 +33,8 @@ export interface ReconcilerResult {
   firstPassMs: number;
   laterPassesMs: { p50: number; max: number; passes: number };
   revokesEnsuredPerPass: number;
+  /** What one later pass sent: every statement this process sent to PostgreSQL (only the pass ran), Redis commands. */
+  perPass: { 'db stmts': number; 'redis cmds': number; 'redis trips': number };
   plans: QueryPlan[];
 }
 
@@ -40,7 +43,11 @@ export interface ReconcilerResult {
  * requests, seeded with generate_series in a database of its own, through the app's own use-case,
  * repository and JobQueues; and the plans PostgreSQL uses for the queries that pass sends.
  */
-export async function benchReconciler(databaseName: string, settings: { active: number; historical: number; passes: number }) {
+export async function benchReconciler(
+  databaseName: string,
+  settings: { active: number; historical: number; passes: number },
+  count: () => OpCounts,
+) {
   const url = await createMigratedDatabase(databaseName);
   const prefix = `${databaseName}-queues`;
   const redis = new Redis(REDIS_URL);
@@ -85,23 +92,31 @@ export async function benchReconciler(databaseName: string, settings: { active: 
     });
     const timings: number[] = [];
     let revokesEnsuredPerPass = 0;
+    let afterFirst = count();
     for (let i = 0; i < settings.passes; i++) {
       captured.length = 0;
       const start = performance.now();
       revokesEnsuredPerPass = (await pass()).revokesEnsured;
       timings.push(performance.now() - start);
+      if (i === 0) afterFirst = count();
     }
+    const later = perOperation(afterFirst, count(), settings.passes - 1);
     const plans = await withClient(url, (pg) =>
       Promise.all(captured.filter((c) => c.query.includes('"access_requests"')).map((c) => explain(pg, c.query, JSON.parse(c.params)))),
     );
-    const later = summarize(timings.slice(1));
+    const laterTimings = summarize(timings.slice(1));
     return {
       active: settings.active,
       historical: settings.historical,
       seedSeconds,
       firstPassMs: round(timings[0]!),
-      laterPassesMs: { p50: later.p50, max: later.max, passes: later.count },
+      laterPassesMs: { p50: laterTimings.p50, max: laterTimings.max, passes: laterTimings.count },
       revokesEnsuredPerPass,
+      perPass: {
+        'db stmts': round(later['db stmts/op'] + later['provider stmts/op'], 1),
+        'redis cmds': later['redis cmds/op'],
+        'redis trips': later['redis trips/op'],
+      },
       plans,
     } satisfies ReconcilerResult;
   } finally {

@@ -191,6 +191,11 @@ export class Harness {
     return this.proxies.redis;
   }
 
+  /** Points the app processes spawned from now on at another Slack Web API (the bench's stand-in runs in a process of its own). */
+  useSlackApi(apiUrl: string): void {
+    this.env.SLACK_API_URL = apiUrl;
+  }
+
   /** Makes the target unreachable for the provider (connection refused), or reachable again. */
   setTargetReachable(reachable: boolean): void {
     this.env[this.adminEnvName] = reachable ? this.adminUrl() : UNREACHABLE_TARGET_URL;
