@@ -1,18 +1,13 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Redis } from 'ioredis';
-import { expirePending } from '../../src/app/pending';
-import { systemClock } from '../../src/app/ports';
-import { reconcile } from '../../src/app/reconcile';
-import { PrismaAuditLog } from '../../src/db/audit-log';
-import { AuditChain } from '../../src/db/audit-chain';
 import { DEVELOPMENT_AUDIT_KEY } from '../../src/main/config';
-import { PrismaRequestStore } from '../../src/db/request-store';
 import { PrismaClient } from '../../src/generated/prisma/client';
 import { JobQueues } from '../../src/jobs/queues';
 import { createLogger } from '../../src/shared/logger';
 import { dropDatabase, withClient } from '../../test/support/databases';
 import { createMigratedDatabase } from '../../test/support/global-setup';
 import { clearRedis } from '../../test/support/harness';
+import { reconcilePass } from '../../test/support/reconcile-pass';
 import { type OpCounts, perOperation } from '../counts';
 import { REDIS_URL } from '../queues';
 import { round, summarize } from '../stats';
@@ -80,16 +75,7 @@ export async function benchReconciler(
       await pg.query('ANALYZE access_requests');
     });
     const seedSeconds = round((performance.now() - seedStart) / 1000, 1);
-    const requests = new PrismaRequestStore(db, new AuditChain(DEVELOPMENT_AUDIT_KEY));
-    const pass = reconcile({
-      requests,
-      audit: new PrismaAuditLog(db),
-      schedule: queues,
-      announcements: queues,
-      expirePending: expirePending({ requests, announcements: queues, clock: systemClock }),
-      clock: systemClock,
-      intervalSeconds: 30,
-    });
+    const pass = reconcilePass(db, queues, { auditKey: DEVELOPMENT_AUDIT_KEY, intervalSeconds: 30 });
     const timings: number[] = [];
     let revokesEnsuredPerPass = 0;
     let afterFirst = count();
