@@ -4,7 +4,7 @@ import type { Catalog } from '../../domain/catalog';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
 import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
-import { directMessage } from './direct-message';
+import { DirectMessages } from './direct-message';
 
 export interface SlackNotifierDeps {
   catalog: Catalog;
@@ -18,7 +18,11 @@ export interface SlackNotifierDeps {
  * and posts or updates it. Whether and when to send is decided by the use-cases (app/notices.ts).
  */
 export class SlackNotifier implements Messenger, AuditChannel {
-  constructor(private readonly deps: SlackNotifierDeps) {}
+  private readonly directMessages: DirectMessages;
+
+  constructor(private readonly deps: SlackNotifierDeps) {
+    this.directMessages = new DirectMessages(deps.slack);
+  }
 
   async postApprovalMessage(facts: RequestFacts): Promise<MessageRef> {
     const posted = await this.deps.slack.chat.postMessage({ channel: facts.resource.ownersChannel, ...render(facts), unfurl_links: false });
@@ -30,11 +34,11 @@ export class SlackNotifier implements Messenger, AuditChannel {
   }
 
   async sendNotice({ request, decisions, resource }: RequestFacts, notice: RequesterNotice): Promise<void> {
-    await directMessage(this.deps.slack, request.requesterId, requesterNotice(notice, request, resource, decisions));
+    await this.directMessages.send(request.requesterId, requesterNotice(notice, request, resource, decisions));
   }
 
   sendAccess({ request, resource }: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef> {
-    return directMessage(this.deps.slack, request.requesterId, accessDelivered(request, resource, lines, secret));
+    return this.directMessages.send(request.requesterId, accessDelivered(request, resource, lines, secret));
   }
 
   async removeSecret(at: MessageRef, { request, resource }: RequestFacts): Promise<void> {
