@@ -163,6 +163,11 @@ export interface AccessProvider<Target = Record<string, unknown>> {
    * `accessKey` names them. Access found here that no live grant covers is reported.
    */
   holders?(target: Target): Promise<string[]>;
+  /**
+   * Optional, for the approval message: what a level's target allows, read from the target where it can
+   * be ("SELECT on 14 tables in `public`"), in a line or two. Never a secret: approvers' channel shows it.
+   */
+  describeLevel?(target: Target): Promise<string>;
 }
 
 /** The provider of each resource in the catalog. */
