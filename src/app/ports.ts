@@ -173,6 +173,15 @@ export interface AccessProvider<Target = Record<string, unknown>> {
 /** The provider of each resource in the catalog. */
 export type Providers = (resource: Resource) => AccessProvider;
 
+/** What a level allows, as the approval message shows it: its provider's summary, nothing to say, or a target that did not answer. */
+export type LevelAllows = { summary: string } | 'not described' | 'unreadable';
+
+/** What each level allows, from its provider's `describeLevel`. */
+export interface LevelDescriptions {
+  /** Never fails and never waits long: a target that fails or is slow is `unreadable`. */
+  describe(resource: Resource, level: AccessLevel): Promise<LevelAllows>;
+}
+
 /** Who people are in Slack: profiles for identity mapping, group membership for approvers. */
 export interface Directory {
   /** `customFields`: also read the custom profile fields (another Slack call), for rules that use one. */
@@ -227,6 +236,13 @@ export interface RequestFacts {
   level: AccessLevel;
 }
 
+/** What approvers are shown beside a pending request, so they see what they approve. */
+export interface ApprovalContext {
+  /** Identities holding this level on this resource now (live grants of other requests): the first few, and how many in all. */
+  holders: { identities: string[]; total: number };
+  allows: LevelAllows;
+}
+
 /** What the one-time secret of a grant is for its access DM: shown this once, lost with an undelivered DM, or none. */
 export interface AccessSecret {
   secret?: string;
@@ -235,9 +251,9 @@ export interface AccessSecret {
 
 /** Slack as app/notices.ts sees it: each call renders what it is given and sends it; none decides whether to. */
 export interface Messenger {
-  /** Posts the approval message in the resource's owners' channel. */
-  postApprovalMessage(facts: RequestFacts): Promise<MessageRef>;
-  updateApprovalMessage(at: MessageRef, facts: RequestFacts): Promise<void>;
+  /** Posts the approval message in the resource's owners' channel; `context` while it waits for approvers. */
+  postApprovalMessage(facts: RequestFacts, context?: ApprovalContext): Promise<MessageRef>;
+  updateApprovalMessage(at: MessageRef, facts: RequestFacts, context?: ApprovalContext): Promise<void>;
   /** The requester's DM about this turn of their request. */
   sendNotice(facts: RequestFacts, notice: RequesterNotice): Promise<void>;
   /** The requester's DM with how to use the access. */

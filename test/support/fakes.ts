@@ -575,6 +575,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   approvalsRequired,
   approvers,
   requesters: null,
+  confirmApproval: approvalsRequired >= 2,
   ...extra,
 });
 
