@@ -10,7 +10,7 @@ export interface NoticeDeps {
     RequestStore,
     | 'get'
     | 'decisions'
-    | 'liveOn'
+    | 'holdersOf'
     | 'claimMessage'
     | 'setMessage'
     | 'markMessageShown'
@@ -47,14 +47,11 @@ export function requestNotices(deps: NoticeDeps) {
    */
   async function contextOf({ request, resource, level }: RequestFacts): Promise<ApprovalContext | undefined> {
     if (request.status !== 'PENDING') return undefined;
-    const now = deps.clock.now();
-    const [live, allows] = await Promise.all([
-      deps.requests.liveOn(resource.id, now),
+    const [holders, allows] = await Promise.all([
+      deps.requests.holdersOf(resource.id, level.id, deps.clock.now(), { exceptId: request.id, limit: HOLDERS_SHOWN }),
       deps.levels.describe(resource, level).catch((): LevelAllows => 'unreadable'),
     ]);
-    const holding = live.filter((other) => other.id !== request.id && other.level === level.id && isLive(other, now));
-    const identities = [...new Set(holding.map((other) => other.targetIdentity))].sort();
-    return { holders: { identities: identities.slice(0, HOLDERS_SHOWN), total: identities.length }, allows };
+    return { holders, allows };
   }
 
   return {

@@ -99,6 +99,8 @@ export interface RequestStore {
    * them, or one identity's other requests).
    */
   liveOn(resourceId: string, now: Date, only?: { identity: string; exceptId: number }): Promise<AccessRequestRecord[]>;
+  /** The identities with a live grant of a level on a resource, but for one request's: the first `limit` by name, and how many. */
+  holdersOf(resourceId: string, level: string, now: Date, options: { exceptId: number; limit: number }): Promise<LevelHolders>;
   due(now: Date, horizon: Date, limit: number): Promise<DueWork>;
   /** Recent requests whose Slack messages fell behind, not those changed in the last `settleMs`. */
   lagging(now: Date, settleMs: number, limit: number): Promise<LaggingWork>;
@@ -236,10 +238,16 @@ export interface RequestFacts {
   level: AccessLevel;
 }
 
+/** Some of the identities holding a level now, and how many do in all. */
+export interface LevelHolders {
+  identities: string[];
+  total: number;
+}
+
 /** What approvers are shown beside a pending request, so they see what they approve. */
 export interface ApprovalContext {
   /** Identities holding this level on this resource now (live grants of other requests): the first few, and how many in all. */
-  holders: { identities: string[]; total: number };
+  holders: LevelHolders;
   allows: LevelAllows;
 }
 
