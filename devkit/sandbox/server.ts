@@ -15,7 +15,7 @@ import {
   viewActionPayload,
   viewSubmissionPayload,
 } from '../slack-standin/signed-request';
-import type { DemoChannel, DemoPerson } from './demo-workspace';
+import { type DemoChannel, type DemoPerson, ONCALL_GROUP } from './demo-workspace';
 import { type DemoTarget, psqlCommand, queryOrdersAs } from './demo-target';
 
 export interface SandboxServerOptions {
@@ -107,6 +107,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         psql: psqlCommand(options.target, loginOf(id)),
       })),
       channels,
+      groups: [{ id: ONCALL_GROUP.id, handle: ONCALL_GROUP.handle }],
       command: COMMAND,
     }),
 

@@ -33,6 +33,9 @@ export const LIMITS = {
   actionsElements: 25,
   contextElements: 10,
   buttonText: 75,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButtonText: 30,
   buttonValue: 2000,
   url: 3000,
   actionId: 255,
@@ -207,6 +210,7 @@ function checkElement(element: unknown, at: string): Check {
   if (typeof element.type !== 'string') return problem(`${at}/type`, 'must provide a string');
   return (
     checkOptionalString(element.action_id, `${at}/action_id`, LIMITS.actionId) ??
+    (element.confirm === undefined ? null : checkConfirm(element.confirm, `${at}/confirm`)) ??
     (element.type === 'button' ? checkButton(element, at) : null) ??
     (STATIC_SELECTS.has(element.type) ? checkOptionSource(element, at) : null) ??
     (element.type === 'external_select' ? checkExternalSelect(element, at) : null)
@@ -246,9 +250,31 @@ function checkOption(option: unknown, at: string): Check {
   );
 }
 
+/**
+ * A confirmation dialog on an interactive element: title, confirm and deny plain_text, the text plain_text or
+ * mrkdwn (as @slack/types has it), each within Slack's limit.
+ * https://docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object
+ */
+function checkConfirm(confirm: unknown, at: string): Check {
+  if (!isRecord(confirm)) return problem(at, 'must provide an object');
+  return (
+    checkText(confirm.title, `${at}/title`, { max: LIMITS.confirmTitle, plainOnly: true }) ??
+    checkText(confirm.text, `${at}/text`, { max: LIMITS.confirmText }) ??
+    checkText(confirm.confirm, `${at}/confirm`, { max: LIMITS.confirmButtonText, plainOnly: true }) ??
+    checkText(confirm.deny, `${at}/deny`, { max: LIMITS.confirmButtonText, plainOnly: true }) ??
+    checkStyle(confirm.style, `${at}/style`)
+  );
+}
+
+/** A button's or a confirm button's colour: `primary` or `danger`, or none. */
+function checkStyle(style: unknown, at: string): Check {
+  return style === undefined || style === 'primary' || style === 'danger' ? null : problem(at, 'must be one of primary, danger');
+}
+
 function checkButton(button: Json, at: string): Check {
   return (
     checkText(button.text, `${at}/text`, { max: LIMITS.buttonText, plainOnly: true }) ??
+    checkStyle(button.style, `${at}/style`) ??
     checkOptionalString(button.value, `${at}/value`, LIMITS.buttonValue) ??
     checkOptionalString(button.url, `${at}/url`, LIMITS.url)
   );

@@ -59,6 +59,11 @@ module.exports = {
       async check(spec) {
         return allowlist.has(settings.file, spec.requestId, entryOf(spec));
       },
+      // Optional: what the level allows, for the approval message, read from the target (here, the file).
+      async describeLevel(target) {
+        const members = Object.values(allowlist.read(settings.file).grants).filter((g) => g.group === target.group).length;
+        return `Membership of the \`${target.group}\` group of the allowlist (${members} now).`;
+      },
     };
   },
 };

@@ -2,17 +2,29 @@ import { type Catalog, entryOf } from '../domain/catalog';
 import { isLive } from '../domain/grant';
 import { isFinal } from '../domain/lifecycle';
 import { type AccessRequestRecord, FINAL_NOTICES, type RequesterNotice, requestNotFound } from '../domain/request';
-import type { Clock, Messenger, RequestFacts, RequestStore } from './ports';
+import type { ApprovalContext, Clock, LevelAllows, LevelDescriptions, Messenger, RequestFacts, RequestStore } from './ports';
 
 export interface NoticeDeps {
   catalog: Catalog;
   requests: Pick<
     RequestStore,
-    'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered' | 'markSecretCleared'
+    | 'get'
+    | 'decisions'
+    | 'holdersOf'
+    | 'claimMessage'
+    | 'setMessage'
+    | 'markMessageShown'
+    | 'markNotified'
+    | 'markAccessDelivered'
+    | 'markSecretCleared'
   >;
   messenger: Messenger;
+  levels: LevelDescriptions;
   clock: Clock;
 }
+
+/** How many holders of a level the approval message names; the rest are counted. */
+const HOLDERS_SHOWN = 5;
 
 /** An approval message that cannot be posted yet (another worker is posting it); the job retries. */
 class MessageNotReady extends Error {}
@@ -29,24 +41,37 @@ export function requestNotices(deps: NoticeDeps) {
     return { request, decisions, ...entryOf(deps.catalog, request) };
   }
 
+  /**
+   * While a request waits for approvers: who holds its level now, from the database, and what the level
+   * allows, from its target. What the target says is only ever a help: reading it never fails the message.
+   */
+  async function contextOf({ request, resource, level }: RequestFacts): Promise<ApprovalContext | undefined> {
+    if (request.status !== 'PENDING') return undefined;
+    const [holders, allows] = await Promise.all([
+      deps.requests.holdersOf(resource.id, level.id, deps.clock.now(), { exceptId: request.id, limit: HOLDERS_SHOWN }),
+      deps.levels.describe(resource, level).catch((): LevelAllows => 'unreadable'),
+    ]);
+    return { holders, allows };
+  }
+
   return {
     /** Posts the approval message once, then keeps it updated in place. */
     async syncApprovalMessage(requestId: number): Promise<void> {
       const facts = await factsOf(requestId);
       const { request } = facts;
       if (request.channelId && request.messageTs) {
-        await deps.messenger.updateApprovalMessage({ channel: request.channelId, ts: request.messageTs }, facts);
+        await deps.messenger.updateApprovalMessage({ channel: request.channelId, ts: request.messageTs }, facts, await contextOf(facts));
         await deps.requests.markMessageShown(requestId, request.status);
         return;
       }
       if (!(await deps.requests.claimMessage(requestId, deps.clock.now()))) {
         throw new MessageNotReady(`the approval message of #${requestId} is being posted by another worker`);
       }
-      const posted = await deps.messenger.postApprovalMessage(facts);
+      const posted = await deps.messenger.postApprovalMessage(facts, await contextOf(facts));
       await deps.requests.setMessage(requestId, posted.channel, posted.ts);
       // The request may have moved while the message was being posted.
       const latest = await factsOf(requestId);
-      if (latest.request.status !== request.status) await deps.messenger.updateApprovalMessage(posted, latest);
+      if (latest.request.status !== request.status) await deps.messenger.updateApprovalMessage(posted, latest, await contextOf(latest));
       await deps.requests.markMessageShown(requestId, latest.request.status);
     },
 

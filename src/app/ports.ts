@@ -99,6 +99,8 @@ export interface RequestStore {
    * them, or one identity's other requests).
    */
   liveOn(resourceId: string, now: Date, only?: { identity: string; exceptId: number }): Promise<AccessRequestRecord[]>;
+  /** The identities with a live grant of a level on a resource, but for one request's: the first `limit` by name, and how many. */
+  holdersOf(resourceId: string, level: string, now: Date, options: { exceptId: number; limit: number }): Promise<LevelHolders>;
   due(now: Date, horizon: Date, limit: number): Promise<DueWork>;
   /** Recent requests whose Slack messages fell behind, not those changed in the last `settleMs`. */
   lagging(now: Date, settleMs: number, limit: number): Promise<LaggingWork>;
@@ -163,10 +165,24 @@ export interface AccessProvider<Target = Record<string, unknown>> {
    * `accessKey` names them. Access found here that no live grant covers is reported.
    */
   holders?(target: Target): Promise<string[]>;
+  /**
+   * Optional, for the approval message: what a level's target allows, read from the target where it can
+   * be ("SELECT on 14 tables in `public`"), in a line or two. Never a secret: approvers' channel shows it.
+   */
+  describeLevel?(target: Target): Promise<string>;
 }
 
 /** The provider of each resource in the catalog. */
 export type Providers = (resource: Resource) => AccessProvider;
+
+/** What a level allows, as the approval message shows it: its provider's summary, nothing to say, or a target that did not answer. */
+export type LevelAllows = { summary: string } | 'not described' | 'unreadable';
+
+/** What each level allows, from its provider's `describeLevel`. */
+export interface LevelDescriptions {
+  /** Never fails and never waits long: a target that fails or is slow is `unreadable`. */
+  describe(resource: Resource, level: AccessLevel): Promise<LevelAllows>;
+}
 
 /** Who people are in Slack: profiles for identity mapping, group membership for approvers. */
 export interface Directory {
@@ -222,6 +238,19 @@ export interface RequestFacts {
   level: AccessLevel;
 }
 
+/** Some of the identities holding a level now, and how many do in all. */
+export interface LevelHolders {
+  identities: string[];
+  total: number;
+}
+
+/** What approvers are shown beside a pending request, so they see what they approve. */
+export interface ApprovalContext {
+  /** Identities holding this level on this resource now (live grants of other requests): the first few, and how many in all. */
+  holders: LevelHolders;
+  allows: LevelAllows;
+}
+
 /** What the one-time secret of a grant is for its access DM: shown this once, lost with an undelivered DM, or none. */
 export interface AccessSecret {
   secret?: string;
@@ -230,9 +259,9 @@ export interface AccessSecret {
 
 /** Slack as app/notices.ts sees it: each call renders what it is given and sends it; none decides whether to. */
 export interface Messenger {
-  /** Posts the approval message in the resource's owners' channel. */
-  postApprovalMessage(facts: RequestFacts): Promise<MessageRef>;
-  updateApprovalMessage(at: MessageRef, facts: RequestFacts): Promise<void>;
+  /** Posts the approval message in the resource's owners' channel; `context` while it waits for approvers. */
+  postApprovalMessage(facts: RequestFacts, context?: ApprovalContext): Promise<MessageRef>;
+  updateApprovalMessage(at: MessageRef, facts: RequestFacts, context?: ApprovalContext): Promise<void>;
   /** The requester's DM about this turn of their request. */
   sendNotice(facts: RequestFacts, notice: RequesterNotice): Promise<void>;
   /** The requester's DM with how to use the access. */

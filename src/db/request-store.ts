@@ -1,4 +1,4 @@
-import type { DueWork, LaggingWork, NewRequest, Recorded, RequestPatch, RequestQuota, RequestStore } from '../app/ports';
+import type { DueWork, LaggingWork, LevelHolders, NewRequest, Recorded, RequestPatch, RequestQuota, RequestStore } from '../app/ports';
 import { LIVE_STATUS } from '../domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
@@ -182,6 +182,18 @@ export class PrismaRequestStore implements RequestStore {
         OR: [{ status: 'APPROVED' }, liveGrant(now)],
       },
     });
+  }
+
+  /** The identities with a live grant of a level on a resource, but for one request's: the first `limit` by name, and how many. */
+  async holdersOf(resourceId: string, level: string, now: Date, options: { exceptId: number; limit: number }): Promise<LevelHolders> {
+    // The count is taken over every distinct identity before the LIMIT, in the same statement.
+    const rows = await this.db.$queryRaw<{ identity: string; total: number }[]>`
+      SELECT identity, count(*) OVER ()::int AS total
+        FROM (SELECT DISTINCT target_identity AS identity FROM access_requests
+               WHERE resource_id = ${resourceId} AND level = ${level} AND id <> ${options.exceptId}
+                 AND status::text = ${LIVE_STATUS} AND ended_by IS NULL AND expires_at > ${now}) held
+       ORDER BY identity LIMIT ${options.limit}`;
+    return { identities: rows.map((row) => row.identity), total: rows[0]?.total ?? 0 };
   }
 
   /** Requests whose schedule is due or overdue, and grants expiring before `horizon`: what the reconciler re-derives. */

@@ -41,6 +41,8 @@ export interface AccessLevel {
   approvers: Approvers;
   /** Who may ask for this level; null means anyone in the workspace. */
   requesters: People | null;
+  /** Approve asks the approver to confirm: the level writes or administers (catalog `confirmApproval`). */
+  confirmApproval: boolean;
 }
 
 export interface ProviderSettings {

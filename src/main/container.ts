@@ -20,6 +20,7 @@ import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../slack/outbound/directory';
 import { SlackNotifier } from '../slack/outbound/notifier';
+import { CachedLevelDescriptions } from '../providers/level-descriptions';
 import { ProviderPools } from '../providers/pools';
 import { createProviderFactory } from '../providers/registry';
 import type { Logger } from '../shared/logger';
@@ -54,7 +55,8 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   });
   const providers = createProviderFactory(env, providerPools);
   const clock = systemClock;
-  const notices = requestNotices({ catalog, requests, messenger: notifier, clock });
+  const levels = new CachedLevelDescriptions({ providers, logger });
+  const notices = requestNotices({ catalog, requests, messenger: notifier, levels, clock });
 
   const base = { catalog, requests, announcements: queues, schedule: queues, clock };
   const grantDeps = { ...base, providers, delivery: notices };

@@ -85,6 +85,14 @@ class CommandProvider implements AccessProvider<Target> {
     return exitCode === 0;
   }
 
+  /** The grant's command line with the level's values filled in; the request's own ({identity}, …) stay as placeholders. */
+  async describeLevel(target: Target): Promise<string> {
+    const args = this.settings.grant.map((template) =>
+      template.replace(PLACEHOLDER, (placeholder, name: string) => target[name] ?? placeholder),
+    );
+    return `Runs ${[this.settings.executable, ...args].map(shellWord).join(' ')}.`;
+  }
+
   private async run(action: Action, spec: GrantSpec<Target>, alsoFine: number[] = []): Promise<{ stdout: string; exitCode: number }> {
     const args = this.settings[action].map((template) => fill(template, spec));
     const env = Object.fromEntries([
@@ -112,6 +120,11 @@ class CommandProvider implements AccessProvider<Target> {
       throw new ProviderError('PROVIDER_ERROR', `${what} ${how}`);
     }
   }
+}
+
+/** An argument as a person would type it: quoted when it holds anything but plain characters (it never goes to a shell). */
+function shellWord(arg: string): string {
+  return /^[A-Za-z0-9_.:/@=+,{}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Fills an argument template; every value was validated, and it stays one argument whatever it holds. */

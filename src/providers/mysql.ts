@@ -4,12 +4,14 @@ import { PermanentError } from '../domain/errors';
 import {
   type AdminAccess,
   adminConnection,
+  code,
   connectionLines,
   endpointOf,
   envName,
   isTemporaryName,
   poolSize,
   randomPassword,
+  summaryOf,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
   untilConnectionsGone,
@@ -127,6 +129,24 @@ class MysqlProvider implements AccessProvider<Target> {
     return (await this.admin.run((db) => this.usersHolding(db, target))).filter(isTemporaryName);
   }
 
+  /** The role's grants (its inherited roles' included), or the level's privileges and what they reach now. */
+  async describeLevel(target: Target): Promise<string> {
+    const { role, privileges, database, table } = target;
+    return this.admin.run(async (db) => {
+      if (role !== undefined) return describeRole(db, role);
+      if (table !== undefined) {
+        const [found] = await rows(db, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+          database,
+          table,
+        ]);
+        return `${privileges!.join(', ')} on ${code(database!)}.${code(table)}${found ? '' : ' (no such table yet)'}.`;
+      }
+      const [count] = await rows(db, 'SELECT COUNT(*) AS tables FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+      const tables = Number(count?.tables ?? 0);
+      return `${privileges!.join(', ')} on every table of ${code(database!)} (${tables} now).`;
+    });
+  }
+
   /** Each grant has a user of its own, so the user names the access. */
   accessKey(spec: GrantSpec<Target>): string {
     return this.userName(spec);
@@ -178,6 +198,57 @@ async function rows(db: Connection, sql: string, params: unknown[]): Promise<Row
 async function isMariaDb(db: Connection): Promise<boolean> {
   const [version] = await rows(db, 'SELECT VERSION() AS version', []);
   return String(version?.version).includes('MariaDB');
+}
+
+/** The most roles a summary follows through the roles granted to a level's role. */
+const ROLES_FOLLOWED = 10;
+/** `GRANT <privileges> ON <scope> TO …`: only these two parts are kept, never the rest of the line (a user's may hold a password hash). */
+const PRIVILEGE_GRANT = /^GRANT (.+?) ON (.+?) TO /;
+/** `GRANT <role>[, <role>…] TO …`: roles granted to the role, each `name` or `name`@`host`. */
+const ROLE_GRANT = /^GRANT ((?:`(?:[^`]|``)+`(?:@`(?:[^`]|``)*`)?(?:, )?)+) TO /;
+const ROLE_NAME_IN_GRANT = /`((?:[^`]|``)+)`(?:@`((?:[^`]|``)*)`)?/g;
+
+/** What a member of `role` may do, from SHOW GRANTS of the role and of the roles granted to it. */
+async function describeRole(db: Connection, role: string): Promise<string> {
+  const privileges = new Set<string>();
+  const inherited: string[] = [];
+  const queue: { name: string; host?: string }[] = [{ name: role }];
+  for (let i = 0; i < queue.length && i < ROLES_FOLLOWED; i++) {
+    const { name, host } = queue[i]!;
+    const lines = await showGrants(db, name, host);
+    if (lines === null) {
+      if (i === 0) return `The role ${code(role)} does not exist.`;
+      continue;
+    }
+    for (const line of lines) {
+      const grant = PRIVILEGE_GRANT.exec(line);
+      if (grant) {
+        if (grant[1] !== 'USAGE') privileges.add(`${grant[1]} on ${grant[2]}`);
+        continue;
+      }
+      const roles = ROLE_GRANT.exec(line)?.[1] ?? '';
+      for (const [, granted, grantedHost] of roles.matchAll(ROLE_NAME_IN_GRANT)) {
+        const next = { name: granted!.replace(/``/g, '`'), host: grantedHost?.replace(/``/g, '`') };
+        if (queue.some((known) => known.name === next.name && known.host === next.host)) continue;
+        queue.push(next);
+        inherited.push(code(next.name));
+      }
+    }
+  }
+  const parts = [...privileges, ...(inherited.length > 0 ? [`through ${inherited.join(', ')}`] : [])];
+  return parts.length > 0 ? summaryOf(parts) : `The role ${code(role)} grants no privileges.`;
+}
+
+/** SHOW GRANTS of a role (of an account, with `host`), one line each; null when there is none. */
+async function showGrants(db: Connection, name: string, host?: string): Promise<string[] | null> {
+  try {
+    const granted = await rows(db, `SHOW GRANTS FOR ${escape(name)}${host === undefined ? '' : `@${escape(host)}`}`, []);
+    return granted.map((row) => String(Object.values(row)[0]));
+  } catch (e) {
+    // ER_NONEXISTING_GRANT: no such role or account.
+    if ((e as { errno?: number }).errno === 1141) return null;
+    throw e;
+  }
 }
 
 function grantScope(database: string, table: string | undefined): string {

@@ -4,11 +4,13 @@ import { PermanentError, ProviderError } from '../domain/errors';
 import {
   type AdminAccess,
   adminConnection,
+  code,
   connectionLines,
   endpointOf,
   envName,
   poolSize,
   randomPassword,
+  summaryOf,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
 } from './support';
@@ -184,6 +186,11 @@ class PostgresProvider implements AccessProvider<Target> {
     });
   }
 
+  /** The privileges the level's role gives in the admin URL's database, its inherited roles' included. */
+  async describeLevel(target: Target): Promise<string> {
+    return this.admin.run((db) => describeRole(db, target.role));
+  }
+
   /** In grant-role mode, overlapping grants of one role to one login share that membership. */
   accessKey(spec: GrantSpec<Target>): string {
     return `${this.loginName(spec)}→${spec.target.role}`;
@@ -248,6 +255,101 @@ class PostgresProvider implements AccessProvider<Target> {
       expiresAt,
     );
   }
+}
+
+/** The roles whose privileges role $1 uses without SET ROLE: itself and those it inherits, as PostgreSQL decides it. */
+const PRIVILEGES_OF = `SELECT oid FROM pg_roles WHERE pg_has_role($1::name, oid, 'USAGE')`;
+/** Schemas (`n`, of pg_namespace) of the database's own: the system catalogs' grants are everyone's. */
+const USER_SCHEMA = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
+const ORDER = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'MAINTAIN',
+  'USAGE',
+  'CREATE',
+  'CONNECT',
+  'TEMPORARY',
+];
+
+/**
+ * Per schema, the tables (views included) and sequences the role may use, grouped by the privileges it has on
+ * them: its own grants and its inherited roles', an owner's implicit ones too (acldefault), PUBLIC's left out.
+ */
+const RELATIONS_OF = `WITH holders AS (${PRIVILEGES_OF}),
+held AS (
+  SELECT DISTINCT n.nspname AS schema, c.relkind = 'S' AS sequence, c.oid AS relation, a.privilege_type AS privilege,
+         c.relowner IN (SELECT oid FROM holders) AS owned
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's'::"char" ELSE 'r'::"char" END, c.relowner))) a
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND NOT c.relispartition AND a.grantee IN (SELECT oid FROM holders)
+     AND ${USER_SCHEMA}),
+per_relation AS (
+  SELECT schema, sequence, owned, string_agg(privilege, ', ' ORDER BY array_position($2::text[], privilege), privilege) AS privileges
+    FROM held GROUP BY schema, sequence, owned, relation)
+SELECT schema, sequence, owned, privileges, count(*)::int AS relations
+  FROM per_relation GROUP BY schema, sequence, owned, privileges
+ ORDER BY relations DESC, schema, privileges`;
+
+/** The role's privileges on the schemas and on the admin URL's database itself (PUBLIC's left out). */
+const CONTAINERS_OF = `WITH holders AS (${PRIVILEGES_OF}),
+held AS (
+  SELECT DISTINCT 'schema' AS kind, n.nspname AS name, a.privilege_type AS privilege
+    FROM pg_namespace n CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+   WHERE a.grantee IN (SELECT oid FROM holders) AND ${USER_SCHEMA}
+  UNION
+  SELECT DISTINCT 'database', d.datname, a.privilege_type
+    FROM pg_database d CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+   WHERE d.datname = current_database() AND a.grantee IN (SELECT oid FROM holders))
+SELECT kind, name, string_agg(privilege, ', ' ORDER BY array_position($2::text[], privilege), privilege) AS privileges
+  FROM held GROUP BY kind, name ORDER BY kind, name`;
+
+/**
+ * What a member of `role` may do in this database, in a few parts: its attributes, the roles it inherits,
+ * then its privileges on the database, schemas, tables and sequences ("SELECT on 14 tables in `public`").
+ */
+async function describeRole(db: ClientBase, role: string): Promise<string> {
+  const { rows: found } = await db.query<{ rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; rolbypassrls: boolean }>(
+    'SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = $1',
+    [role],
+  );
+  const attributes = found[0];
+  if (!attributes) return `The role ${code(role)} does not exist in the database.`;
+  const { rows: inherited } = await db.query<{ rolname: string }>(
+    `SELECT rolname FROM pg_roles WHERE oid IN (${PRIVILEGES_OF}) AND rolname <> $1 ORDER BY rolname`,
+    [role],
+  );
+  const { rows: containers } = await db.query<{ kind: string; name: string; privileges: string }>(CONTAINERS_OF, [role, ORDER]);
+  const { rows: relations } = await db.query<{ schema: string; sequence: boolean; owned: boolean; privileges: string; relations: number }>(
+    RELATIONS_OF,
+    [role, ORDER],
+  );
+  const flags = [
+    attributes.rolsuper && 'SUPERUSER',
+    attributes.rolcreaterole && 'CREATEROLE',
+    attributes.rolcreatedb && 'CREATEDB',
+    attributes.rolbypassrls && 'BYPASSRLS',
+  ].filter(Boolean);
+  const parts = [
+    ...(flags.length > 0 ? [`the role is ${flags.join(', ')}`] : []),
+    ...(inherited.length > 0 ? [`with the privileges of ${inherited.map((r) => code(r.rolname)).join(', ')}`] : []),
+    ...containers.map((c) => `${c.privileges} on ${c.kind} ${code(c.name)}`),
+    ...relations.map((r) => {
+      const what = `${r.relations} ${r.sequence ? 'sequence' : 'table'}${r.relations === 1 ? '' : 's'} in ${code(r.schema)}`;
+      return r.owned ? `owns ${what}` : `${r.privileges} on ${what}`;
+    }),
+  ];
+  return parts.length > 0 ? summaryOf(parts) : `No privileges in database ${code(await currentDatabase(db))}.`;
+}
+
+async function currentDatabase(db: ClientBase): Promise<string> {
+  const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
+  return rows[0]!.name;
 }
 
 async function serverVersion(db: ClientBase): Promise<number> {

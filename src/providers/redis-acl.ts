@@ -139,6 +139,11 @@ class RedisAclProvider implements AccessProvider<Target> {
     });
   }
 
+  /** The level's ACL rules, read against this server's command categories. */
+  async describeLevel(target: Target): Promise<string> {
+    return this.admin.run((redis) => describeRules(redis, target.rules));
+  }
+
   /** The user is on, or a connection of it is still open (one authenticated before `off` keeps working). */
   async check(spec: GrantSpec<Target>): Promise<boolean> {
     const user = userName(spec);
@@ -149,6 +154,25 @@ class RedisAclProvider implements AccessProvider<Target> {
       return (Array.isArray(flags) && flags.includes('on')) || (await connectionsOf(redis, user)) > 0;
     });
   }
+}
+
+/** A category rule (`+@read`, `-@dangerous`): its category. */
+const CATEGORY_RULE = /^[+-]@([a-z_-]+)$/;
+
+/** The level's ACL rules as Redis will apply them, each category with how many commands it holds in this server. */
+async function describeRules(redis: Redis, rules: string[]): Promise<string> {
+  const described = await Promise.all(
+    rules.map(async (rule) => {
+      const category = CATEGORY_RULE.exec(rule)?.[1];
+      if (category === undefined) return rule;
+      const commands = (await redis.call('ACL', 'CAT', category).catch((e: Error) => {
+        if (/unknown category/i.test(e.message)) return null;
+        throw e;
+      })) as unknown[] | null;
+      return Array.isArray(commands) ? `${rule} (${commands.length} commands)` : `${rule} (a category this server does not have)`;
+    }),
+  );
+  return `ACL rules ${described.join(' ')}.`;
 }
 
 /** How many connections are authenticated as `user` (Redis 7.0's CLIENT LIST cannot filter by user). */

@@ -41,6 +41,21 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/** A name from the target in code style, for a level's summary; a backtick in it cannot end the code early. */
+export function code(name: string): string {
+  return `\`${name.replace(/`/g, "'")}\``;
+}
+
+/** How many parts a level's summary lists before it counts the rest. */
+const SUMMARY_PARTS = 8;
+
+/** A level's summary from its parts ("SELECT on 14 tables in `public`"), a long list cut with how many more. */
+export function summaryOf(parts: string[]): string {
+  const shown = parts.slice(0, SUMMARY_PARTS).join('; ');
+  const more = parts.length - SUMMARY_PARTS;
+  return `${shown.charAt(0).toUpperCase()}${shown.slice(1)}${more > 0 ? `; and ${more} more` : ''}.`;
+}
+
 /** Room a temporary name's suffix needs: `_pa` and a request id of up to 10 digits. */
 export const TEMPORARY_SUFFIX_LENGTH = 13;
 

@@ -94,6 +94,9 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
           holders: (target: Record<string, unknown>) =>
             refusalsAsPermanent(async () => provider.holders!(definition.targetSchema.parse(target))),
         }),
+        ...(provider.describeLevel && {
+          describeLevel: async (target: Record<string, unknown>) => provider.describeLevel!(definition.targetSchema.parse(target)),
+        }),
       };
     },
   };

@@ -90,6 +90,11 @@ class WebhookProvider implements AccessProvider<Target> {
     if (!answer.success) throw this.client.badAnswer('check');
     return answer.data.active;
   }
+
+  /** The call a grant makes, as the receiver sees it; the URL without its query string, which could hold a token. */
+  async describeLevel(target: Target): Promise<string> {
+    return `A signed POST to ${this.client.where}: "grant" with the target ${JSON.stringify(target)}.`;
+  }
 }
 
 function payload(action: WebhookAction, spec: GrantSpec<Target>) {
@@ -107,7 +112,7 @@ function payload(action: WebhookAction, spec: GrantSpec<Target>) {
 
 class WebhookClient {
   /** The endpoint as people may see it: no query string, which could hold a token. */
-  private readonly where: string;
+  readonly where: string;
 
   constructor(
     private readonly settings: Settings,

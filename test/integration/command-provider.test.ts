@@ -31,6 +31,13 @@ describeProviderConformance('Command provider', {
 });
 
 describe('Command provider', () => {
+  test("what a level allows is the grant's command line, the level's values filled in, the request's left as placeholders", async () => {
+    const summary = await provider({ grant: [...settings.grant, '--note=two words'] }).describeLevel!({ group: 'support' });
+    expect(summary).toBe(`Runs ${process.execPath} ${SCRIPT} grant ${file} {requestId} {identity} support {expiresAt} '--note=two words'.`);
+    // The command's credentials are only ever in its environment.
+    expect(summary).not.toContain(env.ALLOWLIST_TOKEN);
+  });
+
   test("the identity is in the allowlist during the grant, with the command's own instructions, and gone after the revoke", async () => {
     const command = provider();
     const grant = spec('alice');

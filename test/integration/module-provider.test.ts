@@ -49,6 +49,21 @@ describeProviderConformance('A provider module loaded from the catalog (examples
 });
 
 describe('provider modules in the catalog', () => {
+  test("the module's describeLevel, when it has one, is what the approval message shows, read from its target", async () => {
+    const provider = createProviderFactory({})(loadedCatalog().resources[0]!);
+    const grant = owned.spec(`${owned.suffix}.desc`, { group: 'support' });
+    await provider.grant(grant);
+    try {
+      expect(await provider.describeLevel!({ group: 'support' })).toMatch(
+        /^Membership of the `support` group of the allowlist \(\d+ now\)\.$/,
+      );
+      // Its target goes through its own schema first, as every call's does.
+      await expect(provider.describeLevel!({ group: 'Not A Group' })).rejects.toThrow();
+    } finally {
+      await provider.revoke(grant);
+    }
+  });
+
   test('the module path is relative to the catalog file, and its identity pattern applies at request time', () => {
     const [resource] = loadedCatalog().resources;
     expect(resource!.provider.settings.module).toBe(path.resolve(__dirname, '../../examples/providers/file-provider.js'));

@@ -88,6 +88,36 @@ describeProviderConformance('MySQL provider, privileges target', {
   openSession: sessionOf,
 });
 
+describe('MySQL provider, what a level allows', () => {
+  const mysql = provider();
+  const levelRole = `${suffix}_level`;
+
+  beforeAll(() =>
+    asAdmin(async (db) => {
+      await db.query(`CREATE ROLE ${levelRole}`);
+      await db.query(`GRANT INSERT, UPDATE ON ${database}.numbers TO ${levelRole}`);
+      await db.query(`GRANT ${readRole} TO ${levelRole}`);
+    }),
+  );
+  afterAll(() => asAdmin((db) => db.query(`DROP ROLE IF EXISTS ${levelRole}`)));
+
+  test("a role target is the role's grants and those of the roles granted to it, from SHOW GRANTS", async () => {
+    expect(await mysql.describeLevel!({ role: levelRole })).toBe(
+      `INSERT, UPDATE on \`${database}\`.\`numbers\`; SELECT on \`${database}\`.*; through \`${readRole}\`.`,
+    );
+    expect(await mysql.describeLevel!({ role: readRole })).toBe(`SELECT on \`${database}\`.*.`);
+    expect(await mysql.describeLevel!({ role: `${suffix}_gone` })).toBe(`The role \`${suffix}_gone\` does not exist.`);
+  });
+
+  test('a privileges target is those privileges, and what they reach in the database now', async () => {
+    expect(await mysql.describeLevel!(byPrivileges('x').target)).toBe(`SELECT, INSERT on \`${database}\`.\`numbers\`.`);
+    expect(await mysql.describeLevel!({ privileges: ['SELECT'], database })).toBe(`SELECT on every table of \`${database}\` (1 now).`);
+    expect(await mysql.describeLevel!({ privileges: ['DELETE'], database, table: 'nothing' })).toBe(
+      `DELETE on \`${database}\`.\`nothing\` (no such table yet).`,
+    );
+  });
+});
+
 describe('MySQL provider', () => {
   const mysql = provider();
 

@@ -287,6 +287,55 @@ describe('PostgreSQL provider, login-role mode', () => {
   });
 });
 
+describe('PostgreSQL provider, what a level allows', () => {
+  const pg = provider('grant-role');
+  const [base, level] = [`${suffix}_base`, `${suffix}_level`];
+
+  beforeAll(async () => {
+    await withClient(SERVER_URL, async (db) => {
+      await db.query(`CREATE ROLE ${base} NOLOGIN`);
+      await db.query(`CREATE ROLE ${level} NOLOGIN IN ROLE ${base}`);
+    });
+    await withClient(databaseUrl(database), async (db) => {
+      await db.query('CREATE SCHEMA shop');
+      for (const table of ['prices', 'stock', 'carts']) await db.query(`CREATE TABLE shop.${table} (n int)`);
+      await db.query('CREATE TABLE shop.owned (n int)');
+      await db.query(`ALTER TABLE shop.owned OWNER TO ${level}`);
+      await db.query('CREATE SEQUENCE shop.ids');
+      // Through the inherited role: usage of the schema and reading its tables.
+      await db.query(`GRANT USAGE ON SCHEMA shop TO ${base}`);
+      await db.query(`GRANT SELECT ON shop.prices, shop.stock, shop.carts TO ${base}`);
+      // The level's own grants.
+      await db.query(`GRANT INSERT, UPDATE ON numbers TO ${level}`);
+      await db.query(`GRANT USAGE ON SEQUENCE shop.ids TO ${level}`);
+      await db.query(`GRANT TEMPORARY ON DATABASE ${database} TO ${level}`);
+    });
+  });
+
+  test("summarises the role's privileges from the catalogs, its inherited roles' included, PUBLIC's left out", async () => {
+    const summary = await pg.describeLevel!({ role: level });
+    expect(summary.replace(/\.$/, '').split('; ')).toEqual([
+      `With the privileges of \`${base}\``,
+      `TEMPORARY on database \`${database}\``,
+      'USAGE on schema `shop`',
+      'SELECT on 3 tables in `shop`',
+      'INSERT, UPDATE on 1 table in `public`',
+      'owns 1 table in `shop`',
+      'USAGE on 1 sequence in `shop`',
+    ]);
+  });
+
+  test("a level's role with a single grant, and one the database does not have", async () => {
+    expect(await pg.describeLevel!({ role: roles.read })).toBe('CREATE on schema `public`; SELECT on 1 table in `public`.');
+    expect(await pg.describeLevel!({ role: `${suffix}_gone` })).toBe(`The role \`${suffix}_gone\` does not exist in the database.`);
+    expect(await pg.describeLevel!({ role: base })).toBe('USAGE on schema `shop`; SELECT on 3 tables in `shop`.');
+  });
+
+  test('a role name that is not a plain role name never reaches SQL', async () => {
+    await expect(pg.describeLevel!({ role: "x'; DROP TABLE numbers; --" })).rejects.toThrow(/role name/);
+  });
+});
+
 describe('PostgreSQL provider, an admin that may end sessions but not change roles', () => {
   const weakAdmin = `${suffix}_weak`;
   const weakly = (mode: Mode) =>

@@ -74,6 +74,15 @@ describeProviderConformance('Redis ACL provider', {
 describe('Redis ACL provider', () => {
   const acl = provider();
 
+  test('what a level allows is its ACL rules, each category with how many commands it holds in this server', async () => {
+    const readCommands = ((await withRedis((redis) => redis.call('ACL', 'CAT', 'read'))) as string[]).length;
+    const summary = await acl.describeLevel!({ rules: ['+@read', '-@nosuchthing', '~cache:*', '+config|get'] });
+    expect(summary).toBe(
+      `ACL rules +@read (${readCommands} commands) -@nosuchthing (a category this server does not have) ~cache:* +config|get.`,
+    );
+    expect(readCommands).toBeGreaterThan(10);
+  });
+
   test('the ACL user reads what its rules allow during the grant; its connection is killed and it is refused after the revoke', async () => {
     const grant = readCache(`${suffix}_alice`);
     const access = await acl.grant(grant);

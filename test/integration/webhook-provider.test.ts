@@ -67,6 +67,15 @@ describeProviderConformance('Webhook provider', {
 });
 
 describe('Webhook provider', () => {
+  test('what a level allows is the exact call a grant makes, without the query string and without a call', async () => {
+    const summary = await provider().describeLevel!({ app: 'orders-api', environments: ['production'] });
+    expect(summary).toBe(
+      `A signed POST to ${new URL(url).origin}/prod-access: "grant" with the target {"app":"orders-api","environments":["production"]}.`,
+    );
+    expect(summary).not.toContain('token');
+    expect(received).toEqual([]);
+  });
+
   test('the receiver lets the identity in during the grant and not after the revoke', async () => {
     const webhook = provider();
     const grant = spec('alice');

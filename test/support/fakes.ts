@@ -283,6 +283,14 @@ export class FakeRequestStore implements RequestStore {
     );
   }
 
+  async holdersOf(resourceId: string, level: string, now: Date, options: { exceptId: number; limit: number }) {
+    const holding = this.all().filter(
+      (r) => r.resourceId === resourceId && r.level === level && r.id !== options.exceptId && isLive(r, now),
+    );
+    const identities = [...new Set(holding.map((r) => r.targetIdentity))].sort();
+    return { identities: identities.slice(0, options.limit), total: identities.length };
+  }
+
   async due(now: Date, horizon: Date, limit: number): Promise<DueWork> {
     const byExpiry = (a: AccessRequestRecord, b: AccessRequestRecord) => a.expiresAt!.getTime() - b.expiresAt!.getTime();
     const ids = (rows: AccessRequestRecord[]) => rows.slice(0, limit).map((r) => r.id);
@@ -575,6 +583,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   approvalsRequired,
   approvers,
   requesters: null,
+  confirmApproval: approvalsRequired >= 2,
   ...extra,
 });
 

@@ -3,7 +3,9 @@ import type { RequestStore } from '../../src/app/ports';
 import type { AccessRequestRecord } from '../../src/domain/request';
 
 /** A request row written as it is, in any state; what a contract case needs beyond the store itself. */
-export type SeedFields = Partial<Pick<AccessRequestRecord, 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy'>> &
+export type SeedFields = Partial<
+  Pick<AccessRequestRecord, 'level' | 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy'>
+> &
   Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
 
 export interface RequestStoreSubject {
@@ -124,6 +126,27 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       const ids = (rows: AccessRequestRecord[]) => rows.map((r) => r.id).sort((a, b) => a - b);
       expect(ids(await store().liveOn(onResource, subject.now()))).toEqual([approved, live, otherIdentity]);
       expect(ids(await store().liveOn(onResource, subject.now(), { identity: 'alice', exceptId: live }))).toEqual([approved]);
+    });
+
+    test("a level's holders: distinct identities with a live grant of it, but for one request's, the first few by name and all counted", async () => {
+      const onResource = resource();
+      const seedHere = (targetIdentity: string, fields: Partial<SeedFields> = {}) =>
+        seed({ resourceId: onResource, targetIdentity, status: 'ACTIVE', expiresAt: hours(1), ...fields });
+      for (const identity of ['dora', 'bob', 'carol', 'bob', 'erin']) await seedHere(identity);
+      const asking = await seedHere('alice');
+      await seedHere('wes', { level: 'write' });
+      await seedHere('ended', { endedBy: 'UDEV' });
+      await seedHere('past', { expiresAt: hours(-1) });
+      await seedHere('soon', { status: 'APPROVED', expiresAt: null });
+      await seedHere('failing', { status: 'REVOKE_FAILED' });
+
+      const holders = (limit: number) => store().holdersOf(onResource, 'read-only', subject.now(), { exceptId: asking, limit });
+      expect(await holders(3)).toEqual({ identities: ['bob', 'carol', 'dora'], total: 4 });
+      expect(await holders(10)).toEqual({ identities: ['bob', 'carol', 'dora', 'erin'], total: 4 });
+      expect(await store().holdersOf(resource(), 'read-only', subject.now(), { exceptId: asking, limit: 3 })).toEqual({
+        identities: [],
+        total: 0,
+      });
     });
 
     test('a new request is refused by its quota before it is stored', async () => {

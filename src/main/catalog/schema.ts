@@ -98,6 +98,8 @@ const levelSchema = z
     approvers: people,
     /** Who may ask; left out, anyone in the workspace may. */
     requesters: people.optional(),
+    /** Approve asks for confirmation; left out, a level that needs two or more approvals does. */
+    confirmApproval: z.boolean().optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
@@ -194,9 +196,11 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
         ...resource,
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
-        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, ...level }) => ({
+        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, ...level }) => ({
           ...level,
           requesters: requesters ?? null,
+          // Owners who ask two people to agree have said the level weighs; one-approval levels that write say so.
+          confirmApproval: confirmApproval ?? approvals >= 2,
           maxDurationSeconds: maxDuration,
           defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
           approvalsRequired: approvals,

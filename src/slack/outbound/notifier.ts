@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { AccessSecret, AuditChannel, AuditChannelLine, MessageRef, Messenger, RequestFacts } from '../../app/ports';
+import type { AccessSecret, ApprovalContext, AuditChannel, AuditChannelLine, MessageRef, Messenger, RequestFacts } from '../../app/ports';
 import type { Catalog } from '../../domain/catalog';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
@@ -24,13 +24,17 @@ export class SlackNotifier implements Messenger, AuditChannel {
     this.directMessages = new DirectMessages(deps.slack);
   }
 
-  async postApprovalMessage(facts: RequestFacts): Promise<MessageRef> {
-    const posted = await this.deps.slack.chat.postMessage({ channel: facts.resource.ownersChannel, ...render(facts), unfurl_links: false });
+  async postApprovalMessage(facts: RequestFacts, context?: ApprovalContext): Promise<MessageRef> {
+    const posted = await this.deps.slack.chat.postMessage({
+      channel: facts.resource.ownersChannel,
+      ...render(facts, context),
+      unfurl_links: false,
+    });
     return { channel: posted.channel!, ts: posted.ts! };
   }
 
-  async updateApprovalMessage(at: MessageRef, facts: RequestFacts): Promise<void> {
-    await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, ...render(facts) });
+  async updateApprovalMessage(at: MessageRef, facts: RequestFacts, context?: ApprovalContext): Promise<void> {
+    await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, ...render(facts, context) });
   }
 
   async sendNotice({ request, decisions, resource }: RequestFacts, notice: RequesterNotice): Promise<void> {
@@ -70,6 +74,6 @@ export class SlackNotifier implements Messenger, AuditChannel {
   }
 }
 
-function render({ request, decisions, resource, level }: RequestFacts) {
-  return approvalMessage(request, decisions, resource, level);
+function render({ request, decisions, resource, level }: RequestFacts, context?: ApprovalContext) {
+  return approvalMessage(request, decisions, resource, level, context);
 }

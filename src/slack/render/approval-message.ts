@@ -1,7 +1,9 @@
-import type { KnownBlock } from '@slack/types';
+import type { ConfirmationDialog, KnownBlock } from '@slack/types';
+import type { ApprovalContext } from '../../app/ports';
 import type { AccessLevel, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
-import { formatDuration, link, mention, plain, slackDate } from './format';
+import { truncateEscaped } from '../../domain/text';
+import { formatDuration, groupMention, link, listWithin, mention, plain, slackDate } from './format';
 
 export const APPROVE_ACTION = 'approve_request';
 export const DENY_ACTION = 'deny_request';
@@ -11,6 +13,15 @@ const SECTION_TEXT = 3000;
 /** Room for text of a person's (a comment, a failure) inside one status line, the rest being ours and short. */
 const STATUS_DETAIL = 2500;
 const REASON_LABEL = '*Reason*\n';
+/** Slack's limit on each of a section's fields. */
+const FIELD_TEXT = 2000;
+/** Room for what a level allows: a summary, not a listing. */
+const SUMMARY_MAX = 1000;
+/** Approvers named before the rest are counted. */
+const APPROVERS_SHOWN = 10;
+/** Slack's limits on a confirm dialog's title and text. */
+const CONFIRM_TITLE = 100;
+const CONFIRM_TEXT = 300;
 
 export interface ApprovalMessage {
   text: string;
@@ -48,25 +59,33 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
   }
 }
 
-/** The message in the owners' channel; rebuilt from the database at every change and updated in place. */
+/**
+ * The message in the owners' channel; rebuilt from the database at every change and updated in place.
+ * While it waits for approvers, `context` says who holds the level now and what it allows.
+ */
 export function approvalMessage(
   request: AccessRequestRecord,
   decisions: DecisionRecord[],
   resource: Resource,
   level: AccessLevel,
+  context?: ApprovalContext,
 ): ApprovalMessage {
   const status = statusLine(request, decisions);
+  const given = new Set(decisions.filter((d) => d.kind === 'APPROVE').map((d) => d.userId)).size;
   const fields = [
     `*Requester*\n${mention(request.requesterId)}`,
     `*Resource*\n${plain(resource.name, 200)} (\`${resource.id}\`)`,
     `*Access level*\n${level.id}`,
     `*Duration*\n${formatDuration(request.durationSeconds)}`,
     `*Identity*\n\`${request.targetIdentity}\``,
-    `*Approvals needed*\n${request.approvalsRequired}`,
+    `*Approvals*\n${given} of ${request.approvalsRequired} given`,
+    listField('*Who may approve*\n', (max) => approversLine(level, max)),
+    ...(context ? [listField('*Already holding it*\n', (max) => holdersLine(context, max))] : []),
   ];
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: `Access request #${request.id}` } },
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
+    ...allowsBlocks(level, context),
     // The reason's limit (domain/policy.ts) already fits; the cut only guards rows stored before it.
     { type: 'section', text: { type: 'mrkdwn', text: REASON_LABEL + plain(request.reason, SECTION_TEXT - REASON_LABEL.length) } },
   ];
@@ -85,7 +104,14 @@ export function approvalMessage(
       type: 'actions',
       block_id: `decide_${request.id}`,
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value, text: { type: 'plain_text', text: 'Approve' } },
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          style: 'primary',
+          value,
+          text: { type: 'plain_text', text: 'Approve' },
+          ...(level.confirmApproval && { confirm: approveConfirmation(request, resource, level) }),
+        },
         { type: 'button', action_id: DENY_ACTION, style: 'danger', value, text: { type: 'plain_text', text: 'Deny' } },
       ],
     });
@@ -94,6 +120,49 @@ export function approvalMessage(
   return {
     text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${extending}. ${status}`,
     blocks,
+  };
+}
+
+/** A field of a label and a list cut to fit Slack's limit on a field. */
+function listField(label: string, list: (max: number) => string): string {
+  return label + list(FIELD_TEXT - label.length);
+}
+
+/** Everyone the catalog lets approve: users and user groups, mentioned, so the channel sees whom the request waits for. */
+function approversLine({ approvers }: AccessLevel, max: number): string {
+  const names = [...approvers.users.map(mention), ...approvers.groups.map(groupMention)];
+  return listWithin(names.slice(0, APPROVERS_SHOWN), max, names.length);
+}
+
+/** The identities holding the level now, named in the target (not mentioned: a new request need not ping them). */
+function holdersLine({ holders }: ApprovalContext, max: number): string {
+  if (holders.total === 0) return 'nobody';
+  return listWithin(
+    holders.identities.map((identity) => `\`${plain(identity, 200)}\``),
+    max,
+    holders.total,
+  );
+}
+
+/** What the level allows as its target says, or that the target could not be read; nothing when its provider cannot say. */
+function allowsBlocks(level: AccessLevel, context: ApprovalContext | undefined): KnownBlock[] {
+  if (!context || context.allows === 'not described') return [];
+  const allows = context.allows === 'unreadable' ? '_Could not read what this level allows._' : plain(context.allows.summary, SUMMARY_MAX);
+  return [{ type: 'section', text: { type: 'mrkdwn', text: `*What ${level.id} allows*\n${allows}` } }];
+}
+
+/** Approve on a level that writes or administers asks the approver to confirm, saying what it gives to whom. */
+function approveConfirmation(request: AccessRequestRecord, resource: Resource, level: AccessLevel): ConfirmationDialog {
+  const what = `${level.id} on ${resource.id}`;
+  const text =
+    `${request.targetIdentity} gets ${what} for ${formatDuration(request.durationSeconds)}. ` +
+    'This level can change the target: approve only what the reason explains.';
+  return {
+    title: { type: 'plain_text', text: truncateEscaped(`Approve ${what}?`, CONFIRM_TITLE) },
+    text: { type: 'plain_text', text: truncateEscaped(text, CONFIRM_TEXT) },
+    confirm: { type: 'plain_text', text: 'Approve' },
+    deny: { type: 'plain_text', text: 'Not yet' },
+    style: 'danger',
   };
 }
 

@@ -9,6 +9,25 @@ export function slackDate(date: Date, format = '{date_short_pretty} {time}'): st
 
 export const mention = (userId: string): string => `<@${userId}>`;
 
+/** A Slack user group, as Slack shows it (and notifies its members). */
+export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
+
+/** Items joined with commas, as many as fit in `max` characters; the rest (of `total`, which may count items not given) as "and N more". */
+export function listWithin(items: readonly string[], max: number, total = items.length): string {
+  const line = (shown: readonly string[]) => {
+    const rest = total - shown.length;
+    if (rest === 0) return shown.join(', ');
+    return shown.length === 0 ? `${rest} in all` : `${shown.join(', ')} and ${rest} more`;
+  };
+  let fitted = line([]);
+  for (let count = 1; count <= items.length; count++) {
+    const next = line(items.slice(0, count));
+    if (next.length > max) break;
+    fitted = next;
+  }
+  return fitted;
+}
+
 /**
  * Text that came from a person is shown as written, never as Slack markup or mentions; at most `max`
  * characters once escaped, which is how Slack counts its limits.

@@ -1,5 +1,14 @@
 import { requestNotices } from '../../../src/app/notices';
-import type { AccessSecret, MessageRef, Messenger, RequestFacts } from '../../../src/app/ports';
+import type {
+  AccessSecret,
+  ApprovalContext,
+  LevelAllows,
+  LevelDescriptions,
+  MessageRef,
+  Messenger,
+  RequestFacts,
+} from '../../../src/app/ports';
+import type { AccessLevel, Resource } from '../../../src/domain/catalog';
 import type { RequestStatus } from '../../../src/domain/lifecycle';
 import type { AccessRequestRecord, RequesterNotice } from '../../../src/domain/request';
 import { fakeWorld } from '../../support/fakes';
@@ -7,16 +16,20 @@ import { fakeWorld } from '../../support/fakes';
 /** Slack as a log of what was sent, with the status each message showed. */
 class FakeMessenger implements Messenger {
   sent: string[] = [];
+  /** What each approval message posted or updated was shown beside the request, in order. */
+  contexts: (ApprovalContext | undefined)[] = [];
   /** Runs while the approval message is being posted: the request moving meanwhile. */
   whilePosting?: () => Promise<void>;
 
-  async postApprovalMessage({ request, resource }: RequestFacts) {
+  async postApprovalMessage({ request, resource }: RequestFacts, context?: ApprovalContext) {
     this.sent.push(`post ${request.status} in ${resource.ownersChannel}`);
+    this.contexts.push(context);
     await this.whilePosting?.();
     return { channel: resource.ownersChannel, ts: '1.1' };
   }
-  async updateApprovalMessage(at: MessageRef, { request }: RequestFacts) {
+  async updateApprovalMessage(at: MessageRef, { request }: RequestFacts, context?: ApprovalContext) {
     this.sent.push(`update ${at.ts} ${request.status}`);
+    this.contexts.push(context);
   }
   async sendNotice(_facts: RequestFacts, notice: RequesterNotice) {
     this.sent.push(`notice ${notice}`);
@@ -30,13 +43,25 @@ class FakeMessenger implements Messenger {
   }
 }
 
+/** What each level allows, as a provider would say it; or a target that fails. */
+class FakeLevelDescriptions implements LevelDescriptions {
+  asked: string[] = [];
+  answer: () => Promise<LevelAllows> = async () => ({ summary: 'SELECT on 3 tables in `public`' });
+
+  describe(resource: Resource, level: AccessLevel): Promise<LevelAllows> {
+    this.asked.push(`${resource.id}/${level.id}`);
+    return this.answer();
+  }
+}
+
 function setUp() {
   const world = fakeWorld();
   const messenger = new FakeMessenger();
-  const notices = requestNotices({ ...world, messenger });
+  const levels = new FakeLevelDescriptions();
+  const notices = requestNotices({ ...world, messenger, levels });
   const seed = (fields: Partial<AccessRequestRecord> = {}) => world.requests.seed(fields).id;
   const row = async (id: number) => (await world.requests.get(id))!;
-  return { world, messenger, notices, seed, row };
+  return { world, messenger, levels, notices, seed, row };
 }
 
 /** A grant applied an hour ago, for another hour. */
@@ -73,6 +98,44 @@ describe('the approval message', () => {
     await notices.syncApprovalMessage(id);
     expect(messenger.sent).toEqual(['post PENDING in CORDERS', 'update 1.1 APPROVED']);
     expect((await row(id)).messageStatus).toBe('APPROVED');
+  });
+
+  test('shows approvers who holds the level now and what it allows, while the request waits for them', async () => {
+    const { world, messenger, levels, notices, seed } = setUp();
+    for (const identity of ['gus', 'ada', 'ada', 'bob', 'cy', 'dee', 'eve']) seed(liveGrant(world, { targetIdentity: identity }));
+    seed(liveGrant(world, { targetIdentity: 'wes', level: 'write' }));
+    seed(liveGrant(world, { targetIdentity: 'old', expiresAt: world.clock.now() }));
+    seed({ status: 'APPROVED', targetIdentity: 'soon' });
+    const id = seed();
+    await notices.syncApprovalMessage(id);
+    expect(levels.asked).toEqual(['orders-db/read-only']);
+    expect(messenger.contexts).toEqual([
+      {
+        // Distinct live grants of this level only, the first few by name and all of them counted.
+        holders: { identities: ['ada', 'bob', 'cy', 'dee', 'eve'], total: 6 },
+        allows: { summary: 'SELECT on 3 tables in `public`' },
+      },
+    ]);
+  });
+
+  test('whose level cannot be read in its target is posted all the same, saying so', async () => {
+    const { world, messenger, levels, notices, seed, row } = setUp();
+    levels.answer = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const id = seed();
+    await notices.syncApprovalMessage(id);
+    expect(messenger.sent).toEqual(['post PENDING in CORDERS']);
+    expect(messenger.contexts).toEqual([{ holders: { identities: [], total: 0 }, allows: 'unreadable' }]);
+    expect(await row(id)).toMatchObject({ messageTs: '1.1', messageStatus: 'PENDING' });
+    await world.requests.transition(id, 'DENIED', {}, { actor: 'UMGR1', action: 'denied' });
+    await notices.syncApprovalMessage(id);
+    expect(messenger.sent).toEqual(['post PENDING in CORDERS', 'update 1.1 DENIED']);
+  });
+
+  test('once decided shows neither holders nor what the level allows, and asks no target', async () => {
+    const { messenger, levels, notices, seed } = setUp();
+    await notices.syncApprovalMessage(seed({ status: 'DENIED' }));
+    expect(messenger.contexts).toEqual([undefined]);
+    expect(levels.asked).toEqual([]);
   });
 
   test('of a request that does not exist says so', async () => {

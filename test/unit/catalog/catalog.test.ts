@@ -40,6 +40,19 @@ describe('the catalog', () => {
     expect(result.catalog.resources[3]!.identity).toMatchObject({ fromProfileField: 'Xf01FLAGUSER', fromEmail: 'none' });
   });
 
+  test('Approve asks for confirmation on levels that need two approvals, or that say so', () => {
+    const result = parseCatalog(example, env, catalogDir);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const confirming = result.catalog.resources.flatMap((r) => r.levels.filter((l) => l.confirmApproval).map((l) => `${r.id}/${l.id}`));
+    expect(confirming).toEqual(['orders-db/write', 'billing-db/fix-invoices', 'feature-flags/toggle', 'orders-k8s/edit']);
+    const saysNo = example.replace(
+      '        approvals: 2\n        approvers:\n          users: [U0MANAGER1, U0MANAGER2]\n          groups',
+      '        approvals: 2\n        confirmApproval: false\n        approvers:\n          users: [U0MANAGER1, U0MANAGER2]\n          groups',
+    );
+    const parsed = parseCatalog(saysNo, env, catalogDir);
+    expect(parsed.ok && parsed.catalog.resources[0]!.levels[1]!.confirmApproval).toBe(false);
+  });
+
   test('an identity rule may not derive from both the email and a profile field', () => {
     const both = example.replace(FLAG_FIELD, `${FLAG_FIELD}\n      fromEmail: local-part\n      emailDomains: [example.com]`);
     expect(parseCatalog(both, env, catalogDir)).toEqual({

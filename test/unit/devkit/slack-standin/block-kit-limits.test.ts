@@ -104,6 +104,63 @@ describe('validateMessageBlocks', () => {
   it('rejects a header with mrkdwn text, which must be plain_text', () => {
     expect(validateMessageBlocks([{ type: 'header', text: { type: 'mrkdwn', text: '*hi*' } }])?.error).toBe('invalid_blocks');
   });
+
+  it('allows a section field up to 2000 characters and rejects one more', () => {
+    const fields = (n: number) => [{ type: 'section', fields: [plain('x'), { type: 'mrkdwn', text: text(n) }] }];
+    expect(validateMessageBlocks(fields(LIMITS.sectionFieldText))).toBeNull();
+    expect(validateMessageBlocks(fields(LIMITS.sectionFieldText + 1))?.message).toBe(
+      `[ERROR] must be less than ${LIMITS.sectionFieldText + 1} characters [json-pointer:/blocks/0/fields/1/text]`,
+    );
+  });
+
+  describe('a confirm dialog on a button', () => {
+    const confirm = (overrides: Record<string, unknown> = {}) => ({
+      title: plain('Approve write?'),
+      text: plain('alice gets write on orders-db for 30m.'),
+      confirm: plain('Approve'),
+      deny: plain('Not yet'),
+      style: 'danger',
+      ...overrides,
+    });
+    const withConfirm = (dialog: unknown) => [actions([button({ style: 'primary', confirm: dialog })])];
+
+    it('is accepted as Slack documents it', () => {
+      expect(validateMessageBlocks(withConfirm(confirm()))).toBeNull();
+      expect(validateMessageBlocks(withConfirm(confirm({ style: undefined, text: { type: 'mrkdwn', text: '*sure?*' } })))).toBeNull();
+    });
+
+    it.each([
+      ['title', LIMITS.confirmTitle],
+      ['text', LIMITS.confirmText],
+      ['confirm', LIMITS.confirmButtonText],
+      ['deny', LIMITS.confirmButtonText],
+    ])('allows its %s up to %d characters and rejects one more', (field, limit) => {
+      expect(validateMessageBlocks(withConfirm(confirm({ [field]: plain(text(limit)) })))).toBeNull();
+      expect(validateMessageBlocks(withConfirm(confirm({ [field]: plain(text(limit + 1)) })))).toEqual({
+        error: 'invalid_blocks',
+        message: `[ERROR] must be less than ${limit + 1} characters [json-pointer:/blocks/0/elements/0/confirm/${field}/text]`,
+      });
+    });
+
+    it.each(['title', 'confirm', 'deny'])('requires its %s, in plain_text', (field) => {
+      expect(validateMessageBlocks(withConfirm(confirm({ [field]: undefined })))?.message).toContain(`/confirm/${field}]`);
+      expect(validateMessageBlocks(withConfirm(confirm({ [field]: { type: 'mrkdwn', text: 'x' } })))?.message).toContain(
+        `/confirm/${field}/type]`,
+      );
+    });
+
+    it('requires its text, and a style of primary or danger', () => {
+      expect(validateMessageBlocks(withConfirm(confirm({ text: undefined })))?.message).toContain('/confirm/text]');
+      expect(validateMessageBlocks(withConfirm(confirm({ style: 'red' })))?.message).toBe(
+        '[ERROR] must be one of primary, danger [json-pointer:/blocks/0/elements/0/confirm/style]',
+      );
+      expect(validateMessageBlocks(withConfirm('Are you sure?'))?.message).toContain('/elements/0/confirm]');
+    });
+
+    it('rejects a button style Slack does not have', () => {
+      expect(validateMessageBlocks([actions([button({ style: 'warning' })])])?.message).toContain('/elements/0/style]');
+    });
+  });
 });
 
 describe('validateModalView', () => {

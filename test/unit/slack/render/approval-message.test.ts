@@ -1,10 +1,16 @@
+import type { ApprovalContext } from '../../../../src/app/ports';
 import type { AccessLevel, Resource } from '../../../../src/domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../../../src/domain/request';
 import { approvalMessage } from '../../../../src/slack/render/approval-message';
 import { validateMessageBlocks } from '../../../../devkit/slack-standin/block-kit-limits';
 
 const resource = { id: 'orders-db', name: 'Orders & <Co>' } as Resource;
-const level = { id: 'read-only' } as AccessLevel;
+const level = {
+  id: 'read-only',
+  approvers: { users: ['UMGR1', 'UMGR2'], groups: ['SDBAS'] },
+  confirmApproval: false,
+} as AccessLevel;
+const writeLevel = { ...level, id: 'write', confirmApproval: true };
 const request = (changes: Partial<AccessRequestRecord> = {}): AccessRequestRecord =>
   ({
     id: 42,
@@ -23,6 +29,15 @@ const request = (changes: Partial<AccessRequestRecord> = {}): AccessRequestRecor
     ...changes,
   }) as AccessRequestRecord;
 const text = (message: ReturnType<typeof approvalMessage>) => JSON.stringify(message.blocks);
+const context = (changes: Partial<ApprovalContext> = {}): ApprovalContext => ({
+  holders: { identities: ['bob', 'carol'], total: 2 },
+  allows: { summary: 'SELECT on 14 tables in `public`' },
+  ...changes,
+});
+type Button = { action_id: string; confirm?: { title: { text: string }; text: { text: string } } };
+const buttonsOf = (message: ReturnType<typeof approvalMessage>) =>
+  message.blocks.flatMap((b) => (b.type === 'actions' ? (b.elements as unknown as Button[]) : []));
+const approveOf = (message: ReturnType<typeof approvalMessage>) => buttonsOf(message).find((b) => b.action_id === 'approve_request')!;
 
 describe('the approval message', () => {
   test('shows the ticket under a fixed label with its host, never text the requester chose', () => {
@@ -58,5 +73,67 @@ describe('the approval message', () => {
   test('a reason at the limit is shown whole', () => {
     const reason = `${'&'.repeat(199)}.`;
     expect(text(approvalMessage(request({ reason }), [], resource, level))).toContain(`${'&amp;'.repeat(199)}.`);
+  });
+
+  test('names who may approve, users and groups, and how many approvals are given of those needed', () => {
+    const approval = [{ userId: 'UMGR1', kind: 'APPROVE', comment: null, createdAt: new Date() }] as DecisionRecord[];
+    const message = approvalMessage(request({ approvalsRequired: 2 }), approval, resource, level, context());
+    expect(text(message)).toContain('*Who may approve*\\n<@UMGR1>, <@UMGR2>, <!subteam^SDBAS>');
+    expect(text(message)).toContain('*Approvals*\\n1 of 2 given');
+  });
+
+  test('while pending, shows who holds the level now and what it allows, read from the target', () => {
+    const message = approvalMessage(request(), [], resource, level, context());
+    expect(text(message)).toContain('*Already holding it*\\n`bob`, `carol`');
+    expect(text(message)).toContain('*What read-only allows*\\nSELECT on 14 tables in `public`');
+    expect(text(approvalMessage(request(), [], resource, level, context({ holders: { identities: [], total: 0 } })))).toContain(
+      '*Already holding it*\\nnobody',
+    );
+  });
+
+  test('says when the target could not be read, and says nothing when its provider cannot tell', () => {
+    expect(text(approvalMessage(request(), [], resource, level, context({ allows: 'unreadable' })))).toContain(
+      '*What read-only allows*\\n_Could not read what this level allows._',
+    );
+    expect(text(approvalMessage(request(), [], resource, level, context({ allows: 'not described' })))).not.toContain('allows');
+    expect(text(approvalMessage(request({ status: 'DENIED' }), [], resource, level))).not.toMatch(/allows|holding/);
+  });
+
+  test('a summary from the target is shown as text, never as markup or a mention, and cut to length', () => {
+    const message = approvalMessage(request(), [], resource, level, context({ allows: { summary: `<!channel> ${'&'.repeat(2000)}` } }));
+    expect(text(message)).toContain('&lt;!channel&gt;');
+    expect(validateMessageBlocks(message.blocks)).toBeNull();
+  });
+
+  test('long lists of approvers and holders are cut with how many more, within Block Kit limits', () => {
+    const many = Array.from({ length: 400 }, (_, i) => `U${String(i).padStart(8, '0')}`);
+    const crowded = { ...level, approvers: { users: many, groups: ['SDBAS'] } };
+    const holders = { identities: Array.from({ length: 5 }, (_, i) => `${'h'.repeat(600)}${i}`), total: 250 };
+    const message = approvalMessage(request(), [], resource, crowded, context({ holders }));
+    expect(validateMessageBlocks(message.blocks)).toBeNull();
+    expect(text(message)).toContain('<@U00000009> and 391 more');
+    // Each identity cut to a length of its own, the rest counted.
+    expect(text(message)).toMatch(/`h{199}…` and 245 more/);
+    const longIds = { ...level, approvers: { users: Array.from({ length: 12 }, (_, i) => `U${String(i).repeat(400)}`), groups: [] } };
+    const cut = approvalMessage(request(), [], resource, longIds, context());
+    expect(validateMessageBlocks(cut.blocks)).toBeNull();
+    expect(text(cut)).toMatch(/, <@U3{400}> and 8 more"/);
+  });
+
+  test('Approve asks for confirmation on a level that writes, saying what it gives to whom, within the dialog limits', () => {
+    expect(approveOf(approvalMessage(request(), [], resource, level, context())).confirm).toBeUndefined();
+    const message = approvalMessage(request({ level: 'write' }), [], resource, writeLevel, context());
+    expect(approveOf(message).confirm).toMatchObject({
+      title: { text: 'Approve write on orders-db?' },
+      text: { text: expect.stringMatching(/^alice gets write on orders-db for 10m\./) },
+    });
+    expect(validateMessageBlocks(message.blocks)).toBeNull();
+    const long = approvalMessage(
+      request({ targetIdentity: 'a'.repeat(300) }),
+      [],
+      { ...resource, id: 'r'.repeat(63) },
+      { ...writeLevel, id: 'w'.repeat(63) },
+    );
+    expect(validateMessageBlocks(long.blocks)).toBeNull();
   });
 });
