@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AccessLevel, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
+import { windowEnd } from '../../domain/scheduled-start';
 import { formatDuration, link, mention, plain, slackDate } from './format';
 
 export const APPROVE_ACTION = 'approve_request';
@@ -27,7 +28,9 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
         ? `:hourglass_flowing_sand: Approved${approvedBy}; waiting for ${request.approvalsRequired - approvers.length} more approval(s) (until ${slackDate(request.pendingExpiresAt)})`
         : `:hourglass_flowing_sand: Waiting for approval (until ${slackDate(request.pendingExpiresAt)})`;
     case 'APPROVED':
-      return `:gear: Approved${approvedBy}; granting…`;
+      return request.startsAt
+        ? `:alarm_clock: Approved${approvedBy}; access is granted at its start, ${slackDate(request.startsAt)}`
+        : `:gear: Approved${approvedBy}; granting…`;
     case 'ACTIVE':
       return `:white_check_mark: Approved${approvedBy}; active until ${slackDate(request.expiresAt!)}`;
     case 'DENIED': {
@@ -60,7 +63,7 @@ export function approvalMessage(
     `*Requester*\n${mention(request.requesterId)}`,
     `*Resource*\n${plain(resource.name, 200)} (\`${resource.id}\`)`,
     `*Access level*\n${level.id}`,
-    `*Duration*\n${formatDuration(request.durationSeconds)}`,
+    `*Duration*\n${formatDuration(request.durationSeconds)}${windowOf(request)}`,
     `*Identity*\n\`${request.targetIdentity}\``,
     `*Approvals needed*\n${request.approvalsRequired}`,
   ];
@@ -91,10 +94,16 @@ export function approvalMessage(
     });
   }
   const extending = extended === null ? '' : `, extending #${extended}`;
+  const starting = request.startsAt ? ` from ${slackDate(request.startsAt)}` : '';
   return {
-    text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${extending}. ${status}`,
+    text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${starting}${extending}. ${status}`,
     blocks,
   };
+}
+
+/** A scheduled request's window, under its duration: the start and the end the approvers approve. */
+function windowOf({ startsAt, durationSeconds }: AccessRequestRecord): string {
+  return startsAt ? `\nfrom ${slackDate(startsAt)}\nuntil ${slackDate(windowEnd(startsAt, durationSeconds))}` : '';
 }
 
 /** The ticket under a label of ours, with the host it leads to in plain sight. */
