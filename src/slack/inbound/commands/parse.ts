@@ -32,7 +32,7 @@ export function parseCommand(text: string): Command {
       const [resourceId = '', levelId = '', duration = '', ...reason] = rest;
       if (!resourceId || !levelId || !duration) {
         throw usage(
-          'request <resource> <level> <duration> [--at <start>] <reason…>, e.g. `/prod-access request orders-db read-only 2h --at 22:00 nightly import`',
+          'request <resource> <level> <duration> <reason…> [--at <start>], e.g. `/prod-access request orders-db read-only 2h nightly import --at 22:00`',
         );
       }
       return { kind: 'request', input: { resourceId, levelId, duration, reason: reason.join(' '), ...(start && { start }) } };
