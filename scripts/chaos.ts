@@ -178,6 +178,7 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
           reason: `chaos burst ${i}`,
           ticketUrl: null,
           approvalsRequired: 1,
+          startsAt: null,
           pendingExpiresAt: new Date(now.getTime() + 3_600_000),
           extendsRequestId: null,
         },

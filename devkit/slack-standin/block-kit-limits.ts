@@ -168,7 +168,7 @@ function checkSectionBlock(block: Json, at: string): Check {
   return (
     checkOptionalText(block.text, `${at}/text`, { max: LIMITS.sectionText }) ??
     checkSectionFields(block.fields, `${at}/fields`) ??
-    (block.accessory === undefined ? null : checkElement(block.accessory, `${at}/accessory`))
+    (block.accessory === undefined ? null : checkAccessory(block.accessory, `${at}/accessory`))
   );
 }
 
@@ -177,6 +177,13 @@ function checkSectionFields(fields: unknown, at: string): Check {
   if (!Array.isArray(fields)) return problem(at, 'must be an array');
   if (fields.length > LIMITS.sectionFields) return problem(at, `no more than ${LIMITS.sectionFields} items allowed`);
   return eachOf(fields, (field, i) => checkText(field, `${at}/${i}`, { max: LIMITS.sectionFieldText }));
+}
+
+function checkAccessory(accessory: unknown, at: string): Check {
+  if (isRecord(accessory) && typeof accessory.type === 'string' && NOT_AN_ACCESSORY.has(accessory.type)) {
+    return problem(`${at}/type`, `${accessory.type} is not allowed as a section accessory`);
+  }
+  return checkElement(accessory, at);
 }
 
 function checkActionsBlock(block: Json, at: string): Check {
@@ -213,9 +220,26 @@ function checkElement(element: unknown, at: string): Check {
     (element.confirm === undefined ? null : checkConfirm(element.confirm, `${at}/confirm`)) ??
     (element.type === 'button' ? checkButton(element, at) : null) ??
     (STATIC_SELECTS.has(element.type) ? checkOptionSource(element, at) : null) ??
-    (element.type === 'external_select' ? checkExternalSelect(element, at) : null)
+    (element.type === 'external_select' ? checkExternalSelect(element, at) : null) ??
+    (element.type === 'datetimepicker' ? checkDatetimePicker(element, at) : null)
   );
 }
+
+/**
+ * A datetimepicker (https://docs.slack.dev/reference/block-kit/block-elements/datetime-picker-element) has no
+ * placeholder, and its `initial_date_time` is a UNIX timestamp in seconds, ten digits.
+ */
+function checkDatetimePicker(element: Json, at: string): Check {
+  if (element.placeholder !== undefined) return problem(`${at}/placeholder`, 'unsupported field: datetimepicker has no placeholder');
+  const initial = element.initial_date_time;
+  if (initial === undefined) return null;
+  return typeof initial === 'number' && Number.isInteger(initial) && initial >= 1e9 && initial < 1e10
+    ? null
+    : problem(`${at}/initial_date_time`, 'must be a UNIX timestamp in seconds (10 digits)');
+}
+
+/** Elements Slack takes in actions and input blocks only, never as a section's accessory. */
+const NOT_AN_ACCESSORY = new Set(['datetimepicker']);
 
 const STATIC_SELECTS = new Set(['static_select', 'multi_static_select']);
 

@@ -311,7 +311,8 @@ function userObject(user: StandinUser, scopes: ReadonlySet<string>): Record<stri
     is_admin: false,
     is_owner: false,
     is_email_confirmed: user.emailConfirmed ?? true,
-    tz: 'UTC',
+    tz: user.timeZone ?? 'UTC',
+    tz_offset: tzOffsetSeconds(user.timeZone ?? 'UTC', new Date()),
     profile: {
       display_name: user.name,
       display_name_normalized: user.name,
@@ -325,4 +326,11 @@ function userObject(user: StandinUser, scopes: ReadonlySet<string>): Record<stri
       }),
     },
   };
+}
+
+/** Slack's `tz_offset`: the zone's offset from UTC now, in seconds. */
+function tzOffsetSeconds(zone: string, at: Date): number {
+  const wall = new Date(at.toLocaleString('en-US', { timeZone: zone }));
+  const utc = new Date(at.toLocaleString('en-US', { timeZone: 'UTC' }));
+  return Math.round((wall.getTime() - utc.getTime()) / 1000);
 }

@@ -7,6 +7,8 @@ export interface StandinUser {
   emailConfirmed?: boolean;
   /** Custom profile fields: field id (Xf…) → value. */
   profileFields?: Record<string, string>;
+  /** Slack's `tz` (users.info), an IANA zone; UTC unless a test says otherwise. */
+  timeZone?: string;
   isBot?: boolean;
 }
 

@@ -2,14 +2,16 @@ import { type Catalog, entryOf } from '../domain/catalog';
 import { ProdAccessError, UserError } from '../domain/errors';
 import { authorizeDecision } from '../domain/policy';
 import { type AccessRequestRecord, type DecisionResult, requestNotFound } from '../domain/request';
+import { startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
+import { scheduleGrant } from './grants';
 import type { Announcements, Clock, Directory, RequestStore, Schedule } from './ports';
 
 export interface DecisionDeps {
   catalog: Catalog;
   requests: Pick<RequestStore, 'get' | 'approve' | 'deny' | 'audit'>;
   directory: Pick<Directory, 'groupsOf'>;
-  schedule: Pick<Schedule, 'grant'>;
+  schedule: Pick<Schedule, 'grant' | 'grantAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
   clock: Clock;
 }
@@ -47,8 +49,9 @@ export function authorizeDecider(deps: Pick<DecisionDeps, 'catalog' | 'requests'
 export function approveRequest(deps: DecisionDeps) {
   const authorize = authorizeDecider(deps);
   return async (requestId: number, approverId: string): Promise<DecisionResult> => {
-    await authorize(requestId, approverId);
-    const { outcome, auditEventIds } = await deps.requests.approve(requestId, approverId, deps.clock.now());
+    const request = await authorize(requestId, approverId);
+    const now = deps.clock.now();
+    const { outcome, auditEventIds } = await deps.requests.approve(requestId, approverId, now);
     switch (outcome.kind) {
       case 'timed_out':
         return timedOut(deps, requestId, auditEventIds);
@@ -60,8 +63,11 @@ export function approveRequest(deps: DecisionDeps) {
         await announceChange(deps.announcements, requestId, auditEventIds);
         return { kind: 'approval_recorded', approvals: outcome.approvals, required: outcome.required };
       case 'approved':
-        await Promise.all([deps.schedule.grant(requestId), announceChange(deps.announcements, requestId, auditEventIds, 'approved')]);
-        return { kind: 'approved' };
+        await Promise.all([
+          scheduleGrant(deps.schedule, request, now),
+          announceChange(deps.announcements, requestId, auditEventIds, 'approved'),
+        ]);
+        return startIsAhead(request, now) ? { kind: 'approved', startsAt: request.startsAt! } : { kind: 'approved' };
     }
   };
 }

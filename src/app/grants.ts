@@ -1,12 +1,25 @@
+import { PermanentError } from '../domain/errors';
 import { catalogSpec } from '../domain/grant';
+import type { AccessRequestRecord } from '../domain/request';
+import { expiryOf, startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import type { AccessDelivery, Announcements } from './ports';
+import type { AccessDelivery, Announcements, Schedule } from './ports';
 import { removeUnlessCovered, type RevokeDeps } from './revokes';
 
 /** What revoking needs (a grant may take back what it applied), and the access DM. */
-export interface GrantDeps extends Omit<RevokeDeps, 'announcements'> {
+export interface GrantDeps extends Omit<RevokeDeps, 'announcements' | 'schedule'> {
+  schedule: Pick<Schedule, 'revokeAt' | 'grantAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'resendAccess'>;
   delivery: AccessDelivery;
+}
+
+/** The grant job of an approved request: at once, or at its scheduled start while that is ahead. */
+export function scheduleGrant(
+  schedule: Pick<Schedule, 'grant' | 'grantAt'>,
+  request: Pick<AccessRequestRecord, 'id' | 'startsAt'>,
+  now: Date,
+): Promise<void> {
+  return startIsAhead(request, now) ? schedule.grantAt(request.id, request.startsAt!) : schedule.grant(request.id);
 }
 
 /** The grant job: applies the permission, starts the clock, schedules the revoke. Safe to run twice. */
@@ -23,7 +36,19 @@ export function applyGrant(deps: GrantDeps) {
     }
     if (request?.status !== 'APPROVED') return;
     const now = deps.clock.now();
-    const expiresAt = new Date(now.getTime() + request.durationSeconds * 1000);
+    if (startIsAhead(request, now)) {
+      // Run before its start (a worker's clock behind the queue's): it waits for the start. Asked from this very
+      // job, whose id is still taken, the reconciler's next pass re-adds it (a start before its horizon).
+      await deps.schedule.grantAt(requestId, request.startsAt!);
+      return;
+    }
+    const expiresAt = expiryOf(request, now);
+    if (expiresAt <= now) {
+      throw new PermanentError(
+        'WINDOW_ENDED',
+        `the window it asked for ended at ${expiresAt.toISOString()} before the grant could be applied`,
+      );
+    }
     const { resource, spec } = catalogSpec(deps.catalog, request, expiresAt);
     const provider = deps.providers(resource);
     const access = await provider.grant(spec);
@@ -31,7 +56,16 @@ export function applyGrant(deps: GrantDeps) {
       requestId,
       'ACTIVE',
       { grantedAt: now, expiresAt, accessLines: access.lines, accessSecretIssued: access.oneTimeSecret !== undefined },
-      { actor: 'system', action: 'granted', detail: { identity: spec.identity, target: spec.target, expiresAt: expiresAt.toISOString() } },
+      {
+        actor: 'system',
+        action: 'granted',
+        detail: {
+          identity: spec.identity,
+          target: spec.target,
+          ...(request.startsAt && { startsAt: request.startsAt.toISOString() }),
+          expiresAt: expiresAt.toISOString(),
+        },
+      },
     );
     if (!recorded) {
       // Revoked while the grant was being applied: take back what was just given.

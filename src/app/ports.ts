@@ -25,6 +25,7 @@ export type NewRequest = Pick<
   | 'reason'
   | 'ticketUrl'
   | 'approvalsRequired'
+  | 'startsAt'
   | 'pendingExpiresAt'
   | 'extendsRequestId'
 >;
@@ -51,7 +52,10 @@ export interface Recorded {
 /** What the reconciler re-derives: schedules due or overdue, and grants expiring before the horizon. */
 export interface DueWork {
   pendingPastTimeout: number[];
+  /** Approved requests whose grant is due: no start, or a start that has come. */
   approved: number[];
+  /** Approved requests whose scheduled start falls before the horizon: their grant job must wait for it. */
+  startingSoon: { id: number; startsAt: Date }[];
   pastExpiry: number[];
   expiringSoon: { id: number; expiresAt: Date }[];
 }
@@ -95,8 +99,8 @@ export interface RequestStore {
   countSince(requesterId: string, since: Date): Promise<number>;
   listForRequester(requesterId: string, limit?: number): Promise<AccessRequestRecord[]>;
   /**
-   * Requests on a resource that hold, or are about to hold, access: approved ones and live grants (all of
-   * them, or one identity's other requests).
+   * Requests on a resource that hold, or are about to hold, access: approved ones (not those waiting for a
+   * start still ahead) and live grants (all of them, or one identity's other requests).
    */
   liveOn(resourceId: string, now: Date, only?: { identity: string; exceptId: number }): Promise<AccessRequestRecord[]>;
   /** The identities with a live grant of a level on a resource, but for one request's: the first `limit` by name, and how many. */
@@ -195,6 +199,8 @@ export interface Directory {
 /** The schedules kept in the queue; each is idempotent and can be re-derived from the database. */
 export interface Schedule {
   grant(requestId: number): Promise<void>;
+  /** The grant of an approved request with a scheduled start, run at that start (the same job as `grant`). */
+  grantAt(requestId: number, at: Date): Promise<void>;
   revokeAt(requestId: number, at: Date): Promise<void>;
   /** Early revoke: runs now, and the scheduled revoke finds nothing left to do. */
   revokeNow(requestId: number): Promise<void>;

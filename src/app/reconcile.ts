@@ -15,6 +15,7 @@ export interface ReconcileDeps {
 export interface ReconcileReport {
   timedOut: number;
   grantsRequeued: number;
+  grantsScheduled: number;
   revokesDue: number;
   revokesEnsured: number;
   slackResent: number;
@@ -22,7 +23,8 @@ export interface ReconcileReport {
 
 /**
  * Re-derives every schedule from the database, since Redis may have lost them: timed-out requests,
- * approved requests waiting for their grant job, grants past their expiry, revokes about to fall due,
+ * approved requests waiting for their grant job (at their scheduled start, for one about to come), grants
+ * past their expiry, revokes about to fall due,
  * and Slack messages, notices, access DMs and audit lines that never went out, and one-time secrets still
  * in the DM of an access that has ended.
  * Scheduling is idempotent, so a job that still exists is left as it is. What is owed is asked for all at
@@ -32,12 +34,14 @@ export interface ReconcileReport {
 export function reconcile(deps: ReconcileDeps) {
   return async (): Promise<ReconcileReport> => {
     const now = deps.clock.now();
-    // A grant expiring before the next pass must have its revoke job now; later ones are checked on a later pass.
+    // A grant expiring (or a scheduled grant starting) before the next pass must have its job now; later ones
+    // are checked on a later pass.
     const horizon = new Date(now.getTime() + 2 * deps.intervalSeconds * 1000);
     const due = await deps.requests.due(now, horizon, deps.batchSize ?? 1000);
     for (const id of due.pendingPastTimeout) await deps.expirePending(id);
     await Promise.all([
       ...due.approved.map((id) => deps.schedule.grant(id)),
+      ...due.startingSoon.map(({ id, startsAt }) => deps.schedule.grantAt(id, startsAt)),
       ...due.pastExpiry.map((id) => deps.schedule.revokeNow(id)),
       ...due.expiringSoon.map(({ id, expiresAt }) => deps.schedule.revokeAt(id, expiresAt)),
     ]);
@@ -56,6 +60,7 @@ export function reconcile(deps: ReconcileDeps) {
     return {
       timedOut: due.pendingPastTimeout.length,
       grantsRequeued: due.approved.length,
+      grantsScheduled: due.startingSoon.length,
       revokesDue: due.pastExpiry.length,
       revokesEnsured: due.expiringSoon.length,
       slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,

@@ -13,6 +13,7 @@ import {
   validateRequest,
 } from '../domain/policy';
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
+import { needsTimeZone, type ParsedStart, parseStart, pendingDeadline, resolveStart } from '../domain/scheduled-start';
 import { announceChange } from './announce';
 import type { Announcements, Clock, Directory, IdentityBindings, RequestStore, Schedule } from './ports';
 
@@ -52,6 +53,7 @@ export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<Reque
 function createRequest(deps: SubmitRequestDeps) {
   return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
+    const start = input.start && parseStart(input.start);
     const { requesters } = valid.level;
     if (requesters)
       authorizeRequester(valid.resource, valid.level, requesterId, await deps.directory.groupsOf(requesterId, requesters.groups));
@@ -62,6 +64,7 @@ function createRequest(deps: SubmitRequestDeps) {
     // insert, and is the only one when the catalog's map names the requester (no profile to read).
     if (valid.resource.identity.map[requesterId] === undefined) admit(await deps.requests.countSince(requesterId, since));
     const identity = await identityOf(deps, valid.resource, requesterId);
+    const startsAt = start ? await startOf(deps, valid.resource, requesterId, start, now) : null;
     if (extending && identity !== extending.targetIdentity) {
       // An extension under another identity would not keep the first grant's access: it is a new request.
       throw new UserError(
@@ -80,7 +83,8 @@ function createRequest(deps: SubmitRequestDeps) {
         reason: valid.reason,
         ticketUrl: valid.ticketUrl,
         approvalsRequired: valid.level.approvalsRequired,
-        pendingExpiresAt: new Date(now.getTime() + deps.catalog.pendingTimeoutSeconds * 1000),
+        startsAt,
+        pendingExpiresAt: pendingDeadline(now, deps.catalog.pendingTimeoutSeconds, startsAt, valid.durationSeconds),
         extendsRequestId: extending?.id ?? null,
       },
       {
@@ -91,6 +95,7 @@ function createRequest(deps: SubmitRequestDeps) {
           level: valid.level.id,
           durationSeconds: valid.durationSeconds,
           identity,
+          ...(startsAt && { startsAt: startsAt.toISOString() }),
           ...(extending && { extends: extending.id }),
         },
       },
@@ -109,6 +114,16 @@ async function identityOf(deps: SubmitRequestDeps, resource: Resource, userId: s
   const rule = resource.identity;
   if (rule.map[userId] !== undefined) return mapIdentity(rule, { userId, emailConfirmed: false });
   return mapIdentity(rule, await deps.directory.profile(userId, { customFields: rule.fromProfileField !== null }));
+}
+
+/**
+ * The instant a requested start names. A wall-clock time is read in the requester's Slack time zone, from
+ * the same profile the identity rule reads (one Slack call, cached), or looked up for it alone.
+ */
+async function startOf(deps: SubmitRequestDeps, resource: Resource, userId: string, start: ParsedStart, now: Date): Promise<Date | null> {
+  if (!needsTimeZone(start)) return resolveStart(start, now, null);
+  const profile = await deps.directory.profile(userId, { customFields: resource.identity.fromProfileField !== null });
+  return resolveStart(start, now, profile.timeZone ?? null);
 }
 
 /**

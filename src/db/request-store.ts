@@ -179,7 +179,7 @@ export class PrismaRequestStore implements RequestStore {
       where: {
         resourceId,
         ...(only && { targetIdentity: only.identity, id: { not: only.exceptId } }),
-        OR: [{ status: 'APPROVED' }, liveGrant(now)],
+        OR: [{ status: 'APPROVED', ...startReached(now) }, liveGrant(now)],
       },
     });
   }
@@ -196,12 +196,21 @@ export class PrismaRequestStore implements RequestStore {
     return { identities: rows.map((row) => row.identity), total: rows[0]?.total ?? 0 };
   }
 
-  /** Requests whose schedule is due or overdue, and grants expiring before `horizon`: what the reconciler re-derives. */
+  /**
+   * Requests whose schedule is due or overdue, and grants expiring (or scheduled grants starting) before
+   * `horizon`: what the reconciler re-derives.
+   */
   async due(now: Date, horizon: Date, limit: number): Promise<DueWork> {
     const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
-    const [pending, approved, pastExpiry, expiringSoon] = await Promise.all([
+    const [pending, approved, startingSoon, pastExpiry, expiringSoon] = await Promise.all([
       this.db.accessRequest.findMany({ where: { status: 'PENDING', pendingExpiresAt: { lte: now } }, select: { id: true }, take: limit }),
-      this.db.accessRequest.findMany({ where: { status: 'APPROVED' }, select: { id: true }, take: limit }),
+      this.db.accessRequest.findMany({ where: { status: 'APPROVED', ...startReached(now) }, select: { id: true }, take: limit }),
+      this.db.accessRequest.findMany({
+        where: { status: 'APPROVED', startsAt: { gt: now, lte: horizon } },
+        select: { id: true, startsAt: true },
+        orderBy: { startsAt: 'asc' },
+        take: limit,
+      }),
       // Most overdue (and soonest) first, in the order of the (status, expires_at) index: ordered by id, a batch
       // limit lets PostgreSQL walk the whole table by primary key looking for the few rows that match.
       this.db.accessRequest.findMany({
@@ -220,6 +229,7 @@ export class PrismaRequestStore implements RequestStore {
     return {
       pendingPastTimeout: ids(pending),
       approved: ids(approved),
+      startingSoon: startingSoon.map((r) => ({ id: r.id, startsAt: r.startsAt! })),
       pastExpiry: ids(pastExpiry),
       expiringSoon: expiringSoon.map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
     };
@@ -280,6 +290,11 @@ export class PrismaRequestStore implements RequestStore {
 /** A live grant (domain/grant.ts `isLive`) as a query. */
 function liveGrant(now: Date) {
   return { status: LIVE_STATUS, endedBy: null, expiresAt: { gt: now } } satisfies Prisma.AccessRequestWhereInput;
+}
+
+/** An approved request whose grant is due now: it named no start, or its start has come (domain `startIsAhead`, negated). */
+function startReached(now: Date) {
+  return { OR: [{ startsAt: null }, { startsAt: { lte: now } }] } satisfies Prisma.AccessRequestWhereInput;
 }
 
 function countSince(db: Tx | Db, requesterId: string, since: Date): Promise<number> {

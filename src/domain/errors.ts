@@ -12,6 +12,7 @@ export type UserErrorCode =
   | 'UNKNOWN_RESOURCE'
   | 'UNKNOWN_LEVEL'
   | 'INVALID_DURATION'
+  | 'INVALID_START'
   | 'DURATION_TOO_LONG'
   | 'MISSING_REASON'
   | 'INVALID_TICKET_URL'
@@ -28,8 +29,11 @@ export type StartupErrorCode = 'CONFIG_INVALID' | 'CATALOG_INVALID';
 
 export type ProviderErrorCode = 'PROVIDER_ERROR';
 
-/** The target refuses for good, the identity is no valid name there, or what was named is gone. */
-export type PermanentErrorCode = 'TARGET_REJECTED' | 'INVALID_IDENTITY' | 'NOT_FOUND';
+/**
+ * The target refuses for good, the identity is no valid name there, what was named is gone, or the window
+ * a scheduled request asked for ended before its grant could be applied.
+ */
+export type PermanentErrorCode = 'TARGET_REJECTED' | 'INVALID_IDENTITY' | 'NOT_FOUND' | 'WINDOW_ENDED';
 
 export type ErrorCode = UserErrorCode | StartupErrorCode | ProviderErrorCode | PermanentErrorCode;
 

@@ -1,6 +1,7 @@
 import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, People, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
 import { PermanentError, UserError } from './errors';
+import type { StartInput } from './scheduled-start';
 import { isLive } from './grant';
 import { escapeMarkup } from './text';
 import { HOLDS_ACCESS, statusWords } from './lifecycle';
@@ -20,6 +21,8 @@ export interface RequestInput {
   duration: string;
   reason: string;
   ticketUrl?: string;
+  /** When the access should begin (`--at`, the modal's picker); left out, as soon as it is approved. */
+  start?: StartInput;
 }
 
 export interface ValidRequest {
@@ -99,6 +102,8 @@ export interface SlackProfile {
   emailConfirmed: boolean;
   /** Custom profile fields: field id → value. */
   fields?: Record<string, string>;
+  /** Slack's `tz` (users.info), an IANA zone like Europe/Paris: where a start like `--at 22:00` is read. */
+  timeZone?: string | null;
 }
 
 /** Maps a Slack user to an identity in the target, or refuses: it never guesses. */

@@ -14,6 +14,8 @@ export interface AccessRequestRecord {
   status: RequestStatus;
   approvalsRequired: number;
   createdAt: Date;
+  /** When the access is to begin, if the request named a start; its duration counts from then. */
+  startsAt: Date | null;
   pendingExpiresAt: Date;
   decidedAt: Date | null;
   grantedAt: Date | null;
@@ -114,7 +116,8 @@ export function approvalOutcome(approvals: number, required: number): ApprovalOu
 
 /** What one click on Approve or Deny came to. */
 export type DecisionResult =
-  | { kind: 'approved' }
+  /** `startsAt`: the grant waits for this scheduled start. */
+  | { kind: 'approved'; startsAt?: Date }
   | { kind: 'approval_recorded'; approvals: number; required: number }
   | { kind: 'denied' }
   | { kind: 'already_decided'; status: RequestStatus };

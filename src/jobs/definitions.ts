@@ -69,6 +69,7 @@ function recurringJob(schedulerId: string) {
  * they are still needed.
  */
 export const JOBS = {
+  // At once on approval, or delayed to the request's scheduled start (`grantAt`): one id either way.
   grant: {
     queue: QUEUE_NAMES.access,
     doneOnce: false,

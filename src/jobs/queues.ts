@@ -111,6 +111,10 @@ export class JobQueues implements Schedule, Announcements {
     return this.enqueue('grant', { requestId });
   }
 
+  grantAt(requestId: number, at: Date): Promise<void> {
+    return this.enqueue('grant', { requestId }, at.getTime() - Date.now());
+  }
+
   revokeAt(requestId: number, at: Date): Promise<void> {
     return this.enqueue('revoke', { requestId }, at.getTime() - Date.now());
   }

@@ -162,6 +162,7 @@ describe('PrismaRequestStore.create under a race', () => {
       ticketUrl: null,
       approvalsRequired: 1,
       pendingExpiresAt: new Date(Date.now() + 3600_000),
+      startsAt: null,
       extendsRequestId: null,
     };
     const results = await Promise.allSettled(

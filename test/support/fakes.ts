@@ -24,6 +24,7 @@ import type { AccessLevel, Catalog, Resource } from '../../src/domain/catalog';
 import { type AccessInstructions, accessKeyOf, type GrantSpec, isLive } from '../../src/domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../../src/domain/lifecycle';
 import type { SlackProfile } from '../../src/domain/policy';
+import { startIsAhead } from '../../src/domain/scheduled-start';
 import {
   type AccessRequestRecord,
   type ApprovalOutcome,
@@ -162,6 +163,7 @@ export class FakeRequestStore implements RequestStore {
       status: 'PENDING',
       approvalsRequired: 1,
       createdAt: now,
+      startsAt: null,
       pendingExpiresAt: new Date(now.getTime() + 3600_000),
       decidedAt: null,
       grantedAt: null,
@@ -279,7 +281,7 @@ export class FakeRequestStore implements RequestStore {
       (r) =>
         r.resourceId === resourceId &&
         (!only || (r.targetIdentity === only.identity && r.id !== only.exceptId)) &&
-        (r.status === 'APPROVED' || isLive(r, now)),
+        ((r.status === 'APPROVED' && !startIsAhead(r, now)) || isLive(r, now)),
     );
   }
 
@@ -297,7 +299,12 @@ export class FakeRequestStore implements RequestStore {
     const rows = this.all();
     return {
       pendingPastTimeout: ids(rows.filter((r) => r.status === 'PENDING' && r.pendingExpiresAt <= now)),
-      approved: ids(rows.filter((r) => r.status === 'APPROVED')),
+      approved: ids(rows.filter((r) => r.status === 'APPROVED' && !startIsAhead(r, now))),
+      startingSoon: rows
+        .filter((r) => r.status === 'APPROVED' && startIsAhead(r, now) && r.startsAt! <= horizon)
+        .sort((a, b) => a.startsAt!.getTime() - b.startsAt!.getTime())
+        .slice(0, limit)
+        .map((r) => ({ id: r.id, startsAt: r.startsAt! })),
       pastExpiry: ids(rows.filter((r) => HOLDS_ACCESS.includes(r.status) && r.expiresAt !== null && r.expiresAt <= now).sort(byExpiry)),
       expiringSoon: rows
         .filter((r) => r.status === 'ACTIVE' && r.expiresAt !== null && r.expiresAt > now && r.expiresAt <= horizon)
@@ -404,12 +411,17 @@ export class FakeRequestStore implements RequestStore {
 /** The schedules asked for, in order. */
 export class FakeSchedule implements Schedule {
   readonly grants: number[] = [];
+  readonly scheduledGrants: { requestId: number; at: Date }[] = [];
   readonly revokes: { requestId: number; at: Date }[] = [];
   readonly revokesNow: number[] = [];
   readonly pendingTimeouts: { requestId: number; at: Date }[] = [];
 
   async grant(requestId: number) {
     this.grants.push(requestId);
+  }
+
+  async grantAt(requestId: number, at: Date) {
+    this.scheduledGrants.push({ requestId, at });
   }
 
   async revokeAt(requestId: number, at: Date) {

@@ -4,7 +4,7 @@ import type { AccessRequestRecord } from '../../src/domain/request';
 
 /** A request row written as it is, in any state; what a contract case needs beyond the store itself. */
 export type SeedFields = Partial<
-  Pick<AccessRequestRecord, 'level' | 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy'>
+  Pick<AccessRequestRecord, 'level' | 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy' | 'startsAt'>
 > &
   Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
 
@@ -149,6 +149,22 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       });
     });
 
+    test('an approved request waiting for its start is neither live nor due; near its start it is starting soon', async () => {
+      const onResource = resource();
+      const later = await seed({ resourceId: onResource, status: 'APPROVED', startsAt: hours(1) });
+      const soonAt = hours(0.1);
+      const soon = await seed({ resourceId: onResource, status: 'APPROVED', startsAt: soonAt });
+      const started = await seed({ resourceId: onResource, status: 'APPROVED', startsAt: hours(-0.1) });
+      const now = subject.now();
+
+      expect((await store().liveOn(onResource, now)).map((r) => r.id)).toEqual([started]);
+      const due = await store().due(now, hours(0.5), 1000);
+      expect(due.approved).toContain(started);
+      expect(due.approved).not.toContain(soon);
+      expect(due.approved).not.toContain(later);
+      expect(due.startingSoon.filter((s) => [later, soon, started].includes(s.id))).toEqual([{ id: soon, startsAt: soonAt }]);
+    });
+
     test('a new request is refused by its quota before it is stored', async () => {
       const requesterId = `UQUOTA${randomBytes(3).toString('hex')}`;
       const data = {
@@ -161,6 +177,7 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
         ticketUrl: null,
         approvalsRequired: 1,
         pendingExpiresAt: hours(1),
+        startsAt: null,
         extendsRequestId: null,
       };
       const since = hours(-1);

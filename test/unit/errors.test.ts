@@ -25,6 +25,7 @@ const CLASS_OF: { [Code in ErrorCode]: new (code: Code, message: string) => Prod
   UNKNOWN_RESOURCE: UserError,
   UNKNOWN_LEVEL: UserError,
   INVALID_DURATION: UserError,
+  INVALID_START: UserError,
   DURATION_TOO_LONG: UserError,
   MISSING_REASON: UserError,
   INVALID_TICKET_URL: UserError,
@@ -42,6 +43,7 @@ const CLASS_OF: { [Code in ErrorCode]: new (code: Code, message: string) => Prod
   TARGET_REJECTED: PermanentError,
   INVALID_IDENTITY: PermanentError,
   NOT_FOUND: PermanentError,
+  WINDOW_ENDED: PermanentError,
 };
 
 // No code belongs to two classes: an overlap of the code unions fails to compile here.
@@ -74,7 +76,7 @@ describe('errors are split by who handles them, codes kept', () => {
   });
 
   test('only the refusals retrying cannot mend are permanent, as before the split', () => {
-    expect(codesOf(PermanentError)).toEqual(['INVALID_IDENTITY', 'NOT_FOUND', 'TARGET_REJECTED']);
+    expect(codesOf(PermanentError)).toEqual(['INVALID_IDENTITY', 'NOT_FOUND', 'TARGET_REJECTED', 'WINDOW_ENDED']);
     expect(codesOf(StartupError)).toEqual(['CATALOG_INVALID', 'CONFIG_INVALID']);
     expect(codesOf(ProviderError)).toEqual(['PROVIDER_ERROR']);
   });

@@ -304,6 +304,16 @@ function renderInput(block, where) {
       maxlength: element.max_length,
     });
     control.value = element.initial_value ?? '';
+  } else if (element.type === 'datetimepicker') {
+    // Slack's picker shows the person's local time and sends a UNIX timestamp in seconds; so does this one.
+    control = el('input', {
+      id,
+      type: 'datetime-local',
+      'data-block': block.block_id,
+      'data-action': element.action_id,
+      'data-type': element.type,
+    });
+    control.value = element.initial_date_time ? localDateTime(element.initial_date_time) : '';
   } else {
     control = el('div', { class: 'unsupported' }, `(a ${element.type} input, which the sandbox does not draw)`);
   }
@@ -316,6 +326,13 @@ function renderInput(block, where) {
     error ? el('div', { class: 'field-error', role: 'alert' }, error) : null,
     block.hint ? el('div', { class: 'hint', html: renderPlain(block.hint.text) }) : null,
   );
+}
+
+/** A UNIX timestamp as a datetime-local input's value, in the browser's time zone: `2026-12-02T09:00`. */
+function localDateTime(unixSeconds) {
+  const at = new Date(unixSeconds * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
 }
 
 async function dispatchChoice(block, control) {
@@ -342,7 +359,9 @@ function viewValues(form) {
               ? { text: { type: 'plain_text', text: control.selectedOptions[0].text }, value: control.value }
               : null,
           }
-        : { type, value: control.value === '' ? null : control.value };
+        : type === 'datetimepicker'
+          ? { type, selected_date_time: control.value ? Math.floor(new Date(control.value).getTime() / 1000) : null }
+          : { type, value: control.value === '' ? null : control.value };
     values[block] = { [action]: state };
   }
   return values;
@@ -353,7 +372,8 @@ function missingRequired(view, values) {
   const errors = {};
   for (const block of view.blocks.filter((b) => b.type === 'input' && !b.optional)) {
     const value = values[block.block_id]?.[block.element.action_id];
-    if (value && !value.value && !value.selected_option) errors[block.block_id] = 'Please complete this required field.';
+    if (value && !value.value && !value.selected_option && !value.selected_date_time)
+      errors[block.block_id] = 'Please complete this required field.';
   }
   return errors;
 }
@@ -381,7 +401,8 @@ function openModal(view, errors) {
   // A redrawn view keeps what the person typed, as Slack keeps input state across updates.
   for (const control of form.querySelectorAll('[data-block]')) {
     const kept = previous[control.dataset.block]?.[control.dataset.action];
-    if (kept) control.value = kept.selected_option?.value ?? kept.value ?? '';
+    if (kept)
+      control.value = kept.selected_date_time ? localDateTime(kept.selected_date_time) : (kept.selected_option?.value ?? kept.value ?? '');
   }
   form.addEventListener('submit', (event) => {
     event.preventDefault();

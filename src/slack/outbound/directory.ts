@@ -41,6 +41,7 @@ export class SlackDirectory implements Directory {
       email: user?.profile?.email ?? null,
       emailConfirmed: user?.is_email_confirmed === true,
       fields: Object.fromEntries(fields),
+      timeZone: user?.tz ?? null,
     };
   }
 

@@ -2,6 +2,7 @@ import type { ConfirmationDialog, KnownBlock } from '@slack/types';
 import type { ApprovalContext } from '../../app/ports';
 import type { AccessLevel, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
+import { windowEnd } from '../../domain/scheduled-start';
 import { truncateEscaped } from '../../domain/text';
 import { formatDuration, groupMention, link, listWithin, mention, plain, slackDate } from './format';
 
@@ -38,7 +39,9 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
         ? `:hourglass_flowing_sand: Approved${approvedBy}; waiting for ${request.approvalsRequired - approvers.length} more approval(s) (until ${slackDate(request.pendingExpiresAt)})`
         : `:hourglass_flowing_sand: Waiting for approval (until ${slackDate(request.pendingExpiresAt)})`;
     case 'APPROVED':
-      return `:gear: Approved${approvedBy}; granting…`;
+      return request.startsAt
+        ? `:alarm_clock: Approved${approvedBy}; access is granted at its start, ${slackDate(request.startsAt)}`
+        : `:gear: Approved${approvedBy}; granting…`;
     case 'ACTIVE':
       return `:white_check_mark: Approved${approvedBy}; active until ${slackDate(request.expiresAt!)}`;
     case 'DENIED': {
@@ -76,7 +79,7 @@ export function approvalMessage(
     `*Requester*\n${mention(request.requesterId)}`,
     `*Resource*\n${plain(resource.name, 200)} (\`${resource.id}\`)`,
     `*Access level*\n${level.id}`,
-    `*Duration*\n${formatDuration(request.durationSeconds)}`,
+    `*Duration*\n${formatDuration(request.durationSeconds)}${windowOf(request)}`,
     `*Identity*\n\`${request.targetIdentity}\``,
     `*Approvals*\n${given} of ${request.approvalsRequired} given`,
     listField('*Who may approve*\n', (max) => approversLine(level, max)),
@@ -117,8 +120,9 @@ export function approvalMessage(
     });
   }
   const extending = extended === null ? '' : `, extending #${extended}`;
+  const starting = request.startsAt ? ` from ${slackDate(request.startsAt)}` : '';
   return {
-    text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${extending}. ${status}`,
+    text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${starting}${extending}. ${status}`,
     blocks,
   };
 }
@@ -164,6 +168,11 @@ function approveConfirmation(request: AccessRequestRecord, resource: Resource, l
     deny: { type: 'plain_text', text: 'Not yet' },
     style: 'danger',
   };
+}
+
+/** A scheduled request's window, under its duration: the start and the end the approvers approve. */
+function windowOf({ startsAt, durationSeconds }: AccessRequestRecord): string {
+  return startsAt ? `\nfrom ${slackDate(startsAt)}\nuntil ${slackDate(windowEnd(startsAt, durationSeconds))}` : '';
 }
 
 /** The ticket under a label of ours, with the host it leads to in plain sight. */

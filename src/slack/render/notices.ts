@@ -1,5 +1,6 @@
 import type { Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
+import { windowEnd } from '../../domain/scheduled-start';
 import { formatDuration, mention, plain, slackDate } from './format';
 
 /** The DM that tells the requester where their request went. */
@@ -13,7 +14,9 @@ export function requesterNotice(
   const denial = decisions.find((d) => d.kind === 'DENY');
   switch (notice) {
     case 'approved':
-      return `:white_check_mark: Your request ${what} was approved. Granting access now…`;
+      return request.startsAt && !request.grantedAt
+        ? `:white_check_mark: Your request ${what} was approved for ${slackDate(request.startsAt)} until ${slackDate(windowEnd(request.startsAt, request.durationSeconds))}. Access is granted at the start (at once if that has passed); you will get a DM then.`
+        : `:white_check_mark: Your request ${what} was approved. Granting access now…`;
     case 'denied':
       return `:no_entry: Your request ${what} was denied by ${denial ? mention(denial.userId) : 'an approver'}${denial?.comment ? `: ${plain(denial.comment)}` : '.'}`;
     case 'timed_out':
@@ -51,7 +54,7 @@ export function accessDelivered(
       : '';
   return (
     [
-      `:key: Your access #${request.id} (${request.level} on ${plain(resource.name)}) is active for ${formatDuration(request.durationSeconds)}, until ${slackDate(request.expiresAt!)}.`,
+      `:key: Your access #${request.id} (${request.level} on ${plain(resource.name)}) is active ${request.startsAt ? `from ${slackDate(request.startsAt)}` : `for ${formatDuration(request.durationSeconds)}`}, until ${slackDate(request.expiresAt!)}.`,
       ...lines.map((line) => `• ${line}`),
     ].join('\n') +
     secret +

@@ -1,12 +1,17 @@
 import type { Resource } from '../../domain/catalog';
 import { statusWords } from '../../domain/lifecycle';
 import type { AccessRequestRecord, DecisionResult } from '../../domain/request';
+import { MAX_START_AHEAD_SECONDS, windowEnd } from '../../domain/scheduled-start';
 import { formatDuration, plain, slackDate } from './format';
 
 /** What a person is answered, in the conversation where they typed the command or clicked. */
 
 export function requestAnswer(request: AccessRequestRecord): string {
-  return `Request #${request.id} sent to the owners for approval. You will get a DM at each step.`;
+  const { startsAt } = request;
+  const window = startsAt
+    ? ` If approved, access starts ${slackDate(startsAt)} and ends ${slackDate(windowEnd(startsAt, request.durationSeconds))}.`
+    : '';
+  return `Request #${request.id} sent to the owners for approval.${window} You will get a DM at each step.`;
 }
 
 export function extensionAnswer(request: AccessRequestRecord, extendedId: number): string {
@@ -24,7 +29,9 @@ export function earlyRevokeAnswer(request: AccessRequestRecord): string {
 export function decisionAnswer(requestId: number, result: DecisionResult): string {
   switch (result.kind) {
     case 'approved':
-      return `You approved #${requestId}; access is being granted.`;
+      return result.startsAt
+        ? `You approved #${requestId}; access will be granted at its start, ${slackDate(result.startsAt)}.`
+        : `You approved #${requestId}; access is being granted.`;
     case 'approval_recorded':
       return `Your approval of #${requestId} is recorded (${result.approvals} of ${result.required}).`;
     case 'denied':
@@ -44,7 +51,10 @@ export function requestList(requests: AccessRequestRecord[]): string {
         : r.status === 'PENDING'
           ? `pending until ${slackDate(r.pendingExpiresAt)}`
           : statusWords(r.status);
-    return `• #${r.id} \`${r.resourceId}\` ${r.level} for ${formatDuration(r.durationSeconds)}: ${when}`;
+    // A scheduled one says its window until it has a grant of its own to show.
+    const window =
+      r.startsAt && !r.grantedAt ? `, from ${slackDate(r.startsAt)} until ${slackDate(windowEnd(r.startsAt, r.durationSeconds))}` : '';
+    return `• #${r.id} \`${r.resourceId}\` ${r.level} for ${formatDuration(r.durationSeconds)}${window}: ${when}`;
   });
   return `*Your requests*\n${lines.join('\n')}`;
 }
@@ -59,6 +69,7 @@ export function helpText(resources: Resource[]): string {
     '*prod-access*: time-limited production access, approved by the owners.',
     '`/prod-access` opens a form.',
     '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
+    `Add \`--at 22:00\` (the next 22:00 in your Slack time zone) or \`--at 2026-12-02T09:00\` to start later, at most ${MAX_START_AHEAD_SECONDS / 86_400} days ahead: the duration counts from the start.`,
     '`/prod-access list` shows your requests and active grants.',
     '`/prod-access extend <id> <duration> <reason…>` asks for more time on your active grant; once approved, the access runs on for <duration> from then.',
     '`/prod-access revoke <id>` gives access back early.',

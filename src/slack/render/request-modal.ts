@@ -1,13 +1,21 @@
 import type { View } from '@slack/types';
 import type { Catalog, Resource } from '../../domain/catalog';
 import { MAX_REASON_LENGTH, MAX_TICKET_URL_LENGTH } from '../../domain/policy';
+import { MAX_START_AHEAD_SECONDS } from '../../domain/scheduled-start';
 import type { RequestModalMetadata } from '../inbound/views/metadata';
 import { formatDuration } from './format';
 
 export const REQUEST_MODAL = 'request_access';
 
 /** Block ids of the request modal, named after the request fields their errors are about. */
-export const REQUEST_FIELDS = { resource: 'resource', level: 'level', duration: 'duration', reason: 'reason', ticket: 'ticket' } as const;
+export const REQUEST_FIELDS = {
+  resource: 'resource',
+  level: 'level',
+  duration: 'duration',
+  start: 'start',
+  reason: 'reason',
+  ticket: 'ticket',
+} as const;
 
 /** Slack's limits: a select offers at most 100 options, an option's text at most 75 characters. */
 export const MAX_SELECT_OPTIONS = 100;
@@ -88,6 +96,18 @@ export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, c
           type: 'plain_text_input',
           action_id: 'value',
           placeholder: { type: 'plain_text', text: '30m, 2h, 1h30m… (empty: the level’s default)' },
+        },
+      },
+      {
+        type: 'input',
+        block_id: REQUEST_FIELDS.start,
+        optional: true,
+        label: { type: 'plain_text', text: 'Start' },
+        // Slack's picker shows the person's own time zone and gives back a UNIX timestamp.
+        element: { type: 'datetimepicker', action_id: 'value' },
+        hint: {
+          type: 'plain_text',
+          text: `Empty: as soon as it is approved. At most ${MAX_START_AHEAD_SECONDS / 86_400} days ahead; the duration counts from the start.`,
         },
       },
       {

@@ -36,6 +36,8 @@ export interface HarnessOptions {
   resources?: (h: Harness) => Record<string, unknown>[];
   /** More people in the workspace (mapped to target identities by their example.com email). */
   extraUsers?: StandinUser[];
+  /** The developer's Slack time zone (users.info `tz`); UTC unless given. */
+  devTimeZone?: string;
 }
 
 /** FaultyProxies a harness puts in front of a service, so a test can stall it or take it down for this app alone. */
@@ -107,7 +109,7 @@ export class Harness {
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const suffix = `t${randomBytes(4).toString('hex')}`;
-    const { slack, users } = await startWorkspace(suffix, options.extraUsers);
+    const { slack, users } = await startWorkspace(suffix, options.extraUsers, options.devTimeZone);
     const target = await TargetDatabase.create(suffix);
     const postgresPort = Number(new URL(SERVER_URL).port || 5432);
     const proxies: Proxies = {};

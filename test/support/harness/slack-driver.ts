@@ -20,6 +20,8 @@ export interface RequestForm {
   duration?: string;
   reason: string;
   ticket?: string;
+  /** Picked in the start's datetimepicker; left empty unless given. */
+  start?: Date;
 }
 
 /** Where a command is typed, and the response_url its answer goes to. */
@@ -153,8 +155,10 @@ export class SlackDriver {
 }
 
 /** The request modal's state as Slack sends it, under the action ids the modal gives its elements. */
-function requestFormState({ resource, level, duration = '', reason, ticket = '' }: RequestForm): ViewStateValues {
+function requestFormState({ resource, level, duration = '', reason, ticket = '', start }: RequestForm): ViewStateValues {
   return {
+    // Slack sends a datetimepicker's choice as a UNIX timestamp in seconds, null when nothing was picked.
+    [REQUEST_FIELDS.start]: { value: { type: 'datetimepicker', selected_date_time: start ? Math.floor(start.getTime() / 1000) : null } },
     [REQUEST_FIELDS.resource]: { [RESOURCE_SELECT]: { type: 'static_select', selected_option: { value: resource } } },
     [REQUEST_FIELDS.level]: { [`level-${resource}`]: { type: 'static_select', selected_option: { value: level } } },
     [REQUEST_FIELDS.duration]: { value: textInput(duration) },

@@ -26,13 +26,13 @@ export interface Workspace {
 }
 
 /** The Slack stand-in with the harness's people and channels; the ids end in `suffix`, so workspaces run side by side. */
-export async function startWorkspace(suffix: string, extraUsers: StandinUser[] = []): Promise<Workspace> {
+export async function startWorkspace(suffix: string, extraUsers: StandinUser[] = [], devTimeZone?: string): Promise<Workspace> {
   const id = (part: string) => `U${part}${suffix.toUpperCase()}`;
   const users: People = { dev: id('DEV'), manager1: id('MGRA'), manager2: id('MGRB'), outsider: id('OUT'), unmapped: id('NOID') };
   const slack = await startSlackStandin({
     botToken: BOT_TOKEN,
     users: [
-      { id: users.dev, name: 'alice', email: 'alice@example.com' },
+      { id: users.dev, name: 'alice', email: 'alice@example.com', ...(devTimeZone && { timeZone: devTimeZone }) },
       { id: users.manager1, name: 'maria', email: 'maria@example.com' },
       { id: users.manager2, name: 'mo', email: 'mo@example.com' },
       { id: users.outsider, name: 'oscar', email: 'oscar@example.com' },

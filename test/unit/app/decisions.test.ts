@@ -111,3 +111,22 @@ test.each(['approve', 'deny'] as const)(
     expect(w.schedule.grants).toEqual([]);
   },
 );
+
+describe('approving a request with a scheduled start', () => {
+  test('before the start: the grant is scheduled at the start, and the approver is told when', async () => {
+    const { w, approve } = setUp();
+    const startsAt = new Date(w.clock.now().getTime() + 3600_000);
+    const id = w.requests.seed({ startsAt }).id;
+    await expect(approve(id, 'UMGR1')).resolves.toEqual({ kind: 'approved', startsAt });
+    expect(w.schedule.scheduledGrants).toEqual([{ requestId: id, at: startsAt }]);
+    expect(w.schedule.grants).toEqual([]);
+  });
+
+  test('after the start: granted at once', async () => {
+    const { w, approve } = setUp();
+    const id = w.requests.seed({ startsAt: new Date(w.clock.now().getTime() - 60_000) }).id;
+    await expect(approve(id, 'UMGR1')).resolves.toEqual({ kind: 'approved' });
+    expect(w.schedule.grants).toEqual([id]);
+    expect(w.schedule.scheduledGrants).toEqual([]);
+  });
+});

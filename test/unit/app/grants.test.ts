@@ -128,3 +128,35 @@ describe('a grant that fails is a state', () => {
     expect([...target.held.keys()]).toEqual(['dev→orders_read']);
   });
 });
+
+describe('a grant with a scheduled start', () => {
+  test('run before its start: nothing granted, the job waits for the start', async () => {
+    const { w, approved, target, grant } = setUp();
+    const startsAt = new Date(w.clock.now().getTime() + 60_000);
+    const id = approved({ startsAt });
+    await grant(id, NOT_FINAL);
+    expect(target.calls).toEqual([]);
+    expect((await w.requests.get(id))?.status).toBe('APPROVED');
+    expect(w.schedule.scheduledGrants).toEqual([{ requestId: id, at: startsAt }]);
+  });
+
+  test('applied after its start: the duration still counts from the start', async () => {
+    const { w, approved, grant } = setUp();
+    const startsAt = new Date(w.clock.now().getTime() - 120_000);
+    const id = approved({ startsAt });
+    await grant(id, NOT_FINAL);
+    const expiresAt = new Date(startsAt.getTime() + 600_000);
+    expect(await w.requests.get(id)).toMatchObject({ status: 'ACTIVE', grantedAt: w.clock.now(), expiresAt });
+    expect(w.schedule.revokes).toEqual([{ requestId: id, at: expiresAt }]);
+    expect(w.audit.events.at(-1)?.detail).toMatchObject({ startsAt: startsAt.toISOString(), expiresAt: expiresAt.toISOString() });
+  });
+
+  test('its window over before the grant could be applied: the request fails, nothing is granted', async () => {
+    const { w, approved, target, grant } = setUp();
+    const id = approved({ startsAt: new Date(w.clock.now().getTime() - 601_000) });
+    // A PermanentError, which the job's retry policy calls final.
+    await grant(id, FINAL);
+    expect(await w.requests.get(id)).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/window it asked for ended/) });
+    expect(target.calls).not.toContain(`grant #${id}`);
+  });
+});

@@ -37,6 +37,18 @@ describe('reconcile re-derives lost schedules from the database', () => {
     expect(w.schedule.revokes.map((r) => r.requestId)).not.toContain(endingLater);
   });
 
+  test('a scheduled grant: put back at its start once the start is before the horizon, at once once it has come', async () => {
+    const { w, seed, pass, inMinutes } = setUp();
+    const startingSoon = seed({ status: 'APPROVED', startsAt: inMinutes(0.5) });
+    const startingLater = seed({ status: 'APPROVED', startsAt: inMinutes(30) });
+    const started = seed({ status: 'APPROVED', startsAt: inMinutes(-1) });
+
+    expect(await pass()).toMatchObject({ grantsRequeued: 1, grantsScheduled: 1 });
+    expect(w.schedule.scheduledGrants).toEqual([{ requestId: startingSoon, at: inMinutes(0.5) }]);
+    expect(w.schedule.grants).toEqual([started]);
+    expect(w.schedule.grants).not.toContain(startingLater);
+  });
+
   test('Slack messages whose jobs were lost go again, once they had time to go on their own', async () => {
     const { w, seed, pass, inMinutes } = setUp();
     const lagging = seed({ status: 'APPROVED', messageStatus: 'PENDING', decidedAt: w.clock.now() });

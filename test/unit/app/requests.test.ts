@@ -96,6 +96,46 @@ describe('submitRequest', () => {
   });
 });
 
+describe('submitRequest with a start', () => {
+  // The fake clock says 2030-01-01 09:00 UTC: 10:00 in Paris.
+  test('a wall-clock start is read in the requester’s Slack time zone, the mapped one’s looked up for it alone', async () => {
+    const { w, submit } = setUp();
+    w.directory.profiles.set('UDEV', { emailConfirmed: false, timeZone: 'Europe/Paris' });
+    const profile = jest.spyOn(w.directory, 'profile');
+    const request = await submit('UDEV', { ...ask, start: { text: '22:00' } });
+
+    const startsAt = new Date('2030-01-01T21:00:00Z');
+    expect(request).toMatchObject({ startsAt, status: 'PENDING' });
+    expect(profile).toHaveBeenCalledTimes(1);
+    // The approvers have until the start, later than the pending timeout.
+    expect(request.pendingExpiresAt).toEqual(startsAt);
+    expect(w.audit.events[0]?.detail).toMatchObject({ startsAt: startsAt.toISOString(), durationSeconds: 1800 });
+  });
+
+  test('a start with its offset reads no profile', async () => {
+    const { w, submit } = setUp();
+    const profile = jest.spyOn(w.directory, 'profile');
+    const request = await submit('UDEV', { ...ask, start: { text: '2030-01-01T12:00+01:00' } });
+    expect(request.startsAt).toEqual(new Date('2030-01-01T11:00:00Z'));
+    expect(profile).not.toHaveBeenCalled();
+  });
+
+  test.each([
+    ['in the past', '2030-01-01T08:00Z', /in the past/],
+    ['too far ahead', '2030-01-09T09:00Z', /at most 7 days/],
+    ['unreadable', 'tonight', /not a start time/],
+  ])('a start %s is refused, and nothing is stored, scheduled or announced', async (_case, text, message) => {
+    const { w, submit } = setUp();
+    await expect(submit('UDEV', { ...ask, start: { text } })).rejects.toMatchObject({
+      code: 'INVALID_START',
+      message: expect.stringMatching(message),
+    });
+    expect(await w.requests.listForRequester('UDEV')).toEqual([]);
+    expect(w.schedule.pendingTimeouts).toEqual([]);
+    expect(w.announcements.said).toEqual([]);
+  });
+});
+
 describe('submitExtension', () => {
   const more = (requestId: number) => ({ requestId, duration: '20m', reason: 'still migrating' });
 

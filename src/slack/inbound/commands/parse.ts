@@ -1,5 +1,6 @@
 import { UserError } from '../../../domain/errors';
 import type { ExtensionInput, RequestInput } from '../../../domain/policy';
+import type { StartInput } from '../../../domain/scheduled-start';
 import { parseRequestId } from '../request-id';
 
 /** What a `/prod-access …` line asks for. */
@@ -27,11 +28,14 @@ export function parseCommand(text: string): Command {
       return { kind: 'revoke', requestId };
     }
     case 'request': {
-      const [resourceId = '', levelId = '', duration = '', ...reason] = args;
+      const { start, rest } = takeStart(args);
+      const [resourceId = '', levelId = '', duration = '', ...reason] = rest;
       if (!resourceId || !levelId || !duration) {
-        throw usage('request <resource> <level> <duration> <reason…>, e.g. `/prod-access request orders-db read-only 2h debugging INC-42`');
+        throw usage(
+          'request <resource> <level> <duration> <reason…> [--at <start>], e.g. `/prod-access request orders-db read-only 2h nightly import --at 22:00`',
+        );
       }
-      return { kind: 'request', input: { resourceId, levelId, duration, reason: reason.join(' ') } };
+      return { kind: 'request', input: { resourceId, levelId, duration, reason: reason.join(' '), ...(start && { start }) } };
     }
     case 'extend': {
       const [id, duration = '', ...reason] = args;
@@ -44,6 +48,18 @@ export function parseCommand(text: string): Command {
     default:
       throw usage('help, list, request, extend or revoke');
   }
+}
+
+const START_OPTION = '--at';
+
+/** `--at <start>` (or `--at=<start>`) anywhere after `request`: the first one names the start; the rest are the request. */
+function takeStart(args: string[]): { start?: StartInput; rest: string[] } {
+  const at = args.findIndex((arg) => arg.toLowerCase() === START_OPTION || arg.toLowerCase().startsWith(`${START_OPTION}=`));
+  if (at === -1) return { rest: args };
+  const inline = args[at]!.slice(START_OPTION.length + 1);
+  const text = inline || args[at + 1];
+  if (!text) throw usage('request <resource> <level> <duration> --at <start> <reason…>, with a start like 22:00 or 2026-12-02T09:00');
+  return { start: { text }, rest: [...args.slice(0, at), ...args.slice(at + (inline ? 1 : 2))] };
 }
 
 function usage(expected: string): UserError {

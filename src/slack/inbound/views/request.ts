@@ -11,13 +11,14 @@ import type {
 import type { Catalog } from '../../../domain/catalog';
 import { isProdAccessError } from '../../../domain/errors';
 import { type RequestInput, validateRequest } from '../../../domain/policy';
+import { parseStart, resolveStart } from '../../../domain/scheduled-start';
 import type { Logger } from '../../../shared/logger';
 import { requestAnswer } from '../../render/replies';
 import { REQUEST_FIELDS, requestModal, resourceOptions } from '../../render/request-modal';
 import { errorReply, tellUser } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { FORGED_FORM, readMetadata, RequestModalMetadata } from './metadata';
-import { fieldValue, type ViewValues } from './state';
+import { fieldValue, pickedInstant, type ViewValues } from './state';
 
 export interface RequestViewDeps {
   catalog: Catalog;
@@ -66,16 +67,20 @@ export function requestSubmitted(deps: RequestViewDeps) {
       return;
     }
     const values = view.state.values as ViewValues;
+    const startsAt = pickedInstant(values, REQUEST_FIELDS.start);
     const input: RequestInput = {
       resourceId: fieldValue(values, REQUEST_FIELDS.resource),
       levelId: fieldValue(values, REQUEST_FIELDS.level),
       duration: fieldValue(values, REQUEST_FIELDS.duration),
       reason: fieldValue(values, REQUEST_FIELDS.reason),
       ticketUrl: fieldValue(values, REQUEST_FIELDS.ticket),
+      ...(startsAt && { start: { at: startsAt } }),
     };
     // An error about a field not shown yet (no level before a resource is chosen) goes next to the resource.
     try {
       validateRequest(deps.catalog, input);
+      // A picked instant needs no time zone, so its limits are checked here too (and again when it is stored).
+      if (input.start) resolveStart(parseStart(input.start), new Date(), null);
     } catch (error) {
       if (isProdAccessError(error) && error.field) {
         const block = error.field in values ? error.field : REQUEST_FIELDS.resource;

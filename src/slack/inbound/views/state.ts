@@ -8,3 +8,9 @@ export function fieldValue(values: ViewValues, blockId: string): string {
   const state = Object.values(values[blockId] ?? {})[0];
   return state?.selected_option?.value ?? state?.value ?? '';
 }
+
+/** A datetimepicker's value: the instant picked (Slack sends a UNIX timestamp in seconds), if any. */
+export function pickedInstant(values: ViewValues, blockId: string): Date | undefined {
+  const picked = Object.values(values[blockId] ?? {})[0]?.selected_date_time;
+  return typeof picked === 'number' ? new Date(picked * 1000) : undefined;
+}

@@ -254,6 +254,23 @@ describe('selects and their options', () => {
     expect(validateModalView(selectModal({ type: 'external_select', options: options(2) }))?.error).toBe('invalid_arguments');
   });
 
+  it('takes a datetimepicker in an input or actions block, with a ten-digit UNIX timestamp and no placeholder', () => {
+    const picker = { type: 'datetimepicker', action_id: 'value' };
+    expect(validateModalView(selectModal({ type: 'datetimepicker' }))).toBeNull();
+    expect(validateModalView(selectModal({ type: 'datetimepicker', initial_date_time: 1_796_200_000 }))).toBeNull();
+    expect(validateModalView(modal({ blocks: [actions([picker])] }))).toBeNull();
+    expect(validateModalView(selectModal({ type: 'datetimepicker', initial_date_time: 1_796_200_000_000 }))?.message).toBe(
+      '[ERROR] must be a UNIX timestamp in seconds (10 digits) [json-pointer:/view/blocks/0/element/initial_date_time]',
+    );
+    expect(validateModalView(selectModal({ type: 'datetimepicker', initial_date_time: '1796200000' }))?.error).toBe('invalid_arguments');
+    expect(validateModalView(selectModal({ type: 'datetimepicker', placeholder: plain('When') }))?.message).toContain(
+      '/view/blocks/0/element/placeholder',
+    );
+    expect(validateMessageBlocks([{ ...section(), accessory: picker }])?.message).toBe(
+      '[ERROR] datetimepicker is not allowed as a section accessory [json-pointer:/blocks/0/accessory/type]',
+    );
+  });
+
   it('checks an options answer to block_suggestion like a select', () => {
     expect(validateOptionsResponse({ options: options(LIMITS.selectOptions) })).toBeNull();
     expect(validateOptionsResponse({ options: [] })).toBeNull();

@@ -29,7 +29,10 @@ describe('Slack stand-in with the real WebClient', () => {
   beforeAll(async () => {
     standin = await startSlackStandin({
       botToken: TOKEN,
-      users: [{ id: 'U1ALICE', name: 'alice', realName: 'Alice Doe', email: 'alice@example.com' }],
+      users: [
+        { id: 'U1ALICE', name: 'alice', realName: 'Alice Doe', email: 'alice@example.com' },
+        { id: 'U1KIRAN', name: 'kiran', email: 'kiran@example.com', timeZone: 'Asia/Kolkata' },
+      ],
       channels: [{ id: 'C1OPS', name: 'ops' }],
       usergroups: [{ id: 'S1ONCALL', handle: 'oncall', users: ['U1ALICE'] }],
     });
@@ -153,6 +156,9 @@ describe('Slack stand-in with the real WebClient', () => {
       profile: { email: 'alice@example.com', display_name: 'alice', real_name: 'Alice Doe' },
     });
     expect(members.users).toEqual(['U1ALICE']);
+    // Slack's tz and tz_offset (seconds east of UTC): UTC unless the user has a zone of their own.
+    expect(user.user).toMatchObject({ tz: 'UTC', tz_offset: 0 });
+    expect((await client.users.info({ user: 'U1KIRAN' })).user).toMatchObject({ tz: 'Asia/Kolkata', tz_offset: 19_800 });
     await expect(client.users.info({ user: 'U9NOBODY' })).rejects.toEqual(platformError('user_not_found'));
     await expect(client.usergroups.users.list({ usergroup: 'S9NOPE' })).rejects.toEqual(platformError('no_such_subteam'));
   });

@@ -2,6 +2,7 @@ import type { ApprovalContext } from '../../../../src/app/ports';
 import type { AccessLevel, Resource } from '../../../../src/domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../../../src/domain/request';
 import { approvalMessage } from '../../../../src/slack/render/approval-message';
+import { requestAnswer, requestList } from '../../../../src/slack/render/replies';
 import { validateMessageBlocks } from '../../../../devkit/slack-standin/block-kit-limits';
 
 const resource = { id: 'orders-db', name: 'Orders & <Co>' } as Resource;
@@ -135,5 +136,33 @@ describe('the approval message', () => {
       { ...writeLevel, id: 'w'.repeat(63) },
     );
     expect(validateMessageBlocks(long.blocks)).toBeNull();
+  });
+});
+
+describe('a request with a scheduled start', () => {
+  const startsAt = new Date('2026-12-01T21:00:00Z');
+  const scheduled = (changes: Partial<AccessRequestRecord> = {}) => request({ startsAt, durationSeconds: 3600, ...changes });
+  const START = '<!date^1796158800^{date_short_pretty} {time}|2026-12-01 21:00 UTC>';
+  const END = '<!date^1796162400^{date_short_pretty} {time}|2026-12-01 22:00 UTC>';
+
+  test('the approval message shows the start and the end it asks for, in each reader’s own time', () => {
+    const message = approvalMessage(scheduled(), [], resource, level);
+    expect(text(message)).toContain(`*Duration*\\n1h\\nfrom ${START}\\nuntil ${END}`);
+    expect(message.text).toContain(`for 1h from ${START}`);
+    expect(validateMessageBlocks(message.blocks)).toBeNull();
+  });
+
+  test('approved before its start, it says the grant waits for the start', () => {
+    const approvedBy: DecisionRecord[] = [{ userId: 'UMGR1', kind: 'APPROVE', comment: null, createdAt: new Date() }];
+    expect(text(approvalMessage(scheduled({ status: 'APPROVED' }), approvedBy, resource, level))).toContain(
+      `Approved by <@UMGR1>; access is granted at its start, ${START}`,
+    );
+  });
+
+  test('the requester’s answer and their list say the window', () => {
+    expect(requestAnswer(scheduled())).toContain(`If approved, access starts ${START} and ends ${END}.`);
+    expect(requestList([scheduled()])).toContain(`for 1h, from ${START} until ${END}: pending until`);
+    const granted = scheduled({ status: 'ACTIVE', grantedAt: startsAt, expiresAt: new Date('2026-12-01T22:00:00Z') });
+    expect(requestList([granted])).toContain(`for 1h: active until ${END}`);
   });
 });

@@ -33,6 +33,27 @@ describe('/prod-access', () => {
     });
   });
 
+  test.each([
+    ['request orders-db read-only 2h --at 22:00 nightly import', '22:00'],
+    ['request orders-db read-only 2h nightly --at=2026-12-02T09:00 import', '2026-12-02T09:00'],
+    ['request --at 2026-12-02T09:00Z orders-db read-only 2h nightly import', '2026-12-02T09:00Z'],
+  ])('request with a start (%s): the start is taken out of the words, as typed', async (text, start) => {
+    const world = await slashCommand(text);
+    expect(world.useCases.submitRequest).toHaveBeenCalledWith(SIGNED_USER, {
+      resourceId: 'orders-db',
+      levelId: 'read-only',
+      duration: '2h',
+      reason: 'nightly import',
+      start: { text: start },
+    });
+  });
+
+  test('request with --at and no start: the usage, and nothing asked of the application', async () => {
+    const world = await slashCommand('request orders-db read-only 2h import --at');
+    expect(world.log).toEqual(['ack', 'respond']);
+    expect(world.respond).toHaveBeenCalledWith(expect.objectContaining({ text: expect.stringContaining('--at <start>') }));
+  });
+
   test('alone: opens the request modal with the command trigger, its outcome to go back through the command', async () => {
     const world = await slashCommand('');
     expect(world.log).toEqual(['ack', 'views.open']);

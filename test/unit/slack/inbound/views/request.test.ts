@@ -61,6 +61,38 @@ describe('the request modal submitted', () => {
     expect(world.ack).toHaveBeenCalledWith({ response_action: 'errors', errors: { duration: expect.stringContaining('longer than') } });
   });
 
+  /** The modal submitted with `complete` and this UNIX timestamp picked as the start. */
+  function withStart(world: ReturnType<typeof listenerWorld>, unixSeconds: number): SubmitArgs {
+    const args = submission(world, complete);
+    const values = args.view.state.values as Record<string, unknown>;
+    values[REQUEST_FIELDS.start] = { value: { type: 'datetimepicker', selected_date_time: unixSeconds } };
+    return args;
+  }
+
+  test('a start picked in the datetimepicker goes with the request as the instant it names', async () => {
+    const world = listenerWorld();
+    const picked = Math.floor(Date.now() / 1000) + 3600;
+    await requestSubmitted(world.deps)(withStart(world, picked));
+    expect(world.log).toEqual(['ack', 'submitRequest', 'conversations.open', 'chat.postMessage']);
+    expect(world.useCases.submitRequest).toHaveBeenCalledWith(
+      SIGNED_USER,
+      expect.objectContaining({ start: { at: new Date(picked * 1000) } }),
+    );
+  });
+
+  test.each([
+    ['in the past', -3600, /in the past/],
+    ['more than 7 days ahead', 8 * 86_400, /at most 7 days/],
+  ])('a start picked %s is refused next to the picker, and nothing is requested', async (_case, fromNow, message) => {
+    const world = listenerWorld();
+    await requestSubmitted(world.deps)(withStart(world, Math.floor(Date.now() / 1000) + fromNow));
+    expect(world.log).toEqual(['ack']);
+    expect(world.ack).toHaveBeenCalledWith({
+      response_action: 'errors',
+      errors: { [REQUEST_FIELDS.start]: expect.stringMatching(message) },
+    });
+  });
+
   test('an error about a field not shown yet goes next to the resource', async () => {
     const world = listenerWorld();
     await requestSubmitted(world.deps)(submission(world, { resource: 'orders-db', reason: 'INC-42' }));
