@@ -172,8 +172,8 @@ export function globalShortcutPayload(input: ShortcutInput): Record<string, unkn
 
 export interface MessageShortcutInput extends ShortcutInput {
   channel: string;
-  /** The message the shortcut was used on, in full, as conversations.history returns it. */
-  message: { ts: string } & Record<string, unknown>;
+  /** The message the shortcut was used on, in full (every field is sent), as conversations.history returns it. */
+  message: { ts: string };
   responseUrl: string;
 }
 

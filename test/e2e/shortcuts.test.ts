@@ -13,6 +13,9 @@ const viewOf = (call: ApiCall) => call.response.view as SlackView;
 const ticketBlock = (view: SlackView) => (view.blocks as Block[]).find((block) => block.block_id === REQUEST_FIELDS.ticket);
 const readOnly = (h: Harness, reason: string, ticket?: string) => ({ resource: h.resourceId, level: 'read-only', reason, ticket });
 
+/** A private channel the bot was never invited to. */
+const PRIVATE_CHANNEL = 'C0PRIVATE7';
+
 /** Slack calls of `method` from the `since`th call on. */
 const callsSince = (h: Harness, method: string, since: number) =>
   h.slack.calls.slice(since).filter((call): call is ApiCall => call.kind === 'api' && call.method === method);
@@ -63,6 +66,20 @@ describe('more ways in: the shortcuts, and /prod-access in the DM with the app',
       expect(JSON.stringify(h.approvalMessage(id)?.blocks)).toContain(permalink);
     });
 
+    test('in a conversation the bot cannot read, Slack gives no permalink: the form keeps an empty ticket field that says so', async () => {
+      // A private channel prod-access was never invited to: chat.getPermalink answers channel_not_found there.
+      const unseen = { type: 'message', ts: '1700000500.000100', text: 'db is slow again', user: h.users.manager1 };
+      const since = h.slack.calls.length;
+      expect((await h.messageShortcut(h.users.dev, PRIVATE_CHANNEL, unseen, { replyName: 'unseen' })).status).toBe(200);
+
+      expect((await h.slack.waitFor('chat.getPermalink', 5000, since)).response.error).toBe('channel_not_found');
+      const updated = viewOf(await h.slack.waitFor('views.update', 5000, since));
+      expect(ticketBlock(updated)?.element?.initial_value).toBeUndefined();
+      expect(JSON.stringify(ticketBlock(updated))).toContain('Copy link');
+      expect((await h.submitRequest(h.users.dev, readOnly(h, 'from a private channel'), updated.private_metadata)).status).toBe(200);
+      expect(await h.responseAt('unseen')).toMatch(/^Request #\d+ sent/);
+    });
+
     test('a shortcut whose trigger_id is past Slack’s 3 seconds is answered clearly, and nothing is stored', async () => {
       const before = await h.db.accessRequest.count();
       const incident = h.slack.postAs(h.users.manager1, CHANNELS.general, 'INC-78: a slow night');
@@ -103,6 +120,13 @@ describe('more ways in: the shortcuts, and /prod-access in the DM with the app',
       ]);
       await h.waitForApprovalMessage(fromForm, 'Waiting for approval');
       await h.waitForApprovalMessage(inline, 'Waiting for approval');
+    });
+
+    test('in a DM between two people, which the bot is not in, the command is answered there all the same', async () => {
+      const colleagues = 'D0COLLEAGUE'; // alice's DM with maria: not a conversation of the app's
+      await h.command(h.users.dev, 'list', { channelId: colleagues, replyName: 'colleague-dm' });
+      expect(await h.responseAt('colleague-dm')).toMatch(/#\d+/);
+      expect(h.slack.ephemeralMessages(colleagues)).toEqual([expect.objectContaining({ user: h.users.dev })]);
     });
   });
 

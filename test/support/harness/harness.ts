@@ -6,8 +6,8 @@ import { stringify } from 'yaml';
 import { createDb, type Db } from '../../../src/db/client';
 import type { Role } from '../../../src/main/lifecycle';
 import type { SlackStandin } from '../../../devkit/slack-standin/server';
-import type { ViewStateValues } from '../../../devkit/slack-standin/signed-request';
-import type { SlackMessage, StandinUser } from '../../../devkit/slack-standin/types';
+import type { MessageShortcutInput, ViewStateValues } from '../../../devkit/slack-standin/signed-request';
+import type { StandinUser } from '../../../devkit/slack-standin/types';
 import type { AppProcess, Launch } from '../app-process';
 import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase, SERVER_URL } from '../databases';
 import { FaultyProxy } from '../faulty-proxy';
@@ -228,7 +228,7 @@ export class Harness {
     return this.driver.globalShortcut(userId, how);
   }
 
-  messageShortcut(userId: string, channel: string, message: SlackMessage, how?: Shortcut) {
+  messageShortcut(userId: string, channel: string, message: MessageShortcutInput['message'], how?: Shortcut) {
     return this.driver.messageShortcut(userId, channel, message, how);
   }
 

@@ -2,11 +2,12 @@ import { SHORTCUTS } from '../../../src/slack/inbound/shortcuts';
 import { APPROVE_ACTION, DENY_ACTION } from '../../../src/slack/render/approval-message';
 import { DENY_COMMENT_FIELD, DENY_MODAL } from '../../../src/slack/render/deny-modal';
 import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../../src/slack/render/request-modal';
-import type { ApiCall, RecordedCall, SlackMessage, SlackStandin, SlackView } from '../../../devkit/slack-standin/server';
+import type { ApiCall, RecordedCall, SlackStandin, SlackView } from '../../../devkit/slack-standin/server';
 import {
   type AppReply,
   blockActionsPayload,
   globalShortcutPayload,
+  type MessageShortcutInput,
   messageShortcutPayload,
   sendInteraction,
   sendSlashCommand,
@@ -97,14 +98,14 @@ export class SlackDriver {
   messageShortcut(
     userId: string,
     channel: string,
-    message: SlackMessage,
+    message: MessageShortcutInput['message'],
     { replyName = this.replyName(userId), triggerId = this.slack.triggerFor(userId) }: Shortcut = {},
   ) {
     const payload = messageShortcutPayload({
       user: userId,
       callbackId: SHORTCUTS.requestAccessAboutMessage,
       channel,
-      message: { ...message },
+      message,
       triggerId,
       responseUrl: this.slack.responseUrl(replyName, { user: userId, channel }),
     });
