@@ -57,7 +57,7 @@ export function helpText(resources: Resource[]): string {
     .join('\n');
   return [
     '*prod-access*: time-limited production access, approved by the owners.',
-    '`/prod-access` opens a form.',
+    '`/prod-access` opens a form; so do the shortcut *Request prod access* and, on a message, *Request prod access about this message* (its ⋯ menu), which puts the message’s link in the form.',
     '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
     '`/prod-access list` shows your requests and active grants.',
     '`/prod-access extend <id> <duration> <reason…>` asks for more time on your active grant; once approved, the access runs on for <duration> from then.',
