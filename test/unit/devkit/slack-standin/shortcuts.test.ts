@@ -90,6 +90,12 @@ describe('shortcuts and DMs in the stand-in, as Slack sends and answers them', (
     expect(standin.ephemeralMessages('C1OPS')).toEqual([expect.objectContaining({ user: ALICE.id, text: `about ${message.ts}` })]);
   });
 
+  it('posts a message as a person only in a conversation it knows, for a person it knows, and as a person’s (no bot_id)', () => {
+    expect(standin.postAs(BOB.id, `D${BOB.id}`, 'note to self')).not.toHaveProperty('bot_id');
+    expect(() => standin.postAs('U9NOBODY', 'C1OPS', 'who?')).toThrow(/no conversation C1OPS or person U9NOBODY/);
+    expect(() => standin.postAs(ALICE.id, 'C9SECRET', 'where?')).toThrow(/no conversation C9SECRET/);
+  });
+
   it('sends only the shortcuts the manifest declares, each as its own type', () => {
     expect(() => globalShortcutPayload({ user: ALICE, callbackId: 'not_in_the_manifest' })).toThrow(/does not declare/);
     expect(() => globalShortcutPayload({ user: ALICE, callbackId: MESSAGE })).toThrow(/no global shortcut/);
