@@ -6,10 +6,13 @@ import { z } from 'zod';
 import type { Logger } from '../../src/shared/logger';
 import { COMMAND } from '../../src/slack/inbound/commands';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
+import { readManifest } from '../slack-standin/method-rules';
 import type { SlackStandin } from '../slack-standin/server';
 import {
   type AppReply,
   blockActionsPayload,
+  globalShortcutPayload,
+  messageShortcutPayload,
   sendInteraction,
   sendSlashCommand,
   viewActionPayload,
@@ -63,6 +66,10 @@ const ViewInput = z.object({
 /** A choice in a modal's select that sends it at once (`dispatch_action`). */
 const ViewActionInput = ViewInput.extend({ blockId: z.string(), actionId: z.string(), value: z.string() });
 const QueryInput = z.object({ user: z.string() });
+/** Something a person types that is not a command: a message of theirs, as in Slack. */
+const MessageInput = z.object({ user: z.string(), channel: z.string(), text: z.string().min(1).max(4000) });
+/** A shortcut from the shortcuts menu, or (with the conversation and ts of a message) from a message's menu. */
+const ShortcutInput = z.object({ user: z.string(), callbackId: z.string(), channel: z.string().optional(), ts: z.string().optional() });
 
 /** An answer for the page: the app's reply failed, or the request made no sense. */
 class PageError extends Error {
@@ -109,6 +116,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       channels,
       groups: [{ id: ONCALL_GROUP.id, handle: ONCALL_GROUP.handle }],
       command: COMMAND,
+      shortcuts: readManifest().shortcuts,
     }),
 
     'GET /api/changes': async (_body, url) => {
@@ -133,6 +141,39 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
           channel_name: channel.name,
           trigger_id: standin.triggerFor(user.id),
           response_url: standin.responseUrl(undefined, { user: user.id, channel: channel.id }),
+        }),
+      );
+      return { ok: true };
+    },
+
+    'POST /api/message': async (body) => {
+      const input = MessageInput.parse(body);
+      const user = person(input.user);
+      standin.postAs(user.id, conversation(input.channel, user).id, input.text);
+      return { ok: true };
+    },
+
+    'POST /api/shortcut': async (body) => {
+      const input = ShortcutInput.parse(body);
+      const user = person(input.user);
+      const payloadUser = { id: user.id, name: user.name };
+      const triggerId = standin.triggerFor(user.id);
+      // The payload builders refuse a shortcut the manifest does not declare, as Slack would never send it.
+      if (input.channel === undefined || input.ts === undefined) {
+        await sendToApp(globalShortcutPayload({ user: payloadUser, callbackId: input.callbackId, triggerId }));
+        return { ok: true };
+      }
+      const channel = conversation(input.channel, user);
+      const message = standin.messages(channel.id).find((m) => m.ts === input.ts);
+      if (!message) throw new PageError(404, 'that message is no longer there');
+      await sendToApp(
+        messageShortcutPayload({
+          user: payloadUser,
+          callbackId: input.callbackId,
+          channel: channel.id,
+          message: { ...message },
+          triggerId,
+          responseUrl: standin.responseUrl(undefined, { user: user.id, channel: channel.id }),
         }),
       );
       return { ok: true };

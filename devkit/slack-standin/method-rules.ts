@@ -77,13 +77,24 @@ export interface AppManifest {
   homeTabEnabled: boolean;
   /** settings.event_subscriptions.bot_events, or null when the manifest subscribes to no events at all. */
   botEvents: string[] | null;
+  /** features.shortcuts: Slack shows these, and sends a shortcut payload only for one of them. */
+  shortcuts: ManifestShortcut[];
+}
+
+export interface ManifestShortcut {
+  type: 'global' | 'message';
+  callbackId: string;
+  name: string;
 }
 
 /** The app's manifest: the one source of the scopes an installed bot token has. */
 export function readManifest(file = MANIFEST_PATH): AppManifest {
   const manifest = parse(readFileSync(file, 'utf8')) as {
     oauth_config?: { scopes?: { bot?: string[] } };
-    features?: { app_home?: { home_tab_enabled?: boolean } };
+    features?: {
+      app_home?: { home_tab_enabled?: boolean };
+      shortcuts?: { type: 'global' | 'message'; callback_id: string; name: string }[];
+    };
     settings?: { event_subscriptions?: { bot_events?: string[] } };
   };
   const subscriptions = manifest.settings?.event_subscriptions;
@@ -91,5 +102,6 @@ export function readManifest(file = MANIFEST_PATH): AppManifest {
     botScopes: manifest.oauth_config?.scopes?.bot ?? [],
     homeTabEnabled: manifest.features?.app_home?.home_tab_enabled ?? false,
     botEvents: subscriptions ? (subscriptions.bot_events ?? []) : null,
+    shortcuts: (manifest.features?.shortcuts ?? []).map(({ type, callback_id, name }) => ({ type, callbackId: callback_id, name })),
   };
 }

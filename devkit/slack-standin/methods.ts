@@ -4,7 +4,7 @@ import { validateHomeView, validateMessageBlocks, validateModalView } from './bl
 import { STANDIN_APP, STANDIN_TEAM } from './identity';
 import { EMAIL_SCOPE, type StandinMethod } from './method-rules';
 import type { ResponseAudience, SlackMessage, SlackResponse, SlackView, StandinUser } from './types';
-import type { Workspace } from './workspace';
+import { dmUserOf, type Workspace } from './workspace';
 
 /** Slack rejects message text beyond this with msg_too_long. */
 const MAX_TEXT_LENGTH = 40_000;
@@ -122,6 +122,9 @@ export const METHODS: Record<StandinMethod, Handler> = {
     const channel = workspace.resolveChannel(args.channel, { allowUserId: true });
     if (!channel) return fail('channel_not_found');
     if (!args.user || !USER_ID.test(args.user)) return fail('user_not_in_channel');
+    // A DM with the app has one person in it: nobody else can be shown a message there.
+    const dmUser = dmUserOf(channel);
+    if (dmUser !== undefined && dmUser !== args.user) return fail('user_not_in_channel');
     const invalid = checkContent(args);
     if (invalid) return invalid;
     const messageTs = workspace.nextTs();
@@ -134,7 +137,10 @@ export const METHODS: Record<StandinMethod, Handler> = {
     if (!channel) return fail('channel_not_found');
     const message = args.message_ts === undefined ? undefined : context.workspace.findMessage(channel, args.message_ts);
     if (!message) return fail('message_not_found');
-    return ok({ channel, permalink: `${context.origin}/archives/${channel}/p${message.ts.replace('.', '')}` });
+    const permalink = `${context.origin}/archives/${channel}/p${message.ts.replace('.', '')}`;
+    // A reply's permalink names its thread too, as Slack's does.
+    const reply = message.thread_ts !== undefined && message.thread_ts !== message.ts;
+    return ok({ channel, permalink: reply ? `${permalink}?thread_ts=${message.thread_ts}&cid=${channel}` : permalink });
   }),
 
   'conversations.open': withArgs(z.object({ users: optionalString, channel: optionalString }), (args, { workspace }) => {

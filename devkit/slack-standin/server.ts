@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ParsedApiRequest, parseApiRequest, parseJson } from './api-request';
+import { STANDIN_TEAM } from './identity';
 import { type AppManifest, isStandinMethod, METHOD_RULES, readManifest, requiredScopes, type StandinMethod } from './method-rules';
 import { fail, METHODS, postResponse } from './methods';
 import { RateLimiter } from './rate-limits';
@@ -219,6 +220,18 @@ class Standin {
   messages(channel: string): SlackMessage[] {
     const id = this.workspace.resolveChannel(channel, { allowUserId: true });
     return id ? this.workspace.messages(id) : [];
+  }
+
+  /**
+   * A message a person types in a conversation, as Slack stores it: no bot_id. The app cannot post as a
+   * person; a test or the sandbox page does, for the app to come across (a message shortcut's message).
+   */
+  postAs(userId: string, channel: string, text: string): SlackMessage {
+    const id = this.workspace.resolveChannel(channel, { allowUserId: false });
+    if (!id || !this.workspace.user(userId)) throw new Error(`no conversation ${channel} or person ${userId} in the stand-in`);
+    const message: SlackMessage = { type: 'message', ts: this.workspace.nextTs(), text, user: userId, team: STANDIN_TEAM.id };
+    this.workspace.addMessage(id, message);
+    return message;
   }
 
   ephemeralMessages(channel?: string): EphemeralMessage[] {

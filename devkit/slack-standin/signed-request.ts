@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { COMMAND } from '../../src/slack/inbound/commands';
 import { parseJson } from './api-request';
 import { STANDIN_APP, STANDIN_TEAM } from './identity';
+import { type AppManifest, type ManifestShortcut, readManifest } from './method-rules';
 import type { SlackView } from './types';
 
 /** Requests as Slack sends them to the app's HTTP endpoint (slash commands, interactivity), signed. */
@@ -142,6 +143,67 @@ export function blockActionsPayload(input: BlockActionsInput): Record<string, un
       },
     ],
   };
+}
+
+export interface ShortcutInput {
+  user: PayloadUser;
+  callbackId: string;
+  /** From `triggerFor`, so a view opened with it is this user's and Slack's 3 seconds apply. */
+  triggerId?: string;
+  /** The installed app's manifest, which must declare the shortcut; slack-app-manifest.yaml unless given. */
+  manifest?: AppManifest;
+}
+
+/** A global shortcut (Slack's shortcuts menu), as Slack sends it: no conversation, no response_url. */
+export function globalShortcutPayload(input: ShortcutInput): Record<string, unknown> {
+  declaredShortcut('global', input.callbackId, input.manifest);
+  return {
+    type: 'shortcut',
+    token: STANDIN_APP.verificationToken,
+    action_ts: slackTimestamp(),
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    user: payloadUser(input.user),
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: input.callbackId,
+    trigger_id: input.triggerId ?? newTriggerId(),
+  };
+}
+
+export interface MessageShortcutInput extends ShortcutInput {
+  channel: string;
+  /** The message the shortcut was used on, in full (every field is sent), as conversations.history returns it. */
+  message: { ts: string };
+  responseUrl: string;
+}
+
+/**
+ * A message shortcut (a message's More actions menu), as Slack sends it: the whole message, its
+ * conversation and a response_url there; no permalink, which chat.getPermalink gives.
+ */
+export function messageShortcutPayload(input: MessageShortcutInput): Record<string, unknown> {
+  declaredShortcut('message', input.callbackId, input.manifest);
+  return {
+    type: 'message_action',
+    token: STANDIN_APP.verificationToken,
+    action_ts: slackTimestamp(),
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    user: payloadUser(input.user),
+    channel: { id: input.channel, name: channelNameFor(input.channel) },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: input.callbackId,
+    trigger_id: input.triggerId ?? newTriggerId(),
+    message_ts: input.message.ts,
+    message: { type: 'message', ...input.message },
+    response_url: input.responseUrl,
+  };
+}
+
+/** Slack offers, and so sends, only the shortcuts the app's manifest declares, each of its own type. */
+function declaredShortcut(type: ManifestShortcut['type'], callbackId: string, manifest = readManifest()): void {
+  if (manifest.shortcuts.some((shortcut) => shortcut.type === type && shortcut.callbackId === callbackId)) return;
+  throw new Error(`Slack sends no ${type} shortcut ${callbackId}: the app's manifest does not declare it`);
 }
 
 export interface ViewActionInput {

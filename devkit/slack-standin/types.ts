@@ -61,8 +61,9 @@ export interface SlackMessage {
   ts: string;
   text: string;
   user: string;
-  bot_id: string;
-  app_id: string;
+  /** A bot's message has these; a person's does not. */
+  bot_id?: string;
+  app_id?: string;
   team: string;
   blocks?: unknown[];
   attachments?: unknown[];

@@ -211,6 +211,11 @@ export class Workspace {
   }
 }
 
+/** The person whose DM with the app a conversation id is, or undefined for any other conversation. */
+export function dmUserOf(channel: string): string | undefined {
+  return DM_ID.exec(channel)?.[1];
+}
+
 function dmIdFor(userId: string): string {
   return `D${userId}`;
 }

@@ -23,7 +23,8 @@ export type UserErrorCode =
   | 'ALREADY_DECIDED'
   | 'INVALID_STATE'
   | 'RATE_LIMITED'
-  | 'INVALID_COMMAND';
+  | 'INVALID_COMMAND'
+  | 'FORM_TIMED_OUT';
 
 export type StartupErrorCode = 'CONFIG_INVALID' | 'CATALOG_INVALID';
 

@@ -135,4 +135,27 @@ describe('the sandbox in a real browser', () => {
     await expect(queryResult()).resolves.toMatch(/permission denied/);
     await screenshot('09-access-gone');
   }, 150_000);
+
+  test('the shortcuts: the form from a message’s ⋯ menu with the message’s link as the ticket, and from the ⚡ menu', async () => {
+    await page.goto(sandbox.url);
+    await actAs(requester);
+    await open('C0GENERAL');
+    await typeCommand('INC-311: refunds are stuck, orders look locked');
+    const incident = message('INC-311');
+    await incident.hover();
+    await incident.getByRole('button', { name: 'More actions' }).click();
+    await page.getByRole('menuitem', { name: /about this message/ }).click();
+    const modal = page.locator('.modal');
+    // The form opens at once; the link arrives in an update a moment later.
+    await expect(page.locator('#input-ticket').inputValue()).resolves.toMatch(/\/archives\/C0GENERAL\/p\d+$/);
+    await screenshot('10-message-shortcut');
+    await modal.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.getByRole('button', { name: 'Shortcuts' }).click();
+    await page.getByRole('menuitem', { name: /Request prod access/ }).click();
+    await modal.waitFor();
+    await expect(page.locator('#input-ticket').inputValue()).resolves.toBe('');
+    await screenshot('11-global-shortcut');
+    await modal.getByRole('button', { name: 'Cancel' }).click();
+  }, 60_000);
 });

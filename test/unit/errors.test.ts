@@ -37,6 +37,7 @@ const CLASS_OF: { [Code in ErrorCode]: new (code: Code, message: string) => Prod
   INVALID_STATE: UserError,
   RATE_LIMITED: UserError,
   INVALID_COMMAND: UserError,
+  FORM_TIMED_OUT: UserError,
   CONFIG_INVALID: StartupError,
   CATALOG_INVALID: StartupError,
   PROVIDER_ERROR: ProviderError,

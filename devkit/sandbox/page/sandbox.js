@@ -160,7 +160,9 @@ function renderConversation() {
 }
 
 function renderMessage({ message, at, ephemeral, fromSandbox }, conversation) {
-  const author = fromSandbox ? 'Slackbot' : state.workspace.bot.name;
+  // A person's message has no bot_id: its author is that person.
+  const byPerson = !fromSandbox && !ephemeral && !message.bot_id;
+  const author = fromSandbox ? 'Slackbot' : byPerson ? names.user(message.user) : state.workspace.bot.name;
   const time = new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
   const content = message.blocks?.length
     ? renderBlocks(message.blocks, { conversation, ts: message.ts, interactive: !ephemeral })
@@ -168,7 +170,11 @@ function renderMessage({ message, at, ephemeral, fromSandbox }, conversation) {
   return el(
     'article',
     { class: `message${ephemeral ? ' ephemeral' : ''}`, 'data-ts': message.ts },
-    el('div', { class: `avatar${fromSandbox ? ' slackbot' : ''}`, 'aria-hidden': 'true' }, fromSandbox ? '💬' : '🔑'),
+    el(
+      'div',
+      { class: `avatar${fromSandbox ? ' slackbot' : ''}${byPerson ? ' person' : ''}`, 'aria-hidden': 'true' },
+      fromSandbox ? '💬' : byPerson ? author.slice(0, 1) : '🔑',
+    ),
     el(
       'div',
       { class: 'message-body' },
@@ -176,13 +182,59 @@ function renderMessage({ message, at, ephemeral, fromSandbox }, conversation) {
         'div',
         { class: 'message-meta' },
         el('b', {}, author),
-        fromSandbox ? null : el('span', { class: 'app-tag' }, 'APP'),
+        fromSandbox || byPerson ? null : el('span', { class: 'app-tag' }, 'APP'),
         el('span', { class: 'time' }, time),
+        fromSandbox || ephemeral ? null : messageActions(conversation, message.ts),
       ),
       content,
       ephemeral ? el('div', { class: 'only-you' }, '👁 Only visible to you') : null,
     ),
   );
+}
+
+// ---- shortcuts ----
+
+/** The app's shortcuts of a type ('global' or 'message'), as its manifest declares them. */
+const shortcutsOf = (type) => state.workspace.shortcuts.filter((shortcut) => shortcut.type === type);
+
+/** A message's More actions menu (⋯), with the app's message shortcuts, as in Slack. */
+function messageActions(conversation, ts) {
+  const shortcuts = shortcutsOf('message');
+  if (shortcuts.length === 0) return null;
+  const button = el('button', { type: 'button', class: 'more-actions', 'aria-label': 'More actions', title: 'More actions' }, '⋯');
+  button.addEventListener('click', () =>
+    openMenu(button, shortcuts, (shortcut) => useShortcut({ callbackId: shortcut.callbackId, channel: conversation, ts })),
+  );
+  return button;
+}
+
+/** A menu of shortcuts under `anchor`; it closes at the next click anywhere. */
+function openMenu(anchor, shortcuts, choose) {
+  document.querySelector('.menu')?.remove();
+  const menu = el(
+    'div',
+    { class: 'menu', role: 'menu' },
+    ...shortcuts.map((shortcut) =>
+      el('button', { type: 'button', role: 'menuitem', onclick: () => void choose(shortcut) }, `⚡ ${shortcut.name}`),
+    ),
+  );
+  // Below the anchor in the upper half of the window, above it in the lower half (the composer's).
+  const place = anchor.getBoundingClientRect();
+  menu.style.left = `${place.left}px`;
+  if (place.top < window.innerHeight / 2) menu.style.top = `${place.bottom + 4}px`;
+  else menu.style.bottom = `${window.innerHeight - place.top + 4}px`;
+  document.body.append(menu);
+  setTimeout(() => document.addEventListener('click', () => menu.remove(), { once: true }));
+}
+
+/** Sends a shortcut as Slack does: a global one with no conversation, a message one with the message. */
+async function useShortcut(shortcut) {
+  const conversation = state.current;
+  try {
+    await call('/api/shortcut', { user: state.me, ...shortcut });
+  } catch (error) {
+    notice(conversation, `The shortcut did not reach ${state.workspace.bot.name}: ${error.message}`);
+  }
 }
 
 // ---- Block Kit ----
@@ -465,14 +517,12 @@ function notice(channel, line) {
   render();
 }
 
+/** A slash command goes to the app; anything else is a message of this person's, which shortcuts can be used on. */
 async function sendCommand(line) {
   const conversation = state.current;
-  if (!line.startsWith('/')) {
-    notice(conversation, `The sandbox only sends slash commands. Try ${state.workspace.command} help.`);
-    return;
-  }
   try {
-    await call('/api/command', { user: state.me, channel: conversation, text: line });
+    if (line.startsWith('/')) await call('/api/command', { user: state.me, channel: conversation, text: line });
+    else await call('/api/message', { user: state.me, channel: conversation, text: line });
   } catch (error) {
     notice(conversation, error.message);
   }
@@ -519,6 +569,11 @@ async function start() {
     event.preventDefault();
     show(permalink[1]);
   });
+  const globalShortcuts = shortcutsOf('global');
+  $('shortcuts').hidden = globalShortcuts.length === 0;
+  $('shortcuts').addEventListener('click', () =>
+    openMenu($('shortcuts'), globalShortcuts, (shortcut) => useShortcut({ callbackId: shortcut.callbackId })),
+  );
   $('composer').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = $('composer-input');

@@ -67,7 +67,7 @@ export function helpText(resources: Resource[]): string {
     .join('\n');
   return [
     '*prod-access*: time-limited production access, approved by the owners.',
-    '`/prod-access` opens a form.',
+    '`/prod-access` opens a form; so do the shortcut *Request prod access* and, on a message, *Request prod access about this message* (its ⋯ menu), which puts the message’s link in the form.',
     '`/prod-access request <resource> <level> <duration> <reason…>` asks inline, e.g. `/prod-access request orders-db read-only 1h30m debugging INC-42`.',
     `Add \`--at 22:00\` (the next 22:00 in your Slack time zone) or \`--at 2026-12-02T09:00\` to start later, at most ${MAX_START_AHEAD_SECONDS / 86_400} days ahead: the duration counts from the start.`,
     '`/prod-access list` shows your requests and active grants.',

@@ -1,4 +1,4 @@
-import type { View } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import type { Catalog, Resource } from '../../domain/catalog';
 import { MAX_REASON_LENGTH, MAX_TICKET_URL_LENGTH } from '../../domain/policy';
 import { MAX_START_AHEAD_SECONDS } from '../../domain/scheduled-start';
@@ -38,11 +38,19 @@ export function resourceOptions(catalog: Catalog, query: string) {
 }
 
 /**
- * The form `/prod-access` opens. The resource comes first; once one is chosen (`chosen`), the modal is
- * updated to offer that resource's levels. With more resources than a select can list, the resource select
- * loads its options as the user types (an external select).
+ * The ticket field of a form opened from a message shortcut: `linking` until chat.getPermalink answers,
+ * then the message's link, or `unlinked` when Slack gave none. While linking, the field is left out, so
+ * the update that brings the link adds it: Slack keeps the state of an input it already shows (same
+ * block and action ids) and would ignore a new initial value there.
  */
-export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, chosen?: Resource): View {
+export type MessageLink = 'linking' | 'unlinked' | { permalink: string };
+
+/**
+ * The form `/prod-access` and the shortcuts open. The resource comes first; once one is chosen (`chosen`),
+ * the modal is updated to offer that resource's levels. With more resources than a select can list, the
+ * resource select loads its options as the user types (an external select).
+ */
+export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, chosen?: Resource, messageLink?: MessageLink): View {
   const external = catalog.resources.length > MAX_SELECT_OPTIONS;
   return {
     type: 'modal',
@@ -116,18 +124,34 @@ export function requestModal(catalog: Catalog, metadata: RequestModalMetadata, c
         label: { type: 'plain_text', text: 'Reason' },
         element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: MAX_REASON_LENGTH },
       },
-      {
-        type: 'input',
-        block_id: REQUEST_FIELDS.ticket,
-        optional: true,
-        label: { type: 'plain_text', text: 'Ticket link' },
-        element: {
-          type: 'plain_text_input',
-          action_id: 'value',
-          max_length: MAX_TICKET_URL_LENGTH,
-          placeholder: { type: 'plain_text', text: 'https://…' },
-        },
-      },
+      ticketBlock(messageLink),
     ],
+  };
+}
+
+function ticketBlock(messageLink: MessageLink | undefined): KnownBlock {
+  if (messageLink === 'linking')
+    return { type: 'context', elements: [{ type: 'plain_text', text: 'Linking the message you started from…' }] };
+  const permalink = typeof messageLink === 'object' ? messageLink.permalink : undefined;
+  return {
+    type: 'input',
+    block_id: REQUEST_FIELDS.ticket,
+    optional: true,
+    label: { type: 'plain_text', text: 'Ticket link' },
+    element: {
+      type: 'plain_text_input',
+      action_id: 'value',
+      max_length: MAX_TICKET_URL_LENGTH,
+      placeholder: { type: 'plain_text', text: 'https://…' },
+      ...(permalink && { initial_value: permalink }),
+    },
+    ...(messageLink && {
+      hint: {
+        type: 'plain_text',
+        text: permalink
+          ? 'The message you started from; the approvers see this link.'
+          : 'Slack did not give the link of the message you started from: paste it here (its ⋯ menu, Copy link).',
+      },
+    }),
   };
 }

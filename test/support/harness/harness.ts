@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { createDb, type Db } from '../../../src/db/client';
 import type { Role } from '../../../src/main/lifecycle';
 import type { SlackStandin } from '../../../devkit/slack-standin/server';
-import type { ViewStateValues } from '../../../devkit/slack-standin/signed-request';
+import type { MessageShortcutInput, ViewStateValues } from '../../../devkit/slack-standin/signed-request';
 import type { StandinUser } from '../../../devkit/slack-standin/types';
 import type { AppProcess, Launch } from '../app-process';
 import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase, SERVER_URL } from '../databases';
@@ -15,7 +15,7 @@ import { AppRedis, RunningApp } from './app';
 import { REDIS_URL } from '../redis';
 import { harnessCatalog } from './catalog';
 import { Observations } from './observations';
-import { type Click, type Command, type RequestForm, SlackDriver } from './slack-driver';
+import { type Click, type Command, type RequestForm, type Shortcut, SlackDriver } from './slack-driver';
 import { TargetDatabase, UNREACHABLE_TARGET_URL } from './targets';
 import { BOT_TOKEN, type People, SIGNING_SECRET, startWorkspace } from './workspace';
 
@@ -224,6 +224,14 @@ export class Harness {
 
   reply(userId: string, since?: number) {
     return this.driver.reply(userId, since);
+  }
+
+  globalShortcut(userId: string, how?: Shortcut) {
+    return this.driver.globalShortcut(userId, how);
+  }
+
+  messageShortcut(userId: string, channel: string, message: MessageShortcutInput['message'], how?: Shortcut) {
+    return this.driver.messageShortcut(userId, channel, message, how);
   }
 
   click(userId: string, requestId: number, how?: Click) {

@@ -4,5 +4,5 @@ export { clearRedis } from './app';
 export { type AccessAsked, type AccessGranted, approve, grantAccess, requestAccess, requestIdIn } from './flows';
 export { Harness, type HarnessOptions } from './harness';
 export { useHarness } from './hooks';
-export type { Click, Command, DenyModal, RequestForm } from './slack-driver';
+export type { Click, Command, DenyModal, RequestForm, Shortcut } from './slack-driver';
 export { APPROVER_GROUP, BOT_TOKEN, CHANNELS, type People, SIGNING_SECRET } from './workspace';

@@ -1,3 +1,4 @@
+import { SHORTCUTS } from '../../../src/slack/inbound/shortcuts';
 import { APPROVE_ACTION, DENY_ACTION } from '../../../src/slack/render/approval-message';
 import { DENY_COMMENT_FIELD, DENY_MODAL } from '../../../src/slack/render/deny-modal';
 import { REQUEST_FIELDS, REQUEST_MODAL, RESOURCE_SELECT } from '../../../src/slack/render/request-modal';
@@ -5,6 +6,9 @@ import type { ApiCall, RecordedCall, SlackStandin, SlackView } from '../../../de
 import {
   type AppReply,
   blockActionsPayload,
+  globalShortcutPayload,
+  type MessageShortcutInput,
+  messageShortcutPayload,
   sendInteraction,
   sendSlashCommand,
   viewSubmissionPayload,
@@ -28,6 +32,12 @@ export interface RequestForm {
 export interface Command {
   replyName?: string;
   channelId?: string;
+}
+
+/** The trigger_id a shortcut comes with (an old one to see it refused), and the response_url of a message shortcut. */
+export interface Shortcut {
+  triggerId?: string;
+  replyName?: string;
 }
 
 /** Which button, the response_url its answer goes to, and the web replica that takes the click. */
@@ -72,8 +82,36 @@ export class SlackDriver {
       user_id: userId,
       channel_id: channelId,
       trigger_id: this.slack.triggerFor(userId),
-      response_url: this.slack.responseUrl(replyName),
+      // Slack shows what comes back through it to this user, in the conversation the command was typed in.
+      response_url: this.slack.responseUrl(replyName, { user: userId, channel: channelId }),
     });
+  }
+
+  /** Uses the global shortcut "Request prod access" (Slack's shortcuts menu), with a trigger_id issued now unless given. */
+  globalShortcut(userId: string, { triggerId = this.slack.triggerFor(userId) }: Shortcut = {}) {
+    const payload = globalShortcutPayload({ user: userId, callbackId: SHORTCUTS.requestAccess, triggerId });
+    return sendInteraction(this.endpoint(), SIGNING_SECRET, payload);
+  }
+
+  /**
+   * Uses the message shortcut "Request prod access about this message" on a message of `channel`; what the
+   * app sends back through the shortcut's response_url goes to the one named `replyName`, shown in `channel`.
+   */
+  messageShortcut(
+    userId: string,
+    channel: string,
+    message: MessageShortcutInput['message'],
+    { replyName = this.replyName(userId), triggerId = this.slack.triggerFor(userId) }: Shortcut = {},
+  ) {
+    const payload = messageShortcutPayload({
+      user: userId,
+      callbackId: SHORTCUTS.requestAccessAboutMessage,
+      channel,
+      message,
+      triggerId,
+      responseUrl: this.slack.responseUrl(replyName, { user: userId, channel }),
+    });
+    return sendInteraction(this.endpoint(), SIGNING_SECRET, payload);
   }
 
   /** Sends a command and returns the ephemeral reply it got. */

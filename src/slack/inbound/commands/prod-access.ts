@@ -3,6 +3,7 @@ import type { Catalog } from '../../../domain/catalog';
 import type { Logger } from '../../../shared/logger';
 import { earlyRevokeAnswer, extensionAnswer, helpText, requestAnswer, requestList } from '../../render/replies';
 import { requestModal } from '../../render/request-modal';
+import { openModal } from '../modals';
 import { errorReply } from '../replies';
 import type { SlackUseCases } from '../use-cases';
 import { type Command, parseCommand } from './parse';
@@ -29,10 +30,7 @@ export function prodAccessCommand(deps: CommandDeps) {
       const reply = await run(deps, parseCommand(command.text), command.user_id, async () => {
         // The outcome goes back through the command's response_url: it reaches the user in any
         // conversation, including those the bot is not a member of.
-        await client.views.open({
-          trigger_id: command.trigger_id,
-          view: requestModal(deps.catalog, { responseUrl: command.response_url }),
-        });
+        await openModal(client, command.trigger_id, requestModal(deps.catalog, { responseUrl: command.response_url }), deps.logger);
       });
       if (reply) await respond({ response_type: 'ephemeral', text: reply });
     } catch (error) {

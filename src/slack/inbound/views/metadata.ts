@@ -6,8 +6,11 @@ import { z } from 'zod';
  * in it decides who may do what (that comes from the signed user id and the catalog).
  */
 
-/** Slack's response URLs: https://hooks.slack.com/commands/T…/…/… for commands, /actions/… for clicks. */
-const SLACK_RESPONSE_URL = /^https:\/\/hooks\.slack\.com\/(?:commands|actions)\/[A-Z0-9]+\/\d+\/[A-Za-z0-9]+$/;
+/**
+ * Slack's response URLs: https://hooks.slack.com/commands/T…/…/… for commands, /actions/… for clicks,
+ * /app/… for message shortcuts.
+ */
+const SLACK_RESPONSE_URL = /^https:\/\/hooks\.slack\.com\/(?:commands|actions|app)\/[A-Z0-9]+\/\d+\/[A-Za-z0-9]+$/;
 
 /**
  * A response_url prod-access may post to: Slack's shape, or one on the origin of the Web API it is

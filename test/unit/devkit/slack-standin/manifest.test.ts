@@ -10,6 +10,7 @@ import {
   requiredScopes,
   SCOPE_COMPANIONS,
 } from '../../../../devkit/slack-standin/method-rules';
+import { SHORTCUTS } from '../../../../src/slack/inbound/shortcuts';
 
 /** The app, whose calls need scopes (the stand-in, which plays Slack, lives outside it). */
 const SRC = path.resolve(__dirname, '../../../../src');
@@ -93,8 +94,8 @@ describe('slack-app-manifest.yaml asks for exactly the scopes the code uses', ()
 
   /** Scopes no method requires that the app still uses, each with what in the app uses it. */
   const usedWithoutMethod: Record<string, boolean> = {
-    // The slash command the manifest declares.
-    commands: (rawManifest.features?.slash_commands ?? []).length > 0,
+    // The slash command and the shortcuts the manifest declares (Slack offers neither without it).
+    commands: (rawManifest.features?.slash_commands ?? []).length > 0 || manifest.shortcuts.length > 0,
     // Posting to the catalog's owners and audit channels without being invited first.
     'chat:write.public': called.has('chat.postMessage'),
     // The email in a profile answer (identities mapped from email), which Slack leaves out without it.
@@ -118,6 +119,12 @@ describe('slack-app-manifest.yaml asks for exactly the scopes the code uses', ()
 
   it('asks for no scope that nothing uses', () => {
     expect(manifest.botScopes.filter((scope) => !needed.has(scope))).toEqual([]);
+  });
+
+  it('declares exactly the shortcuts the app handles, each with its type', () => {
+    expect(manifest.shortcuts.map(({ type, callbackId }) => `${type} ${callbackId}`).sort()).toEqual(
+      [`global ${SHORTCUTS.requestAccess}`, `message ${SHORTCUTS.requestAccessAboutMessage}`].sort(),
+    );
   });
 
   it('subscribes to exactly the events the app handles, and declares no subscription without events', () => {

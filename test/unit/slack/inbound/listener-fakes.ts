@@ -9,6 +9,9 @@ export const API_URL = 'http://127.0.0.1:4100/api/';
 /** The user Slack signed the request for. */
 export const SIGNED_USER = 'U0SIGNED';
 
+/** What chat.getPermalink answers for any message. */
+export const PERMALINK = 'https://acme.slack.com/archives/C0INCIDENT/p1700000000000100';
+
 export const logger = createLogger({ level: 'silent', pretty: false });
 
 const level = { id: 'read-only', maxDurationSeconds: 3600, defaultDurationSeconds: 1800 } as AccessLevel;
@@ -39,7 +42,10 @@ export function listenerWorld() {
       update: jest.fn(record('views.update', async (_args: unknown) => ({ ok: true }))),
     },
     conversations: { open: jest.fn(record('conversations.open', async (_args: unknown) => ({ channel: { id: 'D0SIGNED' } }))) },
-    chat: { postMessage: jest.fn(record('chat.postMessage', async (_args: unknown) => ({ channel: 'D0SIGNED', ts: '1.1' }))) },
+    chat: {
+      postMessage: jest.fn(record('chat.postMessage', async (_args: unknown) => ({ channel: 'D0SIGNED', ts: '1.1' }))),
+      getPermalink: jest.fn(record('chat.getPermalink', async (_args: unknown) => ({ ok: true, permalink: PERMALINK }))),
+    },
   };
   const useCases = {
     submitRequest: jest.fn(record('submitRequest', async (..._args: unknown[]) => storedRequest())),

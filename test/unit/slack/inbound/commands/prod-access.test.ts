@@ -1,3 +1,4 @@
+import { webApi } from '@slack/bolt';
 import { UserError } from '../../../../../src/domain/errors';
 import { type CommandArgs, prodAccessCommand } from '../../../../../src/slack/inbound/commands/prod-access';
 import { REQUEST_MODAL } from '../../../../../src/slack/render/request-modal';
@@ -63,6 +64,23 @@ describe('/prod-access', () => {
     expect(trigger_id).toBe('trigger-1');
     expect(view.callback_id).toBe(REQUEST_MODAL);
     expect(JSON.parse(view.private_metadata)).toEqual({ responseUrl: RESPONSE_URL });
+  });
+
+  test('alone, with a trigger_id Slack no longer takes: says so and to try again, with nothing asked of the application', async () => {
+    const world = listenerWorld();
+    world.client.views.open.mockRejectedValueOnce(
+      Object.assign(new Error('expired_trigger_id'), {
+        code: webApi.ErrorCode.PlatformError,
+        data: { ok: false, error: 'expired_trigger_id' },
+      }),
+    );
+    await slashCommand('', world);
+    expect(world.client.views.open).toHaveBeenCalledTimes(1);
+    expect(world.log).toEqual(['ack', 'respond']);
+    expect(world.respond).toHaveBeenCalledWith({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/^:warning: .*3 seconds.*Try again/),
+    });
   });
 
   test('revoke: asks for the early revoke as the signed user', async () => {

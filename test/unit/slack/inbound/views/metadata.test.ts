@@ -6,6 +6,7 @@ describe('modal metadata', () => {
   test.each([
     ['a slash command response_url', 'https://hooks.slack.com/commands/T0ABC123/1234567890123/AbCdEf123456', true],
     ['a click response_url', 'https://hooks.slack.com/actions/T0ABC123/1234567890123/AbCdEf123456', true],
+    ['a message shortcut response_url', 'https://hooks.slack.com/app/T0ABC123/1234567890123/AbCdEf123456', true],
     ['one on the configured Web API origin', 'http://127.0.0.1:4100/response/r1', true],
     ['plain http to Slack', 'http://hooks.slack.com/commands/T0ABC123/1/abc', false],
     ['a host that only starts like Slack', 'https://hooks.slack.com.evil.example/commands/T0ABC123/1/abc', false],
