@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Logger } from '../../src/shared/logger';
 import { COMMAND } from '../../src/slack/inbound/commands';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
-import type { SlackStandin } from '../slack-standin/server';
+import type { SlackStandin, StandinUsergroup } from '../slack-standin/server';
 import {
   type AppReply,
   blockActionsPayload,
@@ -27,6 +27,8 @@ export interface SandboxServerOptions {
   signingSecret: string;
   people: DemoPerson[];
   channels: DemoChannel[];
+  /** The user groups mentions name, by handle. */
+  usergroups: StandinUsergroup[];
   target: DemoTarget;
   logger: Logger;
 }
@@ -107,6 +109,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         psql: psqlCommand(options.target, loginOf(id)),
       })),
       channels,
+      usergroups: options.usergroups.map(({ id, handle }) => ({ id, handle })),
       command: COMMAND,
     }),
 
