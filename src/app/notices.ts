@@ -10,7 +10,7 @@ export interface NoticeDeps {
     RequestStore,
     'get' | 'decisions' | 'claimMessage' | 'setMessage' | 'markMessageShown' | 'markNotified' | 'markAccessDelivered' | 'markSecretCleared'
   >;
-  messenger: Messenger;
+  messenger: Pick<Messenger, 'postApprovalMessage' | 'updateApprovalMessage' | 'sendNotice' | 'sendAccess' | 'removeSecret'>;
   clock: Clock;
 }
 

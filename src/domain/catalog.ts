@@ -1,4 +1,5 @@
 import { PermanentError } from './errors';
+import type { Reminders } from './reminders';
 
 /** The catalog as the rest of the system sees it: plain data, already validated. */
 
@@ -41,6 +42,8 @@ export interface AccessLevel {
   approvers: Approvers;
   /** Who may ask for this level; null means anyone in the workspace. */
   requesters: People | null;
+  /** What a request nobody decides gets before it times out (the level's own, or its resource's); null: nothing. */
+  reminders: Reminders | null;
 }
 
 export interface ProviderSettings {

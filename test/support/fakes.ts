@@ -4,6 +4,7 @@ import type {
   AccessProvider,
   Announcements,
   AuditLog,
+  AwaitingReminder,
   Clock,
   Directory,
   DueWork,
@@ -24,6 +25,7 @@ import type { AccessLevel, Catalog, Resource } from '../../src/domain/catalog';
 import { type AccessInstructions, accessKeyOf, type GrantSpec, isLive } from '../../src/domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../../src/domain/lifecycle';
 import type { SlackProfile } from '../../src/domain/policy';
+import type { ReminderStep } from '../../src/domain/reminders';
 import {
   type AccessRequestRecord,
   type ApprovalOutcome,
@@ -131,7 +133,20 @@ export class FakeAuditLog implements AuditLog {
   }
 }
 
-type StoredRequest = AccessRequestRecord & { messageClaimedAt: Date | null };
+type StoredRequest = AccessRequestRecord & {
+  messageClaimedAt: Date | null;
+  reminderClaimedAt: Date | null;
+  escalationClaimedAt: Date | null;
+};
+
+/** The columns of each reminder step, as the real store names them. */
+const STEP_COLUMNS = {
+  reminder: { claimedAt: 'reminderClaimedAt', sentAt: 'remindedAt' },
+  escalation: { claimedAt: 'escalationClaimedAt', sentAt: 'escalatedAt' },
+} as const satisfies Record<ReminderStep, { claimedAt: keyof StoredRequest; sentAt: keyof StoredRequest }>;
+
+/** A claim older than this is taken over, as in the real store. */
+const CLAIM_LEASE_MS = 60_000;
 
 /** Access requests and their decisions; audit rows go to the FakeAuditLog, as the real store writes them. */
 export class FakeRequestStore implements RequestStore {
@@ -181,6 +196,10 @@ export class FakeRequestStore implements RequestStore {
       secretDmTs: null,
       secretClearedAt: null,
       messageClaimedAt: null,
+      remindedAt: null,
+      escalatedAt: null,
+      reminderClaimedAt: null,
+      escalationClaimedAt: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -340,9 +359,52 @@ export class FakeRequestStore implements RequestStore {
 
   async claimMessage(id: number, now: Date): Promise<boolean> {
     const row = this.rows.get(id);
-    const claimable = row && row.messageTs === null && (!row.messageClaimedAt || row.messageClaimedAt.getTime() < now.getTime() - 60_000);
+    const claimable =
+      row && row.messageTs === null && (!row.messageClaimedAt || row.messageClaimedAt.getTime() < now.getTime() - CLAIM_LEASE_MS);
     if (claimable) row.messageClaimedAt = now;
     return Boolean(claimable);
+  }
+
+  async awaitingReminders(now: Date, createdBefore: Date, limit: number): Promise<AwaitingReminder[]> {
+    return this.all()
+      .filter(
+        (r) =>
+          r.status === 'PENDING' &&
+          (r.remindedAt === null || r.escalatedAt === null) &&
+          r.createdAt <= createdBefore &&
+          r.pendingExpiresAt > now &&
+          r.messageTs !== null,
+      )
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit);
+  }
+
+  async claimStep(id: number, step: ReminderStep, now: Date): Promise<boolean> {
+    const row = this.rows.get(id);
+    const { claimedAt, sentAt } = STEP_COLUMNS[step];
+    const claim = row?.[claimedAt];
+    const claimable =
+      row &&
+      row.status === 'PENDING' &&
+      row.pendingExpiresAt > now &&
+      row[sentAt] === null &&
+      (!claim || claim.getTime() < now.getTime() - CLAIM_LEASE_MS);
+    if (claimable) row[claimedAt] = now;
+    return Boolean(claimable);
+  }
+
+  async releaseStep(id: number, step: ReminderStep, claimedAt: Date): Promise<void> {
+    const row = this.row(id);
+    const columns = STEP_COLUMNS[step];
+    if (row[columns.claimedAt]?.getTime() === claimedAt.getTime() && row[columns.sentAt] === null) row[columns.claimedAt] = null;
+  }
+
+  async recordStep(id: number, step: ReminderStep, sentAt: Date, audit: AuditEntry): Promise<bigint | null> {
+    const row = this.row(id);
+    const column = STEP_COLUMNS[step].sentAt;
+    if (row[column] !== null) return null;
+    row[column] = sentAt;
+    return this.log.append(id, audit);
   }
 
   async setMessage(id: number, channelId: string, messageTs: string): Promise<boolean> {
@@ -443,6 +505,10 @@ export class FakeAnnouncements implements Announcements {
 
   async clearSecret(requestId: number) {
     this.said.push(`clear secret #${requestId}`);
+  }
+
+  async sendReminderStep(requestId: number, step: ReminderStep) {
+    this.said.push(`${step} #${requestId}`);
   }
 }
 
@@ -575,6 +641,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   approvalsRequired,
   approvers,
   requesters: null,
+  reminders: null,
   ...extra,
 });
 

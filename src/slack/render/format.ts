@@ -9,6 +9,9 @@ export function slackDate(date: Date, format = '{date_short_pretty} {time}'): st
 
 export const mention = (userId: string): string => `<@${userId}>`;
 
+/** A user group's mention, which notifies its members. */
+export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
+
 /**
  * Text that came from a person is shown as written, never as Slack markup or mentions; at most `max`
  * characters once escaped, which is how Slack counts its limits.

@@ -1,11 +1,13 @@
-import { requestNotices } from '../../../src/app/notices';
-import type { AccessSecret, MessageRef, Messenger, RequestFacts } from '../../../src/app/ports';
+import { type NoticeDeps, requestNotices } from '../../../src/app/notices';
+import type { AccessSecret, MessageRef, RequestFacts } from '../../../src/app/ports';
 import type { RequestStatus } from '../../../src/domain/lifecycle';
 import type { AccessRequestRecord, RequesterNotice } from '../../../src/domain/request';
 import { fakeWorld } from '../../support/fakes';
 
+type NoticeMessenger = NoticeDeps['messenger'];
+
 /** Slack as a log of what was sent, with the status each message showed. */
-class FakeMessenger implements Messenger {
+class FakeMessenger implements NoticeMessenger {
   sent: string[] = [];
   /** Runs while the approval message is being posted: the request moving meanwhile. */
   whilePosting?: () => Promise<void>;
