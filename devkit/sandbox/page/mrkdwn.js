@@ -11,6 +11,7 @@ const EMOJI = {
   lock: '🔒',
   x: '❌',
   rotating_light: '🚨',
+  bell: '🔔',
   key: '🔑',
   eyes: '👀',
   tada: '🎉',
