@@ -23,6 +23,8 @@ export function demoCatalog(target: DemoTarget, people: DemoPerson[]): CatalogFi
         description: `The sandbox's orders table, in the local PostgreSQL database ${target.database}.`,
         ownersChannel: DEMO_CHANNELS.owners.id,
         provider: { kind: 'postgres', mode: 'grant-role', connectionEnv: DEMO_TARGET_ENV },
+        // Short, so the sandbox shows them: a reminder in the request's thread, then @oncall told in the owners' channel.
+        reminders: { remindAfter: '2m', escalateAfter: '5m', escalateTo: { group: ONCALL_GROUP.id } },
         levels: [
           {
             id: 'read-only',

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/shared/logger';
 import { COMMAND } from '../../src/slack/inbound/commands';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
 import { readManifest } from '../slack-standin/method-rules';
-import type { SlackStandin } from '../slack-standin/server';
+import type { SlackStandin, StandinUsergroup } from '../slack-standin/server';
 import {
   type AppReply,
   blockActionsPayload,
@@ -18,7 +18,7 @@ import {
   viewActionPayload,
   viewSubmissionPayload,
 } from '../slack-standin/signed-request';
-import { type DemoChannel, type DemoPerson, ONCALL_GROUP } from './demo-workspace';
+import type { DemoChannel, DemoPerson } from './demo-workspace';
 import { type DemoTarget, psqlCommand, queryOrdersAs } from './demo-target';
 
 export interface SandboxServerOptions {
@@ -30,6 +30,8 @@ export interface SandboxServerOptions {
   signingSecret: string;
   people: DemoPerson[];
   channels: DemoChannel[];
+  /** The user groups mentions name, by handle. */
+  usergroups: StandinUsergroup[];
   target: DemoTarget;
   logger: Logger;
 }
@@ -114,7 +116,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         psql: psqlCommand(options.target, loginOf(id)),
       })),
       channels,
-      groups: [{ id: ONCALL_GROUP.id, handle: ONCALL_GROUP.handle }],
+      usergroups: options.usergroups.map(({ id, handle }) => ({ id, handle })),
       command: COMMAND,
       shortcuts: readManifest().shortcuts,
     }),

@@ -96,9 +96,12 @@ export const METHODS: Record<StandinMethod, Handler> = {
       if (!channel) return fail('channel_not_found');
       const invalid = checkContent(args);
       if (invalid) return invalid;
+      // A reply names its thread's parent: a top-level message of this channel (Slack refuses a reply's ts too).
+      const parent = args.thread_ts === undefined ? undefined : workspace.threadParent(channel, args.thread_ts);
+      if (parent && 'error' in parent) return fail(parent.error);
       const message = postBotMessage(workspace, channel, {
         ...messageContent(args),
-        ...(args.thread_ts !== undefined && { thread_ts: args.thread_ts }),
+        ...(parent && { thread_ts: parent.ts, parent_user_id: parent.user }),
         ...(args.metadata !== undefined && { metadata: args.metadata }),
       });
       return ok({ channel, ts: message.ts, message });

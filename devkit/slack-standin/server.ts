@@ -234,6 +234,12 @@ class Standin {
     return message;
   }
 
+  /** The replies in the thread of the message at `threadTs`, each in its latest version. */
+  replies(channel: string, threadTs: string): SlackMessage[] {
+    const id = this.workspace.resolveChannel(channel, { allowUserId: true });
+    return id ? this.workspace.replies(id, threadTs) : [];
+  }
+
   ephemeralMessages(channel?: string): EphemeralMessage[] {
     return this.workspace.ephemeral().filter((message) => channel === undefined || message.channel === channel);
   }

@@ -67,7 +67,13 @@ export interface SlackMessage {
   team: string;
   blocks?: unknown[];
   attachments?: unknown[];
+  /** A reply's parent ts; a parent's own ts once it has replies. */
   thread_ts?: string;
+  /** On a reply: who posted its parent. */
+  parent_user_id?: string;
+  /** On a parent: its replies so far, and the newest one's ts. */
+  reply_count?: number;
+  latest_reply?: string;
   metadata?: unknown;
 }
 

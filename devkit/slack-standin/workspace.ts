@@ -17,6 +17,8 @@ const TS_STEP_MICROS = 100;
 
 const USER_ID = /^[UW][A-Z0-9]+$/;
 const CHANNEL_ID = /^[CG][A-Z0-9]+$/;
+/** A message ts as Slack writes it: seconds, a dot, six digits. */
+const MESSAGE_TS = /^\d{10}\.\d{6}$/;
 /** Slack's trigger_id works once, and only within 3 seconds of the interaction that issued it. */
 export const TRIGGER_LIFETIME_MS = 3000;
 
@@ -120,11 +122,28 @@ export class Workspace {
     return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }
 
+  /** Adds a message; a reply also marks its parent as a thread, with its reply count, as Slack shows it. */
   addMessage(channel: string, message: SlackMessage): void {
     const messages = this.messagesByChannel.get(channel) ?? [];
     messages.push(message);
     this.messagesByChannel.set(channel, messages);
     this.recordChange({ kind: 'message', channel, message });
+    const parent = isReply(message) ? this.findMessage(channel, message.thread_ts!) : undefined;
+    if (parent) {
+      Object.assign(parent, { thread_ts: parent.ts, reply_count: (parent.reply_count ?? 0) + 1, latest_reply: message.ts });
+      this.recordChange({ kind: 'message', channel, message: parent });
+    }
+  }
+
+  /**
+   * The parent a reply's `thread_ts` names: a top-level message of this channel. Slack answers
+   * thread_not_found for a ts that is no message there, invalid_thread_ts for one that is not a ts or is a reply's.
+   */
+  threadParent(channel: string, threadTs: string): SlackMessage | { error: 'thread_not_found' | 'invalid_thread_ts' } {
+    if (!MESSAGE_TS.test(threadTs)) return { error: 'invalid_thread_ts' };
+    const parent = this.findMessage(channel, threadTs);
+    if (!parent) return { error: 'thread_not_found' };
+    return isReply(parent) ? { error: 'invalid_thread_ts' } : parent;
   }
 
   updateMessage(channel: string, message: SlackMessage, content: Partial<SlackMessage>): void {
@@ -136,9 +155,14 @@ export class Workspace {
     return this.messagesByChannel.get(channel)?.find((message) => message.ts === ts);
   }
 
-  /** Messages in posting order, each in its latest (updated) version. */
+  /** The channel's messages without thread replies (as conversations.history has them), in posting order, each in its latest version. */
   messages(channel: string): SlackMessage[] {
-    return [...(this.messagesByChannel.get(channel) ?? [])];
+    return (this.messagesByChannel.get(channel) ?? []).filter((message) => !isReply(message));
+  }
+
+  /** The replies in the thread of the message at `threadTs`, in posting order. */
+  replies(channel: string, threadTs: string): SlackMessage[] {
+    return (this.messagesByChannel.get(channel) ?? []).filter((message) => isReply(message) && message.thread_ts === threadTs);
   }
 
   addEphemeral(message: EphemeralMessage): void {
@@ -214,6 +238,11 @@ export class Workspace {
 /** The person whose DM with the app a conversation id is, or undefined for any other conversation. */
 export function dmUserOf(channel: string): string | undefined {
   return DM_ID.exec(channel)?.[1];
+}
+
+/** A reply in a thread, not the thread's parent (whose thread_ts is its own ts). */
+function isReply(message: SlackMessage): boolean {
+  return message.thread_ts !== undefined && message.thread_ts !== message.ts;
 }
 
 function dmIdFor(userId: string): string {

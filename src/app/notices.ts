@@ -18,7 +18,7 @@ export interface NoticeDeps {
     | 'markAccessDelivered'
     | 'markSecretCleared'
   >;
-  messenger: Messenger;
+  messenger: Pick<Messenger, 'postApprovalMessage' | 'updateApprovalMessage' | 'sendNotice' | 'sendAccess' | 'removeSecret'>;
   levels: LevelDescriptions;
   clock: Clock;
 }

@@ -4,6 +4,7 @@ import type { AccessLevel, Resource } from '../domain/catalog';
 import type { AccessInstructions, GrantSpec } from '../domain/grant';
 import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
+import type { EscalationTarget, ReminderFacts, ReminderStep } from '../domain/reminders';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
 
 /** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/ and slack/ implement them. */
@@ -68,6 +69,9 @@ export interface LaggingWork {
   secrets: number[];
 }
 
+/** A pending request the reminder sweep looks at: what the due-step rule reads, and its catalog entry. */
+export type AwaitingReminder = ReminderFacts & Pick<AccessRequestRecord, 'id' | 'resourceId' | 'level'>;
+
 /**
  * Access requests, their decisions and the audit rows of their changes. Every state change is a
  * compare-and-set on `status` (it happens only from a status that leads to the new one, see
@@ -112,6 +116,17 @@ export interface RequestStore {
   claimMessage(id: number, now: Date): Promise<boolean>;
   /** Stores where the approval message was posted, once. */
   setMessage(id: number, channelId: string, messageTs: string): Promise<boolean>;
+  /** Pending requests created at or before `createdBefore` with a reminder step not yet posted, oldest first. */
+  awaitingReminders(now: Date, createdBefore: Date, limit: number): Promise<AwaitingReminder[]>;
+  /**
+   * Claims the posting of a reminder step, as `claimMessage` does: false while the step is posted or another
+   * worker's claim is fresh, and once the request is no longer pending or is past its timeout.
+   */
+  claimStep(id: number, step: ReminderStep, now: Date): Promise<boolean>;
+  /** Gives back the claim made at `claimedAt` after its post failed. */
+  releaseStep(id: number, step: ReminderStep, claimedAt: Date): Promise<void>;
+  /** Records the step as posted, with its audit row; null when it already was. */
+  recordStep(id: number, step: ReminderStep, sentAt: Date, audit: AuditEntry): Promise<bigint | null>;
   markMessageShown(id: number, status: RequestStatus): Promise<void>;
   markNotified(id: number, status: RequestStatus): Promise<void>;
   /** Once only; `secretDm` is where a DM that carried a one-time secret is, so it can be cleared at the end. */
@@ -223,6 +238,8 @@ export interface Announcements {
   resendAccess(requestId: number): Promise<void>;
   /** Once the access has ended: the DM that carried its one-time secret rewritten without it. */
   clearSecret(requestId: number): Promise<void>;
+  /** A pending request's reminder or escalation, posted once; one job per request and step however often it is asked for. */
+  sendReminderStep(requestId: number, step: ReminderStep): Promise<void>;
 }
 
 /** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */
@@ -274,6 +291,10 @@ export interface Messenger {
   sendAccess(facts: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef>;
   /** Rewrites the access DM at `at` so that nothing of the secret is left in it. */
   removeSecret(at: MessageRef, facts: RequestFacts): Promise<void>;
+  /** Replies in the approval message's thread (at `approvalMessage`), mentioning who may still approve. */
+  remindApprovers(approvalMessage: MessageRef, facts: RequestFacts, waitedSeconds: number): Promise<MessageRef>;
+  /** Tells the escalation target that the request waits, with a link to its approval message. */
+  escalate(approvalMessage: MessageRef, facts: RequestFacts, to: EscalationTarget): Promise<MessageRef>;
 }
 
 /** The audit channel itself: posts one message with the given lines, in order. */

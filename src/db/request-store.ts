@@ -1,6 +1,17 @@
-import type { DueWork, LaggingWork, LevelHolders, NewRequest, Recorded, RequestPatch, RequestQuota, RequestStore } from '../app/ports';
+import type {
+  AwaitingReminder,
+  DueWork,
+  LaggingWork,
+  LevelHolders,
+  NewRequest,
+  Recorded,
+  RequestPatch,
+  RequestQuota,
+  RequestStore,
+} from '../app/ports';
 import { LIVE_STATUS } from '../domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
+import type { ReminderStep } from '../domain/reminders';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
 import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, SLACK_CATCH_UP_MS, TIMED_OUT_ENTRY } from '../domain/request';
 import type { Prisma } from '../generated/prisma/client';
@@ -9,6 +20,18 @@ import type { Db, Tx } from './client';
 
 /** The first key of the advisory locks taken on a requester (the second is the requester id's hash). */
 const REQUESTER_LOCK_SPACE = 0x70610001;
+
+/** A claim to post a message older than this is taken over: its worker died before it could record the message. */
+const CLAIM_LEASE_MS = 60_000;
+
+/** The columns of each reminder step: its claim, and when it was posted. */
+const STEP_COLUMNS = {
+  reminder: { claimedAt: 'reminderClaimedAt', sentAt: 'remindedAt' },
+  escalation: { claimedAt: 'escalationClaimedAt', sentAt: 'escalatedAt' },
+} as const satisfies Record<
+  ReminderStep,
+  { claimedAt: keyof Prisma.AccessRequestWhereInput; sentAt: keyof Prisma.AccessRequestWhereInput }
+>;
 
 /**
  * Access requests and their audit trail in PostgreSQL. Every state change is a compare-and-set on
@@ -124,16 +147,70 @@ export class PrismaRequestStore implements RequestStore {
     });
   }
 
-  /**
-   * Claims the posting of the approval message, so two workers never post it twice. A claim older than a
-   * minute is taken over: its worker died before it could record the message.
-   */
+  /** Claims the posting of the approval message, so two workers never post it twice (a stale claim is taken over). */
   async claimMessage(id: number, now: Date): Promise<boolean> {
     const { count } = await this.db.accessRequest.updateMany({
-      where: { id, messageTs: null, OR: [{ messageClaimedAt: null }, { messageClaimedAt: { lt: new Date(now.getTime() - 60_000) } }] },
+      where: {
+        id,
+        messageTs: null,
+        OR: [{ messageClaimedAt: null }, { messageClaimedAt: { lt: new Date(now.getTime() - CLAIM_LEASE_MS) } }],
+      },
       data: { messageClaimedAt: now },
     });
     return count === 1;
+  }
+
+  /**
+   * The pending requests, not past their timeout, with a posted approval message and a step not yet posted,
+   * created at or before `createdBefore`, oldest first: what the reminder sweep looks through. Literal
+   * conditions, so PostgreSQL can use the partial index that holds only such rows.
+   */
+  awaitingReminders(now: Date, createdBefore: Date, limit: number): Promise<AwaitingReminder[]> {
+    return this.db.$queryRaw<AwaitingReminder[]>`
+      SELECT id, resource_id AS "resourceId", level, status::text AS status, created_at AS "createdAt",
+             pending_expires_at AS "pendingExpiresAt", message_ts AS "messageTs", reminded_at AS "remindedAt",
+             escalated_at AS "escalatedAt"
+        FROM access_requests
+       WHERE status = 'PENDING' AND (reminded_at IS NULL OR escalated_at IS NULL)
+         AND created_at <= ${createdBefore} AND pending_expires_at > ${now} AND message_ts IS NOT NULL
+       ORDER BY created_at LIMIT ${limit}`;
+  }
+
+  /**
+   * Claims the posting of one reminder step, as the approval message is claimed: only while the request is
+   * pending, not past its timeout, and the step not posted; a stale claim is taken over.
+   */
+  async claimStep(id: number, step: ReminderStep, now: Date): Promise<boolean> {
+    const { claimedAt, sentAt } = STEP_COLUMNS[step];
+    const { count } = await this.db.accessRequest.updateMany({
+      where: {
+        id,
+        status: 'PENDING',
+        pendingExpiresAt: { gt: now },
+        [sentAt]: null,
+        OR: [{ [claimedAt]: null }, { [claimedAt]: { lt: new Date(now.getTime() - CLAIM_LEASE_MS) } }],
+      },
+      data: { [claimedAt]: now },
+    });
+    return count === 1;
+  }
+
+  /** Gives back a claim made at `claimedAt` whose post failed, so the next try may post at once; a claim taken over since stays. */
+  async releaseStep(id: number, step: ReminderStep, claimedAt: Date): Promise<void> {
+    const columns = STEP_COLUMNS[step];
+    await this.db.accessRequest.updateMany({
+      where: { id, [columns.claimedAt]: claimedAt, [columns.sentAt]: null },
+      data: { [columns.claimedAt]: null },
+    });
+  }
+
+  /** Records the step as posted at `sentAt`, with its audit row, once; null when it already was. */
+  async recordStep(id: number, step: ReminderStep, sentAt: Date, audit: AuditEntry): Promise<bigint | null> {
+    const column = STEP_COLUMNS[step].sentAt;
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({ where: { id, [column]: null }, data: { [column]: sentAt } });
+      return count === 1 ? this.chain.append(tx, id, audit) : null;
+    });
   }
 
   /** Records which status the approval message now shows. */

@@ -1,4 +1,5 @@
 import { PermanentError } from './errors';
+import type { Reminders } from './reminders';
 
 /** The catalog as the rest of the system sees it: plain data, already validated. */
 
@@ -43,6 +44,8 @@ export interface AccessLevel {
   requesters: People | null;
   /** Approve asks the approver to confirm: the level writes or administers (catalog `confirmApproval`). */
   confirmApproval: boolean;
+  /** What a request nobody decides gets before it times out (the level's own, or its resource's); null: nothing. */
+  reminders: Reminders | null;
 }
 
 export interface ProviderSettings {

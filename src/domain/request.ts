@@ -38,6 +38,9 @@ export interface AccessRequestRecord {
   secretDmChannel: string | null;
   secretDmTs: string | null;
   secretClearedAt: Date | null;
+  /** When the reminder in the approval message's thread was posted, and the escalation (domain/reminders.ts). */
+  remindedAt: Date | null;
+  escalatedAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */
@@ -85,7 +88,10 @@ export type AuditAction =
   /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see domain/audit-anchor). */
   | 'audit_anchored'
   // Two Slack users mapped to one identity; the later one was refused.
-  | 'identity_conflict';
+  | 'identity_conflict'
+  // Nobody decided for a while: the approvers were reminded in the message's thread, then the escalation target told.
+  | 'reminded'
+  | 'escalated';
 
 export interface AuditEntry {
   actor: string;

@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { REMINDER_STEPS } from '../domain/reminders';
 import { REQUESTER_NOTICES } from '../domain/request';
 
 /**
@@ -90,6 +91,8 @@ export const JOBS = {
   driftCheck: recurringJob('drift-check'),
   // Appends the audit chain's head as an event, which postAudit then posts in the audit channel.
   anchorAudit: recurringJob('audit-anchor'),
+  // Reads the pending requests owed a reminder or an escalation and asks for one reminderStep job each.
+  reminderSweep: recurringJob('reminder-sweep'),
   // Renders a request's approval message from the database and posts or updates it. Each change gets its
   // own job: every run renders the latest state, so none is ever skipped.
   syncApprovalMessage: notifyJob(true, requestPayload),
@@ -100,6 +103,9 @@ export const JOBS = {
   // Runs again whenever a reconcile pass finds the secret still in the DM (the job found no DM yet, or was lost).
   clearSecret: notifyJob(false, requestPayload, perRequest('clear-secret')),
   resendAccess: notifyJob(true, requestPayload, perRequest('access-dm')),
+  // One per request and step (`reminder-12`, `escalation-12`). The step's claim and record in the database
+  // keep it sent once, so a later sweep may ask again while it is not recorded.
+  reminderStep: notifyJob(false, requestPayload.extend({ step: z.enum(REMINDER_STEPS) }), (p) => `${p.step}-${p.requestId}`),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),

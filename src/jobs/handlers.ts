@@ -13,6 +13,10 @@ export interface JobUseCases {
   anchorAudit(): Promise<{ text: string } | null>;
   checkDrift(): Promise<{ found: readonly unknown[]; unreadable: readonly unknown[] }>;
   postAudit(): Promise<unknown>;
+  reminders: {
+    sweep(): Promise<unknown>;
+    sendStep(requestId: number, step: JobPayload<'reminderStep'>['step']): Promise<unknown>;
+  };
   messages: {
     syncApprovalMessage(requestId: number): Promise<void>;
     notifyRequester(requestId: number, notice: JobPayload<'notifyRequester'>['notice']): Promise<void>;
@@ -42,5 +46,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),
     postAudit: () => useCases.postAudit(),
+    reminderSweep: () => useCases.reminders.sweep(),
+    reminderStep: ({ requestId, step }) => useCases.reminders.sendStep(requestId, step),
   };
 }

@@ -2,6 +2,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import type { Announcements, RequesterNotice, Schedule } from '../app/ports';
+import type { ReminderStep } from '../domain/reminders';
 import {
   JOBS,
   type JobName,
@@ -141,6 +142,10 @@ export class JobQueues implements Schedule, Announcements {
 
   clearSecret(requestId: number): Promise<void> {
     return this.enqueue('clearSecret', { requestId });
+  }
+
+  sendReminderStep(requestId: number, step: ReminderStep): Promise<void> {
+    return this.enqueue('reminderStep', { requestId, step });
   }
 
   notify(requestId: number, notice: RequesterNotice): Promise<void> {

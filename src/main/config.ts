@@ -73,6 +73,8 @@ export const configSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: seconds(30),
   /** How often targets are read for access no live grant covers. */
   DRIFT_CHECK_INTERVAL_SECONDS: seconds(3600),
+  /** How often pending requests are looked through for reminders and escalations owed (each goes at most this late). */
+  REMINDER_SWEEP_INTERVAL_SECONDS: seconds(60),
   /** At most this many new requests per user within the window below. */
   REQUEST_RATE_LIMIT: positiveWhole('a whole number').default(10),
   REQUEST_RATE_WINDOW_SECONDS: seconds(600),

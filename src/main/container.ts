@@ -8,6 +8,7 @@ import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
+import { pendingReminders } from '../app/reminders';
 import { listRequests, submitExtension, submitRequest } from '../app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from './catalog/load';
@@ -92,6 +93,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
+    reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
     messages: notices,
   };
 

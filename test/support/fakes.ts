@@ -4,6 +4,7 @@ import type {
   AccessProvider,
   Announcements,
   AuditLog,
+  AwaitingReminder,
   Clock,
   Directory,
   DueWork,
@@ -25,6 +26,7 @@ import { type AccessInstructions, accessKeyOf, type GrantSpec, isLive } from '..
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../../src/domain/lifecycle';
 import type { SlackProfile } from '../../src/domain/policy';
 import { startIsAhead } from '../../src/domain/scheduled-start';
+import type { ReminderStep } from '../../src/domain/reminders';
 import {
   type AccessRequestRecord,
   type ApprovalOutcome,
@@ -132,7 +134,20 @@ export class FakeAuditLog implements AuditLog {
   }
 }
 
-type StoredRequest = AccessRequestRecord & { messageClaimedAt: Date | null };
+type StoredRequest = AccessRequestRecord & {
+  messageClaimedAt: Date | null;
+  reminderClaimedAt: Date | null;
+  escalationClaimedAt: Date | null;
+};
+
+/** The columns of each reminder step, as the real store names them. */
+const STEP_COLUMNS = {
+  reminder: { claimedAt: 'reminderClaimedAt', sentAt: 'remindedAt' },
+  escalation: { claimedAt: 'escalationClaimedAt', sentAt: 'escalatedAt' },
+} as const satisfies Record<ReminderStep, { claimedAt: keyof StoredRequest; sentAt: keyof StoredRequest }>;
+
+/** A claim older than this is taken over, as in the real store. */
+const CLAIM_LEASE_MS = 60_000;
 
 /** Access requests and their decisions; audit rows go to the FakeAuditLog, as the real store writes them. */
 export class FakeRequestStore implements RequestStore {
@@ -183,6 +198,10 @@ export class FakeRequestStore implements RequestStore {
       secretDmTs: null,
       secretClearedAt: null,
       messageClaimedAt: null,
+      remindedAt: null,
+      escalatedAt: null,
+      reminderClaimedAt: null,
+      escalationClaimedAt: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -355,9 +374,52 @@ export class FakeRequestStore implements RequestStore {
 
   async claimMessage(id: number, now: Date): Promise<boolean> {
     const row = this.rows.get(id);
-    const claimable = row && row.messageTs === null && (!row.messageClaimedAt || row.messageClaimedAt.getTime() < now.getTime() - 60_000);
+    const claimable =
+      row && row.messageTs === null && (!row.messageClaimedAt || row.messageClaimedAt.getTime() < now.getTime() - CLAIM_LEASE_MS);
     if (claimable) row.messageClaimedAt = now;
     return Boolean(claimable);
+  }
+
+  async awaitingReminders(now: Date, createdBefore: Date, limit: number): Promise<AwaitingReminder[]> {
+    return this.all()
+      .filter(
+        (r) =>
+          r.status === 'PENDING' &&
+          (r.remindedAt === null || r.escalatedAt === null) &&
+          r.createdAt <= createdBefore &&
+          r.pendingExpiresAt > now &&
+          r.messageTs !== null,
+      )
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit);
+  }
+
+  async claimStep(id: number, step: ReminderStep, now: Date): Promise<boolean> {
+    const row = this.rows.get(id);
+    const { claimedAt, sentAt } = STEP_COLUMNS[step];
+    const claim = row?.[claimedAt];
+    const claimable =
+      row &&
+      row.status === 'PENDING' &&
+      row.pendingExpiresAt > now &&
+      row[sentAt] === null &&
+      (!claim || claim.getTime() < now.getTime() - CLAIM_LEASE_MS);
+    if (claimable) row[claimedAt] = now;
+    return Boolean(claimable);
+  }
+
+  async releaseStep(id: number, step: ReminderStep, claimedAt: Date): Promise<void> {
+    const row = this.row(id);
+    const columns = STEP_COLUMNS[step];
+    if (row[columns.claimedAt]?.getTime() === claimedAt.getTime() && row[columns.sentAt] === null) row[columns.claimedAt] = null;
+  }
+
+  async recordStep(id: number, step: ReminderStep, sentAt: Date, audit: AuditEntry): Promise<bigint | null> {
+    const row = this.row(id);
+    const column = STEP_COLUMNS[step].sentAt;
+    if (row[column] !== null) return null;
+    row[column] = sentAt;
+    return this.log.append(id, audit);
   }
 
   async setMessage(id: number, channelId: string, messageTs: string): Promise<boolean> {
@@ -463,6 +525,10 @@ export class FakeAnnouncements implements Announcements {
 
   async clearSecret(requestId: number) {
     this.said.push(`clear secret #${requestId}`);
+  }
+
+  async sendReminderStep(requestId: number, step: ReminderStep) {
+    this.said.push(`${step} #${requestId}`);
   }
 }
 
@@ -596,6 +662,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   approvers,
   requesters: null,
   confirmApproval: approvalsRequired >= 2,
+  reminders: null,
   ...extra,
 });
 

@@ -4,7 +4,10 @@ import type { AccessRequestRecord } from '../../src/domain/request';
 
 /** A request row written as it is, in any state; what a contract case needs beyond the store itself. */
 export type SeedFields = Partial<
-  Pick<AccessRequestRecord, 'level' | 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy' | 'startsAt'>
+  Pick<
+    AccessRequestRecord,
+    'level' | 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy' | 'startsAt' | 'createdAt' | 'messageTs'
+  >
 > &
   Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
 
@@ -201,6 +204,59 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       expect(await store().setMessage(id, 'CORDERS', '1.1')).toBe(true);
       expect(await store().setMessage(id, 'CORDERS', '2.2')).toBe(false);
       expect(await store().get(id)).toMatchObject({ channelId: 'CORDERS', messageTs: '1.1' });
+    });
+
+    test('a reminder step is claimed by one, taken over once stale, given back after a failed post, recorded once', async () => {
+      const id = await seed({ resourceId: resource(), messageTs: '1.1' });
+      const now = subject.now();
+      const later = (ms: number) => new Date(now.getTime() + ms);
+      expect(await store().claimStep(id, 'reminder', now)).toBe(true);
+      expect(await store().claimStep(id, 'reminder', later(59_000))).toBe(false);
+      // Each step has a claim of its own.
+      expect(await store().claimStep(id, 'escalation', now)).toBe(true);
+      // The claim of a worker that died is taken over; a give-back by the old claim leaves the new one.
+      expect(await store().claimStep(id, 'reminder', later(61_000))).toBe(true);
+      await store().releaseStep(id, 'reminder', now);
+      expect(await store().claimStep(id, 'reminder', later(62_000))).toBe(false);
+      await store().releaseStep(id, 'reminder', later(61_000));
+      expect(await store().claimStep(id, 'reminder', later(62_000))).toBe(true);
+
+      const reminded = { actor: 'system', action: 'reminded' } as const;
+      expect(await store().recordStep(id, 'reminder', later(63_000), reminded)).toEqual(expect.any(BigInt));
+      expect(await store().recordStep(id, 'reminder', later(64_000), reminded)).toBeNull();
+      expect(await store().claimStep(id, 'reminder', later(200_000))).toBe(false);
+      expect(await store().get(id)).toMatchObject({ remindedAt: later(63_000), escalatedAt: null });
+      expect(await subject.auditActions(id)).toEqual(['reminded']);
+    });
+
+    test('a reminder step is never claimed for a decided request, or one past its pending timeout', async () => {
+      const decided = await seed({ resourceId: resource(), messageTs: '1.1', status: 'APPROVED' });
+      const timedOut = await seed({ resourceId: resource(), messageTs: '1.1', pendingExpiresAt: hours(-1) });
+      expect(await store().claimStep(decided, 'reminder', subject.now())).toBe(false);
+      expect(await store().claimStep(timedOut, 'escalation', subject.now())).toBe(false);
+    });
+
+    test('the reminder sweep reads pending requests old enough, with a posted message and a step left, oldest first', async () => {
+      const onResource = resource();
+      const seedHere = (fields: Partial<SeedFields>) => seed({ resourceId: onResource, messageTs: '1.1', ...fields });
+      const threeHoursAgo = hours(-3);
+      const older = await seedHere({ createdAt: threeHoursAgo });
+      const old = await seedHere({ createdAt: hours(-2.5) });
+      await seedHere({ createdAt: hours(-2), messageTs: null });
+      await seedHere({ createdAt: hours(-2), status: 'DENIED' });
+      await seedHere({ createdAt: hours(-2), pendingExpiresAt: hours(-1) });
+      await seedHere({});
+      const done = await seedHere({ createdAt: hours(-2) });
+      await store().recordStep(done, 'reminder', subject.now(), { actor: 'system', action: 'reminded' });
+      await store().recordStep(done, 'escalation', subject.now(), { actor: 'system', action: 'escalated' });
+      const halfDone = await seedHere({ createdAt: hours(-2) });
+      await store().recordStep(halfDone, 'reminder', subject.now(), { actor: 'system', action: 'reminded' });
+
+      const awaiting = (await store().awaitingReminders(subject.now(), hours(-1), 1000)).filter((r) => r.resourceId === onResource);
+      expect(awaiting.map((r) => r.id)).toEqual([older, old, halfDone]);
+      expect(awaiting[2]).toMatchObject({ status: 'PENDING', level: 'read-only', messageTs: '1.1', escalatedAt: null });
+      expect(awaiting[2]!.remindedAt).toBeInstanceOf(Date);
+      expect(awaiting[0]!.createdAt).toEqual(threeHoursAgo);
     });
   });
 }

@@ -53,7 +53,7 @@ const dmOf = (userId) => `D${userId}`;
 const names = {
   user: (id) => (id === state.workspace.bot.id ? state.workspace.bot.name : (person(id)?.realName ?? id)),
   channel: (id) => state.workspace.channels.find((c) => c.id === id)?.name ?? id,
-  group: (id) => state.workspace.groups?.find((g) => g.id === id)?.handle ?? id,
+  group: (id) => state.workspace.usergroups.find((g) => g.id === id)?.handle ?? id,
 };
 
 function conversationName(id) {
@@ -128,9 +128,21 @@ function renderSidebar() {
   $('apps').replaceChildren(item(dmOf(state.me), `🔑 ${state.workspace.bot.name}`));
 }
 
+/** A reply in a thread, shown under its parent rather than in the conversation. */
+const isReply = (message) => message.thread_ts !== undefined && message.thread_ts !== message.ts;
+
+/** The replies to the message at `ts`, oldest first. */
+function threadReplies(conversation, ts) {
+  return [...(state.messages.get(conversation)?.values() ?? [])]
+    .filter((entry) => isReply(entry.message) && entry.message.thread_ts === ts)
+    .sort((a, b) => Number(a.message.ts) - Number(b.message.ts));
+}
+
 /** The conversation as the current person sees it: its messages, plus the ephemeral ones meant for them. */
 function visibleEntries(conversation) {
-  const entries = [...(state.messages.get(conversation)?.values() ?? [])].map((entry) => ({ ...entry, ephemeral: false }));
+  const entries = [...(state.messages.get(conversation)?.values() ?? [])]
+    .filter((entry) => !isReply(entry.message))
+    .map((entry) => ({ ...entry, ephemeral: false }));
   for (const { message, at } of state.ephemerals) {
     if (message.channel === conversation && message.user === state.me)
       entries.push({ message: { ...message, ts: message.message_ts }, at, ephemeral: true });
@@ -188,6 +200,7 @@ function renderMessage({ message, at, ephemeral, fromSandbox }, conversation) {
       ),
       content,
       ephemeral ? el('div', { class: 'only-you' }, '👁 Only visible to you') : null,
+      ephemeral || isReply(message) ? null : renderThread(threadReplies(conversation, message.ts), conversation),
     ),
   );
 }
@@ -235,6 +248,17 @@ async function useShortcut(shortcut) {
   } catch (error) {
     notice(conversation, `The shortcut did not reach ${state.workspace.bot.name}: ${error.message}`);
   }
+}
+
+/** A message's thread, open under it as the sandbox has no side pane: its replies, in order. */
+function renderThread(replies, conversation) {
+  if (replies.length === 0) return null;
+  return el(
+    'div',
+    { class: 'thread' },
+    el('div', { class: 'thread-count' }, `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`),
+    ...replies.map((reply) => renderMessage({ ...reply, ephemeral: false }, conversation)),
+  );
 }
 
 // ---- Block Kit ----

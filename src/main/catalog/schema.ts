@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Catalog, IdentityRule, ProviderSettings } from '../../domain/catalog';
-import { parseDuration } from '../../domain/durations';
+import { formatDuration, parseDuration } from '../../domain/durations';
+import type { Reminders } from '../../domain/reminders';
 import type { ProdAccessError } from '../../domain/errors';
 import { isRegExp, type ResolvedProvider, resolveProvider } from '../../providers/registry';
 
@@ -87,6 +88,41 @@ const people = z.strictObject({
   groups: z.array(slackGroup).default([]),
 });
 
+/**
+ * What a request nobody decides gets before it times out: a reminder in the approval message's thread
+ * after `remindAfter`, an escalation to `escalateTo` after `escalateAfter`; either may be left out.
+ */
+const remindersSchema = z
+  .strictObject({
+    remindAfter: duration.optional(),
+    escalateAfter: duration.optional(),
+    escalateTo: z.strictObject({ channel: slackChannel.optional(), group: slackGroup.optional() }).optional(),
+  })
+  // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
+  .superRefine((reminders, ctx) => {
+    const { remindAfter, escalateAfter, escalateTo } = reminders;
+    if (remindAfter === undefined && escalateAfter === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs remindAfter, escalateAfter or both' });
+    }
+    if (escalateAfter !== undefined && escalateTo === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['escalateTo'], message: 'is needed with escalateAfter: a channel, a user group, or both' });
+    }
+    if (escalateTo !== undefined && escalateAfter === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalateAfter'],
+        message: 'is needed with escalateTo: how long a request waits before it is escalated',
+      });
+    }
+    if (escalateTo && typeof escalateTo === 'object' && escalateTo.channel === undefined && escalateTo.group === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['escalateTo'], message: 'needs a channel, a user group, or both' });
+    }
+    if (typeof remindAfter === 'number' && typeof escalateAfter === 'number' && remindAfter >= escalateAfter) {
+      ctx.addIssue({ code: 'custom', path: ['escalateAfter'], message: 'must be longer than remindAfter' });
+    }
+  }, ALWAYS);
+type RemindersFile = z.output<typeof remindersSchema>;
+
 const levelSchema = z
   .strictObject({
     id,
@@ -100,6 +136,8 @@ const levelSchema = z
     requesters: people.optional(),
     /** Approve asks for confirmation; left out, a level that needs two or more approvals does. */
     confirmApproval: z.boolean().optional(),
+    /** Replaces the resource's reminders for this level. */
+    reminders: remindersSchema.optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
@@ -136,6 +174,8 @@ const resourceSchema = z
     ownersChannel: slackChannel,
     provider: z.looseObject({ kind: z.string() }),
     identity: identitySchema.optional(),
+    /** For every level that has none of its own. */
+    reminders: remindersSchema.optional(),
     levels: z.array(levelSchema).min(1),
   })
   // Runs even when other fields have problems, so one pass reports them all; hence it trusts no shape.
@@ -179,7 +219,31 @@ export const catalogSchema = z
       resources.map((r) => r?.id),
       'resources',
     );
+    if (typeof catalog.pendingTimeout === 'number') addReminderTimeoutIssues(ctx, resources, catalog.pendingTimeout);
   }, ALWAYS);
+
+/** Every step must come before the pending timeout, or it would never be sent. */
+function addReminderTimeoutIssues(ctx: z.RefinementCtx, resources: unknown[], pendingTimeout: number): void {
+  const check = (reminders: unknown, path: (string | number)[]) => {
+    const steps = reminders && typeof reminders === 'object' ? (reminders as Record<string, unknown>) : {};
+    for (const field of ['remindAfter', 'escalateAfter']) {
+      const delay = steps[field];
+      if (typeof delay === 'number' && delay >= pendingTimeout) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'reminders', field],
+          message: `must be shorter than pendingTimeout (${formatDuration(pendingTimeout)})`,
+        });
+      }
+    }
+  };
+  resources.forEach((resource, i) => {
+    const { reminders, levels } = (resource ?? {}) as { reminders?: unknown; levels?: unknown };
+    check(reminders, ['resources', i]);
+    if (Array.isArray(levels))
+      levels.forEach((level, j) => check((level as { reminders?: unknown } | null)?.reminders, ['resources', i, 'levels', j]));
+  });
+}
 
 export type CatalogFile = z.input<typeof catalogSchema>;
 
@@ -190,23 +254,37 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
   return {
     auditChannel: file.auditChannel,
     pendingTimeoutSeconds: file.pendingTimeout,
-    resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, ...resource }) => {
+    resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, reminders: resourceReminders, ...resource }) => {
       const provider = { kind, settings };
       return {
         ...resource,
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
-        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, ...level }) => ({
+        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, reminders, ...level }) => ({
           ...level,
           requesters: requesters ?? null,
           // Owners who ask two people to agree have said the level weighs; one-approval levels that write say so.
           confirmApproval: confirmApproval ?? approvals >= 2,
+          reminders: remindersOf(reminders ?? resourceReminders),
           maxDurationSeconds: maxDuration,
           defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
           approvalsRequired: approvals,
         })),
       };
     }),
+  };
+}
+
+/** A level's reminders as the domain has them (the schema made sure an escalation has its target). */
+function remindersOf(file: RemindersFile | undefined): Reminders | null {
+  if (!file) return null;
+  const { remindAfter, escalateAfter, escalateTo } = file;
+  return {
+    remindAfterSeconds: remindAfter ?? null,
+    escalation:
+      escalateAfter !== undefined && escalateTo
+        ? { afterSeconds: escalateAfter, channel: escalateTo.channel ?? null, group: escalateTo.group ?? null }
+        : null,
   };
 }
 

@@ -25,6 +25,7 @@ export async function startWorkerRole({ config, env, logger, catalog, redis, que
       reconcile: config.RECONCILE_INTERVAL_SECONDS,
       driftCheck: config.DRIFT_CHECK_INTERVAL_SECONDS,
       anchorAudit: config.AUDIT_ANCHOR_INTERVAL_SECONDS,
+      reminderSweep: config.REMINDER_SWEEP_INTERVAL_SECONDS,
     },
     config.RECONCILE_INTERVAL_SECONDS * 1000,
   );

@@ -1,9 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { AccessSecret, ApprovalContext, AuditChannel, AuditChannelLine, MessageRef, Messenger, RequestFacts } from '../../app/ports';
 import type { Catalog } from '../../domain/catalog';
+import type { EscalationTarget } from '../../domain/reminders';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
 import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { escalationText, reminderText } from '../render/reminders';
 import { DirectMessages } from './direct-message';
 
 export interface SlackNotifierDeps {
@@ -48,6 +50,27 @@ export class SlackNotifier implements Messenger, AuditChannel {
   async removeSecret(at: MessageRef, { request, resource }: RequestFacts): Promise<void> {
     // `blocks: []` clears any blocks too, so nothing of the old message is left.
     await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, text: secretCleared(request, resource), blocks: [] });
+  }
+
+  async remindApprovers(approvalMessage: MessageRef, facts: RequestFacts, waitedSeconds: number): Promise<MessageRef> {
+    const posted = await this.deps.slack.chat.postMessage({
+      channel: approvalMessage.channel,
+      thread_ts: approvalMessage.ts,
+      text: reminderText(facts, waitedSeconds),
+      unfurl_links: false,
+    });
+    return { channel: posted.channel!, ts: posted.ts! };
+  }
+
+  /** In the escalation channel, or the owners' channel when the target names only a group. */
+  async escalate(approvalMessage: MessageRef, facts: RequestFacts, to: EscalationTarget): Promise<MessageRef> {
+    const permalink = await this.permalink(approvalMessage.channel, approvalMessage.ts);
+    const posted = await this.deps.slack.chat.postMessage({
+      channel: to.channel ?? facts.resource.ownersChannel,
+      text: escalationText(facts, to, permalink),
+      unfurl_links: false,
+    });
+    return { channel: posted.channel!, ts: posted.ts! };
   }
 
   /** One message in the audit channel with these lines, each linking to its request's approval message. */

@@ -1,20 +1,14 @@
-import { requestNotices } from '../../../src/app/notices';
-import type {
-  AccessSecret,
-  ApprovalContext,
-  LevelAllows,
-  LevelDescriptions,
-  MessageRef,
-  Messenger,
-  RequestFacts,
-} from '../../../src/app/ports';
+import { type NoticeDeps, requestNotices } from '../../../src/app/notices';
+import type { AccessSecret, ApprovalContext, LevelAllows, LevelDescriptions, MessageRef, RequestFacts } from '../../../src/app/ports';
 import type { AccessLevel, Resource } from '../../../src/domain/catalog';
 import type { RequestStatus } from '../../../src/domain/lifecycle';
 import type { AccessRequestRecord, RequesterNotice } from '../../../src/domain/request';
 import { fakeWorld } from '../../support/fakes';
 
+type NoticeMessenger = NoticeDeps['messenger'];
+
 /** Slack as a log of what was sent, with the status each message showed. */
-class FakeMessenger implements Messenger {
+class FakeMessenger implements NoticeMessenger {
   sent: string[] = [];
   /** What each approval message posted or updated was shown beside the request, in order. */
   contexts: (ApprovalContext | undefined)[] = [];

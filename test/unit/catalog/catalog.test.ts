@@ -203,3 +203,87 @@ describe('the catalog', () => {
     });
   });
 });
+
+describe('reminders in the catalog', () => {
+  const RESOURCE_REMINDERS = `reminders:
+      remindAfter: 15m
+      escalateAfter: 45m
+      escalateTo: { channel: C0ONCALL001, group: S0DBAS0001 }`;
+  const withReminders = (reminders: string) => example.replace(RESOURCE_REMINDERS, reminders);
+  const problems = (text: string) => {
+    const result = parseCatalog(text, env, catalogDir);
+    return result.ok ? [] : result.problems;
+  };
+
+  test("a resource's reminders go to each of its levels, unless a level has its own", () => {
+    const result = parseCatalog(example, env, catalogDir);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const [orders, billing] = result.catalog.resources;
+    expect(orders!.levels.map((l) => [l.id, l.reminders])).toEqual([
+      ['read-only', { remindAfterSeconds: 900, escalation: { afterSeconds: 2700, channel: 'C0ONCALL001', group: 'S0DBAS0001' } }],
+      ['write', { remindAfterSeconds: 300, escalation: { afterSeconds: 900, channel: null, group: 'S0DBAS0001' } }],
+    ]);
+    expect(billing!.levels.map((l) => l.reminders)).toEqual([null, null]);
+  });
+
+  test('either step may be left out', () => {
+    const result = parseCatalog(withReminders('reminders: { remindAfter: 10m }'), env, catalogDir);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.catalog.resources[0]!.levels[0]!.reminders).toEqual({ remindAfterSeconds: 600, escalation: null });
+  });
+
+  test.each([
+    ['no step at all', 'reminders: {}', 'resources[0].reminders', 'needs remindAfter, escalateAfter or both'],
+    [
+      'an escalation before the reminder',
+      'reminders: { remindAfter: 30m, escalateAfter: 20m, escalateTo: { group: S0DBAS0001 } }',
+      'resources[0].reminders.escalateAfter',
+      'must be longer than remindAfter',
+    ],
+    [
+      'an escalation with nowhere to go',
+      'reminders: { escalateAfter: 20m }',
+      'resources[0].reminders.escalateTo',
+      'is needed with escalateAfter: a channel, a user group, or both',
+    ],
+    [
+      'an escalation target with neither a channel nor a group',
+      'reminders: { escalateAfter: 20m, escalateTo: {} }',
+      'resources[0].reminders.escalateTo',
+      'needs a channel, a user group, or both',
+    ],
+    [
+      'a target without its delay',
+      'reminders: { remindAfter: 5m, escalateTo: { group: S0DBAS0001 } }',
+      'resources[0].reminders.escalateAfter',
+      'is needed with escalateTo: how long a request waits before it is escalated',
+    ],
+    [
+      'an escalation at the pending timeout',
+      'reminders: { escalateAfter: 1h, escalateTo: { group: S0DBAS0001 } }',
+      'resources[0].reminders.escalateAfter',
+      'must be shorter than pendingTimeout (1h)',
+    ],
+    [
+      'a reminder after the pending timeout',
+      'reminders: { remindAfter: 2h }',
+      'resources[0].reminders.remindAfter',
+      'must be shorter than pendingTimeout (1h)',
+    ],
+    [
+      'a channel that is not a channel id',
+      'reminders: { escalateAfter: 20m, escalateTo: { channel: oncall } }',
+      'resources[0].reminders.escalateTo.channel',
+      'must be a Slack channel id like C0123ABCD',
+    ],
+  ])('%s is refused with its path', (_, reminders, path, message) => {
+    expect(problems(withReminders(reminders))).toEqual([{ path, message }]);
+  });
+
+  test("a level's own reminders are checked against the pending timeout too", () => {
+    const text = example.replace('remindAfter: 5m\n          escalateAfter: 15m', 'remindAfter: 5m\n          escalateAfter: 90m');
+    expect(problems(text)).toEqual([
+      { path: 'resources[0].levels[1].reminders.escalateAfter', message: 'must be shorter than pendingTimeout (1h)' },
+    ]);
+  });
+});

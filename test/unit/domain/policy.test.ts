@@ -21,6 +21,7 @@ const level: AccessLevel = {
   approvers: { users: ['UMANAGER'], groups: ['SDBAS'] },
   requesters: null,
   confirmApproval: false,
+  reminders: null,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },
