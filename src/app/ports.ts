@@ -14,7 +14,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A request as it is first stored, pending. */
+/** A request as it is first stored: pending, or (break-glass) approved at once with its review time. */
 export type NewRequest = Pick<
   AccessRequestRecord,
   | 'requesterId'
@@ -27,7 +27,8 @@ export type NewRequest = Pick<
   | 'approvalsRequired'
   | 'pendingExpiresAt'
   | 'extendsRequestId'
->;
+> &
+  Partial<Pick<AccessRequestRecord, 'status' | 'decidedAt' | 'breakGlass' | 'reviewDueAt'>>;
 
 /** The facts a transition records along with the new status. */
 export type RequestPatch = Partial<
@@ -40,6 +41,14 @@ export type RequestPatch = Partial<
 export interface RequestQuota {
   since: Date;
   admit(recentRequests: number): void;
+  /** Count only the requester's break-glass grants (their own, stricter limit). */
+  breakGlassOnly?: boolean;
+}
+
+/** Break-glass grants whose review is late: to escalate now, or escalated with the escalation's post not yet sent. */
+export interface ReviewsDue {
+  overdue: number[];
+  unsent: number[];
 }
 
 /** A state change and the audit event recording it, committed together. */
@@ -92,7 +101,13 @@ export interface RequestStore {
   audit(id: number | null, entry: AuditEntry): Promise<bigint>;
   /** Appends the chain head as an `audit_anchored` event; null when nothing happened since the last one. */
   anchorAudit(): Promise<{ anchor: Anchor; eventId: bigint } | null>;
-  countSince(requesterId: string, since: Date): Promise<number>;
+  countSince(requesterId: string, since: Date, breakGlassOnly?: boolean): Promise<number>;
+  /** Records the review of a break-glass grant with its audit row, once; null when it was already reviewed. */
+  recordReview(id: number, reviewerId: string, comment: string, now: Date): Promise<Recorded | null>;
+  reviewsDue(now: Date, limit: number): Promise<ReviewsDue>;
+  /** Claims the escalation of an overdue, unreviewed break-glass grant, with its audit row; null when it is not (any more) to escalate. */
+  claimReviewEscalation(id: number, now: Date): Promise<Recorded | null>;
+  markReviewEscalationSent(id: number): Promise<void>;
   listForRequester(requesterId: string, limit?: number): Promise<AccessRequestRecord[]>;
   /**
    * Requests on a resource that hold, or are about to hold, access: approved ones and live grants (all of
@@ -201,6 +216,8 @@ export interface Announcements {
   resendAccess(requestId: number): Promise<void>;
   /** Once the access has ended: the DM that carried its one-time secret rewritten without it. */
   clearSecret(requestId: number): Promise<void>;
+  /** The owners' channel told, loudly, that a break-glass grant is still unreviewed. */
+  escalateReview(requestId: number): Promise<void>;
 }
 
 /** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */
@@ -239,6 +256,8 @@ export interface Messenger {
   sendAccess(facts: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef>;
   /** Rewrites the access DM at `at` so that nothing of the secret is left in it. */
   removeSecret(at: MessageRef, facts: RequestFacts): Promise<void>;
+  /** Posts in the owners' channel, with `@here` and the reviewers mentioned, that a break-glass grant awaits its review. */
+  postReviewEscalation(facts: RequestFacts): Promise<void>;
 }
 
 /** The audit channel itself: posts one message with the given lines, in order. */

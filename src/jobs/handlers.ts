@@ -18,6 +18,7 @@ export interface JobUseCases {
     notifyRequester(requestId: number, notice: JobPayload<'notifyRequester'>['notice']): Promise<void>;
     clearSecret(requestId: number): Promise<void>;
     resendAccess(requestId: number): Promise<void>;
+    escalateReview(requestId: number): Promise<void>;
   };
 }
 
@@ -41,6 +42,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     notifyRequester: ({ requestId, notice }) => messages.notifyRequester(requestId, notice),
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),
+    escalateReview: ({ requestId }) => messages.escalateReview(requestId),
     postAudit: () => useCases.postAudit(),
   };
 }

@@ -3,7 +3,7 @@ import type { AccessSecret, AuditChannel, AuditChannelLine, MessageRef, Messenge
 import type { Catalog } from '../../domain/catalog';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
-import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { accessDelivered, auditLine, requesterNotice, reviewEscalation, secretCleared } from '../render/notices';
 import { directMessage } from './direct-message';
 
 export interface SlackNotifierDeps {
@@ -40,6 +40,15 @@ export class SlackNotifier implements Messenger, AuditChannel {
   async removeSecret(at: MessageRef, { request, resource }: RequestFacts): Promise<void> {
     // `blocks: []` clears any blocks too, so nothing of the old message is left.
     await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, text: secretCleared(request, resource), blocks: [] });
+  }
+
+  async postReviewEscalation({ request, resource, level }: RequestFacts): Promise<void> {
+    // A level the catalog no longer lets break the glass names no reviewers to call on.
+    if (!level.breakGlass) return;
+    await this.deps.slack.chat.postMessage({
+      channel: resource.ownersChannel,
+      text: reviewEscalation(request, resource, level.breakGlass),
+    });
   }
 
   /** One message in the audit channel with these lines, each linking to its request's approval message. */

@@ -9,6 +9,14 @@ export function slackDate(date: Date, format = '{date_short_pretty} {time}'): st
 
 export const mention = (userId: string): string => `<@${userId}>`;
 
+/** A Slack user group's mention, which notifies its members. */
+export const groupMention = (groupId: string): string => `<!subteam^${groupId}>`;
+
+/** Everyone listed, users and user groups, each mentioned. */
+export function peopleMentions(people: { users: string[]; groups: string[] }): string {
+  return [...people.groups.map(groupMention), ...people.users.map(mention)].join(' ');
+}
+
 /**
  * Text that came from a person is shown as written, never as Slack markup or mentions; at most `max`
  * characters once escaped, which is how Slack counts its limits.

@@ -20,6 +20,7 @@ const level: AccessLevel = {
   approvalsRequired: 1,
   approvers: { users: ['UMANAGER'], groups: ['SDBAS'] },
   requesters: null,
+  breakGlass: null,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },
