@@ -7,6 +7,7 @@ import type { Logger } from '../../src/shared/logger';
 import { COMMAND } from '../../src/slack/inbound/commands';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
 import type { SlackStandin } from '../slack-standin/server';
+import type { StandinUsergroup } from '../slack-standin/types';
 import {
   type AppReply,
   blockActionsPayload,
@@ -27,6 +28,8 @@ export interface SandboxServerOptions {
   signingSecret: string;
   people: DemoPerson[];
   channels: DemoChannel[];
+  /** Named in mentions (`<!subteam^…>`), as Slack's client shows them. */
+  usergroups: StandinUsergroup[];
   target: DemoTarget;
   logger: Logger;
 }
@@ -107,6 +110,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         psql: psqlCommand(options.target, loginOf(id)),
       })),
       channels,
+      usergroups: options.usergroups.map(({ id, handle }) => ({ id, handle })),
       command: COMMAND,
     }),
 

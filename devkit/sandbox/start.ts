@@ -77,6 +77,7 @@ export async function startSandbox(settings: SandboxConfig, env: NodeJS.ProcessE
       signingSecret: credentials.signingSecret,
       people,
       channels,
+      usergroups: [ONCALL_GROUP],
       target,
       logger,
     }).catch(explainPortInUse('SANDBOX_PORT', settings.SANDBOX_PORT));

@@ -67,6 +67,7 @@ function renderSequence(inner, names) {
   if (target.startsWith('@')) return `<span class="mention">@${escapeHtml(names.user(target.slice(1)))}</span>`;
   if (target.startsWith('#')) return `<span class="mention">#${escapeHtml(label ?? names.channel(target.slice(1)))}</span>`;
   if (target.startsWith('!date^')) return renderDate(target, label);
+  if (target.startsWith('!subteam^')) return `<span class="mention">@${escapeHtml(label ?? names.group(target.slice(9)))}</span>`;
   if (target.startsWith('!')) return `<span class="mention">@${escapeHtml(label ?? target.slice(1).split('^')[0])}</span>`;
   const url = unescapeSlack(target);
   if (!/^(https?:|mailto:)/i.test(url)) return escapeHtml(label ?? url);

@@ -53,6 +53,7 @@ const dmOf = (userId) => `D${userId}`;
 const names = {
   user: (id) => (id === state.workspace.bot.id ? state.workspace.bot.name : (person(id)?.realName ?? id)),
   channel: (id) => state.workspace.channels.find((c) => c.id === id)?.name ?? id,
+  group: (id) => state.workspace.usergroups.find((g) => g.id === id)?.handle ?? id,
 };
 
 function conversationName(id) {
