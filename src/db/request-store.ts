@@ -171,7 +171,8 @@ export class PrismaRequestStore implements RequestStore {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.accessRequest.updateMany({
         where: { id, breakGlass: true, reviewedAt: null },
-        data: { reviewedBy: reviewerId, reviewedAt: now, reviewComment: comment },
+        // The message no longer shows the request as it is: forgotten, the reconciler re-syncs it if its job is lost.
+        data: { reviewedBy: reviewerId, reviewedAt: now, reviewComment: comment, messageStatus: null },
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
@@ -209,7 +210,7 @@ export class PrismaRequestStore implements RequestStore {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.accessRequest.updateMany({
         where: { id, breakGlass: true, reviewedAt: null, reviewEscalatedAt: null, reviewDueAt: { lte: now } },
-        data: { reviewEscalatedAt: now },
+        data: { reviewEscalatedAt: now, messageStatus: null },
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });

@@ -216,10 +216,17 @@ describe('break-glass nobody reviews', () => {
       await pause(4000);
       expect(escalations(id)).toHaveLength(1);
       expect((await h.auditActions(id)).filter((a) => a === 'break_glass_escalated')).toHaveLength(1);
-      // Still reviewable after the escalation.
+      // Still reviewable after the escalation; the message says so even when its update's job was lost.
+      let failing = true;
+      h.slack.failNext('chat.update', { error: 'internal_error' }, 1000, (args) => failing && args.channel === CHANNELS.owners);
       const view = await openReview(h, h.users.manager1, id, 'late-review');
+      const since = h.slack.calls.length;
       await h.submitView(h.users.manager1, REVIEW_MODAL, reviewComment('late, but checked'), view.private_metadata);
-      await h.waitForApprovalMessage(id, 'Reviewed by');
+      await h.slack.waitFor((c) => c.kind === 'api' && c.method === 'chat.update' && c.fault !== undefined, 15_000, since);
+      await h.redis.clear();
+      failing = false;
+      await h.waitForApprovalMessage(id, 'Reviewed by', 20_000);
+      expect(escalations(id)).toHaveLength(1);
     });
 
     test('is escalated even when Redis lost every job before its review time', async () => {

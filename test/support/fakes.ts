@@ -279,7 +279,7 @@ export class FakeRequestStore implements RequestStore {
   async recordReview(id: number, reviewerId: string, comment: string, now: Date): Promise<Recorded | null> {
     const row = this.rows.get(id);
     if (!row || !row.breakGlass || row.reviewedAt) return null;
-    Object.assign(row, { reviewedBy: reviewerId, reviewedAt: now, reviewComment: comment });
+    Object.assign(row, { reviewedBy: reviewerId, reviewedAt: now, reviewComment: comment, messageStatus: null });
     return {
       request: { ...row },
       auditEventId: this.log.append(id, { actor: reviewerId, action: 'break_glass_reviewed', detail: { reason: comment } }),
@@ -298,7 +298,7 @@ export class FakeRequestStore implements RequestStore {
   async claimReviewEscalation(id: number, now: Date): Promise<Recorded | null> {
     const row = this.rows.get(id);
     if (!row || !reviewOverdue(row, now)) return null;
-    row.reviewEscalatedAt = now;
+    Object.assign(row, { reviewEscalatedAt: now, messageStatus: null });
     return { request: { ...row }, auditEventId: this.log.append(id, { actor: 'system', action: 'break_glass_escalated' }) };
   }
 
