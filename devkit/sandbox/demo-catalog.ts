@@ -43,6 +43,8 @@ export function demoCatalog(target: DemoTarget, people: DemoPerson[]): CatalogFi
             defaultDuration: '2m',
             approvals: 2,
             approvers: { users: managers, groups: [ONCALL_GROUP.id] },
+            // `/prod-access break-glass orders-db write 5m <reason>`: at once, loud, reviewed afterwards.
+            breakGlass: { maxDuration: '15m', reviewers: { users: managers, groups: [ONCALL_GROUP.id] }, reviewWithin: '10m' },
           },
         ],
       },

@@ -7,7 +7,8 @@ import type { Logger } from '../../src/shared/logger';
 import { COMMAND } from '../../src/slack/inbound/commands';
 import { STANDIN_APP, STANDIN_TEAM } from '../slack-standin/identity';
 import { readManifest } from '../slack-standin/method-rules';
-import type { SlackStandin, StandinUsergroup } from '../slack-standin/server';
+import type { SlackStandin } from '../slack-standin/server';
+import type { StandinUsergroup } from '../slack-standin/types';
 import {
   type AppReply,
   blockActionsPayload,

@@ -25,25 +25,37 @@ export function authorizeDecider(deps: Pick<DecisionDeps, 'catalog' | 'requests'
     const request = await deps.requests.get(requestId);
     if (!request) throw requestNotFound(requestId);
     const { level } = entryOf(deps.catalog, request);
-    try {
+    await auditRefusal(deps, requestId, userId, async () =>
       authorizeDecision(level, {
         approverId: userId,
         requesterId: request.requesterId,
         approverGroupIds: await deps.directory.groupsOf(userId, level.approvers.groups),
-      });
-    } catch (e) {
-      if (e instanceof ProdAccessError) {
-        const eventId = await deps.requests.audit(requestId, {
-          actor: userId,
-          action: 'refused',
-          detail: { code: e.code, reason: e.message },
-        });
-        await deps.announcements.postAudit([eventId]);
-      }
-      throw e;
-    }
+      }),
+    );
     return request;
   };
+}
+
+/** Runs a check of who may act on a request; a refusal is audited and posted in the audit channel, then rethrown. */
+export async function auditRefusal(
+  deps: { requests: Pick<RequestStore, 'audit'>; announcements: Pick<Announcements, 'postAudit'> },
+  requestId: number,
+  userId: string,
+  check: () => Promise<void>,
+): Promise<void> {
+  try {
+    await check();
+  } catch (e) {
+    if (e instanceof ProdAccessError) {
+      const eventId = await deps.requests.audit(requestId, {
+        actor: userId,
+        action: 'refused',
+        detail: { code: e.code, reason: e.message },
+      });
+      await deps.announcements.postAudit([eventId]);
+    }
+    throw e;
+  }
 }
 
 export function approveRequest(deps: DecisionDeps) {

@@ -17,8 +17,12 @@ export interface NoticeDeps {
     | 'markNotified'
     | 'markAccessDelivered'
     | 'markSecretCleared'
+    | 'markReviewEscalationSent'
   >;
-  messenger: Pick<Messenger, 'postApprovalMessage' | 'updateApprovalMessage' | 'sendNotice' | 'sendAccess' | 'removeSecret'>;
+  messenger: Pick<
+    Messenger,
+    'postApprovalMessage' | 'updateApprovalMessage' | 'sendNotice' | 'sendAccess' | 'removeSecret' | 'postReviewEscalation'
+  >;
   levels: LevelDescriptions;
   clock: Clock;
 }
@@ -99,6 +103,15 @@ export function requestNotices(deps: NoticeDeps) {
       if (!request.secretDmChannel || !request.secretDmTs || request.secretClearedAt || !isFinal(request.status)) return;
       await deps.messenger.removeSecret({ channel: request.secretDmChannel, ts: request.secretDmTs }, facts);
       await deps.requests.markSecretCleared(requestId);
+    },
+
+    /** The owners' channel told loudly that a break-glass grant escalated unreviewed: once, and not once it is reviewed. */
+    async escalateReview(requestId: number): Promise<void> {
+      const facts = await factsOf(requestId);
+      const { request } = facts;
+      if (!request.reviewEscalatedAt || request.reviewEscalationSentAt || request.reviewedAt) return;
+      await deps.messenger.postReviewEscalation(facts);
+      await deps.requests.markReviewEscalationSent(requestId);
     },
 
     /** The access DM from the instructions the database keeps, for a live grant whose first DM was lost. */

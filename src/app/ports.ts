@@ -15,7 +15,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A request as it is first stored, pending. */
+/** A request as it is first stored: pending, or (break-glass) approved at once with its review time. */
 export type NewRequest = Pick<
   AccessRequestRecord,
   | 'requesterId'
@@ -29,7 +29,8 @@ export type NewRequest = Pick<
   | 'startsAt'
   | 'pendingExpiresAt'
   | 'extendsRequestId'
->;
+> &
+  Partial<Pick<AccessRequestRecord, 'status' | 'decidedAt' | 'breakGlass' | 'reviewDueAt'>>;
 
 /** The facts a transition records along with the new status. */
 export type RequestPatch = Partial<
@@ -42,6 +43,14 @@ export type RequestPatch = Partial<
 export interface RequestQuota {
   since: Date;
   admit(recentRequests: number): void;
+  /** Count only the requester's break-glass grants (their own, stricter limit). */
+  breakGlassOnly?: boolean;
+}
+
+/** Break-glass grants whose review is late: to escalate now, or escalated with the escalation's post not yet sent. */
+export interface ReviewsDue {
+  overdue: number[];
+  unsent: number[];
 }
 
 /** A state change and the audit event recording it, committed together. */
@@ -100,7 +109,13 @@ export interface RequestStore {
   audit(id: number | null, entry: AuditEntry): Promise<bigint>;
   /** Appends the chain head as an `audit_anchored` event; null when nothing happened since the last one. */
   anchorAudit(): Promise<{ anchor: Anchor; eventId: bigint } | null>;
-  countSince(requesterId: string, since: Date): Promise<number>;
+  countSince(requesterId: string, since: Date, breakGlassOnly?: boolean): Promise<number>;
+  /** Records the review of a break-glass grant with its audit row, once; null when it was already reviewed. */
+  recordReview(id: number, reviewerId: string, comment: string, now: Date): Promise<Recorded | null>;
+  reviewsDue(now: Date, limit: number): Promise<ReviewsDue>;
+  /** Claims the escalation of an overdue, unreviewed break-glass grant, with its audit row; null when it is not (any more) to escalate. */
+  claimReviewEscalation(id: number, now: Date): Promise<Recorded | null>;
+  markReviewEscalationSent(id: number): Promise<void>;
   listForRequester(requesterId: string, limit?: number): Promise<AccessRequestRecord[]>;
   /**
    * Requests on a resource that hold, or are about to hold, access: approved ones (not those waiting for a
@@ -240,6 +255,8 @@ export interface Announcements {
   clearSecret(requestId: number): Promise<void>;
   /** A pending request's reminder or escalation, posted once; one job per request and step however often it is asked for. */
   sendReminderStep(requestId: number, step: ReminderStep): Promise<void>;
+  /** The owners' channel told, loudly, that a break-glass grant is still unreviewed. */
+  escalateReview(requestId: number): Promise<void>;
 }
 
 /** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */
@@ -295,6 +312,8 @@ export interface Messenger {
   remindApprovers(approvalMessage: MessageRef, facts: RequestFacts, waitedSeconds: number): Promise<MessageRef>;
   /** Tells the escalation target that the request waits, with a link to its approval message. */
   escalate(approvalMessage: MessageRef, facts: RequestFacts, to: EscalationTarget): Promise<MessageRef>;
+  /** Posts in the owners' channel, with `@here` and the reviewers mentioned, that a break-glass grant awaits its review. */
+  postReviewEscalation(facts: RequestFacts): Promise<void>;
 }
 
 /** The audit channel itself: posts one message with the given lines, in order. */

@@ -7,6 +7,8 @@ export interface ReconcileDeps {
   schedule: Schedule;
   announcements: Announcements;
   expirePending: (requestId: number) => Promise<void>;
+  /** Escalates break-glass grants whose review is late (app/break-glass.ts); returns how many. */
+  escalateReviews: () => Promise<number>;
   clock: Clock;
   intervalSeconds: number;
   batchSize?: number;
@@ -19,6 +21,7 @@ export interface ReconcileReport {
   revokesDue: number;
   revokesEnsured: number;
   slackResent: number;
+  reviewsEscalated: number;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface ReconcileReport {
  * approved requests waiting for their grant job (at their scheduled start, for one about to come), grants
  * past their expiry, revokes about to fall due,
  * and Slack messages, notices, access DMs and audit lines that never went out, and one-time secrets still
- * in the DM of an access that has ended.
+ * in the DM of an access that has ended; and escalates break-glass grants nobody reviewed in time.
  * Scheduling is idempotent, so a job that still exists is left as it is. What is owed is asked for all at
  * once, which the queues send together, so a pass costs its queries and a few round trips to Redis however
  * much it finds (pending timeouts excepted: each is a transition with its audit row).
@@ -39,6 +42,7 @@ export function reconcile(deps: ReconcileDeps) {
     const horizon = new Date(now.getTime() + 2 * deps.intervalSeconds * 1000);
     const due = await deps.requests.due(now, horizon, deps.batchSize ?? 1000);
     for (const id of due.pendingPastTimeout) await deps.expirePending(id);
+    const reviewsEscalated = await deps.escalateReviews();
     await Promise.all([
       ...due.approved.map((id) => deps.schedule.grant(id)),
       ...due.startingSoon.map(({ id, startsAt }) => deps.schedule.grantAt(id, startsAt)),
@@ -64,6 +68,7 @@ export function reconcile(deps: ReconcileDeps) {
       revokesDue: due.pastExpiry.length,
       revokesEnsured: due.expiringSoon.length,
       slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,
+      reviewsEscalated,
     };
   };
 }

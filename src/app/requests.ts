@@ -15,7 +15,7 @@ import {
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { needsTimeZone, type ParsedStart, parseStart, pendingDeadline, resolveStart } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import type { Announcements, Clock, Directory, IdentityBindings, RequestStore, Schedule } from './ports';
+import type { Announcements, Clock, Directory, IdentityBindings, RequestQuota, RequestStore, Schedule } from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;
@@ -58,11 +58,7 @@ function createRequest(deps: SubmitRequestDeps) {
     if (requesters)
       authorizeRequester(valid.resource, valid.level, requesterId, await deps.directory.groupsOf(requesterId, requesters.groups));
     const now = deps.clock.now();
-    const since = new Date(now.getTime() - deps.rateLimit.windowSeconds * 1000);
-    const admit = (recentRequests: number) => checkRateLimit(recentRequests, deps.rateLimit);
-    // Refused here before the profile is read from Slack; the count that decides is repeated under the lock at
-    // insert, and is the only one when the catalog's map names the requester (no profile to read).
-    if (valid.resource.identity.map[requesterId] === undefined) admit(await deps.requests.countSince(requesterId, since));
+    const quota = await admitRequester(deps, valid.resource, requesterId, now, deps.rateLimit);
     const identity = await identityOf(deps, valid.resource, requesterId);
     const startsAt = start ? await startOf(deps, valid.resource, requesterId, start, now) : null;
     if (extending && identity !== extending.targetIdentity) {
@@ -99,7 +95,7 @@ function createRequest(deps: SubmitRequestDeps) {
           ...(extending && { extends: extending.id }),
         },
       },
-      { since, admit },
+      quota,
     );
     await Promise.all([
       deps.schedule.expirePendingAt(request.id, request.pendingExpiresAt),
@@ -109,8 +105,33 @@ function createRequest(deps: SubmitRequestDeps) {
   };
 }
 
+/**
+ * The requester's rate limit (`breakGlassOnly`: counting their break-glass grants alone), as the quota the
+ * insert enforces. Refused here before the profile is read from Slack; the count that decides is repeated
+ * under the lock at insert, and is the only one when the catalog's map names the requester (no profile to read).
+ */
+export async function admitRequester(
+  deps: { requests: Pick<RequestStore, 'countSince'> },
+  resource: Resource,
+  requesterId: string,
+  now: Date,
+  limit: RateLimit,
+  breakGlassOnly = false,
+): Promise<RequestQuota> {
+  const since = new Date(now.getTime() - limit.windowSeconds * 1000);
+  const admit = (recent: number) => checkRateLimit(recent, limit, breakGlassOnly ? 'break-glass grants' : 'requests');
+  if (resource.identity.map[requesterId] === undefined) admit(await deps.requests.countSince(requesterId, since, breakGlassOnly));
+  return { since, admit, breakGlassOnly };
+}
+
+/** What mapping and claiming an identity needs. */
+type IdentityDeps = Pick<SubmitRequestDeps, 'identities' | 'directory'> & {
+  requests: Pick<RequestStore, 'audit'>;
+  announcements: Pick<Announcements, 'postAudit'>;
+};
+
 /** The requester's identity on the resource: the catalog's map needs no Slack call, a profile rule reads the profile. */
-async function identityOf(deps: SubmitRequestDeps, resource: Resource, userId: string): Promise<string> {
+export async function identityOf(deps: Pick<IdentityDeps, 'directory'>, resource: Resource, userId: string): Promise<string> {
   const rule = resource.identity;
   if (rule.map[userId] !== undefined) return mapIdentity(rule, { userId, emailConfirmed: false });
   return mapIdentity(rule, await deps.directory.profile(userId, { customFields: rule.fromProfileField !== null }));
@@ -130,7 +151,7 @@ async function startOf(deps: SubmitRequestDeps, resource: Resource, userId: stri
  * One identity, one person: a name the catalog's map gives to someone else, or one another Slack user's
  * profile claimed first, is refused, audited and announced in the audit channel.
  */
-async function claimIdentity(deps: SubmitRequestDeps, resource: Resource, identity: string, userId: string): Promise<void> {
+export async function claimIdentity(deps: IdentityDeps, resource: Resource, identity: string, userId: string): Promise<void> {
   const explicit = resource.identity.map[userId] !== undefined;
   const mappedTo = explicit ? undefined : explicitHolder(resource.identity, identity);
   const holder = mappedTo ?? (await deps.identities.bind(resource.id, identity, userId, { explicit }));

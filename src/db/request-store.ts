@@ -8,6 +8,7 @@ import type {
   RequestPatch,
   RequestQuota,
   RequestStore,
+  ReviewsDue,
 } from '../app/ports';
 import { LIVE_STATUS } from '../domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
@@ -51,7 +52,7 @@ export class PrismaRequestStore implements RequestStore {
   async create(data: NewRequest, audit: AuditEntry, quota: RequestQuota): Promise<Recorded> {
     return this.db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REQUESTER_LOCK_SPACE}::int, hashtext(${data.requesterId}))`;
-      quota.admit(await countSince(tx, data.requesterId, quota.since));
+      quota.admit(await countSince(tx, data.requesterId, quota.since, quota.breakGlassOnly));
       const request = await tx.accessRequest.create({ data });
       return { request, auditEventId: await this.chain.append(tx, request.id, audit) };
     });
@@ -239,8 +240,69 @@ export class PrismaRequestStore implements RequestStore {
     return this.db.$transaction((tx) => this.chain.anchor(tx));
   }
 
-  countSince(requesterId: string, since: Date): Promise<number> {
-    return countSince(this.db, requesterId, since);
+  countSince(requesterId: string, since: Date, breakGlassOnly?: boolean): Promise<number> {
+    return countSince(this.db, requesterId, since, breakGlassOnly);
+  }
+
+  /** The review of a break-glass grant, once: a compare-and-set on `reviewedAt`, committed with its audit row. */
+  async recordReview(id: number, reviewerId: string, comment: string, now: Date): Promise<Recorded | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({
+        where: { id, breakGlass: true, reviewedAt: null },
+        // The message no longer shows the request as it is: forgotten, the reconciler re-syncs it if its job is lost.
+        data: { reviewedBy: reviewerId, reviewedAt: now, reviewComment: comment, messageStatus: null },
+      });
+      if (count === 0) return null;
+      const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
+      const auditEventId = await this.chain.append(tx, id, {
+        actor: reviewerId,
+        action: 'break_glass_reviewed',
+        detail: { reason: comment },
+      });
+      return { request, auditEventId };
+    });
+  }
+
+  /** Unreviewed break-glass grants past their review time: not escalated yet, or escalated without the post sent. */
+  async reviewsDue(now: Date, limit: number): Promise<ReviewsDue> {
+    const late = { breakGlass: true, reviewedAt: null, reviewDueAt: { lte: now } } satisfies Prisma.AccessRequestWhereInput;
+    const [overdue, unsent] = await Promise.all([
+      this.db.accessRequest.findMany({
+        where: { ...late, reviewEscalatedAt: null },
+        select: { id: true },
+        orderBy: { reviewDueAt: 'asc' },
+        take: limit,
+      }),
+      this.db.accessRequest.findMany({
+        where: { ...late, reviewEscalatedAt: { not: null }, reviewEscalationSentAt: null },
+        select: { id: true },
+        orderBy: { reviewDueAt: 'asc' },
+        take: limit,
+      }),
+    ]);
+    return { overdue: overdue.map((r) => r.id), unsent: unsent.map((r) => r.id) };
+  }
+
+  /** The escalation of an unreviewed break-glass grant, once however many passes find it: a compare-and-set with its audit row. */
+  async claimReviewEscalation(id: number, now: Date): Promise<Recorded | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({
+        where: { id, breakGlass: true, reviewedAt: null, reviewEscalatedAt: null, reviewDueAt: { lte: now } },
+        data: { reviewEscalatedAt: now, messageStatus: null },
+      });
+      if (count === 0) return null;
+      const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
+      const auditEventId = await this.chain.append(tx, id, {
+        actor: 'system',
+        action: 'break_glass_escalated',
+        detail: { reason: 'nobody reviewed the break-glass grant in time', reviewDueAt: request.reviewDueAt!.toISOString() },
+      });
+      return { request, auditEventId };
+    });
+  }
+
+  async markReviewEscalationSent(id: number): Promise<void> {
+    await this.db.accessRequest.updateMany({ where: { id, reviewEscalationSentAt: null }, data: { reviewEscalationSentAt: new Date() } });
   }
 
   listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
@@ -374,8 +436,8 @@ function startReached(now: Date) {
   return { OR: [{ startsAt: null }, { startsAt: { lte: now } }] } satisfies Prisma.AccessRequestWhereInput;
 }
 
-function countSince(db: Tx | Db, requesterId: string, since: Date): Promise<number> {
-  return db.accessRequest.count({ where: { requesterId, createdAt: { gte: since } } });
+function countSince(db: Tx | Db, requesterId: string, since: Date, breakGlassOnly = false): Promise<number> {
+  return db.accessRequest.count({ where: { requesterId, createdAt: { gte: since }, ...(breakGlassOnly && { breakGlass: true }) } });
 }
 
 async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {

@@ -31,6 +31,21 @@ export interface People {
 
 export type Approvers = People;
 
+/**
+ * A level's break-glass: `/prod-access break-glass` grants it at once without an approver, loudly, and the
+ * grant is reviewed afterwards by one of its reviewers (never its requester).
+ */
+export interface BreakGlass {
+  /** The longest a break-glass grant may last (at most the level's own maxDuration). */
+  maxDurationSeconds: number;
+  reviewers: People;
+  /**
+   * A grant nobody reviewed this long after it was made is escalated, once: a post in the owners' channel
+   * with `@here` and the reviewers mentioned, and a `break_glass_escalated` line in the audit channel.
+   */
+  reviewWithinSeconds: number;
+}
+
 export interface AccessLevel {
   id: string;
   description: string;
@@ -46,6 +61,8 @@ export interface AccessLevel {
   confirmApproval: boolean;
   /** What a request nobody decides gets before it times out (the level's own, or its resource's); null: nothing. */
   reminders: Reminders | null;
+  /** Null: this level is never granted without an approver. */
+  breakGlass: BreakGlass | null;
 }
 
 export interface ProviderSettings {
@@ -106,5 +123,10 @@ export function catalogNotes(catalog: Catalog): string[] {
             'anyone who can edit that field can name any identity, so keep it editable by workspace admins only',
         ],
   );
-  return [...(open.length > 0 ? [`open to everyone in the workspace (no requesters): ${open.join(', ')}`] : []), ...fields];
+  const glass = catalog.resources.flatMap((r) => r.levels.filter((l) => l.breakGlass !== null).map((l) => `${r.id}/${l.id}`));
+  return [
+    ...(open.length > 0 ? [`open to everyone in the workspace (no requesters): ${open.join(', ')}`] : []),
+    ...(glass.length > 0 ? [`break-glass allowed (granted without an approver, reviewed afterwards): ${glass.join(', ')}`] : []),
+    ...fields,
+  ];
 }

@@ -38,3 +38,10 @@ export function isFinal(status: RequestStatus): boolean {
 export function endStatus(endedBy: string | null): RequestStatus {
   return endedBy ? 'REVOKED' : 'EXPIRED';
 }
+
+/**
+ * A break-glass grant skips the approvers: it is stored already APPROVED, marked `breakGlass` and audited
+ * as `break_glass`, so the grant job, the expiry, an early revoke and the reconciler take it from there as
+ * from any approval. Its review comes afterwards and moves no status (a claim column records it once).
+ */
+export const BREAK_GLASS_STATUS = 'APPROVED' satisfies RequestStatus;

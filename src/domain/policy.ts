@@ -1,4 +1,4 @@
-import { AccessLevel, Catalog, findLevel, findResource, IdentityRule, People, Resource } from './catalog';
+import { AccessLevel, BreakGlass, Catalog, findLevel, findResource, IdentityRule, People, Resource } from './catalog';
 import { formatDuration, parseDuration, truncate } from './durations';
 import { PermanentError, UserError } from './errors';
 import type { StartInput } from './scheduled-start';
@@ -75,6 +75,62 @@ export function validateRequest(catalog: Catalog, input: RequestInput): ValidReq
     );
   }
   return { resource, level, durationSeconds, reason, ticketUrl: validateTicketUrl(input.ticketUrl) };
+}
+
+export interface ValidBreakGlass extends ValidRequest {
+  breakGlass: BreakGlass;
+}
+
+/**
+ * `/prod-access break-glass`: the same checks as a request (resource, level, reason), on a level that
+ * allows break-glass, for a duration within its break-glass maximum.
+ */
+export function validateBreakGlass(catalog: Catalog, input: RequestInput): ValidBreakGlass {
+  // The level's default duration passes its own limit; the duration asked is checked against break-glass's below.
+  const valid = validateRequest(catalog, { ...input, duration: '' });
+  const { resource, level } = valid;
+  if (!level.breakGlass) {
+    throw new UserError(
+      'NOT_AUTHORIZED',
+      `${level.id} on ${resource.id} does not allow break-glass: nothing was granted. Ask for it with \`/prod-access request\`, approved by its owners.`,
+    );
+  }
+  const durationSeconds = parseDuration(input.duration);
+  if (durationSeconds > level.breakGlass.maxDurationSeconds) {
+    throw new UserError(
+      'DURATION_TOO_LONG',
+      `${formatDuration(durationSeconds)} is longer than break-glass on ${level.id} of ${resource.id} allows: at most ${formatDuration(level.breakGlass.maxDurationSeconds)}.`,
+      'duration',
+    );
+  }
+  return { ...valid, durationSeconds, breakGlass: level.breakGlass };
+}
+
+/** A review's comment: required, and within the reason's limit, counted the same way. */
+export function validateReviewComment(text: string): string {
+  const comment = text.trim();
+  if (!comment) throw new UserError('MISSING_REASON', 'Say what you checked: a review comment is required.', 'comment');
+  if (escapeMarkup(comment).length > MAX_REASON_LENGTH) {
+    throw new UserError('MISSING_REASON', `Keep the comment to ${MAX_REASON_LENGTH} characters, counted as Slack counts them.`, 'comment');
+  }
+  return comment;
+}
+
+export interface ReviewerContext {
+  reviewerId: string;
+  requesterId: string;
+  /** The break-glass reviewer groups that the reviewer belongs to. */
+  reviewerGroupIds: ReadonlySet<string>;
+}
+
+/** The one who broke the glass never reviews it; only its listed reviewers do. */
+export function authorizeReview(breakGlass: BreakGlass, ctx: ReviewerContext): void {
+  if (ctx.reviewerId === ctx.requesterId) {
+    throw new UserError('SELF_APPROVAL', 'You cannot review your own break-glass grant: one of its reviewers must.');
+  }
+  if (!isListed(breakGlass.reviewers, ctx.reviewerId, ctx.reviewerGroupIds)) {
+    throw new UserError('NOT_AUTHORIZED', 'You are not a break-glass reviewer of this access level.');
+  }
 }
 
 /** Printable ASCII, no spaces, and none of the characters that end or label a link in Slack's markup. */
@@ -238,12 +294,12 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-/** A burst of requests from one person is refused: approvers should not be flooded. */
-export function checkRateLimit(recentRequests: number, limit: RateLimit): void {
+/** A burst of requests from one person is refused: approvers should not be flooded. `what` names what is counted. */
+export function checkRateLimit(recentRequests: number, limit: RateLimit, what = 'requests'): void {
   if (recentRequests >= limit.requests) {
     throw new UserError(
       'RATE_LIMITED',
-      `You have made ${recentRequests} requests in the last ${formatDuration(limit.windowSeconds)}; the limit is ${limit.requests}. Try again later.`,
+      `You have made ${recentRequests} ${what} in the last ${formatDuration(limit.windowSeconds)}; the limit is ${limit.requests}. Try again later.`,
     );
   }
 }

@@ -41,6 +41,17 @@ export interface AccessRequestRecord {
   /** When the reminder in the approval message's thread was posted, and the escalation (domain/reminders.ts). */
   remindedAt: Date | null;
   escalatedAt: Date | null;
+  /** Granted at once without an approver (`/prod-access break-glass`); reviewed afterwards. */
+  breakGlass: boolean;
+  /** A break-glass grant still unreviewed at this time is escalated. */
+  reviewDueAt: Date | null;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  reviewComment: string | null;
+  /** Set once, by the one pass that escalated the unreviewed grant (compare-and-set). */
+  reviewEscalatedAt: Date | null;
+  /** When the escalation's post went out in the owners' channel; until then the reconciler asks for it again. */
+  reviewEscalationSentAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */
@@ -85,6 +96,10 @@ export type AuditAction =
   | 'revoke_failed'
   | 'refused'
   | 'drift_found'
+  /** Granted without an approver; then reviewed by a reviewer, or escalated when nobody did in time. */
+  | 'break_glass'
+  | 'break_glass_reviewed'
+  | 'break_glass_escalated'
   /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see domain/audit-anchor). */
   | 'audit_anchored'
   // Two Slack users mapped to one identity; the later one was refused.
@@ -110,6 +125,20 @@ export type ApprovalOutcome =
 /** A pending request nobody decided in time: it can only time out, whether or not the timeout job has run. */
 export function pastPendingTimeout(request: Pick<AccessRequestRecord, 'status' | 'pendingExpiresAt'>, now: Date): boolean {
   return request.status === 'PENDING' && request.pendingExpiresAt <= now;
+}
+
+/** A break-glass grant nobody has reviewed by its review time, and not escalated yet: escalated now, once. */
+export function reviewOverdue(
+  request: Pick<AccessRequestRecord, 'breakGlass' | 'reviewedAt' | 'reviewDueAt' | 'reviewEscalatedAt'>,
+  now: Date,
+): boolean {
+  return (
+    request.breakGlass &&
+    request.reviewedAt === null &&
+    request.reviewEscalatedAt === null &&
+    request.reviewDueAt !== null &&
+    request.reviewDueAt <= now
+  );
 }
 
 /** How a timeout is audited, by the expire-pending job or by a decision that came too late. */

@@ -106,6 +106,8 @@ export const JOBS = {
   // One per request and step (`reminder-12`, `escalation-12`). The step's claim and record in the database
   // keep it sent once, so a later sweep may ask again while it is not recorded.
   reminderStep: notifyJob(false, requestPayload.extend({ step: z.enum(REMINDER_STEPS) }), (p) => `${p.step}-${p.requestId}`),
+  // The owners' channel told that a break-glass grant is still unreviewed; the reconciler asks again until it is sent.
+  escalateReview: notifyJob(true, requestPayload, perRequest('review-escalation')),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),

@@ -22,6 +22,7 @@ export interface JobUseCases {
     notifyRequester(requestId: number, notice: JobPayload<'notifyRequester'>['notice']): Promise<void>;
     clearSecret(requestId: number): Promise<void>;
     resendAccess(requestId: number): Promise<void>;
+    escalateReview(requestId: number): Promise<void>;
   };
 }
 
@@ -45,6 +46,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     notifyRequester: ({ requestId, notice }) => messages.notifyRequester(requestId, notice),
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),
+    escalateReview: ({ requestId }) => messages.escalateReview(requestId),
     postAudit: () => useCases.postAudit(),
     reminderSweep: () => useCases.reminders.sweep(),
     reminderStep: ({ requestId, step }) => useCases.reminders.sendStep(requestId, step),

@@ -148,6 +148,10 @@ export class JobQueues implements Schedule, Announcements {
     return this.enqueue('reminderStep', { requestId, step });
   }
 
+  escalateReview(requestId: number): Promise<void> {
+    return this.enqueue('escalateReview', { requestId });
+  }
+
   notify(requestId: number, notice: RequesterNotice): Promise<void> {
     return this.enqueue('notifyRequester', { requestId, notice });
   }

@@ -78,6 +78,9 @@ export const configSchema = z.object({
   /** At most this many new requests per user within the window below. */
   REQUEST_RATE_LIMIT: positiveWhole('a whole number').default(10),
   REQUEST_RATE_WINDOW_SECONDS: seconds(600),
+  /** At most this many break-glass grants per user within the window below: stricter, since nobody approves them. */
+  BREAK_GLASS_RATE_LIMIT: positiveWhole('a whole number').default(2),
+  BREAK_GLASS_RATE_WINDOW_SECONDS: seconds(86_400),
   /** How long a worker holds a job's lock; a worker that dies loses its jobs to another after this. */
   JOB_LOCK_SECONDS: seconds(30),
   /** Jobs a worker process runs at once on each queue (revoke, access, notify). */

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
+import { escalateOverdueReviews, reviewBreakGlass, submitBreakGlass } from '../app/break-glass';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { grantOrFail } from '../app/grants';
@@ -68,6 +69,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
   };
   const expire = expirePending(base);
+  const breakGlassRateLimit = { requests: config.BREAK_GLASS_RATE_LIMIT, windowSeconds: config.BREAK_GLASS_RATE_WINDOW_SECONDS };
 
   const slackUseCases: SlackUseCases = {
     submitRequest: submitRequest(submitDeps),
@@ -76,6 +78,8 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
     approveRequest: approveRequest(decisionDeps),
     denyRequest: denyRequest(decisionDeps),
+    submitBreakGlass: submitBreakGlass({ ...submitDeps, breakGlassRateLimit }),
+    reviewBreakGlass: reviewBreakGlass(decisionDeps),
   };
   const jobUseCases: JobUseCases = {
     grant: grantOrFail(grantDeps),
@@ -87,6 +91,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       schedule: queues,
       announcements: queues,
       expirePending: expire,
+      escalateReviews: escalateOverdueReviews(base),
       clock,
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     }),

@@ -15,7 +15,7 @@ describe(guarantee(9), () => {
       ['request orders-db read-only soon x', /"soon" is not a duration/],
       ['request orders-db read-only 30m', /reason is required/],
       ['request orders-db', /Usage: \/prod-access request <resource> <level> <duration> <reason…>/],
-      ['frobnicate', /Usage: \/prod-access help, list, request, extend or revoke/],
+      ['frobnicate', /Usage: \/prod-access help, list, request, extend, revoke or break-glass/],
       ['revoke abc', /Usage: \/prod-access revoke <id>/],
       ['extend 12', /Usage: \/prod-access extend <id> <duration> <reason…>/],
       ['extend 999999 1h x', /Request #999999 does not exist/],

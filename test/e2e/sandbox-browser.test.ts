@@ -157,5 +157,45 @@ describe('the sandbox in a real browser', () => {
     await expect(page.locator('#input-ticket').inputValue()).resolves.toBe('');
     await screenshot('11-global-shortcut');
     await modal.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('break-glass: access at once without an approver, loud in the owners’ channel, then the other manager reviews it', async () => {
+    await page.goto(sandbox.url);
+    await actAs(requester);
+    await typeCommand('/prod-access break-glass orders-db write 5m INC-7 orders are failing');
+    const answer = message(/Break-glass #\d+: access is being granted now/);
+    const id = /#(\d+)/.exec(await answer.innerText())![1]!;
+    await screenshot('12-break-glass-asked');
+
+    await open('C0OWNERS001');
+    const glass = message(new RegExp(`Break-glass access #${id}\\b`));
+    await glass.filter({ hasText: 'active until' }).waitFor();
+    await expect(glass.innerText()).resolves.toMatch(/without an approver/);
+    await expect(glass.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
+    await screenshot('13-break-glass-message');
+
+    await open('C0AUDIT0001');
+    await message(new RegExp(`break glass #${id}\\b`)).waitFor();
+    await screenshot('14-break-glass-audit');
+
+    const review = async (comment: string) => {
+      await glass.getByRole('button', { name: 'Reviewed' }).click();
+      const modal = page.locator('.modal');
+      await modal.waitFor();
+      await page.fill('#input-comment', comment);
+      await modal.getByRole('button', { name: 'Reviewed' }).click();
+      await modal.waitFor({ state: 'detached' });
+    };
+    await open('C0OWNERS001');
+    await review('all fine, trust me');
+    await message(/cannot review your own break-glass grant/).waitFor();
+    await screenshot('15-own-review-refused');
+
+    await actAs(approver);
+    await review('checked the queries it ran: reads of order 1002 only');
+    await message(`You reviewed break-glass #${id}`).waitFor();
+    await glass.filter({ hasText: 'Reviewed by' }).waitFor();
+    await expect(glass.getByRole('button', { name: 'Reviewed' }).count()).resolves.toBe(0);
+    await screenshot('16-break-glass-reviewed');
   }, 60_000);
 });

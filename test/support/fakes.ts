@@ -17,6 +17,7 @@ import type {
   RequestQuota,
   RequesterNotice,
   RequestStore,
+  ReviewsDue,
   Schedule,
 } from '../../src/app/ports';
 import { ANCHOR_ACTION, type Anchor, formatAnchor } from '../../src/domain/audit-anchor';
@@ -35,6 +36,7 @@ import {
   type DecisionRecord,
   FINAL_NOTICES,
   pastPendingTimeout,
+  reviewOverdue,
   SLACK_CATCH_UP_MS,
   TIMED_OUT_ENTRY,
 } from '../../src/domain/request';
@@ -202,6 +204,13 @@ export class FakeRequestStore implements RequestStore {
       escalatedAt: null,
       reminderClaimedAt: null,
       escalationClaimedAt: null,
+      breakGlass: false,
+      reviewDueAt: null,
+      reviewedBy: null,
+      reviewedAt: null,
+      reviewComment: null,
+      reviewEscalatedAt: null,
+      reviewEscalationSentAt: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -209,7 +218,7 @@ export class FakeRequestStore implements RequestStore {
   }
 
   async create(data: NewRequest, audit: AuditEntry, quota: RequestQuota): Promise<Recorded> {
-    quota.admit(await this.countSince(data.requesterId, quota.since));
+    quota.admit(await this.countSince(data.requesterId, quota.since, quota.breakGlassOnly));
     const request = this.seed(data);
     return { request, auditEventId: this.log.append(request.id, audit) };
   }
@@ -284,8 +293,39 @@ export class FakeRequestStore implements RequestStore {
     return { anchor, eventId: this.log.append(null, { actor: 'system', action: ANCHOR_ACTION, detail: { anchor: formatAnchor(anchor) } }) };
   }
 
-  async countSince(requesterId: string, since: Date): Promise<number> {
-    return this.all().filter((r) => r.requesterId === requesterId && r.createdAt >= since).length;
+  async countSince(requesterId: string, since: Date, breakGlassOnly = false): Promise<number> {
+    return this.all().filter((r) => r.requesterId === requesterId && r.createdAt >= since && (!breakGlassOnly || r.breakGlass)).length;
+  }
+
+  async recordReview(id: number, reviewerId: string, comment: string, now: Date): Promise<Recorded | null> {
+    const row = this.rows.get(id);
+    if (!row || !row.breakGlass || row.reviewedAt) return null;
+    Object.assign(row, { reviewedBy: reviewerId, reviewedAt: now, reviewComment: comment, messageStatus: null });
+    return {
+      request: { ...row },
+      auditEventId: this.log.append(id, { actor: reviewerId, action: 'break_glass_reviewed', detail: { reason: comment } }),
+    };
+  }
+
+  async reviewsDue(now: Date, limit: number): Promise<ReviewsDue> {
+    const late = this.all().filter((r) => r.breakGlass && r.reviewedAt === null && r.reviewDueAt !== null && r.reviewDueAt <= now);
+    const ids = (rows: StoredRequest[]) => rows.slice(0, limit).map((r) => r.id);
+    return {
+      overdue: ids(late.filter((r) => r.reviewEscalatedAt === null)),
+      unsent: ids(late.filter((r) => r.reviewEscalatedAt !== null && r.reviewEscalationSentAt === null)),
+    };
+  }
+
+  async claimReviewEscalation(id: number, now: Date): Promise<Recorded | null> {
+    const row = this.rows.get(id);
+    if (!row || !reviewOverdue(row, now)) return null;
+    Object.assign(row, { reviewEscalatedAt: now, messageStatus: null });
+    return { request: { ...row }, auditEventId: this.log.append(id, { actor: 'system', action: 'break_glass_escalated' }) };
+  }
+
+  async markReviewEscalationSent(id: number): Promise<void> {
+    const row = this.row(id);
+    if (!row.reviewEscalationSentAt) row.reviewEscalationSentAt = this.clock.now();
   }
 
   async listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
@@ -530,6 +570,10 @@ export class FakeAnnouncements implements Announcements {
   async sendReminderStep(requestId: number, step: ReminderStep) {
     this.said.push(`${step} #${requestId}`);
   }
+
+  async escalateReview(requestId: number) {
+    this.said.push(`escalate review #${requestId}`);
+  }
 }
 
 /** Slack profiles and user-group memberships. */
@@ -663,6 +707,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   requesters: null,
   confirmApproval: approvalsRequired >= 2,
   reminders: null,
+  breakGlass: null,
   ...extra,
 });
 
@@ -719,6 +764,7 @@ export function fakeWorld(catalog: Catalog = TEST_CATALOG) {
     providers: targets.providers,
     delivery: new FakeDelivery(),
     rateLimit: { requests: 5, windowSeconds: 3600 },
+    breakGlassRateLimit: { requests: 2, windowSeconds: 86_400 },
   };
 }
 

@@ -1,3 +1,4 @@
+import { escalateOverdueReviews } from '../../src/app/break-glass';
 import { expirePending } from '../../src/app/pending';
 import { systemClock } from '../../src/app/ports';
 import { reconcile } from '../../src/app/reconcile';
@@ -16,6 +17,7 @@ export function reconcilePass(db: Db, queues: JobQueues, settings: { auditKey: s
     schedule: queues,
     announcements: queues,
     expirePending: expirePending({ requests, announcements: queues, clock: systemClock }),
+    escalateReviews: escalateOverdueReviews({ requests, announcements: queues, clock: systemClock }),
     clock: systemClock,
     intervalSeconds: settings.intervalSeconds,
   });

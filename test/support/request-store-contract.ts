@@ -258,5 +258,53 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       expect(awaiting[2]!.remindedAt).toBeInstanceOf(Date);
       expect(awaiting[0]!.createdAt).toEqual(threeHoursAgo);
     });
+
+    test('a break-glass grant: stored approved, counted on its own, reviewed once, escalated once', async () => {
+      const requesterId = `UGLASS${randomBytes(3).toString('hex').toUpperCase()}`;
+      const since = hours(-1);
+      const ordinary = {
+        requesterId,
+        resourceId: resource(),
+        level: 'write',
+        targetIdentity: 'alice',
+        durationSeconds: 600,
+        reason: 'INC-7',
+        ticketUrl: null,
+        approvalsRequired: 0,
+        pendingExpiresAt: subject.now(),
+        startsAt: null,
+        extendsRequestId: null,
+      };
+      const data = { ...ordinary, status: 'APPROVED' as const, decidedAt: subject.now(), breakGlass: true, reviewDueAt: hours(-0.5) };
+      const admitAll = { since, admit: () => undefined, breakGlassOnly: true };
+      const { request } = await store().create(data, { actor: requesterId, action: 'break_glass' }, admitAll);
+      await store().create(ordinary, { actor: requesterId, action: 'requested' }, admitAll);
+      expect(request).toMatchObject({ status: 'APPROVED', breakGlass: true, reviewDueAt: data.reviewDueAt });
+      expect(await store().countSince(requesterId, since, true)).toBe(1);
+      expect(await store().countSince(requesterId, since)).toBe(2);
+
+      expect((await store().reviewsDue(subject.now(), 10_000)).overdue).toContain(request.id);
+      // Each leaves the message showing less than the request now holds: its shown status is forgotten, for the reconciler.
+      await store().markMessageShown(request.id, 'APPROVED');
+      expect((await store().claimReviewEscalation(request.id, subject.now()))?.request).toMatchObject({
+        reviewEscalatedAt: expect.any(Date),
+        messageStatus: null,
+      });
+      expect(await store().claimReviewEscalation(request.id, subject.now())).toBeNull();
+      const due = await store().reviewsDue(subject.now(), 10_000);
+      expect(due.overdue).not.toContain(request.id);
+      expect(due.unsent).toContain(request.id);
+      await store().markReviewEscalationSent(request.id);
+      expect((await store().reviewsDue(subject.now(), 10_000)).unsent).not.toContain(request.id);
+
+      await store().markMessageShown(request.id, 'APPROVED');
+      expect((await store().recordReview(request.id, 'UMGR1', 'checked', subject.now()))?.request).toMatchObject({
+        reviewedBy: 'UMGR1',
+        reviewComment: 'checked',
+        messageStatus: null,
+      });
+      expect(await store().recordReview(request.id, 'UMGR2', 'me too', subject.now())).toBeNull();
+      expect(await subject.auditActions(request.id)).toEqual(['break_glass', 'break_glass_escalated', 'break_glass_reviewed']);
+    });
   });
 }

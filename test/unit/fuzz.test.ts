@@ -140,6 +140,7 @@ describe('fuzzed input', () => {
       notifyRequester: { ...request, notice: 'approved' },
       resendAccess: request,
       clearSecret: request,
+      escalateReview: request,
       postAudit: { auditEventId: '1' },
       reminderSweep: {},
       reminderStep: { ...request, step: 'reminder' },

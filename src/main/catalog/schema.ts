@@ -123,6 +123,20 @@ const remindersSchema = z
   }, ALWAYS);
 type RemindersFile = z.output<typeof remindersSchema>;
 
+/** Granted at once without an approver, reviewed afterwards (domain/catalog.ts `BreakGlass`). */
+const breakGlassSchema = z
+  .strictObject({
+    maxDuration: duration,
+    reviewers: people,
+    reviewWithin: duration,
+  })
+  .superRefine((glass, ctx) => {
+    const { users, groups } = glass.reviewers ?? {};
+    if ((users?.length ?? 0) + (groups?.length ?? 0) === 0) {
+      ctx.addIssue({ code: 'custom', path: ['reviewers'], message: 'must list at least one reviewer user or group' });
+    }
+  }, ALWAYS);
+
 const levelSchema = z
   .strictObject({
     id,
@@ -138,6 +152,8 @@ const levelSchema = z
     confirmApproval: z.boolean().optional(),
     /** Replaces the resource's reminders for this level. */
     reminders: remindersSchema.optional(),
+    /** Left out, the level is never granted without an approver. */
+    breakGlass: breakGlassSchema.optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
@@ -155,6 +171,10 @@ const levelSchema = z
         path: ['approvals'],
         message: `needs ${approvals} distinct approvers but only ${users.length} are listed`,
       });
+    }
+    const glass = level.breakGlass;
+    if (glass && typeof glass.maxDuration === 'number' && typeof maxDuration === 'number' && glass.maxDuration > maxDuration) {
+      ctx.addIssue({ code: 'custom', path: ['breakGlass', 'maxDuration'], message: "must not be longer than the level's maxDuration" });
     }
     const requesters = level.requesters;
     if (requesters && (requesters.users?.length ?? 0) + (requesters.groups?.length ?? 0) === 0) {
@@ -260,12 +280,15 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
         ...resource,
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
-        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, reminders, ...level }) => ({
+        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, reminders, breakGlass, ...level }) => ({
           ...level,
           requesters: requesters ?? null,
           // Owners who ask two people to agree have said the level weighs; one-approval levels that write say so.
           confirmApproval: confirmApproval ?? approvals >= 2,
           reminders: remindersOf(reminders ?? resourceReminders),
+          breakGlass: breakGlass
+            ? { maxDurationSeconds: breakGlass.maxDuration, reviewers: breakGlass.reviewers, reviewWithinSeconds: breakGlass.reviewWithin }
+            : null,
           maxDurationSeconds: maxDuration,
           defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
           approvalsRequired: approvals,

@@ -9,4 +9,6 @@ export interface SlackUseCases {
   requestEarlyRevoke(requestId: number, userId: string): Promise<AccessRequestRecord>;
   approveRequest(requestId: number, approverId: string): Promise<DecisionResult>;
   denyRequest(requestId: number, userId: string, comment: string | null): Promise<DecisionResult>;
+  submitBreakGlass(requesterId: string, input: RequestInput): Promise<AccessRequestRecord>;
+  reviewBreakGlass(requestId: number, reviewerId: string, comment: string): Promise<AccessRequestRecord>;
 }

@@ -4,7 +4,7 @@ import type { Catalog } from '../../domain/catalog';
 import type { EscalationTarget } from '../../domain/reminders';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
-import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { accessDelivered, auditLine, requesterNotice, reviewEscalation, secretCleared } from '../render/notices';
 import { escalationText, reminderText } from '../render/reminders';
 import { DirectMessages } from './direct-message';
 
@@ -71,6 +71,15 @@ export class SlackNotifier implements Messenger, AuditChannel {
       unfurl_links: false,
     });
     return { channel: posted.channel!, ts: posted.ts! };
+  }
+
+  async postReviewEscalation({ request, resource, level }: RequestFacts): Promise<void> {
+    // A level the catalog no longer lets break the glass names no reviewers to call on.
+    if (!level.breakGlass) return;
+    await this.deps.slack.chat.postMessage({
+      channel: resource.ownersChannel,
+      text: reviewEscalation(request, resource, level.breakGlass),
+    });
   }
 
   /** One message in the audit channel with these lines, each linking to its request's approval message. */

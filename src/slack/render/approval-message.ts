@@ -1,13 +1,15 @@
 import type { ConfirmationDialog, KnownBlock } from '@slack/types';
 import type { ApprovalContext } from '../../app/ports';
-import type { AccessLevel, Resource } from '../../domain/catalog';
+import type { AccessLevel, BreakGlass, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
 import { windowEnd } from '../../domain/scheduled-start';
 import { truncateEscaped } from '../../domain/text';
-import { formatDuration, groupMention, link, listWithin, mention, plain, slackDate } from './format';
+import { formatDuration, groupMention, link, listWithin, mention, peopleMentions, plain, slackDate } from './format';
 
 export const APPROVE_ACTION = 'approve_request';
 export const DENY_ACTION = 'deny_request';
+/** The break-glass message's **Reviewed** button: opens the review modal. */
+export const REVIEW_ACTION = 'review_break_glass';
 
 /** Slack's limit on a section's (and a context element's) text, counted after escaping. */
 const SECTION_TEXT = 3000;
@@ -33,6 +35,9 @@ export interface ApprovalMessage {
 export function statusLine(request: AccessRequestRecord, decisions: DecisionRecord[]): string {
   const approvers = decisions.filter((d) => d.kind === 'APPROVE').map((d) => mention(d.userId));
   const approvedBy = approvers.length > 0 ? ` by ${approvers.join(', ')}` : '';
+  if (request.breakGlass && request.status === 'APPROVED') return ':rotating_light: Break-glass: granted without approval; granting…';
+  if (request.breakGlass && request.status === 'ACTIVE')
+    return `:rotating_light: Break-glass: active until ${slackDate(request.expiresAt!)}`;
   switch (request.status) {
     case 'PENDING':
       return approvers.length > 0
@@ -73,6 +78,7 @@ export function approvalMessage(
   level: AccessLevel,
   context?: ApprovalContext,
 ): ApprovalMessage {
+  if (request.breakGlass && level.breakGlass) return breakGlassMessage(request, resource, level, level.breakGlass);
   const status = statusLine(request, decisions);
   const given = new Set(decisions.filter((d) => d.kind === 'APPROVE').map((d) => d.userId)).size;
   const fields = [
@@ -180,4 +186,69 @@ function ticketLine(ticketUrl: string): string {
   const host = URL.canParse(ticketUrl) ? new URL(ticketUrl).host : '';
   const line = `Ticket: ${link(ticketUrl, 'open the ticket')} (${plain(host, 300)})`;
   return line.length <= SECTION_TEXT ? line : 'Ticket: a link too long to show';
+}
+
+/** Where the review of a break-glass grant stands. */
+function reviewLine(request: AccessRequestRecord, breakGlass: BreakGlass): string {
+  if (request.reviewedBy && request.reviewedAt) {
+    return `:white_check_mark: Reviewed by ${mention(request.reviewedBy)} at ${slackDate(request.reviewedAt)}: ${plain(request.reviewComment ?? '', STATUS_DETAIL)}`;
+  }
+  const due = request.reviewDueAt ? ` by ${slackDate(request.reviewDueAt)}` : '';
+  if (request.reviewEscalatedAt)
+    return `:rotating_light: *Not reviewed${due}: escalated.* Waiting for a review by ${peopleMentions(breakGlass.reviewers)}`;
+  return `:eyes: Waiting for a review${due} by ${peopleMentions(breakGlass.reviewers)}`;
+}
+
+/**
+ * The owners' channel's message about a break-glass grant: loud (`@here` and the reviewers mentioned), saying
+ * no approver was asked, with a **Reviewed** button until one of its reviewers has reviewed it.
+ */
+function breakGlassMessage(request: AccessRequestRecord, resource: Resource, level: AccessLevel, breakGlass: BreakGlass): ApprovalMessage {
+  const status = statusLine(request, []);
+  const review = reviewLine(request, breakGlass);
+  const fields = [
+    `*Requester*\n${mention(request.requesterId)}`,
+    `*Resource*\n${plain(resource.name, 200)} (\`${resource.id}\`)`,
+    `*Access level*\n${level.id}`,
+    `*Duration*\n${formatDuration(request.durationSeconds)}`,
+    `*Identity*\n\`${request.targetIdentity}\``,
+    `*Reviewers*\n${peopleMentions(breakGlass.reviewers)}`,
+  ];
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `:rotating_light: Break-glass access #${request.id}` } },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `<!here> *Break-glass:* ${mention(request.requesterId)} took this access at once, *without an approver*. It must be reviewed.`,
+      },
+    },
+    { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
+    { type: 'section', text: { type: 'mrkdwn', text: REASON_LABEL + plain(request.reason, SECTION_TEXT - REASON_LABEL.length) } },
+  ];
+  if (request.ticketUrl) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: ticketLine(request.ticketUrl) }] });
+  blocks.push(
+    { type: 'divider' },
+    { type: 'section', text: { type: 'mrkdwn', text: status } },
+    { type: 'section', text: { type: 'mrkdwn', text: review } },
+  );
+  if (!request.reviewedAt) {
+    blocks.push({
+      type: 'actions',
+      block_id: `review_${request.id}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: REVIEW_ACTION,
+          style: 'primary',
+          value: String(request.id),
+          text: { type: 'plain_text', text: 'Reviewed' },
+        },
+      ],
+    });
+  }
+  return {
+    text: `Access request #${request.id}: BREAK-GLASS ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}, without an approver <!here> ${peopleMentions(breakGlass.reviewers)}. ${status}. ${review}`,
+    blocks,
+  };
 }

@@ -28,6 +28,11 @@ export function listWithin(items: readonly string[], max: number, total = items.
   return fitted;
 }
 
+/** Everyone listed, users and user groups, each mentioned. */
+export function peopleMentions(people: { users: string[]; groups: string[] }): string {
+  return [...people.groups.map(groupMention), ...people.users.map(mention)].join(' ');
+}
+
 /**
  * Text that came from a person is shown as written, never as Slack markup or mentions; at most `max`
  * characters once escaped, which is how Slack counts its limits.

@@ -1,7 +1,7 @@
-import type { Resource } from '../../domain/catalog';
+import type { BreakGlass, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
 import { windowEnd } from '../../domain/scheduled-start';
-import { formatDuration, mention, plain, slackDate } from './format';
+import { formatDuration, mention, peopleMentions, plain, slackDate } from './format';
 
 /** The DM that tells the requester where their request went. */
 export function requesterNotice(
@@ -59,6 +59,16 @@ export function accessDelivered(
     ].join('\n') +
     secret +
     `\nGive it back early with \`/prod-access revoke ${request.id}\`.`
+  );
+}
+
+/** The owners' channel's escalation of a break-glass grant nobody reviewed in time: loud, naming its reviewers. */
+export function reviewEscalation(request: AccessRequestRecord, resource: Resource, breakGlass: BreakGlass): string {
+  const due = request.reviewDueAt ? ` by ${slackDate(request.reviewDueAt)}` : '';
+  return (
+    `:rotating_light: <!here> ${peopleMentions(breakGlass.reviewers)} Break-glass #${request.id} (${request.level} on ${plain(resource.name)}, ` +
+    `taken by ${mention(request.requesterId)} without an approver) was not reviewed${due}. ` +
+    `Review it with the *Reviewed* button on its message in this channel.`
   );
 }
 

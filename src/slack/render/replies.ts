@@ -14,6 +14,14 @@ export function requestAnswer(request: AccessRequestRecord): string {
   return `Request #${request.id} sent to the owners for approval.${window} You will get a DM at each step.`;
 }
 
+export function breakGlassAnswer(request: AccessRequestRecord): string {
+  return `:rotating_light: Break-glass #${request.id}: access is being granted now, without an approver. The owners' channel and the audit channel have been told, and a reviewer must review it. You will get a DM with the access.`;
+}
+
+export function reviewAnswer(request: AccessRequestRecord): string {
+  return `You reviewed break-glass #${request.id}; it is recorded in the audit log.`;
+}
+
 export function extensionAnswer(request: AccessRequestRecord, extendedId: number): string {
   return `Request #${request.id}, extending #${extendedId}, sent to the owners for approval. Until it is granted, #${extendedId} still ends at its own time.`;
 }
@@ -73,6 +81,7 @@ export function helpText(resources: Resource[]): string {
     '`/prod-access list` shows your requests and active grants.',
     '`/prod-access extend <id> <duration> <reason…>` asks for more time on your active grant; once approved, the access runs on for <duration> from then.',
     '`/prod-access revoke <id>` gives access back early.',
+    '`/prod-access break-glass <resource> <level> <duration> <reason…>` takes access at once without an approver, on a level that allows it; loud, and reviewed afterwards.',
     'Durations: `30m`, `2h`, `1h30m`, `1d`.',
     '*Resources*',
     catalog,

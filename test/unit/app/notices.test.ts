@@ -35,6 +35,9 @@ class FakeMessenger implements NoticeMessenger {
   async removeSecret(at: MessageRef) {
     this.sent.push(`remove secret ${at.channel} ${at.ts}`);
   }
+  async postReviewEscalation({ request, resource }: RequestFacts) {
+    this.sent.push(`escalate #${request.id} in ${resource.ownersChannel}`);
+  }
 }
 
 /** What each level allows, as a provider would say it; or a target that fails. */
@@ -225,6 +228,26 @@ describe('the secret in the access DM', () => {
   test('of a DM that held none leaves it alone', async () => {
     const { messenger, notices, seed } = setUp();
     await notices.clearSecret(seed({ status: 'EXPIRED' }));
+    expect(messenger.sent).toEqual([]);
+  });
+});
+
+describe('the escalation of an unreviewed break-glass grant', () => {
+  const escalated = (world: ReturnType<typeof fakeWorld>) => ({ breakGlass: true, reviewEscalatedAt: world.clock.now() });
+
+  test('is posted once, however often it is asked for', async () => {
+    const { world, messenger, notices, seed, row } = setUp();
+    const id = seed(escalated(world));
+    await notices.escalateReview(id);
+    await notices.escalateReview(id);
+    expect(messenger.sent).toEqual([`escalate #${id} in CORDERS`]);
+    expect((await row(id)).reviewEscalationSentAt).toEqual(world.clock.now());
+  });
+
+  test('is not posted for a grant reviewed meanwhile, or never escalated', async () => {
+    const { world, messenger, notices, seed } = setUp();
+    await notices.escalateReview(seed({ ...escalated(world), reviewedAt: world.clock.now(), reviewedBy: 'UMGR1' }));
+    await notices.escalateReview(seed({ breakGlass: true }));
     expect(messenger.sent).toEqual([]);
   });
 });

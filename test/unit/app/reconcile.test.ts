@@ -1,3 +1,4 @@
+import { escalateOverdueReviews } from '../../../src/app/break-glass';
 import { expirePending } from '../../../src/app/pending';
 import { reconcile } from '../../../src/app/reconcile';
 import type { AccessRequestRecord } from '../../../src/domain/request';
@@ -9,7 +10,12 @@ const MINUTE = 60_000;
 function setUp() {
   const w = fakeWorld();
   const seed = (fields: Partial<AccessRequestRecord>) => w.requests.seed(fields).id;
-  const pass = reconcile({ ...w, expirePending: expirePending(w), intervalSeconds: INTERVAL_SECONDS });
+  const pass = reconcile({
+    ...w,
+    expirePending: expirePending(w),
+    escalateReviews: escalateOverdueReviews(w),
+    intervalSeconds: INTERVAL_SECONDS,
+  });
   const inMinutes = (n: number) => new Date(w.clock.now().getTime() + n * MINUTE);
   return { w, seed, pass, inMinutes };
 }

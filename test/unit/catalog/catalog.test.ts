@@ -196,9 +196,33 @@ describe('the catalog', () => {
       if (!result.ok) throw new Error(JSON.stringify(result.problems));
       expect(catalogNotes(result.catalog)).toEqual([
         'open to everyone in the workspace (no requesters): orders-db/read-only, billing-db/read-only, billing-db/fix-invoices, sessions-cache/read-cache, feature-flags/toggle, orders-k8s/edit, orders-api-allowlist/support',
+        'break-glass allowed (granted without an approver, reviewed afterwards): orders-db/write',
         expect.stringMatching(
           /^warning: feature-flags takes identities from the custom profile field Xf01FLAGUSER: anyone who can edit that field can name any identity/,
         ),
+      ]);
+    });
+  });
+
+  describe('break-glass', () => {
+    test('a level may allow it, with its own maximum, reviewers and review time; others never do', () => {
+      const result = parseCatalog(example, env, catalogDir);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      const [orders] = result.catalog.resources;
+      expect(orders!.levels.map((l) => l.breakGlass)).toEqual([
+        null,
+        { maxDurationSeconds: 1800, reviewers: { users: ['U0MANAGER1', 'U0MANAGER2'], groups: ['S0DBAS0001'] }, reviewWithinSeconds: 3600 },
+      ]);
+    });
+
+    test('longer than the level allows, or with nobody to review it, is a problem', () => {
+      const broken = example
+        .replace('breakGlass:\n          maxDuration: 30m', 'breakGlass:\n          maxDuration: 2h')
+        .replace('users: [U0MANAGER1, U0MANAGER2]\n            groups: [S0DBAS0001]', 'users: []');
+      const result = parseCatalog(broken, env, catalogDir);
+      expect(!result.ok && result.problems).toEqual([
+        { path: 'resources[0].levels[1].breakGlass.reviewers', message: 'must list at least one reviewer user or group' },
+        { path: 'resources[0].levels[1].breakGlass.maxDuration', message: "must not be longer than the level's maxDuration" },
       ]);
     });
   });

@@ -22,6 +22,7 @@ const level: AccessLevel = {
   requesters: null,
   confirmApproval: false,
   reminders: null,
+  breakGlass: null,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },

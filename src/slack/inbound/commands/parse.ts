@@ -10,6 +10,7 @@ export type Command =
   | { kind: 'list' }
   | { kind: 'revoke'; requestId: number }
   | { kind: 'request'; input: RequestInput }
+  | { kind: 'break-glass'; input: RequestInput }
   | { kind: 'extend'; input: ExtensionInput };
 
 /** Parses the text after `/prod-access`; anything it cannot read is a usage error that says what works. */
@@ -37,6 +38,15 @@ export function parseCommand(text: string): Command {
       }
       return { kind: 'request', input: { resourceId, levelId, duration, reason: reason.join(' '), ...(start && { start }) } };
     }
+    case 'break-glass': {
+      const [resourceId = '', levelId = '', duration = '', ...reason] = args;
+      if (!resourceId || !levelId || !duration) {
+        throw usage(
+          'break-glass <resource> <level> <duration> <reason…>, e.g. `/prod-access break-glass orders-db write 30m INC-42 orders are failing`',
+        );
+      }
+      return { kind: 'break-glass', input: { resourceId, levelId, duration, reason: reason.join(' ') } };
+    }
     case 'extend': {
       const [id, duration = '', ...reason] = args;
       const requestId = parseRequestId(id);
@@ -46,7 +56,7 @@ export function parseCommand(text: string): Command {
       return { kind: 'extend', input: { requestId, duration, reason: reason.join(' ') } };
     }
     default:
-      throw usage('help, list, request, extend or revoke');
+      throw usage('help, list, request, extend, revoke or break-glass');
   }
 }
 

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Catalog } from '../../../domain/catalog';
 import type { Logger } from '../../../shared/logger';
-import { earlyRevokeAnswer, extensionAnswer, helpText, requestAnswer, requestList } from '../../render/replies';
+import { breakGlassAnswer, earlyRevokeAnswer, extensionAnswer, helpText, requestAnswer, requestList } from '../../render/replies';
 import { requestModal } from '../../render/request-modal';
 import { openModal } from '../modals';
 import { errorReply } from '../replies';
@@ -13,7 +13,7 @@ export const COMMAND = '/prod-access';
 
 export interface CommandDeps {
   catalog: Catalog;
-  useCases: Pick<SlackUseCases, 'submitRequest' | 'submitExtension' | 'listRequests' | 'requestEarlyRevoke'>;
+  useCases: Pick<SlackUseCases, 'submitRequest' | 'submitExtension' | 'listRequests' | 'requestEarlyRevoke' | 'submitBreakGlass'>;
   logger: Logger;
 }
 
@@ -52,6 +52,8 @@ async function run(deps: CommandDeps, command: Command, userId: string, openModa
       return earlyRevokeAnswer(await deps.useCases.requestEarlyRevoke(command.requestId, userId));
     case 'request':
       return requestAnswer(await deps.useCases.submitRequest(userId, command.input));
+    case 'break-glass':
+      return breakGlassAnswer(await deps.useCases.submitBreakGlass(userId, command.input));
     case 'extend':
       return extensionAnswer(await deps.useCases.submitExtension(userId, command.input), command.input.requestId);
   }

@@ -33,6 +33,10 @@ export type RequestModalMetadata = z.infer<typeof RequestModalMetadata>;
 export const DenyModalMetadata = z.strictObject({ requestId: z.number().int().positive(), responseUrl });
 export type DenyModalMetadata = z.infer<typeof DenyModalMetadata>;
 
+/** The break-glass review modal: the same, which grant and where the outcome goes. */
+export const ReviewModalMetadata = DenyModalMetadata;
+export type ReviewModalMetadata = DenyModalMetadata;
+
 /** The form as prod-access opened it, or undefined when it was not (unreadable, or a response_url of elsewhere). */
 export function readMetadata<T extends { responseUrl?: string }>(schema: z.ZodType<T>, raw: string, apiUrl: string): T | undefined {
   let json: unknown;

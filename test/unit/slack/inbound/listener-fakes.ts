@@ -54,6 +54,10 @@ export function listenerWorld() {
     requestEarlyRevoke: jest.fn(record('requestEarlyRevoke', async (..._args: unknown[]) => storedRequest({ status: 'ACTIVE' }))),
     approveRequest: jest.fn(record('approveRequest', async (..._args: unknown[]) => ({ kind: 'approved' as const }))),
     denyRequest: jest.fn(record('denyRequest', async (..._args: unknown[]) => ({ kind: 'denied' as const }))),
+    submitBreakGlass: jest.fn(
+      record('submitBreakGlass', async (..._args: unknown[]) => storedRequest({ id: 9, status: 'APPROVED', breakGlass: true })),
+    ),
+    reviewBreakGlass: jest.fn(record('reviewBreakGlass', async (..._args: unknown[]) => storedRequest({ id: 9, breakGlass: true }))),
   } satisfies SlackUseCases;
   return { log, ack, respond, client, webClient: client as unknown as WebClient, useCases, deps: { catalog, useCases, logger } };
 }

@@ -114,3 +114,20 @@ describe('/prod-access', () => {
     expect(world.respond).toHaveBeenCalledWith(expect.objectContaining({ text: expect.stringContaining('Usage: /prod-access') }));
   });
 });
+
+describe('/prod-access break-glass', () => {
+  test('acks first, then breaks the glass as the signed user and answers only them', async () => {
+    const world = await slashCommand('break-glass orders-db write 30m INC-7 orders are failing');
+    expect(world.log).toEqual(['ack', 'submitBreakGlass', 'respond']);
+    expect(world.useCases.submitBreakGlass).toHaveBeenCalledWith(SIGNED_USER, {
+      resourceId: 'orders-db',
+      levelId: 'write',
+      duration: '30m',
+      reason: 'INC-7 orders are failing',
+    });
+    expect(world.respond).toHaveBeenCalledWith({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/^:rotating_light: Break-glass #9/),
+    });
+  });
+});
