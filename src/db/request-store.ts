@@ -1,4 +1,4 @@
-import type { DueWork, LaggingWork, NewRequest, Recorded, RequestPatch, RequestQuota, RequestStore } from '../app/ports';
+import type { DueWork, LaggingWork, LevelRef, NewRequest, Recorded, RequestPatch, RequestQuota, RequestStore } from '../app/ports';
 import { LIVE_STATUS } from '../domain/grant';
 import { HOLDS_ACCESS, type RequestStatus, statusesLeadingTo } from '../domain/lifecycle';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
@@ -168,6 +168,21 @@ export class PrismaRequestStore implements RequestStore {
 
   listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
     return this.db.accessRequest.findMany({ where: { requesterId }, orderBy: { id: 'desc' }, take: limit });
+  }
+
+  async awaitingDecision(levels: readonly LevelRef[], userId: string, now: Date, limit: number) {
+    const where = {
+      status: 'PENDING',
+      pendingExpiresAt: { gt: now },
+      requesterId: { not: userId },
+      decisions: { none: { userId } },
+      OR: levels.map(({ resourceId, level }) => ({ resourceId, level })),
+    } satisfies Prisma.AccessRequestWhereInput;
+    const [requests, total] = await Promise.all([
+      this.db.accessRequest.findMany({ where, orderBy: { id: 'asc' }, take: limit }),
+      this.db.accessRequest.count({ where }),
+    ]);
+    return { requests, total };
   }
 
   /**

@@ -19,6 +19,10 @@ export interface JobUseCases {
     clearSecret(requestId: number): Promise<void>;
     resendAccess(requestId: number): Promise<void>;
   };
+  homes: {
+    refresh(requestId: number): Promise<void>;
+    publish(userId: string): Promise<void>;
+  };
 }
 
 /** Each job, run by its use-case; what a handler returns is the job's result (kept a while in Redis). */
@@ -42,5 +46,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),
     postAudit: () => useCases.postAudit(),
+    refreshHomes: ({ requestId }) => useCases.homes.refresh(requestId),
+    publishHome: ({ userId }) => useCases.homes.publish(userId),
   };
 }

@@ -4,6 +4,7 @@ import { flushAuditChannel } from '../app/audit-channel';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { grantOrFail } from '../app/grants';
+import { appHome } from '../app/home';
 import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
@@ -19,6 +20,7 @@ import { PrismaRequestStore } from '../db/request-store';
 import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../slack/outbound/directory';
+import { SlackHomeTab } from '../slack/outbound/home-tab';
 import { SlackNotifier } from '../slack/outbound/notifier';
 import { ProviderPools } from '../providers/pools';
 import { createProviderFactory } from '../providers/registry';
@@ -65,6 +67,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
   };
   const expire = expirePending(base);
+  const homes = appHome({ catalog, requests, directory, homeTab: new SlackHomeTab(slack), announcements: queues, clock });
 
   const slackUseCases: SlackUseCases = {
     submitRequest: submitRequest(submitDeps),
@@ -73,6 +76,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
     approveRequest: approveRequest(decisionDeps),
     denyRequest: denyRequest(decisionDeps),
+    publishHome: homes.publish,
   };
   const jobUseCases: JobUseCases = {
     grant: grantOrFail(grantDeps),
@@ -91,6 +95,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
     messages: notices,
+    homes,
   };
 
   return {

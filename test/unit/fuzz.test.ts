@@ -141,13 +141,17 @@ describe('fuzzed input', () => {
       resendAccess: request,
       clearSecret: request,
       postAudit: { auditEventId: '1' },
+      refreshHomes: request,
+      publishHome: { userId: 'U0ALICE', window: 1 },
     };
     const names = Object.keys(JOBS) as JobName[];
     for (const name of names) expect(JOBS[name].payload.safeParse(valid[name]).success).toBe(true);
     fc.assert(
       fc.property(
         fc.constantFrom(...names),
-        fc.string({ minLength: 1 }).filter((key) => !['requestId', 'notice', 'auditEventId', '__proto__'].includes(key)),
+        fc
+          .string({ minLength: 1 })
+          .filter((key) => !['requestId', 'notice', 'auditEventId', 'userId', 'window', '__proto__'].includes(key)),
         fc.jsonValue(),
         (name, key, extra) => {
           // Anything beyond the declared ids (a password, a token, a stray field) is refused.

@@ -9,4 +9,6 @@ export interface SlackUseCases {
   requestEarlyRevoke(requestId: number, userId: string): Promise<AccessRequestRecord>;
   approveRequest(requestId: number, approverId: string): Promise<DecisionResult>;
   denyRequest(requestId: number, userId: string, comment: string | null): Promise<DecisionResult>;
+  /** The person's App Home published as the database has it now. */
+  publishHome(userId: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { AccessLevel, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
 import { formatDuration, link, mention, plain, slackDate } from './format';
@@ -79,21 +79,24 @@ export function approvalMessage(
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: ticketLine(request.ticketUrl) }] });
   }
   blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: status } });
-  if (request.status === 'PENDING') {
-    const value = String(request.id);
-    blocks.push({
-      type: 'actions',
-      block_id: `decide_${request.id}`,
-      elements: [
-        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value, text: { type: 'plain_text', text: 'Approve' } },
-        { type: 'button', action_id: DENY_ACTION, style: 'danger', value, text: { type: 'plain_text', text: 'Deny' } },
-      ],
-    });
-  }
+  if (request.status === 'PENDING') blocks.push(decisionButtons(request));
   const extending = extended === null ? '' : `, extending #${extended}`;
   return {
     text: `Access request #${request.id}: ${level.id} on ${resource.name} for ${formatDuration(request.durationSeconds)}${extending}. ${status}`,
     blocks,
+  };
+}
+
+/** Approve and Deny, wherever a pending request is shown to its approvers (its message, App Home). */
+export function decisionButtons(request: AccessRequestRecord): ActionsBlock {
+  const value = String(request.id);
+  return {
+    type: 'actions',
+    block_id: `decide_${request.id}`,
+    elements: [
+      { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value, text: { type: 'plain_text', text: 'Approve' } },
+      { type: 'button', action_id: DENY_ACTION, style: 'danger', value, text: { type: 'plain_text', text: 'Deny' } },
+    ],
   };
 }
 

@@ -48,6 +48,7 @@ export function listenerWorld() {
     requestEarlyRevoke: jest.fn(record('requestEarlyRevoke', async (..._args: unknown[]) => storedRequest({ status: 'ACTIVE' }))),
     approveRequest: jest.fn(record('approveRequest', async (..._args: unknown[]) => ({ kind: 'approved' as const }))),
     denyRequest: jest.fn(record('denyRequest', async (..._args: unknown[]) => ({ kind: 'denied' as const }))),
+    publishHome: jest.fn(record('publishHome', async (..._args: unknown[]) => undefined)),
   } satisfies SlackUseCases;
   return { log, ack, respond, client, webClient: client as unknown as WebClient, useCases, deps: { catalog, useCases, logger } };
 }
