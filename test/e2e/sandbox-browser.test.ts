@@ -140,8 +140,9 @@ describe('the sandbox in a real browser', () => {
     await page.goto(sandbox.url);
     await actAs(requester);
     await open(DEMO_CHANNELS.general.id);
+    const earlier = await message(/Request #\d+ sent to the owners/).count();
     await typeCommand('/prod-access request orders-db read-only 5m looking at the home tab');
-    const sent = message(/Request #\d+ sent to the owners/).last();
+    const sent = message(/Request #\d+ sent to the owners/).nth(earlier);
     await sent.waitFor();
     const id = /#(\d+)/.exec(await sent.innerText())![1]!;
 

@@ -140,7 +140,7 @@ function awaitingText(r: AccessRequestRecord): string {
   const approvals = r.approvalsRequired > 1 ? ` Needs ${r.approvalsRequired} approvals.` : '';
   return (
     `${mention(r.requesterId)} asks for ${what(r)}${extending}.${approvals}\n` +
-    `>${plain(r.reason, REASON_SHOWN).replace(/\n/g, '\n>')}\n` +
+    `*Reason:* ${plain(r.reason, REASON_SHOWN)}\n` +
     `Waiting until ${slackDate(r.pendingExpiresAt)}`
   );
 }
