@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { REQUESTER_NOTICES } from '../domain/request';
 
 /**
- * Three queues, each with its own worker slots: Slack slowness (notify) never delays access work, and
- * nothing else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke.
+ * Four queues, each with its own worker slots: Slack slowness (notify) never delays access work, nothing
+ * else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke, and App Homes (home: one
+ * publish per person a change shows to, a whole approver group's) never delay the messages people wait for.
  */
-export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify' } as const;
+export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify', home: 'home' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const requestPayload = z.strictObject({ requestId: z.number().int().positive() });
@@ -112,11 +113,12 @@ export const JOBS = {
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
   // After a change, the App Homes that show the request: one publishHome per person. Each change its own job.
-  refreshHomes: notifyJob(false, requestPayload),
+  refreshHomes: { ...notifyJob(false, requestPayload), queue: QUEUE_NAMES.home },
   // One person's App Home, published at the end of its window (HOME_PUBLISH_WINDOW_MS): every ask within
   // a window is the same job, run after the window has closed, so it renders every change made in it.
   publishHome: {
     ...notifyJob(false, homePayload, (p) => `home-${p.userId}-${p.window}`),
+    queue: QUEUE_NAMES.home,
     options: { removeOnComplete: true, removeOnFail: { age: 3600 }, attempts: 5, backoff: { type: 'capped' } },
   },
 } as const;

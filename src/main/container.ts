@@ -67,7 +67,9 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     rateLimit: { requests: config.REQUEST_RATE_LIMIT, windowSeconds: config.REQUEST_RATE_WINDOW_SECONDS },
   };
   const expire = expirePending(base);
-  const homes = appHome({ catalog, requests, directory, homeTab: new SlackHomeTab(slack), announcements: queues, clock });
+  // Its own client: Slack's rate limit of views.publish pauses the client it hits, and must not pause the others.
+  const homeTab = new SlackHomeTab(createWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }, logger));
+  const homes = appHome({ catalog, requests, directory, homeTab, announcements: queues, clock });
 
   const slackUseCases: SlackUseCases = {
     submitRequest: submitRequest(submitDeps),

@@ -31,7 +31,7 @@ describe('JobQueues', () => {
   test('asks to re-publish one App Home within a window are one job, run once the window has closed', async () => {
     const asked = Date.now();
     await Promise.all([queues.publishHome('U0ALICE'), queues.publishHome('U0ALICE'), queues.publishHome('U0BOB')]);
-    const homes = (await queues.queues.notify.getJobs(['delayed'])).filter((j) => j.name === 'publishHome');
+    const homes = (await queues.queues.home.getJobs(['delayed'])).filter((j) => j.name === 'publishHome');
     expect(homes.map((j) => j.data.userId).sort()).toEqual(['U0ALICE', 'U0BOB']);
     for (const job of homes) {
       // Named for its window (`home-<user>-<window>`), delayed to the window's end.
