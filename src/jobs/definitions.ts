@@ -46,6 +46,17 @@ function notifyJob<P extends z.ZodType>(doneOnce: boolean, payload: P, jobId?: (
   } as const;
 }
 
+/** An App Home job, on the home queue; a few tries, then it is dropped (the home is published again when opened). */
+function homeJob<P extends z.ZodType>(payload: P, jobId?: (p: z.infer<P>) => string) {
+  return {
+    queue: QUEUE_NAMES.home,
+    doneOnce: false,
+    payload,
+    jobId,
+    options: { removeOnComplete: true, removeOnFail: { age: 3600 }, attempts: 5, backoff: { type: 'capped' } },
+  } as const;
+}
+
 /** A revoke, scheduled at expiry (`revoke`) or at once (`revoke-now`): retried until it succeeds. */
 function revokeJob(idPrefix: string) {
   return {
@@ -113,14 +124,10 @@ export const JOBS = {
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
   // After a change, the App Homes that show the request: one publishHome per person. Each change its own job.
-  refreshHomes: { ...notifyJob(false, requestPayload), queue: QUEUE_NAMES.home },
+  refreshHomes: homeJob(requestPayload),
   // One person's App Home, published at the end of its window (HOME_PUBLISH_WINDOW_MS): every ask within
   // a window is the same job, run after the window has closed, so it renders every change made in it.
-  publishHome: {
-    ...notifyJob(false, homePayload, (p) => `home-${p.userId}-${p.window}`),
-    queue: QUEUE_NAMES.home,
-    options: { removeOnComplete: true, removeOnFail: { age: 3600 }, attempts: 5, backoff: { type: 'capped' } },
-  },
+  publishHome: homeJob(homePayload, (p) => `home-${p.userId}-${p.window}`),
 } as const;
 
 export type JobName = keyof typeof JOBS;
