@@ -14,6 +14,8 @@ import {
   blockActionsPayload,
   globalShortcutPayload,
   messageShortcutPayload,
+  homeButtonPayload,
+  sendEvent,
   sendInteraction,
   sendSlashCommand,
   viewActionPayload,
@@ -73,6 +75,9 @@ const QueryInput = z.object({ user: z.string() });
 const MessageInput = z.object({ user: z.string(), channel: z.string(), text: z.string().min(1).max(4000) });
 /** A shortcut from the shortcuts menu, or (with the conversation and ts of a message) from a message's menu. */
 const ShortcutInput = z.object({ user: z.string(), callbackId: z.string(), channel: z.string().optional(), ts: z.string().optional() });
+const HomeInput = z.object({ user: z.string() });
+/** A button in a person's App Home, named by its block and action. */
+const HomeActionInput = HomeInput.extend({ blockId: z.string(), actionId: z.string() });
 
 /** An answer for the page: the app's reply failed, or the request made no sense. */
 class PageError extends Error {
@@ -243,6 +248,39 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       // Slack keeps the modal open and shows these under their fields; anything else closes it.
       const answer = reply.json as { response_action?: string; errors?: Record<string, string> } | undefined;
       return answer?.response_action === 'errors' ? { errors: answer.errors ?? {} } : { closed: true };
+    },
+
+    // Opening the app's Home tab: Slack's app_home_opened event, which the app answers with views.publish.
+    'POST /api/home': async (body) => {
+      const user = person(HomeInput.parse(body).user);
+      checked(await sendEvent(options.endpoint, options.signingSecret, standin.appHomeOpened(user.id)));
+      return { ok: true };
+    },
+
+    'POST /api/home-action': async (body) => {
+      const input = HomeActionInput.parse(body);
+      const user = person(input.user);
+      // The button is taken from the home as the app published it, never from the page.
+      const view = standin.homeView(user.id);
+      const blocks = (view?.blocks ?? []) as { block_id?: string; elements?: unknown[]; accessory?: unknown }[];
+      const block = blocks.find((b) => b.block_id === input.blockId);
+      const buttons = [...(block?.elements ?? []), ...(block?.accessory ? [block.accessory] : [])] as {
+        action_id?: string;
+        value?: string;
+      }[];
+      const button = buttons.find((element) => element.action_id === input.actionId);
+      if (!view || !block || !button) throw new PageError(404, 'that button is no longer there');
+      await sendToApp(
+        homeButtonPayload({
+          user: { id: user.id, name: user.name },
+          view,
+          actionId: input.actionId,
+          value: button.value,
+          blockId: input.blockId,
+          triggerId: standin.triggerFor(user.id),
+        }),
+      );
+      return { ok: true };
     },
 
     'POST /api/query': async (body) => queryOrdersAs(options.target, loginOf(QueryInput.parse(body).user)),

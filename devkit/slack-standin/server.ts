@@ -5,7 +5,7 @@ import { STANDIN_TEAM } from './identity';
 import { type AppManifest, isStandinMethod, METHOD_RULES, readManifest, requiredScopes, type StandinMethod } from './method-rules';
 import { fail, METHODS, postResponse } from './methods';
 import { RateLimiter } from './rate-limits';
-import { newTriggerId } from './signed-request';
+import { eventCallbackPayload, newTriggerId } from './signed-request';
 import type {
   ApiCall,
   EphemeralMessage,
@@ -188,6 +188,33 @@ class Standin {
       this.changeWaits.add(done);
     });
     return this.workspace.changesAfter(after);
+  }
+
+  /**
+   * The Events API delivery Slack makes when this user opens the app's Home (or Messages) tab: the
+   * `event_callback` envelope to sign and post to the app, with the Home tab published for them, if any.
+   * Slack sends it only to an app whose manifest subscribes to app_home_opened; a user it does not know
+   * opens nothing.
+   */
+  appHomeOpened(userId: string, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+    if (!this.manifest.botEvents?.includes('app_home_opened')) {
+      throw new Error('the app does not subscribe to app_home_opened (settings.event_subscriptions.bot_events): Slack sends it nothing');
+    }
+    if (!this.workspace.user(userId)) throw new Error(`no user ${userId} in the stand-in's workspace`);
+    const view = tab === 'home' ? this.workspace.findHomeView(userId) : undefined;
+    return eventCallbackPayload({
+      type: 'app_home_opened',
+      user: userId,
+      channel: this.workspace.openConversation([userId]).id,
+      tab,
+      event_ts: (this.now() / 1000).toFixed(6),
+      ...(view && { view }),
+    });
+  }
+
+  /** The Home tab views.publish last gave this user. */
+  homeView(userId: string): SlackView | undefined {
+    return this.workspace.findHomeView(userId);
   }
 
   callsTo(method: string): ApiCall[] {

@@ -5,7 +5,7 @@ import { STANDIN_APP, STANDIN_TEAM } from './identity';
 import { type AppManifest, type ManifestShortcut, readManifest } from './method-rules';
 import type { SlackView } from './types';
 
-/** Requests as Slack sends them to the app's HTTP endpoint (slash commands, interactivity), signed. */
+/** Requests as Slack sends them to the app's HTTP endpoint (slash commands, interactivity, events), signed. */
 
 export interface SlackSignatureHeaders {
   'X-Slack-Request-Timestamp': string;
@@ -92,6 +92,38 @@ export function sendInteraction(
 ): Promise<AppReply> {
   const form = new URLSearchParams({ payload: JSON.stringify(payload) });
   return postSigned(endpoint, signingSecret, form.toString(), options);
+}
+
+/**
+ * Events API deliveries are JSON, signed like every request: an `event_callback` envelope around the
+ * event, or Slack's `url_verification` when a Request URL is set.
+ */
+export function sendEvent(endpoint: string, signingSecret: string, envelope: object, options?: SignedRequestOptions): Promise<AppReply> {
+  return postSigned(endpoint, signingSecret, JSON.stringify(envelope), options, 'application/json');
+}
+
+/** The envelope Slack wraps every Events API event in (docs.slack.dev/apis/events-api). */
+export function eventCallbackPayload(event: Record<string, unknown>): Record<string, unknown> {
+  const eventTime = Math.floor(Date.now() / 1000);
+  return {
+    token: STANDIN_APP.verificationToken,
+    team_id: STANDIN_TEAM.id,
+    context_team_id: STANDIN_TEAM.id,
+    api_app_id: STANDIN_APP.appId,
+    event,
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: eventTime,
+    authorizations: [
+      { enterprise_id: null, team_id: STANDIN_TEAM.id, user_id: STANDIN_APP.botUserId, is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** What Slack sends to a Request URL being set: the app must answer with the challenge. */
+export function urlVerificationPayload(challenge: string): Record<string, unknown> {
+  return { token: STANDIN_APP.verificationToken, challenge, type: 'url_verification' };
 }
 
 export interface BlockActionsInput {
@@ -204,6 +236,41 @@ export function messageShortcutPayload(input: MessageShortcutInput): Record<stri
 function declaredShortcut(type: ManifestShortcut['type'], callbackId: string, manifest = readManifest()): void {
   if (manifest.shortcuts.some((shortcut) => shortcut.type === type && shortcut.callbackId === callbackId)) return;
   throw new Error(`Slack sends no ${type} shortcut ${callbackId}: the app's manifest does not declare it`);
+}
+
+export interface HomeButtonInput {
+  user: PayloadUser;
+  /** The Home tab as the stand-in holds it, which Slack sends along whole. */
+  view: SlackView;
+  actionId: string;
+  value?: string;
+  blockId: string;
+  triggerId?: string;
+}
+
+/** A button click in an App Home, as Slack sends it: a view container, the view, no response_url. */
+export function homeButtonPayload(input: HomeButtonInput): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: payloadUser(input.user),
+    api_app_id: STANDIN_APP.appId,
+    token: STANDIN_APP.verificationToken,
+    container: { type: 'view', view_id: input.view.id },
+    trigger_id: input.triggerId ?? newTriggerId(),
+    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    view: input.view,
+    actions: [
+      {
+        action_id: input.actionId,
+        block_id: input.blockId,
+        ...(input.value !== undefined && { value: input.value }),
+        type: 'button',
+        action_ts: slackTimestamp(),
+      },
+    ],
+  };
 }
 
 export interface ViewActionInput {
@@ -326,12 +393,18 @@ function viewPayload(view: PayloadView, values: ViewStateValues): Record<string,
   };
 }
 
-async function postSigned(endpoint: string, signingSecret: string, body: string, options: SignedRequestOptions = {}): Promise<AppReply> {
+async function postSigned(
+  endpoint: string,
+  signingSecret: string,
+  body: string,
+  options: SignedRequestOptions = {},
+  contentType = 'application/x-www-form-urlencoded',
+): Promise<AppReply> {
   const signed = signSlackRequest(signingSecret, body, options.timestamp);
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Type': contentType,
       'User-Agent': SLACK_USER_AGENT,
       ...signed,
       ...(options.signature !== undefined && { 'X-Slack-Signature': options.signature }),

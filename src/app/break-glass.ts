@@ -23,7 +23,7 @@ export interface BreakGlassDeps {
   breakGlassRateLimit: RateLimit;
   directory: Pick<Directory, 'profile' | 'groupsOf'>;
   schedule: Pick<Schedule, 'grant'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
 }
 
@@ -85,7 +85,7 @@ export interface ReviewDeps {
   catalog: Catalog;
   requests: Pick<RequestStore, 'get' | 'recordReview' | 'audit'>;
   directory: Pick<Directory, 'groupsOf'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
 }
 
@@ -124,7 +124,7 @@ export function reviewBreakGlass(deps: ReviewDeps) {
 
 export interface EscalateReviewsDeps {
   requests: Pick<RequestStore, 'reviewsDue' | 'claimReviewEscalation'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'escalateReview'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'escalateReview'>;
   clock: Clock;
   batchSize?: number;
 }

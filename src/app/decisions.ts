@@ -12,7 +12,7 @@ export interface DecisionDeps {
   requests: Pick<RequestStore, 'get' | 'approve' | 'deny' | 'audit'>;
   directory: Pick<Directory, 'groupsOf'>;
   schedule: Pick<Schedule, 'grant' | 'grantAt'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
 }
 

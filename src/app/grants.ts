@@ -9,7 +9,7 @@ import { removeUnlessCovered, type RevokeDeps } from './revokes';
 /** What revoking needs (a grant may take back what it applied), and the access DM. */
 export interface GrantDeps extends Omit<RevokeDeps, 'announcements' | 'schedule'> {
   schedule: Pick<Schedule, 'revokeAt' | 'grantAt'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'resendAccess'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'resendAccess'>;
   delivery: AccessDelivery;
 }
 

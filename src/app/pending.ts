@@ -4,7 +4,7 @@ import type { Announcements, Clock, RequestStore } from './ports';
 
 export interface ExpirePendingDeps {
   requests: Pick<RequestStore, 'get' | 'transition'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
 }
 

@@ -53,6 +53,12 @@ export interface ReviewsDue {
   unsent: number[];
 }
 
+/** One level of one resource of the catalog. */
+export interface LevelRef {
+  resourceId: string;
+  level: string;
+}
+
 /** A state change and the audit event recording it, committed together. */
 export interface Recorded {
   request: AccessRequestRecord;
@@ -117,6 +123,16 @@ export interface RequestStore {
   claimReviewEscalation(id: number, now: Date): Promise<Recorded | null>;
   markReviewEscalationSent(id: number): Promise<void>;
   listForRequester(requesterId: string, limit?: number): Promise<AccessRequestRecord[]>;
+  /**
+   * Pending requests (not past their timeout) on these levels that `userId` may still decide: not their
+   * own, not already decided by them; oldest first, at most `limit`, and how many there are in all.
+   */
+  awaitingDecision(
+    levels: readonly LevelRef[],
+    userId: string,
+    now: Date,
+    limit: number,
+  ): Promise<{ requests: AccessRequestRecord[]; total: number }>;
   /**
    * Requests on a resource that hold, or are about to hold, access: approved ones (not those waiting for a
    * start still ahead) and live grants (all of them, or one identity's other requests).
@@ -224,6 +240,8 @@ export interface Directory {
   profile(userId: string, options: { customFields: boolean }): Promise<SlackProfile>;
   /** Of the given user groups, the ones the user belongs to. */
   groupsOf(userId: string, groupIds: readonly string[]): Promise<Set<string>>;
+  /** Everyone in any of the given user groups. */
+  membersOf(groupIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** The schedules kept in the queue; each is idempotent and can be re-derived from the database. */
@@ -257,6 +275,10 @@ export interface Announcements {
   sendReminderStep(requestId: number, step: ReminderStep): Promise<void>;
   /** The owners' channel told, loudly, that a break-glass grant is still unreviewed. */
   escalateReview(requestId: number): Promise<void>;
+  /** The App Homes that show this request (its requester's, and its approvers' while it awaits them) re-published. */
+  refreshHomes(requestId: number): Promise<void>;
+  /** One person's App Home re-published soon; the asks of a short while come to one publish. */
+  publishHome(userId: string): Promise<void>;
 }
 
 /** Sent at once, never queued: the access instructions may carry a one-time secret. Records the delivery. */
@@ -314,6 +336,21 @@ export interface Messenger {
   escalate(approvalMessage: MessageRef, facts: RequestFacts, to: EscalationTarget): Promise<MessageRef>;
   /** Posts in the owners' channel, with `@here` and the reviewers mentioned, that a break-glass grant awaits its review. */
   postReviewEscalation(facts: RequestFacts): Promise<void>;
+}
+
+/** What one person's App Home shows, read from the database when it is published. */
+export interface HomeContent {
+  userId: string;
+  now: Date;
+  /** Their own latest requests, newest first (live grants, pending and recent ones among them). */
+  mine: AccessRequestRecord[];
+  /** Requests waiting for their decision, oldest first, and how many wait in all; null when they approve no level. */
+  awaiting: { requests: AccessRequestRecord[]; total: number } | null;
+}
+
+/** The App Home tab: renders a person's home and publishes it (views.publish). */
+export interface HomeTab {
+  publish(home: HomeContent): Promise<void>;
 }
 
 /** The audit channel itself: posts one message with the given lines, in order. */

@@ -24,7 +24,7 @@ export interface SubmitRequestDeps {
   rateLimit: RateLimit;
   directory: Pick<Directory, 'profile' | 'groupsOf'>;
   schedule: Pick<Schedule, 'expirePendingAt'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
 }
 

@@ -12,7 +12,7 @@ export interface RevokeDeps {
   requests: Pick<RequestStore, 'get' | 'transition' | 'liveOn'>;
   providers: Providers;
   schedule: Pick<Schedule, 'revokeAt'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'clearSecret'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'clearSecret'>;
   clock: Clock;
 }
 
@@ -101,7 +101,7 @@ export interface EarlyRevokeDeps {
   requests: Pick<RequestStore, 'get' | 'requestRevoke'>;
   directory: Pick<Directory, 'groupsOf'>;
   schedule: Pick<Schedule, 'revokeNow'>;
-  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit'>;
+  announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
 }
 

@@ -3,6 +3,7 @@ import type {
   DueWork,
   LaggingWork,
   LevelHolders,
+  LevelRef,
   NewRequest,
   Recorded,
   RequestPatch,
@@ -307,6 +308,21 @@ export class PrismaRequestStore implements RequestStore {
 
   listForRequester(requesterId: string, limit = 20): Promise<AccessRequestRecord[]> {
     return this.db.accessRequest.findMany({ where: { requesterId }, orderBy: { id: 'desc' }, take: limit });
+  }
+
+  async awaitingDecision(levels: readonly LevelRef[], userId: string, now: Date, limit: number) {
+    const where = {
+      status: 'PENDING',
+      pendingExpiresAt: { gt: now },
+      requesterId: { not: userId },
+      decisions: { none: { userId } },
+      OR: levels.map(({ resourceId, level }) => ({ resourceId, level })),
+    } satisfies Prisma.AccessRequestWhereInput;
+    const [requests, total] = await Promise.all([
+      this.db.accessRequest.findMany({ where, orderBy: { id: 'asc' }, take: limit }),
+      this.db.accessRequest.count({ where }),
+    ]);
+    return { requests, total };
   }
 
   /**

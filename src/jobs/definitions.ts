@@ -4,13 +4,23 @@ import { REMINDER_STEPS } from '../domain/reminders';
 import { REQUESTER_NOTICES } from '../domain/request';
 
 /**
- * Three queues, each with its own worker slots: Slack slowness (notify) never delays access work, and
- * nothing else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke.
+ * Four queues, each with its own worker slots: Slack slowness (notify) never delays access work, nothing
+ * else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke, and App Homes (home: one
+ * publish per person a change shows to, a whole approver group's) never delay the messages people wait for.
  */
-export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify' } as const;
+export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify', home: 'home' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const requestPayload = z.strictObject({ requestId: z.number().int().positive() });
+
+/** A Slack user, and which publish window of their App Home (HOME_PUBLISH_WINDOW_MS long, counted from the epoch). */
+const homePayload = z.strictObject({ userId: z.string().regex(/^[UW][A-Z0-9]+$/), window: z.number().int().nonnegative() });
+
+/**
+ * How long asks to re-publish one App Home are gathered into one publish. Losing the job only leaves the
+ * home stale until the person opens it again (which publishes it), so the reconciler does not re-derive it.
+ */
+export const HOME_PUBLISH_WINDOW_MS = 1000;
 
 /** Revokes retry until they succeed, backing off to at most this long between tries. */
 export const MAX_REVOKE_BACKOFF_MS = 5 * 60_000;
@@ -34,6 +44,17 @@ function notifyJob<P extends z.ZodType>(doneOnce: boolean, payload: P, jobId?: (
     payload,
     jobId,
     options: { ...keep, attempts: 20, backoff: { type: 'capped' } },
+  } as const;
+}
+
+/** An App Home job, on the home queue; a few tries, then it is dropped (the home is published again when opened). */
+function homeJob<P extends z.ZodType>(payload: P, jobId?: (p: z.infer<P>) => string) {
+  return {
+    queue: QUEUE_NAMES.home,
+    doneOnce: false,
+    payload,
+    jobId,
+    options: { removeOnComplete: true, removeOnFail: { age: 3600 }, attempts: 5, backoff: { type: 'capped' } },
   } as const;
 }
 
@@ -111,6 +132,11 @@ export const JOBS = {
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
+  // After a change, the App Homes that show the request: one publishHome per person. Each change its own job.
+  refreshHomes: homeJob(requestPayload),
+  // One person's App Home, published at the end of its window (HOME_PUBLISH_WINDOW_MS): every ask within
+  // a window is the same job, run after the window has closed, so it renders every change made in it.
+  publishHome: homeJob(homePayload, (p) => `home-${p.userId}-${p.window}`),
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -24,6 +24,10 @@ export interface JobUseCases {
     resendAccess(requestId: number): Promise<void>;
     escalateReview(requestId: number): Promise<void>;
   };
+  homes: {
+    refresh(requestId: number): Promise<void>;
+    publish(userId: string): Promise<void>;
+  };
 }
 
 /** Each job, run by its use-case; what a handler returns is the job's result (kept a while in Redis). */
@@ -50,5 +54,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     postAudit: () => useCases.postAudit(),
     reminderSweep: () => useCases.reminders.sweep(),
     reminderStep: ({ requestId, step }) => useCases.reminders.sendStep(requestId, step),
+    refreshHomes: ({ requestId }) => useCases.homes.refresh(requestId),
+    publishHome: ({ userId }) => useCases.homes.publish(userId),
   };
 }

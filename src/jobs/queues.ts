@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger';
 import type { Announcements, RequesterNotice, Schedule } from '../app/ports';
 import type { ReminderStep } from '../domain/reminders';
 import {
+  HOME_PUBLISH_WINDOW_MS,
   JOBS,
   type JobName,
   type JobPayload,
@@ -154,6 +155,17 @@ export class JobQueues implements Schedule, Announcements {
 
   notify(requestId: number, notice: RequesterNotice): Promise<void> {
     return this.enqueue('notifyRequester', { requestId, notice });
+  }
+
+  refreshHomes(requestId: number): Promise<void> {
+    return this.enqueue('refreshHomes', { requestId });
+  }
+
+  /** The job of the window now open, run once it has closed. */
+  publishHome(userId: string): Promise<void> {
+    const now = Date.now();
+    const window = Math.floor(now / HOME_PUBLISH_WINDOW_MS);
+    return this.enqueue('publishHome', { userId, window }, (window + 1) * HOME_PUBLISH_WINDOW_MS - now);
   }
 
   /** One job brings the audit channel up to date, named for the newest of these events. */

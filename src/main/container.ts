@@ -5,6 +5,7 @@ import { escalateOverdueReviews, reviewBreakGlass, submitBreakGlass } from '../a
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { grantOrFail } from '../app/grants';
+import { appHome } from '../app/home';
 import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
@@ -21,6 +22,7 @@ import { PrismaRequestStore } from '../db/request-store';
 import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../slack/outbound/directory';
+import { SlackHomeTab } from '../slack/outbound/home-tab';
 import { SlackNotifier } from '../slack/outbound/notifier';
 import { CachedLevelDescriptions } from '../providers/level-descriptions';
 import { ProviderPools } from '../providers/pools';
@@ -70,6 +72,9 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   };
   const expire = expirePending(base);
   const breakGlassRateLimit = { requests: config.BREAK_GLASS_RATE_LIMIT, windowSeconds: config.BREAK_GLASS_RATE_WINDOW_SECONDS };
+  // Its own client: Slack's rate limit of views.publish pauses the client it hits, and must not pause the others.
+  const homeTab = new SlackHomeTab(createWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }, logger), catalog);
+  const homes = appHome({ catalog, requests, directory, homeTab, announcements: queues, clock });
 
   const slackUseCases: SlackUseCases = {
     submitRequest: submitRequest(submitDeps),
@@ -80,6 +85,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     denyRequest: denyRequest(decisionDeps),
     submitBreakGlass: submitBreakGlass({ ...submitDeps, breakGlassRateLimit }),
     reviewBreakGlass: reviewBreakGlass(decisionDeps),
+    publishHome: homes.publish,
   };
   const jobUseCases: JobUseCases = {
     grant: grantOrFail(grantDeps),
@@ -100,6 +106,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
     messages: notices,
+    homes,
   };
 
   return {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { loadSandboxConfig } from '../../devkit/sandbox/config';
 import { createLogger } from '../../src/shared/logger';
-import { DEMO_USERS } from '../../devkit/sandbox/demo-workspace';
+import { DEMO_CHANNELS, DEMO_USERS } from '../../devkit/sandbox/demo-workspace';
 import { type Sandbox, startSandbox } from '../../devkit/sandbox/start';
 import { removeSandbox, sandboxEnv } from '../support/sandbox';
 
@@ -197,5 +197,38 @@ describe('the sandbox in a real browser', () => {
     await glass.filter({ hasText: 'Reviewed by' }).waitFor();
     await expect(glass.getByRole('button', { name: 'Reviewed' }).count()).resolves.toBe(0);
     await screenshot('16-break-glass-reviewed');
+  });
+
+  test('App Home: the approver sees the request waiting and approves it there; the requester sees the grant', async () => {
+    await page.goto(sandbox.url);
+    await actAs(requester);
+    await open(DEMO_CHANNELS.general.id);
+    const earlier = await message(/Request #\d+ sent to the owners/).count();
+    await typeCommand('/prod-access request orders-db read-only 5m looking at the home tab');
+    const sent = message(/Request #\d+ sent to the owners/).nth(earlier);
+    await sent.waitFor();
+    const id = /#(\d+)/.exec(await sent.innerText())![1]!;
+
+    await actAs(approver);
+    await open('home');
+    const home = page.locator('.app-home');
+    const waiting = home.locator('.block-section', { hasText: `#${id}` });
+    await waiting.waitFor();
+    await expect(home.innerText()).resolves.toContain('Waiting for your decision');
+    await screenshot('17-home-approver');
+
+    await home.locator(`[data-block-id="decide_${id}"]`).getByRole('button', { name: 'Approve' }).click();
+    // A click in App Home has no response_url: the outcome comes by DM, and the home loses the request.
+    await waiting.waitFor({ state: 'detached' });
+    await open(`D${approver}`);
+    await message(`You approved #${id}`).waitFor();
+
+    await actAs(requester);
+    await open('home');
+    const grant = home.locator('.block-section', { hasText: `#${id}` });
+    await grant.filter({ hasText: 'left' }).waitFor();
+    const buttons = home.locator(`[data-block-id="grant_${id}"]`);
+    await expect(buttons.getByRole('button').allInnerTexts()).resolves.toEqual(['Extend', "I'm done"]);
+    await screenshot('18-home-requester');
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { HOME_PUBLISH_WINDOW_MS } from '../../src/jobs/definitions';
 import { JobQueues } from '../../src/jobs/queues';
 import { createLogger } from '../../src/shared/logger';
 import { clearRedis } from '../support/harness';
@@ -25,6 +26,20 @@ describe('JobQueues', () => {
     const waiting = await queues.queues.notify.getJobs(['waiting']);
     expect(waiting.filter((j) => j.name === 'resyncApprovalMessage')).toHaveLength(1);
     expect(waiting.filter((j) => j.name === 'syncApprovalMessage')).toHaveLength(2);
+  });
+
+  test('asks to re-publish one App Home within a window are one job, run once the window has closed', async () => {
+    const asked = Date.now();
+    await Promise.all([queues.publishHome('U0ALICE'), queues.publishHome('U0ALICE'), queues.publishHome('U0BOB')]);
+    const homes = (await queues.queues.home.getJobs(['delayed'])).filter((j) => j.name === 'publishHome');
+    expect(homes.map((j) => j.data.userId).sort()).toEqual(['U0ALICE', 'U0BOB']);
+    for (const job of homes) {
+      // Named for its window (`home-<user>-<window>`), delayed to the window's end.
+      const window = Number(job.id!.split('-').at(-1));
+      expect(job.id).toBe(`home-${job.data.userId}-${window}`);
+      expect((window + 1) * HOME_PUBLISH_WINDOW_MS).toBeGreaterThan(asked);
+      expect(job.delay).toBeLessThanOrEqual(HOME_PUBLISH_WINDOW_MS);
+    }
   });
 
   test('the jobs one change asks for go to Redis in one round trip: every command is written before the first answer', async () => {

@@ -69,3 +69,21 @@ test('a profile is asked of Slack once per DIRECTORY_CACHE_MS, except one whose 
     await slack.close();
   }
 });
+
+test('the members of user groups, together, each group asked of Slack once per DIRECTORY_CACHE_MS', async () => {
+  const slack = await startSlackStandin({
+    botToken: 'xoxb-directory-test',
+    usergroups: [
+      { id: 'S0DBAS0001', handle: 'dbas', users: ['U0ANNA0001', 'U0BOB00001'] },
+      { id: 'S0ONCALL01', handle: 'oncall', users: ['U0BOB00001', 'U0CARL0001'] },
+    ],
+  });
+  try {
+    const directory = new SlackDirectory(new WebClient('xoxb-directory-test', { slackApiUrl: slack.apiUrl }));
+    expect([...(await directory.membersOf(['S0DBAS0001', 'S0ONCALL01']))].sort()).toEqual(['U0ANNA0001', 'U0BOB00001', 'U0CARL0001']);
+    expect(await directory.groupsOf('U0CARL0001', ['S0DBAS0001', 'S0ONCALL01'])).toEqual(new Set(['S0ONCALL01']));
+    expect(slack.callsTo('usergroups.users.list')).toHaveLength(2);
+  } finally {
+    await slack.close();
+  }
+});

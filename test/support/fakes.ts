@@ -10,6 +10,7 @@ import type {
   DueWork,
   IdentityBindings,
   LaggingWork,
+  LevelRef,
   NewRequest,
   Providers,
   Recorded,
@@ -335,6 +336,19 @@ export class FakeRequestStore implements RequestStore {
       .slice(0, limit);
   }
 
+  async awaitingDecision(levels: readonly LevelRef[], userId: string, now: Date, limit: number) {
+    const decided = new Set(this.decisionRows.filter((d) => d.userId === userId).map((d) => d.requestId));
+    const awaiting = this.all().filter(
+      (r) =>
+        r.status === 'PENDING' &&
+        r.pendingExpiresAt > now &&
+        r.requesterId !== userId &&
+        !decided.has(r.id) &&
+        levels.some((l) => l.resourceId === r.resourceId && l.level === r.level),
+    );
+    return { requests: awaiting.slice(0, limit), total: awaiting.length };
+  }
+
   async liveOn(resourceId: string, now: Date, only?: { identity: string; exceptId: number }): Promise<AccessRequestRecord[]> {
     return this.all().filter(
       (r) =>
@@ -574,6 +588,18 @@ export class FakeAnnouncements implements Announcements {
   async escalateReview(requestId: number) {
     this.said.push(`escalate review #${requestId}`);
   }
+
+  /** Kept apart from `said`: every change refreshes the homes showing it. */
+  readonly homesRefreshed: number[] = [];
+  readonly homesPublished: string[] = [];
+
+  async refreshHomes(requestId: number) {
+    this.homesRefreshed.push(requestId);
+  }
+
+  async publishHome(userId: string) {
+    this.homesPublished.push(userId);
+  }
 }
 
 /** Slack profiles and user-group memberships. */
@@ -587,6 +613,10 @@ export class FakeDirectory implements Directory {
 
   async groupsOf(userId: string, groupIds: readonly string[]): Promise<Set<string>> {
     return new Set((this.memberships.get(userId) ?? []).filter((g) => groupIds.includes(g)));
+  }
+
+  async membersOf(groupIds: readonly string[]): Promise<Set<string>> {
+    return new Set([...this.memberships].filter(([, groups]) => groups.some((g) => groupIds.includes(g))).map(([user]) => user));
   }
 }
 

@@ -168,6 +168,28 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       expect(due.startingSoon.filter((s) => [later, soon, started].includes(s.id))).toEqual([{ id: soon, startsAt: soonAt }]);
     });
 
+    test('awaiting a decision: pending on the levels, neither the person’s own, decided by them nor past its timeout; oldest first', async () => {
+      const on = resource();
+      const first = await seed({ resourceId: on });
+      const second = await seed({ resourceId: on });
+      const theirOwn = await seed({ resourceId: on, requesterId: 'UMGR1' });
+      const approvedByThem = await seed({ resourceId: on, approvalsRequired: 2 });
+      await store().approve(approvedByThem, 'UMGR1', subject.now());
+      await seed({ resourceId: on, pendingExpiresAt: hours(-1) });
+      await seed({ resourceId: on, status: 'DENIED' });
+      await seed({ resourceId: resource() });
+      const levels = [{ resourceId: on, level: 'read-only' }];
+      const ids = (found: { requests: AccessRequestRecord[]; total: number }) => ({
+        ids: found.requests.map((r) => r.id),
+        total: found.total,
+      });
+      expect(ids(await store().awaitingDecision(levels, 'UMGR1', subject.now(), 10))).toEqual({ ids: [first, second], total: 2 });
+      expect(ids(await store().awaitingDecision(levels, 'UMGR1', subject.now(), 1))).toEqual({ ids: [first], total: 2 });
+      // Another approver has UMGR1's own request, and the one UMGR1 approved, still to decide.
+      const forOther = ids(await store().awaitingDecision(levels, 'UMGR2', subject.now(), 10));
+      expect(forOther.ids).toEqual([first, second, theirOwn, approvedByThem]);
+    });
+
     test('a new request is refused by its quota before it is stored', async () => {
       const requesterId = `UQUOTA${randomBytes(3).toString('hex')}`;
       const data = {

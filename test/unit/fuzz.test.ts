@@ -144,13 +144,17 @@ describe('fuzzed input', () => {
       postAudit: { auditEventId: '1' },
       reminderSweep: {},
       reminderStep: { ...request, step: 'reminder' },
+      refreshHomes: request,
+      publishHome: { userId: 'U0ALICE', window: 1 },
     };
     const names = Object.keys(JOBS) as JobName[];
     for (const name of names) expect(JOBS[name].payload.safeParse(valid[name]).success).toBe(true);
     fc.assert(
       fc.property(
         fc.constantFrom(...names),
-        fc.string({ minLength: 1 }).filter((key) => !['requestId', 'notice', 'auditEventId', 'step', '__proto__'].includes(key)),
+        fc
+          .string({ minLength: 1 })
+          .filter((key) => !['requestId', 'notice', 'auditEventId', 'step', 'userId', 'window', '__proto__'].includes(key)),
         fc.jsonValue(),
         (name, key, extra) => {
           // Anything beyond the declared ids (a password, a token, a stray field) is refused.

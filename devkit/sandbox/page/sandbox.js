@@ -17,6 +17,8 @@ const state = {
   unread: new Map(),
   seq: 0,
   modal: null,
+  /** user id → the App Home view the app last published for them */
+  homes: new Map(),
   /** Set when the person moves, so the next render shows the newest messages. */
   scrollToEnd: false,
 };
@@ -50,6 +52,8 @@ async function call(path, body) {
 
 const person = (id) => state.workspace.people.find((p) => p.id === id);
 const dmOf = (userId) => `D${userId}`;
+/** The app's Home tab is shown where a conversation would be, under this id. */
+const HOME = 'home';
 const names = {
   user: (id) => (id === state.workspace.bot.id ? state.workspace.bot.name : (person(id)?.realName ?? id)),
   channel: (id) => state.workspace.channels.find((c) => c.id === id)?.name ?? id,
@@ -57,6 +61,7 @@ const names = {
 };
 
 function conversationName(id) {
+  if (id === HOME) return `${state.workspace.bot.name} · Home`;
   return id.startsWith('D') ? state.workspace.bot.name : `#${names.channel(id)}`;
 }
 
@@ -74,6 +79,8 @@ function apply(changes, { live }) {
     } else if (change.kind === 'ephemeral') {
       state.ephemerals.push({ message: change.message, at: change.at });
       if (change.message.user === state.me) countUnread(change.message.channel);
+    } else if (change.kind === 'view' && change.view.type === 'home') {
+      if (change.user) state.homes.set(change.user, change.view);
     } else if (change.kind === 'view' && live && change.user === state.me) {
       const sameView = state.modal?.view.id === change.view.id;
       openModal(change.view, sameView ? state.modal.errors : {});
@@ -125,7 +132,7 @@ function renderSidebar() {
       ),
     );
   $('channels').replaceChildren(...state.workspace.channels.map((c) => item(c.id, `# ${c.name}`)));
-  $('apps').replaceChildren(item(dmOf(state.me), `🔑 ${state.workspace.bot.name}`));
+  $('apps').replaceChildren(item(HOME, `🏠 ${state.workspace.bot.name} Home`), item(dmOf(state.me), `🔑 ${state.workspace.bot.name}`));
 }
 
 /** A reply in a thread, shown under its parent rather than in the conversation. */
@@ -157,6 +164,8 @@ function visibleEntries(conversation) {
 function renderConversation() {
   const id = state.current;
   $('conversation-title').textContent = conversationName(id);
+  $('composer').hidden = id === HOME;
+  if (id === HOME) return renderHome();
   $('conversation-topic').textContent = id.startsWith('D')
     ? `Your direct messages with the ${state.workspace.bot.name} app`
     : (state.workspace.channels.find((c) => c.id === id)?.topic ?? '');
@@ -169,6 +178,17 @@ function renderConversation() {
   );
   if (atBottom || state.scrollToEnd) list.scrollTop = list.scrollHeight;
   state.scrollToEnd = false;
+}
+
+/** The app's Home tab as it last published it for the current person (Slack shows nothing until it does). */
+function renderHome() {
+  $('conversation-topic').textContent = 'What you hold, what you asked for, what waits for your decision';
+  const view = state.homes.get(state.me);
+  $('messages').replaceChildren(
+    view
+      ? el('div', { class: 'app-home', 'data-view': view.id }, renderBlocks(view.blocks, { home: true, interactive: true }))
+      : el('p', { class: 'empty' }, 'Opening the Home tab…'),
+  );
 }
 
 function renderMessage({ message, at, ephemeral, fromSandbox }, conversation) {
@@ -285,6 +305,7 @@ function renderBlock(block, index, where) {
         block.fields
           ? el('div', { class: 'fields' }, ...block.fields.map((field) => el('div', { class: 'mrkdwn', html: text(field) })))
           : null,
+        block.accessory ? el('div', { class: 'accessory' }, renderActionElement(block.accessory, index, where, block)) : null,
       );
     case 'context':
       return el(
@@ -297,7 +318,11 @@ function renderBlock(block, index, where) {
     case 'divider':
       return el('hr', { class: 'block-divider' });
     case 'actions':
-      return el('div', { class: 'block-actions' }, ...block.elements.map((element) => renderActionElement(element, index, where)));
+      return el(
+        'div',
+        { class: 'block-actions', 'data-block-id': block.block_id },
+        ...block.elements.map((element) => renderActionElement(element, index, where, block)),
+      );
     case 'input':
       return renderInput(block, where);
     default:
@@ -305,7 +330,7 @@ function renderBlock(block, index, where) {
   }
 }
 
-function renderActionElement(element, blockIndex, where) {
+function renderActionElement(element, blockIndex, where, block) {
   if (element.type !== 'button') return el('span', { class: 'unsupported' }, `(${element.type})`);
   const button = el(
     'button',
@@ -317,9 +342,11 @@ function renderActionElement(element, blockIndex, where) {
     if (element.confirm && !(await confirmDialog(element.confirm))) return;
     button.disabled = true;
     try {
-      await call('/api/action', { user: state.me, channel: where.conversation, ts: where.ts, blockIndex, actionId: element.action_id });
+      if (where.home) await call('/api/home-action', { user: state.me, blockId: block.block_id, actionId: element.action_id });
+      else
+        await call('/api/action', { user: state.me, channel: where.conversation, ts: where.ts, blockIndex, actionId: element.action_id });
     } catch (error) {
-      notice(where.conversation, `Your click did not reach ${state.workspace.bot.name}: ${error.message}`);
+      notice(where.home ? dmOf(state.me) : where.conversation, `Your click did not reach ${state.workspace.bot.name}: ${error.message}`);
     } finally {
       button.disabled = false;
     }
@@ -518,6 +545,16 @@ function show(conversation) {
   state.unread.delete(conversation);
   state.scrollToEnd = true;
   render();
+  if (conversation === HOME) void openHome();
+}
+
+/** Opening the Home tab is an event Slack sends the app (app_home_opened), which publishes the home. */
+async function openHome() {
+  try {
+    await call('/api/home', { user: state.me });
+  } catch (error) {
+    notice(dmOf(state.me), `The Home tab did not reach ${state.workspace.bot.name}: ${error.message}`);
+  }
 }
 
 function becomes(userId) {
@@ -532,6 +569,7 @@ function becomes(userId) {
   $('query-result').replaceChildren();
   state.scrollToEnd = true;
   render();
+  if (state.current === HOME) void openHome();
 }
 
 /** A line from the sandbox itself, only for the current person, like Slackbot's error lines. */

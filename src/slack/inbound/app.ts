@@ -7,6 +7,7 @@ import { webClientOptions } from '../outbound/web-client';
 import * as actions from './actions';
 import { type BotIds, BotIdentity } from './bot-identity';
 import * as commands from './commands';
+import * as home from './home';
 import { guardSlackRequests, type SeenSignatures } from './request-guard';
 import * as shortcuts from './shortcuts';
 import type { SlackUseCases } from './use-cases';
@@ -71,6 +72,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   actions.register(app, deps);
   views.register(app, deps);
   shortcuts.register(app, deps);
+  home.register(app, deps);
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

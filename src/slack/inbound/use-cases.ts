@@ -11,4 +11,6 @@ export interface SlackUseCases {
   denyRequest(requestId: number, userId: string, comment: string | null): Promise<DecisionResult>;
   submitBreakGlass(requesterId: string, input: RequestInput): Promise<AccessRequestRecord>;
   reviewBreakGlass(requestId: number, reviewerId: string, comment: string): Promise<AccessRequestRecord>;
+  /** The person's App Home published as the database has it now. */
+  publishHome(userId: string): Promise<void>;
 }

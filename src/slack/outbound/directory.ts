@@ -27,6 +27,11 @@ export class SlackDirectory implements Directory {
     return new Set(memberships.filter(([, member]) => member).map(([id]) => id));
   }
 
+  async membersOf(groupIds: readonly string[]): Promise<Set<string>> {
+    const groups = await Promise.all(groupIds.map((id) => this.members(id)));
+    return new Set(groups.flatMap((members) => [...members]));
+  }
+
   private async fetchProfile(userId: string, customFields: boolean): Promise<SlackProfile> {
     // users.info carries is_email_confirmed (absent counts as unconfirmed); only users.profile.get has the custom fields.
     const [{ user }, custom] = await Promise.all([

@@ -1,4 +1,4 @@
-import type { ConfirmationDialog, KnownBlock } from '@slack/types';
+import type { ActionsBlock, ConfirmationDialog, KnownBlock } from '@slack/types';
 import type { ApprovalContext } from '../../app/ports';
 import type { AccessLevel, BreakGlass, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../domain/request';
@@ -107,24 +107,7 @@ export function approvalMessage(
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: ticketLine(request.ticketUrl) }] });
   }
   blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: status } });
-  if (request.status === 'PENDING') {
-    const value = String(request.id);
-    blocks.push({
-      type: 'actions',
-      block_id: `decide_${request.id}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: APPROVE_ACTION,
-          style: 'primary',
-          value,
-          text: { type: 'plain_text', text: 'Approve' },
-          ...(level.confirmApproval && { confirm: approveConfirmation(request, resource, level) }),
-        },
-        { type: 'button', action_id: DENY_ACTION, style: 'danger', value, text: { type: 'plain_text', text: 'Deny' } },
-      ],
-    });
-  }
+  if (request.status === 'PENDING') blocks.push(decisionButtons(request, resource, level));
   const extending = extended === null ? '' : `, extending #${extended}`;
   const starting = request.startsAt ? ` from ${slackDate(request.startsAt)}` : '';
   return {
@@ -179,6 +162,26 @@ function approveConfirmation(request: AccessRequestRecord, resource: Resource, l
 /** A scheduled request's window, under its duration: the start and the end the approvers approve. */
 function windowOf({ startsAt, durationSeconds }: AccessRequestRecord): string {
   return startsAt ? `\nfrom ${slackDate(startsAt)}\nuntil ${slackDate(windowEnd(startsAt, durationSeconds))}` : '';
+}
+
+/** Approve and Deny, wherever a pending request is shown to its approvers (its message, App Home). */
+export function decisionButtons(request: AccessRequestRecord, resource: Resource, level: AccessLevel): ActionsBlock {
+  const value = String(request.id);
+  return {
+    type: 'actions',
+    block_id: `decide_${request.id}`,
+    elements: [
+      {
+        type: 'button',
+        action_id: APPROVE_ACTION,
+        style: 'primary',
+        value,
+        text: { type: 'plain_text', text: 'Approve' },
+        ...(level.confirmApproval && { confirm: approveConfirmation(request, resource, level) }),
+      },
+      { type: 'button', action_id: DENY_ACTION, style: 'danger', value, text: { type: 'plain_text', text: 'Deny' } },
+    ],
+  };
 }
 
 /** The ticket under a label of ours, with the host it leads to in plain sight. */

@@ -246,6 +246,14 @@ export class Harness {
     return this.driver.clickDeny(userId, requestId, replyName);
   }
 
+  openHome(userId: string, tab?: 'home' | 'messages') {
+    return this.driver.openHome(userId, tab);
+  }
+
+  clickInHome(userId: string, button: { action: string; value?: string; blockId: string }) {
+    return this.driver.clickInHome(userId, button);
+  }
+
   submitView(userId: string, callbackId: string, values: ViewStateValues, privateMetadata?: string) {
     return this.driver.submitView(userId, callbackId, values, privateMetadata);
   }
@@ -270,6 +278,14 @@ export class Harness {
 
   texts(channelOrUser: string) {
     return this.seen.texts(channelOrUser);
+  }
+
+  homeText(userId: string) {
+    return this.seen.homeText(userId);
+  }
+
+  waitForHome(userId: string, contains: string, options?: { absent?: boolean; timeoutMs?: number }) {
+    return this.seen.waitForHome(userId, contains, options);
   }
 
   auditLines() {

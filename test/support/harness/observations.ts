@@ -1,11 +1,25 @@
 import type { Db } from '../../../src/db/client';
-import type { ApiCall, SlackMessage, SlackStandin } from '../../../devkit/slack-standin/server';
+import type { ApiCall, SlackMessage, SlackStandin, SlackView } from '../../../devkit/slack-standin/server';
 import { waitUntil } from '../wait';
 import { CHANNELS } from './workspace';
 
 /** The approval message of a request as it stands in the owners' channel now. */
 export function approvalMessageIn(slack: SlackStandin, requestId: number): SlackMessage | undefined {
   return slack.messages(CHANNELS.owners).find((m) => m.text.startsWith(`Access request #${requestId}:`));
+}
+
+/** Every text of a view's blocks (sections, fields, contexts, headers, buttons), one per line. */
+export function viewText(view: SlackView | undefined): string {
+  const texts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (typeof value !== 'object' || value === null) return;
+    const { text } = value as { text?: unknown };
+    if (typeof text === 'string') texts.push(text);
+    Object.values(value).forEach(walk);
+  };
+  walk(view?.blocks);
+  return texts.join('\n');
 }
 
 /**
@@ -31,6 +45,23 @@ export class Observations {
       },
       timeoutMs,
       () => `approval message of #${requestId} to say "${contains}"; it says: ${this.approvalMessage(requestId)?.text}`,
+    );
+  }
+
+  /** The text of the App Home the app last published for this user ('' when none). */
+  homeText(userId: string): string {
+    return viewText(this.slack.homeView(userId));
+  }
+
+  /** Waits until the user's App Home says something (or, with `absent`, no longer does), and returns its text. */
+  async waitForHome(userId: string, contains: string, { absent = false, timeoutMs = 15_000 } = {}): Promise<string> {
+    return waitUntil(
+      () => {
+        const text = this.homeText(userId);
+        return this.slack.homeView(userId) && text.includes(contains) !== absent ? text : undefined;
+      },
+      timeoutMs,
+      () => `the App Home of ${userId} ${absent ? 'to no longer say' : 'to say'} "${contains}"; it says:\n${this.homeText(userId)}`,
     );
   }
 

@@ -9,6 +9,8 @@ import {
   globalShortcutPayload,
   type MessageShortcutInput,
   messageShortcutPayload,
+  homeButtonPayload,
+  sendEvent,
   sendInteraction,
   sendSlashCommand,
   viewSubmissionPayload,
@@ -171,6 +173,25 @@ export class SlackDriver {
     if (answer.status !== 200) throw new Error(`Deny answered ${answer.status}: ${answer.body}`);
     const opened = await this.slack.waitFor('views.open', 10_000, since);
     return { opened, view: opened.response.view as SlackView, since };
+  }
+
+  /** Opens the app's Home (or Messages) tab: the app_home_opened event Slack sends, signed. */
+  openHome(userId: string, tab: 'home' | 'messages' = 'home'): Promise<AppReply> {
+    return sendEvent(this.endpoint(), SIGNING_SECRET, this.slack.appHomeOpened(userId, tab));
+  }
+
+  /**
+   * Clicks a button in the user's App Home as the app last published it (the button need not be there: a
+   * forged click), e.g. Approve on request 12 in block `decide_12`.
+   */
+  clickInHome(userId: string, { action, value, blockId }: { action: string; value?: string; blockId: string }): Promise<AppReply> {
+    const view = this.slack.homeView(userId);
+    if (!view) throw new Error(`no App Home published for ${userId}`);
+    return sendInteraction(
+      this.endpoint(),
+      SIGNING_SECRET,
+      homeButtonPayload({ user: userId, view, actionId: action, value, blockId, triggerId: this.slack.triggerFor(userId) }),
+    );
   }
 
   submitView(userId: string, callbackId: string, values: ViewStateValues, privateMetadata = ''): Promise<AppReply> {

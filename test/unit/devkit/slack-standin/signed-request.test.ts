@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { verifySlackRequest } from '@slack/bolt';
 import {
   blockActionsPayload,
+  eventCallbackPayload,
+  sendEvent,
   sendInteraction,
   sendSlashCommand,
   signSlackRequest,
@@ -112,6 +114,15 @@ describe('signed requests to an app endpoint', () => {
     expect(stale?.headers['x-slack-request-timestamp']).toBe('1000000000');
     expect(forged?.headers['x-slack-signature']).toBe('v0=forged');
     expect(forged && boltAccepts(forged)).toBe(false);
+  });
+
+  it('sends an Events API delivery as signed JSON', async () => {
+    const envelope = eventCallbackPayload({ type: 'app_home_opened', user: 'U1ALICE', channel: 'DU1ALICE', tab: 'home' });
+    expect((await sendEvent(capture.url, SECRET, envelope)).status).toBe(200);
+    const [request] = capture.received;
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request!.body)).toEqual(envelope);
+    expect(boltAccepts(request!)).toBe(true);
   });
 
   it('sends an interaction as a signed payload form field and returns the parsed JSON reply', async () => {

@@ -8,6 +8,7 @@ const TOKEN = 'xoxb-test';
 const NO_RETRIES = { retryConfig: { retries: 0 } };
 const ALICE = { id: 'U1ALICE', name: 'alice', email: 'alice@example.com' };
 const modal: webApi.ModalView = { type: 'modal', title: { type: 'plain_text', text: 'Deny' }, blocks: [] };
+const home: webApi.HomeView = { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Hi' } }] };
 
 /** A clock the test moves by hand, so lifetimes and rate limits are checked without waiting. */
 function manualClock() {
@@ -243,10 +244,9 @@ describe('the Slack stand-in is as strict as Slack', () => {
       expect(updated.view?.id).toBe(first.view?.id);
     });
 
-    it('publishes a Home tab only when the manifest enables it', async () => {
-      const home: webApi.HomeView = { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Hi' } }] };
-      const disabled = (await standin()).client;
-      const enabled = (await standin({ manifest: { ...readManifest(), homeTabEnabled: true } })).client;
+    it('publishes a Home tab only when the manifest enables it (slack-app-manifest.yaml does)', async () => {
+      const disabled = (await standin({ manifest: { ...readManifest(), homeTabEnabled: false } })).client;
+      const enabled = (await standin()).client;
 
       await expect(disabled.views.publish({ user_id: ALICE.id, view: home })).rejects.toThrow(platformError('not_enabled'));
       const published = await enabled.views.publish({ user_id: ALICE.id, view: home });
@@ -256,6 +256,48 @@ describe('the Slack stand-in is as strict as Slack', () => {
       );
       await expect(enabled.views.publish({ user_id: ALICE.id, view: modal })).rejects.toThrow(platformError('invalid_arguments'));
       expect(republished.view?.id).toBe(published.view?.id);
+    });
+
+    it('publishes at most 100 blocks, and only for a user of the workspace', async () => {
+      const { client } = await standin();
+      const section = home.blocks[0]!;
+      await client.views.publish({ user_id: ALICE.id, view: { ...home, blocks: Array.from({ length: 100 }, () => section) } });
+      await expect(
+        client.views.publish({ user_id: ALICE.id, view: { ...home, blocks: Array.from({ length: 101 }, () => section) } }),
+      ).rejects.toThrow(platformError('invalid_arguments'));
+      await expect(client.views.publish({ user_id: 'U0NOBODY', view: home })).rejects.toThrow(platformError('user_not_found'));
+    });
+  });
+
+  describe('Events API: app_home_opened', () => {
+    it('is delivered in an event_callback envelope, with the Home tab published for the user', async () => {
+      const { standin: s, client } = await standin();
+      const before = s.appHomeOpened(ALICE.id);
+      expect(before).toEqual(
+        expect.objectContaining({
+          type: 'event_callback',
+          team_id: 'T0STANDIN',
+          api_app_id: 'A0STANDIN',
+          event_id: expect.stringMatching(/^Ev[0-9A-Z]+$/),
+          event_time: expect.any(Number),
+        }),
+      );
+      expect(before.event).toEqual({
+        type: 'app_home_opened',
+        user: ALICE.id,
+        channel: `D${ALICE.id}`,
+        tab: 'home',
+        event_ts: expect.any(String),
+      });
+      const published = await client.views.publish({ user_id: ALICE.id, view: home });
+      expect((s.appHomeOpened(ALICE.id).event as { view?: unknown }).view).toEqual(published.view);
+      // The Messages tab sends the event too, without the Home tab's view.
+      expect(s.appHomeOpened(ALICE.id, 'messages').event).not.toHaveProperty('view');
+    });
+
+    it('is sent only to an app whose manifest subscribes to it', async () => {
+      const { standin: s } = await standin({ manifest: { ...readManifest(), botEvents: null } });
+      expect(() => s.appHomeOpened(ALICE.id)).toThrow(/does not subscribe to app_home_opened/);
     });
   });
 });

@@ -58,6 +58,7 @@ export function listenerWorld() {
       record('submitBreakGlass', async (..._args: unknown[]) => storedRequest({ id: 9, status: 'APPROVED', breakGlass: true })),
     ),
     reviewBreakGlass: jest.fn(record('reviewBreakGlass', async (..._args: unknown[]) => storedRequest({ id: 9, breakGlass: true }))),
+    publishHome: jest.fn(record('publishHome', async (..._args: unknown[]) => undefined)),
   } satisfies SlackUseCases;
   return { log, ack, respond, client, webClient: client as unknown as WebClient, useCases, deps: { catalog, useCases, logger } };
 }

@@ -23,6 +23,17 @@ describe('Approve', () => {
     });
   });
 
+  test('a click in App Home (no response_url) is answered by DM', async () => {
+    const world = listenerWorld();
+    const args = click(world, '42');
+    delete (args.body as { response_url?: string }).response_url;
+    await approveClicked(world.deps)(args);
+    expect(world.log).toEqual(['ack', 'approveRequest', 'conversations.open', 'chat.postMessage']);
+    expect(world.client.chat.postMessage).toHaveBeenCalledWith(
+      expect.objectContaining({ channel: 'D0SIGNED', text: 'You approved #42; access is being granted.' }),
+    );
+  });
+
   test.each(['U0SOMEONE', '42 U0SOMEONE', '{"requestId":42,"approver":"U0SOMEONE"}'])(
     'a button value that is not a request id (%s) approves nothing',
     async (value) => {
