@@ -34,6 +34,8 @@ export const LIMITS = {
   contextElements: 10,
   buttonText: 75,
   buttonValue: 2000,
+  textInputPlaceholder: 150,
+  textInputLength: 3000,
   url: 3000,
   actionId: 255,
   inputLabel: 2000,
@@ -208,6 +210,7 @@ function checkElement(element: unknown, at: string): Check {
   return (
     checkOptionalString(element.action_id, `${at}/action_id`, LIMITS.actionId) ??
     (element.type === 'button' ? checkButton(element, at) : null) ??
+    (element.type === 'plain_text_input' ? checkTextInput(element, at) : null) ??
     (STATIC_SELECTS.has(element.type) ? checkOptionSource(element, at) : null) ??
     (element.type === 'external_select' ? checkExternalSelect(element, at) : null)
   );
@@ -246,11 +249,30 @@ function checkOption(option: unknown, at: string): Check {
   );
 }
 
+const BUTTON_STYLES = ['primary', 'danger'];
+
 function checkButton(button: Json, at: string): Check {
   return (
     checkText(button.text, `${at}/text`, { max: LIMITS.buttonText, plainOnly: true }) ??
     checkOptionalString(button.value, `${at}/value`, LIMITS.buttonValue) ??
-    checkOptionalString(button.url, `${at}/url`, LIMITS.url)
+    checkOptionalString(button.url, `${at}/url`, LIMITS.url) ??
+    (button.style === undefined || BUTTON_STYLES.includes(button.style as string)
+      ? null
+      : problem(`${at}/style`, `must be one of ${BUTTON_STYLES.join(', ')}`))
+  );
+}
+
+/** A text input: its placeholder, its prefilled value, and lengths of at most 3000 (max_length at least 1). */
+function checkTextInput(input: Json, at: string): Check {
+  const length = (value: unknown, pointer: string, min: number): Check =>
+    value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= LIMITS.textInputLength)
+      ? null
+      : problem(pointer, `must be an integer from ${min} to ${LIMITS.textInputLength}`);
+  return (
+    checkOptionalText(input.placeholder, `${at}/placeholder`, { max: LIMITS.textInputPlaceholder, plainOnly: true }) ??
+    checkOptionalString(input.initial_value, `${at}/initial_value`, LIMITS.textInputLength) ??
+    length(input.min_length, `${at}/min_length`, 0) ??
+    length(input.max_length, `${at}/max_length`, 1)
   );
 }
 
