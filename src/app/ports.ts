@@ -31,7 +31,10 @@ export type NewRequest = Pick<
 
 /** The facts a transition records along with the new status. */
 export type RequestPatch = Partial<
-  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued'> & {
+  Pick<
+    AccessRequestRecord,
+    'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued' | 'expiryWarningAt'
+  > & {
     accessLines: string[];
   }
 >;
@@ -54,6 +57,8 @@ export interface DueWork {
   approved: number[];
   pastExpiry: number[];
   expiringSoon: { id: number; expiresAt: Date }[];
+  /** Live grants whose expiry warning falls due before the horizon and was not sent yet. */
+  warningsDue: { id: number; at: Date }[];
 }
 
 /** Slack messages that fell behind the database: what the reconciler sends again. */
@@ -111,6 +116,13 @@ export interface RequestStore {
   /** Once only; `secretDm` is where a DM that carried a one-time secret is, so it can be cleared at the end. */
   markAccessDelivered(id: number, secretDm?: { channel: string; ts: string }): Promise<void>;
   markSecretCleared(id: number): Promise<void>;
+  /**
+   * Claims the sending of a live grant's expiry warning, so two workers never send it twice; false when it
+   * was sent, is being sent (a claim younger than a minute), or the grant has ended.
+   */
+  claimExpiryWarning(id: number, now: Date): Promise<boolean>;
+  /** Records the warning as sent, with its audit row, once; null when it was already recorded. */
+  markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null>;
 }
 
 /** Which Slack user each identity of a resource belongs to, so two Slack users never share one identity. */
@@ -183,6 +195,8 @@ export interface Schedule {
   /** Early revoke: runs now, and the scheduled revoke finds nothing left to do. */
   revokeNow(requestId: number): Promise<void>;
   expirePendingAt(requestId: number, at: Date): Promise<void>;
+  /** The DM warning the requester that the grant is about to end, sent at `at`. */
+  warnBeforeExpiryAt(requestId: number, at: Date): Promise<void>;
 }
 
 export type { RequesterNotice } from '../domain/request';
@@ -239,6 +253,8 @@ export interface Messenger {
   sendAccess(facts: RequestFacts, lines: string[], secret: AccessSecret): Promise<MessageRef>;
   /** Rewrites the access DM at `at` so that nothing of the secret is left in it. */
   removeSecret(at: MessageRef, facts: RequestFacts): Promise<void>;
+  /** The requester's DM that the grant ends soon, with Extend and I'm done; `coveredBy`: their extension that keeps the access. */
+  sendExpiryWarning(facts: RequestFacts, coveredBy: AccessRequestRecord | null): Promise<void>;
 }
 
 /** The audit channel itself: posts one message with the given lines, in order. */

@@ -187,7 +187,7 @@ export class PrismaRequestStore implements RequestStore {
   /** Requests whose schedule is due or overdue, and grants expiring before `horizon`: what the reconciler re-derives. */
   async due(now: Date, horizon: Date, limit: number): Promise<DueWork> {
     const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
-    const [pending, approved, pastExpiry, expiringSoon] = await Promise.all([
+    const [pending, approved, pastExpiry, expiringSoon, warningsDue] = await Promise.all([
       this.db.accessRequest.findMany({ where: { status: 'PENDING', pendingExpiresAt: { lte: now } }, select: { id: true }, take: limit }),
       this.db.accessRequest.findMany({ where: { status: 'APPROVED' }, select: { id: true }, take: limit }),
       // Most overdue (and soonest) first, in the order of the (status, expires_at) index: ordered by id, a batch
@@ -204,12 +204,19 @@ export class PrismaRequestStore implements RequestStore {
         orderBy: { expiresAt: 'asc' },
         take: limit,
       }),
+      this.db.accessRequest.findMany({
+        where: { ...liveGrant(now), expiryWarnedAt: null, expiryWarningAt: { lte: horizon } },
+        select: { id: true, expiryWarningAt: true },
+        orderBy: { expiresAt: 'asc' },
+        take: limit,
+      }),
     ]);
     return {
       pendingPastTimeout: ids(pending),
       approved: ids(approved),
       pastExpiry: ids(pastExpiry),
       expiringSoon: expiringSoon.map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
+      warningsDue: warningsDue.map((r) => ({ id: r.id, at: r.expiryWarningAt! })),
     };
   }
 
@@ -226,6 +233,31 @@ export class PrismaRequestStore implements RequestStore {
 
   async markSecretCleared(id: number): Promise<void> {
     await this.db.accessRequest.updateMany({ where: { id, secretClearedAt: null }, data: { secretClearedAt: new Date() } });
+  }
+
+  /**
+   * Claims the sending of a live grant's expiry warning. A claim older than a minute is taken over: its
+   * worker died (or Slack failed it) before the warning was recorded as sent.
+   */
+  async claimExpiryWarning(id: number, now: Date): Promise<boolean> {
+    const { count } = await this.db.accessRequest.updateMany({
+      where: {
+        id,
+        ...liveGrant(now),
+        expiryWarnedAt: null,
+        OR: [{ warningClaimedAt: null }, { warningClaimedAt: { lt: new Date(now.getTime() - 60_000) } }],
+      },
+      data: { warningClaimedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** Records the expiry warning as sent, with its audit row, once; null when it was already recorded. */
+  async markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({ where: { id, expiryWarnedAt: null }, data: { expiryWarnedAt: now } });
+      return count === 1 ? this.chain.append(tx, id, audit) : null;
+    });
   }
 
   /**

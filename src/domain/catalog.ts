@@ -41,6 +41,8 @@ export interface AccessLevel {
   approvers: Approvers;
   /** Who may ask for this level; null means anyone in the workspace. */
   requesters: People | null;
+  /** How long before a grant ends its requester is warned (see domain/expiry-warning.ts); null: never. */
+  warnBeforeSeconds: number | null;
 }
 
 export interface ProviderSettings {

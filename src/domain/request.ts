@@ -36,6 +36,10 @@ export interface AccessRequestRecord {
   secretDmChannel: string | null;
   secretDmTs: string | null;
   secretClearedAt: Date | null;
+  /** When the requester is warned that the grant is about to end (set at the grant); null: no warning. */
+  expiryWarningAt: Date | null;
+  /** When that warning was sent, once. */
+  expiryWarnedAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */
@@ -83,7 +87,9 @@ export type AuditAction =
   /** The chain head, named in the audit channel so a removed tail or a truncation can be told (see domain/audit-anchor). */
   | 'audit_anchored'
   // Two Slack users mapped to one identity; the later one was refused.
-  | 'identity_conflict';
+  | 'identity_conflict'
+  /** The requester was warned by DM that the grant is about to end. */
+  | 'expiry_warned';
 
 export interface AuditEntry {
   actor: string;

@@ -99,6 +99,8 @@ export const JOBS = {
   // Runs again whenever a reconcile pass finds the secret still in the DM (the job found no DM yet, or was lost).
   clearSecret: notifyJob(false, requestPayload, perRequest('clear-secret')),
   resendAccess: notifyJob(true, requestPayload, perRequest('access-dm')),
+  // Delayed until the warning is due; the claim on the request sends it once, so the reconciler may ask again.
+  warnBeforeExpiry: notifyJob(false, requestPayload, perRequest('expiry-warning')),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),

@@ -13,6 +13,7 @@ export interface JobUseCases {
   anchorAudit(): Promise<{ text: string } | null>;
   checkDrift(): Promise<{ found: readonly unknown[]; unreadable: readonly unknown[] }>;
   postAudit(): Promise<unknown>;
+  warnBeforeExpiry(requestId: number): Promise<unknown>;
   messages: {
     syncApprovalMessage(requestId: number): Promise<void>;
     notifyRequester(requestId: number, notice: JobPayload<'notifyRequester'>['notice']): Promise<void>;
@@ -41,6 +42,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     notifyRequester: ({ requestId, notice }) => messages.notifyRequester(requestId, notice),
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),
+    warnBeforeExpiry: ({ requestId }) => useCases.warnBeforeExpiry(requestId),
     postAudit: () => useCases.postAudit(),
   };
 }

@@ -3,12 +3,13 @@ import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
+import { warnBeforeExpiry } from '../app/expiry-warnings';
 import { grantOrFail } from '../app/grants';
 import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
-import { listRequests, submitExtension, submitRequest } from '../app/requests';
+import { extensionForm, listRequests, submitExtension, submitRequest } from '../app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from './catalog/load';
 import { PrismaAuditLog } from '../db/audit-log';
@@ -69,6 +70,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const slackUseCases: SlackUseCases = {
     submitRequest: submitRequest(submitDeps),
     submitExtension: submitExtension(submitDeps),
+    extensionForm: extensionForm(submitDeps),
     listRequests: listRequests({ requests }),
     requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
     approveRequest: approveRequest(decisionDeps),
@@ -90,6 +92,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
+    warnBeforeExpiry: warnBeforeExpiry({ ...base, providers, messenger: notifier }),
     messages: notices,
   };
 

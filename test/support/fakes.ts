@@ -131,7 +131,7 @@ export class FakeAuditLog implements AuditLog {
   }
 }
 
-type StoredRequest = AccessRequestRecord & { messageClaimedAt: Date | null };
+type StoredRequest = AccessRequestRecord & { messageClaimedAt: Date | null; warningClaimedAt: Date | null };
 
 /** Access requests and their decisions; audit rows go to the FakeAuditLog, as the real store writes them. */
 export class FakeRequestStore implements RequestStore {
@@ -180,7 +180,10 @@ export class FakeRequestStore implements RequestStore {
       secretDmChannel: null,
       secretDmTs: null,
       secretClearedAt: null,
+      expiryWarningAt: null,
+      expiryWarnedAt: null,
       messageClaimedAt: null,
+      warningClaimedAt: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -296,6 +299,11 @@ export class FakeRequestStore implements RequestStore {
         .sort(byExpiry)
         .slice(0, limit)
         .map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
+      warningsDue: rows
+        .filter((r) => isLive(r, now) && r.expiryWarnedAt === null && r.expiryWarningAt !== null && r.expiryWarningAt <= horizon)
+        .sort(byExpiry)
+        .slice(0, limit)
+        .map((r) => ({ id: r.id, at: r.expiryWarningAt! })),
     };
   }
 
@@ -374,6 +382,24 @@ export class FakeRequestStore implements RequestStore {
     if (!row.secretClearedAt) row.secretClearedAt = this.clock.now();
   }
 
+  async claimExpiryWarning(id: number, now: Date): Promise<boolean> {
+    const row = this.rows.get(id);
+    const claimable =
+      row &&
+      isLive(row, now) &&
+      row.expiryWarnedAt === null &&
+      (!row.warningClaimedAt || row.warningClaimedAt.getTime() < now.getTime() - 60_000);
+    if (claimable) row.warningClaimedAt = now;
+    return Boolean(claimable);
+  }
+
+  async markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null> {
+    const row = this.row(id);
+    if (row.expiryWarnedAt) return null;
+    row.expiryWarnedAt = now;
+    return this.log.append(id, audit);
+  }
+
   private all(): StoredRequest[] {
     return [...this.rows.values()].sort((a, b) => a.id - b.id).map((r) => ({ ...r }));
   }
@@ -399,6 +425,7 @@ export class FakeSchedule implements Schedule {
   readonly revokes: { requestId: number; at: Date }[] = [];
   readonly revokesNow: number[] = [];
   readonly pendingTimeouts: { requestId: number; at: Date }[] = [];
+  readonly warnings: { requestId: number; at: Date }[] = [];
 
   async grant(requestId: number) {
     this.grants.push(requestId);
@@ -414,6 +441,10 @@ export class FakeSchedule implements Schedule {
 
   async expirePendingAt(requestId: number, at: Date) {
     this.pendingTimeouts.push({ requestId, at });
+  }
+
+  async warnBeforeExpiryAt(requestId: number, at: Date) {
+    this.warnings.push({ requestId, at });
   }
 }
 
@@ -575,6 +606,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   approvalsRequired,
   approvers,
   requesters: null,
+  warnBeforeSeconds: 600,
   ...extra,
 });
 

@@ -140,6 +140,7 @@ describe('fuzzed input', () => {
       notifyRequester: { ...request, notice: 'approved' },
       resendAccess: request,
       clearSecret: request,
+      warnBeforeExpiry: request,
       postAudit: { auditEventId: '1' },
     };
     const names = Object.keys(JOBS) as JobName[];

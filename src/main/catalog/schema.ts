@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Catalog, IdentityRule, ProviderSettings } from '../../domain/catalog';
 import { parseDuration } from '../../domain/durations';
+import { DEFAULT_WARN_BEFORE_SECONDS } from '../../domain/expiry-warning';
 import type { ProdAccessError } from '../../domain/errors';
 import { isRegExp, type ResolvedProvider, resolveProvider } from '../../providers/registry';
 
@@ -98,12 +99,18 @@ const levelSchema = z
     approvers: people,
     /** Who may ask; left out, anyone in the workspace may. */
     requesters: people.optional(),
+    /** How long before a grant ends its requester is warned by DM; `false` (or 0): never. */
+    warnBefore: z.union([z.literal(false), z.literal(0), duration]).optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
     const { defaultDuration, maxDuration, approvals } = level;
     if (typeof defaultDuration === 'number' && typeof maxDuration === 'number' && defaultDuration > maxDuration) {
       ctx.addIssue({ code: 'custom', path: ['defaultDuration'], message: 'must not be longer than maxDuration' });
+    }
+    const { warnBefore } = level;
+    if (typeof warnBefore === 'number' && warnBefore > 0 && typeof maxDuration === 'number' && warnBefore >= maxDuration) {
+      ctx.addIssue({ code: 'custom', path: ['warnBefore'], message: 'must be shorter than maxDuration (or false for no warning)' });
     }
     const users = Array.isArray(level.approvers?.users) ? level.approvers.users : [];
     const groups = Array.isArray(level.approvers?.groups) ? level.approvers.groups : [];
@@ -194,9 +201,10 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
         ...resource,
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
-        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, ...level }) => ({
+        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, warnBefore, ...level }) => ({
           ...level,
           requesters: requesters ?? null,
+          warnBeforeSeconds: warnBefore === undefined ? DEFAULT_WARN_BEFORE_SECONDS : warnBefore || null,
           maxDurationSeconds: maxDuration,
           defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
           approvalsRequired: approvals,

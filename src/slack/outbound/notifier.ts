@@ -3,7 +3,7 @@ import type { AccessSecret, AuditChannel, AuditChannelLine, MessageRef, Messenge
 import type { Catalog } from '../../domain/catalog';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
-import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { accessDelivered, auditLine, expiryWarning, requesterNotice, secretCleared } from '../render/notices';
 import { directMessage } from './direct-message';
 
 export interface SlackNotifierDeps {
@@ -40,6 +40,11 @@ export class SlackNotifier implements Messenger, AuditChannel {
   async removeSecret(at: MessageRef, { request, resource }: RequestFacts): Promise<void> {
     // `blocks: []` clears any blocks too, so nothing of the old message is left.
     await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, text: secretCleared(request, resource), blocks: [] });
+  }
+
+  async sendExpiryWarning({ request, resource }: RequestFacts, coveredBy: AccessRequestRecord | null): Promise<void> {
+    const { text, blocks } = expiryWarning(request, resource, coveredBy);
+    await directMessage(this.deps.slack, request.requesterId, text, blocks);
   }
 
   /** One message in the audit channel with these lines, each linking to its request's approval message. */

@@ -1,6 +1,8 @@
+import type { KnownBlock } from '@slack/types';
 import type { Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
 import { formatDuration, mention, plain, slackDate } from './format';
+import { grantButtons } from './grant-buttons';
 
 /** The DM that tells the requester where their request went. */
 export function requesterNotice(
@@ -57,6 +59,24 @@ export function accessDelivered(
     secret +
     `\nGive it back early with \`/prod-access revoke ${request.id}\`.`
   );
+}
+
+/**
+ * The DM before a grant ends: when, and the buttons to ask for more time or give it back now. When
+ * another grant of the requester's (`coveredBy`, an extension) keeps the access past that end, it says
+ * so instead, with nothing to click.
+ */
+export function expiryWarning(
+  request: AccessRequestRecord,
+  resource: Resource,
+  coveredBy: AccessRequestRecord | null,
+): { text: string; blocks: KnownBlock[] } {
+  const what = `Your access #${request.id} (${request.level} on ${plain(resource.name)}) ends ${slackDate(request.expiresAt!)}`;
+  const text = coveredBy
+    ? `:hourglass_flowing_sand: ${what}; #${coveredBy.id} keeps the same access until ${slackDate(coveredBy.expiresAt!)}, so nothing needs doing.`
+    : `:hourglass_flowing_sand: ${what}. Need more time? *Extend* asks the owners for it. Finished? *I'm done* gives it back now.`;
+  const section: KnownBlock = { type: 'section', text: { type: 'mrkdwn', text } };
+  return { text, blocks: coveredBy ? [section] : [section, grantButtons(request.id)] };
 }
 
 /** One line per audit event in the audit channel; `count` > 1 when it stands for repeated refusals. */

@@ -28,6 +28,9 @@ class FakeMessenger implements Messenger {
   async removeSecret(at: MessageRef) {
     this.sent.push(`remove secret ${at.channel} ${at.ts}`);
   }
+  async sendExpiryWarning({ request }: RequestFacts, coveredBy: AccessRequestRecord | null) {
+    this.sent.push(`expiry warning #${request.id}${coveredBy ? ` covered by #${coveredBy.id}` : ''}`);
+  }
 }
 
 function setUp() {

@@ -20,6 +20,7 @@ const level: AccessLevel = {
   approvalsRequired: 1,
   approvers: { users: ['UMANAGER'], groups: ['SDBAS'] },
   requesters: null,
+  warnBeforeSeconds: 600,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },
