@@ -204,19 +204,19 @@ export class PrismaRequestStore implements RequestStore {
         orderBy: { expiresAt: 'asc' },
         take: limit,
       }),
-      this.db.accessRequest.findMany({
-        where: { ...liveGrant(now), expiryWarnedAt: null, expiryWarningAt: { lte: horizon } },
-        select: { id: true, expiryWarningAt: true },
-        orderBy: { expiresAt: 'asc' },
-        take: limit,
-      }),
+      // Live grants (`liveGrant`) whose warning is unsent, through the partial index that holds only them.
+      this.db.$queryRaw<{ id: number; at: Date }[]>`
+        SELECT id, expiry_warning_at AS at FROM access_requests
+         WHERE status = 'ACTIVE' AND expiry_warned_at IS NULL AND expiry_warning_at IS NOT NULL
+           AND expiry_warning_at <= ${horizon} AND ended_by IS NULL AND expires_at > ${now}
+         ORDER BY expiry_warning_at LIMIT ${limit}`,
     ]);
     return {
       pendingPastTimeout: ids(pending),
       approved: ids(approved),
       pastExpiry: ids(pastExpiry),
       expiringSoon: expiringSoon.map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
-      warningsDue: warningsDue.map((r) => ({ id: r.id, at: r.expiryWarningAt! })),
+      warningsDue,
     };
   }
 
