@@ -301,7 +301,7 @@ export class FakeRequestStore implements RequestStore {
         .map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
       warningsDue: rows
         .filter((r) => isLive(r, now) && r.expiryWarnedAt === null && r.expiryWarningAt !== null && r.expiryWarningAt <= horizon)
-        .sort(byExpiry)
+        .sort((a, b) => a.expiryWarningAt!.getTime() - b.expiryWarningAt!.getTime())
         .slice(0, limit)
         .map((r) => ({ id: r.id, at: r.expiryWarningAt! })),
     };

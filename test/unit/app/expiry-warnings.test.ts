@@ -127,8 +127,8 @@ describe('the expiry warning', () => {
     const report = await reconcile({ ...w, expirePending: expirePending(w), intervalSeconds: 30 })();
     expect(report.warningsEnsured).toBe(2);
     expect(w.schedule.warnings).toEqual([
-      { requestId: due, at: inMinutes(0.5) },
       { requestId: overdue, at: inMinutes(-1) },
+      { requestId: due, at: inMinutes(0.5) },
     ]);
     expect(w.schedule.warnings.map((s) => s.requestId)).not.toContain(later);
     expect(w.schedule.warnings.map((s) => s.requestId)).not.toContain(revoking);
