@@ -7,7 +7,8 @@ export const DEMO_TARGET_ENV = 'SANDBOX_ORDERS_DB_URL';
 
 /**
  * The catalog the sandbox runs with: the example catalog's shape, with the demo's people, short
- * default durations so an expiry is seen, and the roles of the demo database.
+ * default durations so an expiry (and the warning before it, a fifth of a short grant before its end)
+ * is seen, and the roles of the demo database.
  */
 export function demoCatalog(target: DemoTarget, people: DemoPerson[]): CatalogFile {
   const managers = [...DEMO_USERS.managers];

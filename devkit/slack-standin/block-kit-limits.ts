@@ -37,6 +37,8 @@ export const LIMITS = {
   confirmText: 300,
   confirmButtonText: 30,
   buttonValue: 2000,
+  textInputPlaceholder: 150,
+  textInputLength: 3000,
   url: 3000,
   actionId: 255,
   inputLabel: 2000,
@@ -219,6 +221,7 @@ function checkElement(element: unknown, at: string): Check {
     checkOptionalString(element.action_id, `${at}/action_id`, LIMITS.actionId) ??
     (element.confirm === undefined ? null : checkConfirm(element.confirm, `${at}/confirm`)) ??
     (element.type === 'button' ? checkButton(element, at) : null) ??
+    (element.type === 'plain_text_input' ? checkTextInput(element, at) : null) ??
     (STATIC_SELECTS.has(element.type) ? checkOptionSource(element, at) : null) ??
     (element.type === 'external_select' ? checkExternalSelect(element, at) : null) ??
     (element.type === 'datetimepicker' ? checkDatetimePicker(element, at) : null)
@@ -301,6 +304,20 @@ function checkButton(button: Json, at: string): Check {
     checkStyle(button.style, `${at}/style`) ??
     checkOptionalString(button.value, `${at}/value`, LIMITS.buttonValue) ??
     checkOptionalString(button.url, `${at}/url`, LIMITS.url)
+  );
+}
+
+/** A text input: its placeholder, its prefilled value, and lengths of at most 3000 (max_length at least 1). */
+function checkTextInput(input: Json, at: string): Check {
+  const length = (value: unknown, pointer: string, min: number): Check =>
+    value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= LIMITS.textInputLength)
+      ? null
+      : problem(pointer, `must be an integer from ${min} to ${LIMITS.textInputLength}`);
+  return (
+    checkOptionalText(input.placeholder, `${at}/placeholder`, { max: LIMITS.textInputPlaceholder, plainOnly: true }) ??
+    checkOptionalString(input.initial_value, `${at}/initial_value`, LIMITS.textInputLength) ??
+    length(input.min_length, `${at}/min_length`, 0) ??
+    length(input.max_length, `${at}/max_length`, 1)
   );
 }
 

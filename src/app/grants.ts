@@ -1,4 +1,6 @@
+import { entryOf } from '../domain/catalog';
 import { PermanentError } from '../domain/errors';
+import { expiryWarningAt } from '../domain/expiry-warning';
 import { catalogSpec } from '../domain/grant';
 import type { AccessRequestRecord } from '../domain/request';
 import { expiryOf, startIsAhead } from '../domain/scheduled-start';
@@ -8,7 +10,7 @@ import { removeUnlessCovered, type RevokeDeps } from './revokes';
 
 /** What revoking needs (a grant may take back what it applied), and the access DM. */
 export interface GrantDeps extends Omit<RevokeDeps, 'announcements' | 'schedule'> {
-  schedule: Pick<Schedule, 'revokeAt' | 'grantAt'>;
+  schedule: Pick<Schedule, 'revokeAt' | 'grantAt' | 'warnBeforeExpiryAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'resendAccess'>;
   delivery: AccessDelivery;
 }
@@ -22,13 +24,14 @@ export function scheduleGrant(
   return startIsAhead(request, now) ? schedule.grantAt(request.id, request.startsAt!) : schedule.grant(request.id);
 }
 
-/** The grant job: applies the permission, starts the clock, schedules the revoke. Safe to run twice. */
+/** The grant job: applies the permission, starts the clock, schedules the expiry warning and the revoke. Safe to run twice. */
 export function applyGrant(deps: GrantDeps) {
   return async (requestId: number): Promise<void> => {
     const request = await deps.requests.get(requestId);
     if (request?.status === 'ACTIVE') {
       await Promise.all([
         deps.schedule.revokeAt(requestId, request.expiresAt!),
+        scheduleWarning(deps, request),
         // The run before stopped between recording the grant and its DM.
         !request.accessDeliveredAt && deps.announcements.resendAccess(requestId),
       ]);
@@ -55,7 +58,13 @@ export function applyGrant(deps: GrantDeps) {
     const recorded = await deps.requests.transition(
       requestId,
       'ACTIVE',
-      { grantedAt: now, expiresAt, accessLines: access.lines, accessSecretIssued: access.oneTimeSecret !== undefined },
+      {
+        grantedAt: now,
+        expiresAt,
+        accessLines: access.lines,
+        accessSecretIssued: access.oneTimeSecret !== undefined,
+        expiryWarningAt: expiryWarningAt(entryOf(deps.catalog, request).level, request.durationSeconds, expiresAt),
+      },
       {
         actor: 'system',
         action: 'granted',
@@ -74,6 +83,7 @@ export function applyGrant(deps: GrantDeps) {
     }
     await Promise.all([
       deps.schedule.revokeAt(requestId, expiresAt),
+      scheduleWarning(deps, recorded.request),
       announceChange(deps.announcements, requestId, [recorded.auditEventId]),
     ]);
     try {
@@ -84,6 +94,11 @@ export function applyGrant(deps: GrantDeps) {
       throw error;
     }
   };
+}
+
+/** The expiry warning of an active grant, unless its level warns of nothing or it was sent already. */
+async function scheduleWarning(deps: Pick<GrantDeps, 'schedule'>, request: AccessRequestRecord): Promise<void> {
+  if (request.expiryWarningAt && !request.expiryWarnedAt) await deps.schedule.warnBeforeExpiryAt(request.id, request.expiryWarningAt);
 }
 
 /** The grant job gave up: the request fails with its reason, and nothing is left behind in the target. */

@@ -34,7 +34,10 @@ export type NewRequest = Pick<
 
 /** The facts a transition records along with the new status. */
 export type RequestPatch = Partial<
-  Pick<AccessRequestRecord, 'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued'> & {
+  Pick<
+    AccessRequestRecord,
+    'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued' | 'expiryWarningAt'
+  > & {
     accessLines: string[];
   }
 >;
@@ -74,6 +77,8 @@ export interface DueWork {
   startingSoon: { id: number; startsAt: Date }[];
   pastExpiry: number[];
   expiringSoon: { id: number; expiresAt: Date }[];
+  /** Live grants whose expiry warning falls due before the horizon and was not sent yet. */
+  warningsDue: { id: number; at: Date }[];
 }
 
 /** Slack messages that fell behind the database: what the reconciler sends again. */
@@ -163,6 +168,13 @@ export interface RequestStore {
   /** Once only; `secretDm` is where a DM that carried a one-time secret is, so it can be cleared at the end. */
   markAccessDelivered(id: number, secretDm?: { channel: string; ts: string }): Promise<void>;
   markSecretCleared(id: number): Promise<void>;
+  /**
+   * Claims the sending of a live grant's expiry warning, so two workers never send it twice; false when it
+   * was sent, is being sent (a claim younger than a minute), or the grant has ended.
+   */
+  claimExpiryWarning(id: number, now: Date): Promise<boolean>;
+  /** Records the warning as sent, with its audit row, once; null when it was already recorded. */
+  markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null>;
 }
 
 /** Which Slack user each identity of a resource belongs to, so two Slack users never share one identity. */
@@ -253,6 +265,8 @@ export interface Schedule {
   /** Early revoke: runs now, and the scheduled revoke finds nothing left to do. */
   revokeNow(requestId: number): Promise<void>;
   expirePendingAt(requestId: number, at: Date): Promise<void>;
+  /** The DM warning the requester that the grant is about to end, sent at `at`. */
+  warnBeforeExpiryAt(requestId: number, at: Date): Promise<void>;
 }
 
 export type { RequesterNotice } from '../domain/request';
@@ -336,6 +350,8 @@ export interface Messenger {
   escalate(approvalMessage: MessageRef, facts: RequestFacts, to: EscalationTarget): Promise<MessageRef>;
   /** Posts in the owners' channel, with `@here` and the reviewers mentioned, that a break-glass grant awaits its review. */
   postReviewEscalation(facts: RequestFacts): Promise<void>;
+  /** The requester's DM that the grant ends soon, with Extend and I'm done; `coveredBy`: their extension that keeps the access. */
+  sendExpiryWarning(facts: RequestFacts, coveredBy: AccessRequestRecord | null): Promise<void>;
 }
 
 /** What one person's App Home shows, read from the database when it is published. */

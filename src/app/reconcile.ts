@@ -20,6 +20,7 @@ export interface ReconcileReport {
   grantsScheduled: number;
   revokesDue: number;
   revokesEnsured: number;
+  warningsEnsured: number;
   slackResent: number;
   reviewsEscalated: number;
 }
@@ -27,7 +28,7 @@ export interface ReconcileReport {
 /**
  * Re-derives every schedule from the database, since Redis may have lost them: timed-out requests,
  * approved requests waiting for their grant job (at their scheduled start, for one about to come), grants
- * past their expiry, revokes about to fall due,
+ * past their expiry, revokes and expiry warnings about to fall due,
  * and Slack messages, notices, access DMs and audit lines that never went out, and one-time secrets still
  * in the DM of an access that has ended; and escalates break-glass grants nobody reviewed in time.
  * Scheduling is idempotent, so a job that still exists is left as it is. What is owed is asked for all at
@@ -48,6 +49,7 @@ export function reconcile(deps: ReconcileDeps) {
       ...due.startingSoon.map(({ id, startsAt }) => deps.schedule.grantAt(id, startsAt)),
       ...due.pastExpiry.map((id) => deps.schedule.revokeNow(id)),
       ...due.expiringSoon.map(({ id, expiresAt }) => deps.schedule.revokeAt(id, expiresAt)),
+      ...due.warningsDue.map(({ id, at }) => deps.schedule.warnBeforeExpiryAt(id, at)),
     ]);
     // Slack messages whose jobs were lost: anything older than two passes is not merely on its way.
     const settleMs = 2 * deps.intervalSeconds * 1000;
@@ -67,6 +69,7 @@ export function reconcile(deps: ReconcileDeps) {
       grantsScheduled: due.startingSoon.length,
       revokesDue: due.pastExpiry.length,
       revokesEnsured: due.expiringSoon.length,
+      warningsEnsured: due.warningsDue.length,
       slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,
       reviewsEscalated,
     };

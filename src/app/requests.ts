@@ -1,4 +1,4 @@
-import type { Catalog, Resource } from '../domain/catalog';
+import { type Catalog, entryOf, type Resource } from '../domain/catalog';
 import { UserError } from '../domain/errors';
 import {
   authorizeExtension,
@@ -42,12 +42,30 @@ export function submitRequest(deps: SubmitRequestDeps) {
 export function submitExtension(deps: SubmitRequestDeps & { requests: Pick<RequestStore, 'get'> }) {
   const create = createRequest(deps);
   return async (requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord> => {
-    const original = await deps.requests.get(input.requestId);
-    if (!original) throw requestNotFound(input.requestId);
-    authorizeExtension(original, requesterId, deps.clock.now());
+    const original = await extendable(deps, input.requestId, requesterId);
     const same = { resourceId: original.resourceId, levelId: original.level, ticketUrl: original.ticketUrl ?? undefined };
     return create(requesterId, { ...same, duration: input.duration, reason: input.reason }, original);
   };
+}
+
+/** What the Extend button's form is filled in from: the user's own live grant, refused as `submitExtension` would refuse it, and its catalog entry. */
+export function extensionForm(deps: Pick<SubmitRequestDeps, 'catalog' | 'clock'> & { requests: Pick<RequestStore, 'get'> }) {
+  return async (requestId: number, userId: string) => {
+    const request = await extendable(deps, requestId, userId);
+    return { request, ...entryOf(deps.catalog, request) };
+  };
+}
+
+/** The grant, if this user may extend it now. */
+async function extendable(
+  deps: Pick<SubmitRequestDeps, 'clock'> & { requests: Pick<RequestStore, 'get'> },
+  requestId: number,
+  userId: string,
+): Promise<AccessRequestRecord> {
+  const original = await deps.requests.get(requestId);
+  if (!original) throw requestNotFound(requestId);
+  authorizeExtension(original, userId, deps.clock.now());
+  return original;
 }
 
 function createRequest(deps: SubmitRequestDeps) {

@@ -17,9 +17,28 @@ export interface RevokeDeps {
 }
 
 /**
- * Removes a grant's access from the target unless another live grant (or an approved one being applied)
- * of the same identity holds the same permission: overlapping grants end only when the last of them does.
- * Returns the id of the covering request when the access was kept.
+ * The other live grants (and approved ones being applied) of the same identity that hold the same
+ * permission as this grant: while one of them does, this grant's end must leave the access in place.
+ */
+export async function coversOf(
+  deps: Pick<RevokeDeps, 'catalog' | 'clock'> & { requests: Pick<RequestStore, 'liveOn'> },
+  request: AccessRequestRecord,
+  provider: AccessProvider,
+  spec: GrantSpec,
+): Promise<AccessRequestRecord[]> {
+  const key = accessKeyOf(provider, spec);
+  const now = deps.clock.now();
+  // A permission belongs to one identity, so only that identity's other grants can hold it.
+  const others = await deps.requests.liveOn(request.resourceId, now, { identity: request.targetIdentity, exceptId: request.id });
+  return others.filter((other) => {
+    const entry = findEntry(deps.catalog, other);
+    return entry !== undefined && accessKeyOf(provider, specOf(entry.resource, entry.level, other, spec.expiresAt)) === key;
+  });
+}
+
+/**
+ * Removes a grant's access from the target unless another grant covers it (`coversOf`): overlapping
+ * grants end only when the last of them does. Returns the id of the covering request when the access was kept.
  */
 export async function removeUnlessCovered(
   deps: Pick<RevokeDeps, 'catalog' | 'requests' | 'clock'>,
@@ -27,14 +46,7 @@ export async function removeUnlessCovered(
   provider: AccessProvider,
   spec: GrantSpec,
 ): Promise<number | undefined> {
-  const key = accessKeyOf(provider, spec);
-  const now = deps.clock.now();
-  // A permission belongs to one identity, so only that identity's other grants can hold it.
-  const others = await deps.requests.liveOn(request.resourceId, now, { identity: request.targetIdentity, exceptId: request.id });
-  const cover = others.find((other) => {
-    const entry = findEntry(deps.catalog, other);
-    return entry !== undefined && accessKeyOf(provider, specOf(entry.resource, entry.level, other, spec.expiresAt)) === key;
-  });
+  const [cover] = await coversOf(deps, request, provider, spec);
   if (cover) return cover.id;
   await provider.revoke(spec);
   return undefined;

@@ -357,7 +357,7 @@ export class PrismaRequestStore implements RequestStore {
    */
   async due(now: Date, horizon: Date, limit: number): Promise<DueWork> {
     const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
-    const [pending, approved, startingSoon, pastExpiry, expiringSoon] = await Promise.all([
+    const [pending, approved, startingSoon, pastExpiry, expiringSoon, warningsDue] = await Promise.all([
       this.db.accessRequest.findMany({ where: { status: 'PENDING', pendingExpiresAt: { lte: now } }, select: { id: true }, take: limit }),
       this.db.accessRequest.findMany({ where: { status: 'APPROVED', ...startReached(now) }, select: { id: true }, take: limit }),
       this.db.accessRequest.findMany({
@@ -380,6 +380,12 @@ export class PrismaRequestStore implements RequestStore {
         orderBy: { expiresAt: 'asc' },
         take: limit,
       }),
+      // Live grants (`liveGrant`) whose warning is unsent, through the partial index that holds only them.
+      this.db.$queryRaw<{ id: number; at: Date }[]>`
+        SELECT id, expiry_warning_at AS at FROM access_requests
+         WHERE status = 'ACTIVE' AND expiry_warned_at IS NULL AND expiry_warning_at IS NOT NULL
+           AND expiry_warning_at <= ${horizon} AND ended_by IS NULL AND expires_at > ${now}
+         ORDER BY expiry_warning_at LIMIT ${limit}`,
     ]);
     return {
       pendingPastTimeout: ids(pending),
@@ -387,6 +393,7 @@ export class PrismaRequestStore implements RequestStore {
       startingSoon: startingSoon.map((r) => ({ id: r.id, startsAt: r.startsAt! })),
       pastExpiry: ids(pastExpiry),
       expiringSoon: expiringSoon.map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
+      warningsDue,
     };
   }
 
@@ -403,6 +410,31 @@ export class PrismaRequestStore implements RequestStore {
 
   async markSecretCleared(id: number): Promise<void> {
     await this.db.accessRequest.updateMany({ where: { id, secretClearedAt: null }, data: { secretClearedAt: new Date() } });
+  }
+
+  /**
+   * Claims the sending of a live grant's expiry warning. A claim older than a minute is taken over: its
+   * worker died (or Slack failed it) before the warning was recorded as sent.
+   */
+  async claimExpiryWarning(id: number, now: Date): Promise<boolean> {
+    const { count } = await this.db.accessRequest.updateMany({
+      where: {
+        id,
+        ...liveGrant(now),
+        expiryWarnedAt: null,
+        OR: [{ warningClaimedAt: null }, { warningClaimedAt: { lt: new Date(now.getTime() - 60_000) } }],
+      },
+      data: { warningClaimedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** Records the expiry warning as sent, with its audit row, once; null when it was already recorded. */
+  async markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({ where: { id, expiryWarnedAt: null }, data: { expiryWarnedAt: now } });
+      return count === 1 ? this.chain.append(tx, id, audit) : null;
+    });
   }
 
   /**

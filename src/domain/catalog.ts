@@ -63,6 +63,8 @@ export interface AccessLevel {
   reminders: Reminders | null;
   /** Null: this level is never granted without an approver. */
   breakGlass: BreakGlass | null;
+  /** How long before a grant ends its requester is warned (see domain/expiry-warning.ts); null: never. */
+  warnBeforeSeconds: number | null;
 }
 
 export interface ProviderSettings {

@@ -52,6 +52,10 @@ export interface AccessRequestRecord {
   reviewEscalatedAt: Date | null;
   /** When the escalation's post went out in the owners' channel; until then the reconciler asks for it again. */
   reviewEscalationSentAt: Date | null;
+  /** When the requester is warned that the grant is about to end (set at the grant); null: no warning. */
+  expiryWarningAt: Date | null;
+  /** When that warning was sent, once. */
+  expiryWarnedAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */
@@ -106,7 +110,9 @@ export type AuditAction =
   | 'identity_conflict'
   // Nobody decided for a while: the approvers were reminded in the message's thread, then the escalation target told.
   | 'reminded'
-  | 'escalated';
+  | 'escalated'
+  /** The requester was warned by DM that the grant is about to end. */
+  | 'expiry_warned';
 
 export interface AuditEntry {
   actor: string;

@@ -129,6 +129,8 @@ export const JOBS = {
   reminderStep: notifyJob(false, requestPayload.extend({ step: z.enum(REMINDER_STEPS) }), (p) => `${p.step}-${p.requestId}`),
   // The owners' channel told that a break-glass grant is still unreviewed; the reconciler asks again until it is sent.
   escalateReview: notifyJob(true, requestPayload, perRequest('review-escalation')),
+  // Delayed until the warning is due; the claim on the request sends it once, so the reconciler may ask again.
+  warnBeforeExpiry: notifyJob(false, requestPayload, perRequest('expiry-warning')),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
   postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),

@@ -17,6 +17,7 @@ export interface JobUseCases {
     sweep(): Promise<unknown>;
     sendStep(requestId: number, step: JobPayload<'reminderStep'>['step']): Promise<unknown>;
   };
+  warnBeforeExpiry(requestId: number): Promise<unknown>;
   messages: {
     syncApprovalMessage(requestId: number): Promise<void>;
     notifyRequester(requestId: number, notice: JobPayload<'notifyRequester'>['notice']): Promise<void>;
@@ -51,6 +52,7 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     clearSecret: ({ requestId }) => messages.clearSecret(requestId),
     resendAccess: ({ requestId }) => messages.resendAccess(requestId),
     escalateReview: ({ requestId }) => messages.escalateReview(requestId),
+    warnBeforeExpiry: ({ requestId }) => useCases.warnBeforeExpiry(requestId),
     postAudit: () => useCases.postAudit(),
     reminderSweep: () => useCases.reminders.sweep(),
     reminderStep: ({ requestId, step }) => useCases.reminders.sendStep(requestId, step),

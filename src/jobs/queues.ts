@@ -129,6 +129,10 @@ export class JobQueues implements Schedule, Announcements {
     return this.enqueue('expirePending', { requestId }, at.getTime() - Date.now());
   }
 
+  warnBeforeExpiryAt(requestId: number, at: Date): Promise<void> {
+    return this.enqueue('warnBeforeExpiry', { requestId }, at.getTime() - Date.now());
+  }
+
   async syncApprovalMessage(requestId: number, notice?: RequesterNotice): Promise<void> {
     await Promise.all([this.enqueue('syncApprovalMessage', { requestId }), notice && this.notify(requestId, notice)]);
   }

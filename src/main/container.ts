@@ -4,6 +4,7 @@ import { flushAuditChannel } from '../app/audit-channel';
 import { escalateOverdueReviews, reviewBreakGlass, submitBreakGlass } from '../app/break-glass';
 import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
+import { warnBeforeExpiry } from '../app/expiry-warnings';
 import { grantOrFail } from '../app/grants';
 import { appHome } from '../app/home';
 import { requestNotices } from '../app/notices';
@@ -11,7 +12,7 @@ import { expirePending } from '../app/pending';
 import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
 import { pendingReminders } from '../app/reminders';
-import { listRequests, submitExtension, submitRequest } from '../app/requests';
+import { extensionForm, listRequests, submitExtension, submitRequest } from '../app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from './catalog/load';
 import { PrismaAuditLog } from '../db/audit-log';
@@ -79,6 +80,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const slackUseCases: SlackUseCases = {
     submitRequest: submitRequest(submitDeps),
     submitExtension: submitExtension(submitDeps),
+    extensionForm: extensionForm(submitDeps),
     listRequests: listRequests({ requests }),
     requestEarlyRevoke: requestEarlyRevoke({ ...grantDeps, directory }),
     approveRequest: approveRequest(decisionDeps),
@@ -105,6 +107,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
+    warnBeforeExpiry: warnBeforeExpiry({ ...base, providers, messenger: notifier }),
     messages: notices,
     homes,
   };

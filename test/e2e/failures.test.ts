@@ -27,7 +27,9 @@ describe(guarantee(5), () => {
     h.setTargetReachable(true);
     await h.waitForApprovalMessage(id, 'Ended at its expiry', 30_000);
     expect(await h.target.developerCanRead()).toBe(false);
-    expect(await h.auditActions(id)).toEqual(['requested', 'approval_recorded', 'approved', 'granted', 'revoke_failed', 'expired']);
+    // Less the expiry warning (test/e2e/expiry-warning.test.ts), due 0.6 s before the end of so short a grant.
+    const actions = (await h.auditActions(id)).filter((action) => action !== 'expiry_warned');
+    expect(actions).toEqual(['requested', 'approval_recorded', 'approved', 'granted', 'revoke_failed', 'expired']);
   });
 
   test('Slack answering 500 and 429 delays the approval message but posts it exactly once', async () => {

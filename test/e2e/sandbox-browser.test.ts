@@ -123,6 +123,13 @@ describe('the sandbox in a real browser', () => {
     await expect(queryResult()).resolves.toContain('espresso machine');
     await screenshot('07-access-in-dm');
 
+    // The warning before the end (a fifth of so short a grant before it), with its two buttons.
+    const warning = message(`Your access #${id}`).filter({ hasText: 'Need more time?' });
+    await warning.waitFor({ timeout: 40_000 });
+    await expect(warning.getByRole('button', { name: 'Extend' }).count()).resolves.toBe(1);
+    await expect(warning.getByRole('button', { name: "I'm done" }).count()).resolves.toBe(1);
+    await screenshot('07b-expiry-warning');
+
     await open('C0OWNERS001');
     await approval.filter({ hasText: 'Ended at its expiry' }).waitFor({ timeout: 60_000 });
     // chat.update changed the one message in place.

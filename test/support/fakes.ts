@@ -141,6 +141,7 @@ type StoredRequest = AccessRequestRecord & {
   messageClaimedAt: Date | null;
   reminderClaimedAt: Date | null;
   escalationClaimedAt: Date | null;
+  warningClaimedAt: Date | null;
 };
 
 /** The columns of each reminder step, as the real store names them. */
@@ -200,6 +201,8 @@ export class FakeRequestStore implements RequestStore {
       secretDmChannel: null,
       secretDmTs: null,
       secretClearedAt: null,
+      expiryWarningAt: null,
+      expiryWarnedAt: null,
       messageClaimedAt: null,
       remindedAt: null,
       escalatedAt: null,
@@ -212,6 +215,7 @@ export class FakeRequestStore implements RequestStore {
       reviewComment: null,
       reviewEscalatedAt: null,
       reviewEscalationSentAt: null,
+      warningClaimedAt: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -384,6 +388,11 @@ export class FakeRequestStore implements RequestStore {
         .sort(byExpiry)
         .slice(0, limit)
         .map((r) => ({ id: r.id, expiresAt: r.expiresAt! })),
+      warningsDue: rows
+        .filter((r) => isLive(r, now) && r.expiryWarnedAt === null && r.expiryWarningAt !== null && r.expiryWarningAt <= horizon)
+        .sort((a, b) => a.expiryWarningAt!.getTime() - b.expiryWarningAt!.getTime())
+        .slice(0, limit)
+        .map((r) => ({ id: r.id, at: r.expiryWarningAt! })),
     };
   }
 
@@ -505,6 +514,24 @@ export class FakeRequestStore implements RequestStore {
     if (!row.secretClearedAt) row.secretClearedAt = this.clock.now();
   }
 
+  async claimExpiryWarning(id: number, now: Date): Promise<boolean> {
+    const row = this.rows.get(id);
+    const claimable =
+      row &&
+      isLive(row, now) &&
+      row.expiryWarnedAt === null &&
+      (!row.warningClaimedAt || row.warningClaimedAt.getTime() < now.getTime() - 60_000);
+    if (claimable) row.warningClaimedAt = now;
+    return Boolean(claimable);
+  }
+
+  async markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null> {
+    const row = this.row(id);
+    if (row.expiryWarnedAt) return null;
+    row.expiryWarnedAt = now;
+    return this.log.append(id, audit);
+  }
+
   private all(): StoredRequest[] {
     return [...this.rows.values()].sort((a, b) => a.id - b.id).map((r) => ({ ...r }));
   }
@@ -531,6 +558,7 @@ export class FakeSchedule implements Schedule {
   readonly revokes: { requestId: number; at: Date }[] = [];
   readonly revokesNow: number[] = [];
   readonly pendingTimeouts: { requestId: number; at: Date }[] = [];
+  readonly warnings: { requestId: number; at: Date }[] = [];
 
   async grant(requestId: number) {
     this.grants.push(requestId);
@@ -550,6 +578,10 @@ export class FakeSchedule implements Schedule {
 
   async expirePendingAt(requestId: number, at: Date) {
     this.pendingTimeouts.push({ requestId, at });
+  }
+
+  async warnBeforeExpiryAt(requestId: number, at: Date) {
+    this.warnings.push({ requestId, at });
   }
 }
 
@@ -738,6 +770,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   confirmApproval: approvalsRequired >= 2,
   reminders: null,
   breakGlass: null,
+  warnBeforeSeconds: 600,
   ...extra,
 });
 

@@ -6,7 +6,16 @@ import type { AccessRequestRecord } from '../../src/domain/request';
 export type SeedFields = Partial<
   Pick<
     AccessRequestRecord,
-    'level' | 'status' | 'approvalsRequired' | 'pendingExpiresAt' | 'expiresAt' | 'endedBy' | 'startsAt' | 'createdAt' | 'messageTs'
+    | 'level'
+    | 'status'
+    | 'approvalsRequired'
+    | 'pendingExpiresAt'
+    | 'expiresAt'
+    | 'endedBy'
+    | 'startsAt'
+    | 'createdAt'
+    | 'messageTs'
+    | 'expiryWarningAt'
   >
 > &
   Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
@@ -327,6 +336,47 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       });
       expect(await store().recordReview(request.id, 'UMGR2', 'me too', subject.now())).toBeNull();
       expect(await subject.auditActions(request.id)).toEqual(['break_glass', 'break_glass_escalated', 'break_glass_reviewed']);
+    });
+
+    test('an expiry warning is claimed once, only while its grant is live, and recorded sent once with its audit row', async () => {
+      const id = await seed({ resourceId: resource(), status: 'ACTIVE', expiresAt: hours(1) });
+      const later = (ms: number) => new Date(subject.now().getTime() + ms);
+      expect(await store().claimExpiryWarning(id, subject.now())).toBe(true);
+      expect(await store().claimExpiryWarning(id, subject.now())).toBe(false);
+      // A claim over a minute old is taken over: its worker died before the warning was recorded.
+      expect(await store().claimExpiryWarning(id, later(61_000))).toBe(true);
+      const warned = { actor: 'system', action: 'expiry_warned' } as const;
+      expect(await store().markExpiryWarned(id, subject.now(), warned)).toEqual(expect.any(BigInt));
+      expect(await store().markExpiryWarned(id, subject.now(), warned)).toBeNull();
+      expect(await store().claimExpiryWarning(id, later(200_000))).toBe(false);
+      expect(await subject.auditActions(id)).toEqual(['expiry_warned']);
+
+      const ended = [
+        await seed({ resourceId: resource(), status: 'ACTIVE', expiresAt: hours(1), endedBy: 'UDEV' }),
+        await seed({ resourceId: resource(), status: 'EXPIRED', expiresAt: hours(-1) }),
+        await seed({ resourceId: resource(), status: 'REVOKE_FAILED', expiresAt: hours(-1) }),
+      ];
+      for (const other of ended) expect(await store().claimExpiryWarning(other, subject.now())).toBe(false);
+    });
+
+    test('the expiry warnings due are those of live grants, not sent yet, falling due before the horizon', async () => {
+      const at = hours(0.5);
+      const live = { status: 'ACTIVE', expiresAt: hours(1) } as const;
+      const due = await seed({ resourceId: resource(), ...live, expiryWarningAt: at });
+      const notDue = [
+        await seed({ resourceId: resource(), ...live, expiryWarningAt: hours(2), expiresAt: hours(3) }),
+        await seed({ resourceId: resource(), ...live, expiryWarningAt: at, endedBy: 'UDEV' }),
+        await seed({ resourceId: resource(), ...live, expiryWarningAt: null }),
+        await seed({ resourceId: resource(), status: 'EXPIRED', expiresAt: hours(-1), expiryWarningAt: hours(-2) }),
+      ];
+      const sent = await seed({ resourceId: resource(), ...live, expiryWarningAt: at });
+      await store().claimExpiryWarning(sent, subject.now());
+      await store().markExpiryWarned(sent, subject.now(), { actor: 'system', action: 'expiry_warned' });
+
+      const { warningsDue } = await store().due(subject.now(), hours(1), 1000);
+      expect(warningsDue).toContainEqual({ id: due, at });
+      const ids = warningsDue.map((w) => w.id);
+      for (const id of [...notDue, sent]) expect(ids).not.toContain(id);
     });
   });
 }

@@ -141,6 +141,7 @@ describe('fuzzed input', () => {
       resendAccess: request,
       clearSecret: request,
       escalateReview: request,
+      warnBeforeExpiry: request,
       postAudit: { auditEventId: '1' },
       reminderSweep: {},
       reminderStep: { ...request, step: 'reminder' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Catalog, IdentityRule, ProviderSettings } from '../../domain/catalog';
 import { formatDuration, parseDuration } from '../../domain/durations';
+import { DEFAULT_WARN_BEFORE_SECONDS } from '../../domain/expiry-warning';
 import type { Reminders } from '../../domain/reminders';
 import type { ProdAccessError } from '../../domain/errors';
 import { isRegExp, type ResolvedProvider, resolveProvider } from '../../providers/registry';
@@ -154,12 +155,18 @@ const levelSchema = z
     reminders: remindersSchema.optional(),
     /** Left out, the level is never granted without an approver. */
     breakGlass: breakGlassSchema.optional(),
+    /** How long before a grant ends its requester is warned by DM; `false` (or 0): never. */
+    warnBefore: z.union([z.literal(false), z.literal(0), duration]).optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
     const { defaultDuration, maxDuration, approvals } = level;
     if (typeof defaultDuration === 'number' && typeof maxDuration === 'number' && defaultDuration > maxDuration) {
       ctx.addIssue({ code: 'custom', path: ['defaultDuration'], message: 'must not be longer than maxDuration' });
+    }
+    const { warnBefore } = level;
+    if (typeof warnBefore === 'number' && warnBefore > 0 && typeof maxDuration === 'number' && warnBefore >= maxDuration) {
+      ctx.addIssue({ code: 'custom', path: ['warnBefore'], message: 'must be shorter than maxDuration (or false for no warning)' });
     }
     const users = Array.isArray(level.approvers?.users) ? level.approvers.users : [];
     const groups = Array.isArray(level.approvers?.groups) ? level.approvers.groups : [];
@@ -280,19 +287,26 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
         ...resource,
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
-        levels: levels.map(({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, reminders, breakGlass, ...level }) => ({
-          ...level,
-          requesters: requesters ?? null,
-          // Owners who ask two people to agree have said the level weighs; one-approval levels that write say so.
-          confirmApproval: confirmApproval ?? approvals >= 2,
-          reminders: remindersOf(reminders ?? resourceReminders),
-          breakGlass: breakGlass
-            ? { maxDurationSeconds: breakGlass.maxDuration, reviewers: breakGlass.reviewers, reviewWithinSeconds: breakGlass.reviewWithin }
-            : null,
-          maxDurationSeconds: maxDuration,
-          defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
-          approvalsRequired: approvals,
-        })),
+        levels: levels.map(
+          ({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, reminders, breakGlass, warnBefore, ...level }) => ({
+            ...level,
+            requesters: requesters ?? null,
+            warnBeforeSeconds: warnBefore === undefined ? DEFAULT_WARN_BEFORE_SECONDS : warnBefore || null,
+            // Owners who ask two people to agree have said the level weighs; one-approval levels that write say so.
+            confirmApproval: confirmApproval ?? approvals >= 2,
+            reminders: remindersOf(reminders ?? resourceReminders),
+            breakGlass: breakGlass
+              ? {
+                  maxDurationSeconds: breakGlass.maxDuration,
+                  reviewers: breakGlass.reviewers,
+                  reviewWithinSeconds: breakGlass.reviewWithin,
+                }
+              : null,
+            maxDurationSeconds: maxDuration,
+            defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
+            approvalsRequired: approvals,
+          }),
+        ),
       };
     }),
   };

@@ -1,3 +1,4 @@
+import type { AccessLevel, Resource } from '../../domain/catalog';
 import type { ExtensionInput, RequestInput } from '../../domain/policy';
 import type { AccessRequestRecord, DecisionResult } from '../../domain/request';
 
@@ -5,6 +6,8 @@ import type { AccessRequestRecord, DecisionResult } from '../../domain/request';
 export interface SlackUseCases {
   submitRequest(requesterId: string, input: RequestInput): Promise<AccessRequestRecord>;
   submitExtension(requesterId: string, input: ExtensionInput): Promise<AccessRequestRecord>;
+  /** The user's own live grant and its catalog entry, to fill in the Extend modal; refused as an extension would be. */
+  extensionForm(requestId: number, userId: string): Promise<{ request: AccessRequestRecord; resource: Resource; level: AccessLevel }>;
   listRequests(requesterId: string): Promise<AccessRequestRecord[]>;
   requestEarlyRevoke(requestId: number, userId: string): Promise<AccessRequestRecord>;
   approveRequest(requestId: number, approverId: string): Promise<DecisionResult>;

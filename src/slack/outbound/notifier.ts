@@ -4,7 +4,7 @@ import type { Catalog } from '../../domain/catalog';
 import type { EscalationTarget } from '../../domain/reminders';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
-import { accessDelivered, auditLine, requesterNotice, reviewEscalation, secretCleared } from '../render/notices';
+import { accessDelivered, auditLine, expiryWarning, requesterNotice, reviewEscalation, secretCleared } from '../render/notices';
 import { escalationText, reminderText } from '../render/reminders';
 import { DirectMessages } from './direct-message';
 
@@ -80,6 +80,11 @@ export class SlackNotifier implements Messenger, AuditChannel {
       channel: resource.ownersChannel,
       text: reviewEscalation(request, resource, level.breakGlass),
     });
+  }
+
+  async sendExpiryWarning({ request, resource }: RequestFacts, coveredBy: AccessRequestRecord | null): Promise<void> {
+    const { text, blocks } = expiryWarning(request, resource, coveredBy);
+    await this.directMessages.send(request.requesterId, text, blocks);
   }
 
   /** One message in the audit channel with these lines, each linking to its request's approval message. */

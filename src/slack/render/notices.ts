@@ -1,7 +1,9 @@
+import type { KnownBlock } from '@slack/types';
 import type { BreakGlass, Resource } from '../../domain/catalog';
 import type { AccessRequestRecord, DecisionRecord, RequesterNotice } from '../../domain/request';
 import { windowEnd } from '../../domain/scheduled-start';
 import { formatDuration, mention, peopleMentions, plain, slackDate } from './format';
+import { grantButtons } from './grant-buttons';
 
 /** The DM that tells the requester where their request went. */
 export function requesterNotice(
@@ -70,6 +72,24 @@ export function reviewEscalation(request: AccessRequestRecord, resource: Resourc
     `taken by ${mention(request.requesterId)} without an approver) was not reviewed${due}. ` +
     `Review it with the *Reviewed* button on its message in this channel.`
   );
+}
+
+/**
+ * The DM before a grant ends: when, and the buttons to ask for more time or give it back now. When
+ * another grant of the requester's (`coveredBy`, an extension) keeps the access past that end, it says
+ * so instead, with nothing to click.
+ */
+export function expiryWarning(
+  request: AccessRequestRecord,
+  resource: Resource,
+  coveredBy: AccessRequestRecord | null,
+): { text: string; blocks: KnownBlock[] } {
+  const what = `Your access #${request.id} (${request.level} on ${plain(resource.name)}) ends ${slackDate(request.expiresAt!)}`;
+  const text = coveredBy
+    ? `:hourglass_flowing_sand: ${what}; #${coveredBy.id} keeps the same access until ${slackDate(coveredBy.expiresAt!)}, so nothing needs doing.`
+    : `:hourglass_flowing_sand: ${what}. Need more time? *Extend* asks the owners for it. Finished? *I'm done* gives it back now.`;
+  const section: KnownBlock = { type: 'section', text: { type: 'mrkdwn', text } };
+  return { text, blocks: coveredBy ? [section] : [section, grantButtons(request.id)] };
 }
 
 /** One line per audit event in the audit channel; `count` > 1 when it stands for repeated refusals. */

@@ -38,6 +38,10 @@ class FakeMessenger implements NoticeMessenger {
   async postReviewEscalation({ request, resource }: RequestFacts) {
     this.sent.push(`escalate #${request.id} in ${resource.ownersChannel}`);
   }
+
+  async sendExpiryWarning({ request }: RequestFacts, coveredBy: AccessRequestRecord | null) {
+    this.sent.push(`expiry warning #${request.id}${coveredBy ? ` covered by #${coveredBy.id}` : ''}`);
+  }
 }
 
 /** What each level allows, as a provider would say it; or a target that fails. */

@@ -1,4 +1,4 @@
-import { listRequests, submitExtension, submitRequest } from '../../../src/app/requests';
+import { extensionForm, listRequests, submitExtension, submitRequest } from '../../../src/app/requests';
 import type { AccessRequestRecord } from '../../../src/domain/request';
 import { fakeWorld, type FakeWorld } from '../../support/fakes';
 
@@ -185,4 +185,22 @@ test("listRequests: the requester's own requests, newest first", async () => {
   await submit('UCAROL', ask);
   const second = await submit('UDEV', ask);
   expect((await listRequests(w)('UDEV')).map((r) => r.id)).toEqual([second.id, first.id]);
+});
+
+describe('extensionForm', () => {
+  test('the requester’s own live grant, with the catalog entry its form is filled in from', async () => {
+    const { w } = setUp();
+    const form = extensionForm(w);
+    const original = liveGrant(w);
+    const { request, resource, level } = await form(original.id, 'UDEV');
+    expect([request.id, resource.id, level.id, level.defaultDurationSeconds]).toEqual([original.id, 'orders-db', 'read-only', 3600]);
+  });
+
+  test('refused as the extension itself would be: someone else, or a grant no longer live', async () => {
+    const { w } = setUp();
+    const form = extensionForm(w);
+    await expect(form(liveGrant(w).id, 'UCAROL')).rejects.toMatchObject({ code: 'NOT_AUTHORIZED' });
+    await expect(form(liveGrant(w, { status: 'EXPIRED' }).id, 'UDEV')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(form(999, 'UDEV')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
 });

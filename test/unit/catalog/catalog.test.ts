@@ -74,6 +74,20 @@ describe('the catalog', () => {
     ]);
   });
 
+  test('a level warns 10 minutes before a grant ends unless its warnBefore says otherwise, false for never, shorter than maxDuration', () => {
+    const warnings = (text: string) => {
+      const result = parseCatalog(text, env, catalogDir);
+      if (!result.ok) return result.problems;
+      return result.catalog.resources[0]!.levels.map((l) => l.warnBeforeSeconds);
+    };
+    expect(warnings(example)).toEqual([600, 300]);
+    expect(warnings(example.replace('warnBefore: 5m', 'warnBefore: false'))).toEqual([600, null]);
+    expect(warnings(example.replace('warnBefore: 5m', 'warnBefore: 0'))).toEqual([600, null]);
+    expect(warnings(example.replace('warnBefore: 5m', 'warnBefore: 1h'))).toEqual([
+      { path: 'resources[0].levels[1].warnBefore', message: 'must be shorter than maxDuration (or false for no warning)' },
+    ]);
+  });
+
   test('every problem is reported with its path in the file', () => {
     const broken = example
       .replace('auditChannel: C0AUDIT0001', 'auditChannel: audit')

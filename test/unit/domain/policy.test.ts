@@ -23,6 +23,7 @@ const level: AccessLevel = {
   confirmApproval: false,
   reminders: null,
   breakGlass: null,
+  warnBeforeSeconds: 600,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },

@@ -69,7 +69,8 @@ function answer({ respond, client, body }: ButtonArgs, text: string): Promise<un
   return directMessage(client, body.user.id, text);
 }
 
-function requireId(value: string | undefined): number {
+/** The request a button names; a value prod-access never put on a button is an error. */
+export function requireId(value: string | undefined): number {
   const id = parseRequestId(value);
   if (id === undefined) throw new Error(`button value "${value}" is not a request id`);
   return id;

@@ -37,6 +37,19 @@ export type DenyModalMetadata = z.infer<typeof DenyModalMetadata>;
 export const ReviewModalMetadata = DenyModalMetadata;
 export type ReviewModalMetadata = DenyModalMetadata;
 
+/**
+ * The Extend modal: which grant, the catalog entry its form is checked against before the ack (so a bad
+ * duration is a field error), and where the outcome goes (the click's response_url; none from App Home,
+ * then by DM). The extension is made from the stored grant: the entry named here decides nothing.
+ */
+export const ExtendModalMetadata = z.strictObject({
+  requestId: z.number().int().positive(),
+  resourceId: z.string().max(64),
+  levelId: z.string().max(64),
+  responseUrl,
+});
+export type ExtendModalMetadata = z.infer<typeof ExtendModalMetadata>;
+
 /** The form as prod-access opened it, or undefined when it was not (unreadable, or a response_url of elsewhere). */
 export function readMetadata<T extends { responseUrl?: string }>(schema: z.ZodType<T>, raw: string, apiUrl: string): T | undefined {
   let json: unknown;

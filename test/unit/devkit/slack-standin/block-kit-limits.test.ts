@@ -101,6 +101,14 @@ describe('validateMessageBlocks', () => {
     expect(validateMessageBlocks([build(limit + 1)])?.message).toContain(`no more than ${limit} items allowed`);
   });
 
+  it('accepts a button styled primary or danger, and refuses any other style', () => {
+    expect(validateMessageBlocks([actions([button({ style: 'primary' }), button({ action_id: 'end', style: 'danger' })])])).toBeNull();
+    expect(validateMessageBlocks([actions([button({ style: 'warning' })])])).toEqual({
+      error: 'invalid_blocks',
+      message: '[ERROR] must be one of primary, danger [json-pointer:/blocks/0/elements/0/style]',
+    });
+  });
+
   it('rejects a header with mrkdwn text, which must be plain_text', () => {
     expect(validateMessageBlocks([{ type: 'header', text: { type: 'mrkdwn', text: '*hi*' } }])?.error).toBe('invalid_blocks');
   });
@@ -218,6 +226,19 @@ describe('validateModalView', () => {
     });
 
     expect(validateModalView(view)?.message).toContain('/view/submit');
+  });
+
+  it('holds a text input to Slack’s limits: placeholder, prefilled value, min_length and max_length', () => {
+    const input = (element: Record<string, unknown>) =>
+      modal({
+        blocks: [{ type: 'input', label: plain('Duration'), element: { type: 'plain_text_input', action_id: 'value', ...element } }],
+      });
+    expect(validateModalView(input({ placeholder: plain(text(150)), initial_value: '1h', min_length: 0, max_length: 3000 }))).toBeNull();
+    expect(validateModalView(input({ placeholder: plain(text(151)) }))?.message).toContain('/view/blocks/0/element/placeholder/text');
+    expect(validateModalView(input({ initial_value: text(3001) }))?.message).toContain('/view/blocks/0/element/initial_value');
+    expect(validateModalView(input({ max_length: 3001 }))?.message).toContain('/view/blocks/0/element/max_length');
+    expect(validateModalView(input({ max_length: 0 }))?.message).toContain('/view/blocks/0/element/max_length');
+    expect(validateModalView(input({ min_length: -1 }))?.message).toContain('/view/blocks/0/element/min_length');
   });
 
   it('rejects private_metadata over 3000 characters', () => {

@@ -38,7 +38,7 @@ export function listenerWorld() {
   const client = {
     slackApiUrl: API_URL,
     views: {
-      open: jest.fn(record('views.open', async (_args: unknown) => ({ ok: true }))),
+      open: jest.fn(record('views.open', async (_args: unknown) => ({ ok: true, view: { id: 'V0MODAL', hash: 'hash-1' } }))),
       update: jest.fn(record('views.update', async (_args: unknown) => ({ ok: true }))),
     },
     conversations: { open: jest.fn(record('conversations.open', async (_args: unknown) => ({ channel: { id: 'D0SIGNED' } }))) },
@@ -50,6 +50,13 @@ export function listenerWorld() {
   const useCases = {
     submitRequest: jest.fn(record('submitRequest', async (..._args: unknown[]) => storedRequest())),
     submitExtension: jest.fn(record('submitExtension', async (..._args: unknown[]) => storedRequest({ id: 8 }))),
+    extensionForm: jest.fn(
+      record('extensionForm', async (..._args: unknown[]) => ({
+        request: storedRequest({ status: 'ACTIVE', expiresAt: new Date('2030-01-01T10:00:00Z') }),
+        resource,
+        level,
+      })),
+    ),
     listRequests: jest.fn(record('listRequests', async (..._args: unknown[]) => [storedRequest()])),
     requestEarlyRevoke: jest.fn(record('requestEarlyRevoke', async (..._args: unknown[]) => storedRequest({ status: 'ACTIVE' }))),
     approveRequest: jest.fn(record('approveRequest', async (..._args: unknown[]) => ({ kind: 'approved' as const }))),
