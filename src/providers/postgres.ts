@@ -352,9 +352,16 @@ async function currentDatabase(db: ClientBase): Promise<string> {
   return rows[0]!.name;
 }
 
+/** Each connection's server version, asked once: a connection's server cannot change its version under it. */
+const serverVersions = new WeakMap<ClientBase, number>();
+
 async function serverVersion(db: ClientBase): Promise<number> {
+  const known = serverVersions.get(db);
+  if (known !== undefined) return known;
   const { rows } = await db.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
-  return Number(rows[0]!.version);
+  const version = Number(rows[0]!.version);
+  serverVersions.set(db, version);
+  return version;
 }
 
 async function roleOid(db: ClientBase, name: string): Promise<number | undefined> {
