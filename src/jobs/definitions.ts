@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { REQUESTER_NOTICES } from '../domain/request';
 
 /**
- * Three queues, each with its own worker slots: Slack slowness (notify) never delays access work, and
- * nothing else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke.
+ * Four queues, each with its own worker slots: Slack slowness (notify) never delays access work, nothing
+ * else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke, and the audit channel,
+ * which paces itself, never waits behind a burst of rate-limited DMs and approval messages.
  */
-export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify' } as const;
+export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify', audit: 'audit' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const requestPayload = z.strictObject({ requestId: z.number().int().positive() });
@@ -101,7 +102,10 @@ export const JOBS = {
   resendAccess: notifyJob(true, requestPayload, perRequest('access-dm')),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
-  postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
+  postAudit: {
+    ...notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
+    queue: QUEUE_NAMES.audit,
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

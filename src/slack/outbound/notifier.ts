@@ -1,23 +1,19 @@
 import type { WebClient } from '@slack/web-api';
-import type { AccessSecret, AuditChannel, AuditChannelLine, MessageRef, Messenger, RequestFacts } from '../../app/ports';
-import type { Catalog } from '../../domain/catalog';
-import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
+import type { AccessSecret, MessageRef, Messenger, RequestFacts } from '../../app/ports';
+import type { RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
-import { accessDelivered, auditLine, requesterNotice, secretCleared } from '../render/notices';
+import { accessDelivered, requesterNotice, secretCleared } from '../render/notices';
 import { directMessage } from './direct-message';
 
 export interface SlackNotifierDeps {
-  catalog: Catalog;
-  /** Read for the audit channel, whose lines name their request and link to its approval message. */
-  requests: { get(id: number): Promise<AccessRequestRecord | null> };
   slack: WebClient;
 }
 
 /**
- * Everything prod-access says in Slack outside a reply: each call renders what it is given (slack/render)
+ * Everything prod-access says in Slack outside a reply and the audit channel (audit-channel.ts): each call renders what it is given (slack/render)
  * and posts or updates it. Whether and when to send is decided by the use-cases (app/notices.ts).
  */
-export class SlackNotifier implements Messenger, AuditChannel {
+export class SlackNotifier implements Messenger {
   constructor(private readonly deps: SlackNotifierDeps) {}
 
   async postApprovalMessage(facts: RequestFacts): Promise<MessageRef> {
@@ -40,29 +36,6 @@ export class SlackNotifier implements Messenger, AuditChannel {
   async removeSecret(at: MessageRef, { request, resource }: RequestFacts): Promise<void> {
     // `blocks: []` clears any blocks too, so nothing of the old message is left.
     await this.deps.slack.chat.update({ channel: at.channel, ts: at.ts, text: secretCleared(request, resource), blocks: [] });
-  }
-
-  /** One message in the audit channel with these lines, each linking to its request's approval message. */
-  async postAudit(lines: readonly AuditChannelLine[]): Promise<void> {
-    const requests = new Map<number, { request: AccessRequestRecord | null; permalink: string | null }>();
-    for (const { event } of lines) {
-      if (event.requestId === null || requests.has(event.requestId)) continue;
-      const request = await this.deps.requests.get(event.requestId);
-      const permalink = request?.channelId && request.messageTs ? await this.permalink(request.channelId, request.messageTs) : null;
-      requests.set(event.requestId, { request, permalink });
-    }
-    const text = lines
-      .map(({ event, count }) => {
-        const about = event.requestId === null ? undefined : requests.get(event.requestId);
-        return auditLine(event, about?.request ?? null, about?.permalink ?? null, count);
-      })
-      .join('\n');
-    await this.deps.slack.chat.postMessage({ channel: this.deps.catalog.auditChannel, text, unfurl_links: false });
-  }
-
-  private async permalink(channel: string, ts: string): Promise<string | null> {
-    const answer = await this.deps.slack.chat.getPermalink({ channel, message_ts: ts });
-    return answer.permalink ?? null;
   }
 }
 
