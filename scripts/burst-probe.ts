@@ -78,7 +78,7 @@ export async function startBurstProbe(h: Harness, expiresAt: Date): Promise<Burs
       const pct = (p: number) => lateness[Math.min(lateness.length - 1, Math.floor((p / 100) * lateness.length))] ?? NaN;
       const lines = [
         `burst probe: revoke lateness ms p50 ${pct(50)} p90 ${pct(90)} p99 ${pct(99)} max ${lateness.at(-1)}`,
-        `burst probe: this process's CPU over the revokes: user ${cpu.userMs.toFixed(0)} ms, system ${cpu.systemMs.toFixed(0)} ms in ${cpu.wallMs} ms`,
+        `burst probe: this process's CPU from the last grant to the last revoke: user ${cpu.userMs.toFixed(0)} ms, system ${cpu.systemMs.toFixed(0)} ms in ${cpu.wallMs} ms`,
         `burst probe: database sessions, mean over ${samples} samples while revoking:`,
         ...[...waits]
           .sort((a, b) => b[1] - a[1])
@@ -99,7 +99,7 @@ export async function startBurstProbe(h: Harness, expiresAt: Date): Promise<Burs
       const sizes = posts.map((c) => String(c.args.text).split('\n').length);
       const gaps = posts.slice(1).map((c, i) => c.at - posts[i]!.at);
       lines.push(
-        `burst probe: audit channel: ${posts.length} messages, ${sizes.reduce((a, b) => a + b, 0)} lines, ` +
+        `burst probe: audit channel from 2 min before the expiry: ${posts.length} messages, ${sizes.reduce((a, b) => a + b, 0)} lines, ` +
           `at most ${Math.max(0, ...sizes)} lines and ${Math.max(0, ...posts.map((c) => String(c.args.text).length))} chars in one; ` +
           `gap between messages ms min ${Math.min(...gaps)} median ${gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)]} max ${Math.max(...gaps)}`,
       );
