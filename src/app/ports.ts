@@ -369,9 +369,13 @@ export interface HomeTab {
   publish(home: HomeContent): Promise<void>;
 }
 
-/** The audit channel itself: posts one message with the given lines, in order. */
+/** The audit channel itself. */
 export interface AuditChannel {
-  postAudit(lines: readonly AuditChannelLine[]): Promise<void>;
+  /**
+   * Posts one message with the given lines in order, as many as fit in it (at least the first); returns
+   * how many it carried.
+   */
+  postAudit(lines: readonly AuditChannelLine[]): Promise<number>;
 }
 
 /** A line of the audit channel: the event it shows, and how many events it stands for (folded refusals). */
