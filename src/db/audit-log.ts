@@ -104,20 +104,17 @@ export class PrismaAuditLog implements AuditLog {
     const from = query.from?.toISOString() ?? null;
     const to = query.to?.toISOString() ?? null;
     for (let after = -1n; ;) {
-      const page = await this.db.$queryRaw<
-        (Omit<ExportedAuditEvent, 'request'> & { resourceId: string | null; level: string; identity: string })[]
-      >`
+      const page = await this.db.$queryRaw<ExportedAuditEvent[]>`
         SELECT e.id, e.at, e.request_id AS "requestId", e.actor, e.action, e.detail, e.hash, e.prev_hash AS "prevHash",
-               r.resource_id AS "resourceId", r.level, r.target_identity AS identity
+               CASE WHEN r.id IS NULL THEN NULL
+                    ELSE jsonb_build_object('resourceId', r.resource_id, 'level', r.level, 'identity', r.target_identity) END AS request
           FROM audit_events e LEFT JOIN access_requests r ON r.id = e.request_id
          WHERE e.id > ${after}
            AND (${requestId}::int IS NULL OR e.request_id = ${requestId}::int)
            AND (${from}::timestamptz IS NULL OR e.at >= ${from}::timestamptz AT TIME ZONE 'UTC')
            AND (${to}::timestamptz IS NULL OR e.at < ${to}::timestamptz AT TIME ZONE 'UTC')
          ORDER BY e.id LIMIT ${pageSize}`;
-      for (const { resourceId, level, identity, ...row } of page) {
-        yield { ...row, request: resourceId === null ? null : { resourceId, level, identity } };
-      }
+      yield* page;
       if (page.length < pageSize) return;
       after = page[page.length - 1]!.id;
     }

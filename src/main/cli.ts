@@ -176,6 +176,8 @@ async function printAudit(args: string[]): Promise<number> {
   return listAudit(command.values);
 }
 
+const AUDIT_FILTERS = { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } as const;
+
 function parseAuditArgs(args: string[]) {
   if (args[0] === 'verify') {
     const { values } = parseArgs({ args: args.slice(1), options: { anchor: { type: 'string' } } });
@@ -188,8 +190,6 @@ function parseAuditArgs(args: string[]) {
   const { values } = parseArgs({ args, options: AUDIT_FILTERS });
   return { kind: 'list' as const, values };
 }
-
-const AUDIT_FILTERS = { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } as const;
 
 function auditQueryOf(values: { request?: string; from?: string; to?: string }): AuditQuery {
   const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
@@ -235,7 +235,10 @@ async function exportAudit(args: string[]): Promise<number> {
     return 2;
   }
   // A reader that stops early (`| head`) ends the export, quietly.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') console.error(`audit export failed: ${e.message}`);
+    process.exit(e.code === 'EPIPE' ? 0 : 1);
+  });
   const lineOf = format === 'ocsf' ? toOcsf : toJsonLine;
   try {
     await withAuditLog(async (audit) => {

@@ -170,6 +170,18 @@ describe('audit export', () => {
     expect(lines.find((l) => l.action === 'drift_found')).toMatchObject({ requestId: null, identity: null });
   }, 120_000);
 
+  test('a reader that stops early ends the export quietly', () => {
+    // More than a pipe holds, so the export is still writing when `head` goes away.
+    const piped = spawnSync('bash', ['-c', `"${TSX}" src/main/cli.ts audit export --format ocsf | head -n 1; exit \${PIPESTATUS[0]}`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATABASE_URL: url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ code: piped.status, stderr: piped.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(linesOf(piped.stdout)).toHaveLength(1);
+  }, 120_000);
+
   test('--request, --from and --to filter, as audit does', () => {
     const ofB = linesOf(exportAudit(['--format', 'jsonl', '--request', `#${seeded.requestB}`]).stdout);
     expect(ofB.map((l) => l.action)).toEqual(['requested', 'approved', 'granted', 'revoked']);
