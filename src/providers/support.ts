@@ -97,6 +97,27 @@ export async function untilConnectionsGone(count: () => Promise<number>, user: s
   }
 }
 
+/** The longest a read of a grant's sessions may take. */
+export const SESSIONS_TIMEOUT_MS = 3000;
+
+/**
+ * Reads the sessions of `user` within `timeoutMs` (the read may go on in the target, but nobody waits for
+ * it); a failure or a slow target is a ProviderError saying whose sessions could not be read, and why.
+ */
+export async function readingSessions<T>(user: string, read: () => Promise<T>, timeoutMs = SESSIONS_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([read(), timeout]);
+  } catch (error) {
+    throw new ProviderError('PROVIDER_ERROR', `The sessions of ${user} could not be read: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** How a provider reaches its target as an admin: a driver's pool, connect, close and a harmless call. */
 export interface AdminDriver<C> {
   /** The calls' connections: a bounded pool for one URL (see ProviderPools). */

@@ -12,6 +12,7 @@ import type { ProviderPools } from './pools';
  */
 export type { AccessProvider } from '../app/ports';
 export type { AccessInstructions, GrantSpec } from '../domain/grant';
+export type { TargetSession } from '../domain/sessions';
 
 /** What the catalog tells a provider about the resource it serves. */
 export interface ProviderContext<Target = Record<string, unknown>> {
@@ -93,6 +94,9 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         ...(provider.holders && {
           holders: (target: Record<string, unknown>) =>
             refusalsAsPermanent(async () => provider.holders!(definition.targetSchema.parse(target))),
+        }),
+        ...(provider.sessions && {
+          sessions: (spec: GrantSpec) => refusalsAsPermanent(async () => provider.sessions!(checked(spec))),
         }),
         ...(provider.describeLevel && {
           describeLevel: async (target: Record<string, unknown>) => provider.describeLevel!(definition.targetSchema.parse(target)),

@@ -42,6 +42,7 @@ async function sessionAs(user: string, setup: string, db = database): Promise<Gr
       await client.query('SELECT n FROM numbers');
     },
     close: () => client.end().catch(() => undefined),
+    statement: { run: () => client.query('SELECT n FROM numbers WHERE n = 7'), shown: 'SELECT n FROM numbers WHERE n = $1' },
   };
 }
 
