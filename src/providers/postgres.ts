@@ -391,10 +391,10 @@ async function roleOid(db: ClientBase, name: string): Promise<number | undefined
   return rows[0]?.oid;
 }
 
-/** Client sessions of login $1 (by oid), oldest first, at most $2. */
+/** Client sessions of login $1 (by oid), oldest first, at most $2; an admin without pg_read_all_stats sees no backend_type. */
 const ACTIVITY_OF = `SELECT pid, backend_start, host(client_addr) AS address, client_port, application_name, state, query
   FROM pg_stat_activity
- WHERE usesysid = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+ WHERE usesysid = $1 AND pid <> pg_backend_pid() AND coalesce(backend_type, 'client backend') = 'client backend'
  ORDER BY backend_start, pid LIMIT $2`;
 
 async function activityOf(db: ClientBase, loginOid: number): Promise<TargetSession[]> {

@@ -6,7 +6,10 @@ describe('statements as prod-access shows them', () => {
     ["SELECT * FROM users WHERE email = 'ann@example.com' AND age > 3.5e2", 'SELECT * FROM users WHERE email = $1 AND age > $2'],
     ['SELECT .5, 0x1F, t1.c2 FROM t1', 'SELECT $1, $2, t1.c2 FROM t1'],
     ["UPDATE accounts SET note = 'it''s paid' WHERE id = 7", 'UPDATE accounts SET note = $1 WHERE id = $2'],
-    ['SELECT * FROM orders WHERE id IN (1, 2, 3) AND state IN ( $1 , $2 )', 'SELECT * FROM orders WHERE id IN ($3, ...) AND state IN ($4, ...)'],
+    [
+      'SELECT * FROM orders WHERE id IN (1, 2, 3) AND state IN ( $1 , $2 )',
+      'SELECT * FROM orders WHERE id IN ($3, ...) AND state IN ($4, ...)',
+    ],
     ['SELECT * FROM t WHERE id IN (SELECT id FROM u) OR id IN (5)', 'SELECT * FROM t WHERE id IN (SELECT id FROM u) OR id IN ($1)'],
     ['SELECT a FROM t WHERE b = $1 AND c = 9', 'SELECT a FROM t WHERE b = $1 AND c = $2'],
     ['SELECT 1 -- the answer: 42\n, 2 /* a /* nested */ comment */ FROM t', 'SELECT $1 , $2 FROM t'],
