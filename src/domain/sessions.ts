@@ -2,7 +2,10 @@
 
 /** One live session of a grant's identity, as the target shows it. */
 export interface TargetSession {
-  /** The target's own id for it (a backend pid, a connection id, a client id), the same for as long as it lives. */
+  /**
+   * The target's own id for it (a backend pid, a connection id, a client id), the same for as long as it
+   * lives; with `startedAt` it names one session across reads (a PostgreSQL pid may be reused later).
+   */
   id: string;
   /** When it connected; null where the target does not say (MySQL's processlist). */
   startedAt: Date | null;

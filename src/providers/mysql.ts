@@ -12,7 +12,6 @@ import {
   isTemporaryName,
   poolSize,
   randomPassword,
-  readingSessions,
   summaryOf,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
@@ -132,23 +131,21 @@ class MysqlProvider implements AccessProvider<Target> {
    */
   async sessions(spec: GrantSpec<Target>): Promise<TargetSession[]> {
     const user = this.userName(spec);
-    return readingSessions(user, () =>
-      this.admin.run(async (db) =>
-        (
-          await rows(
-            db,
-            'SELECT ID, HOST, COMMAND, INFO FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID() ORDER BY ID LIMIT ?',
-            [user, SESSIONS_LISTED],
-          )
-        ).map((row) => ({
-          id: String(row.ID),
-          startedAt: null,
-          clientAddress: row.HOST ? String(row.HOST) : null,
-          application: null,
-          state: row.COMMAND ? String(row.COMMAND) : null,
-          statement: row.INFO ? normalizeStatement(String(row.INFO), 'mysql') : null,
-        })),
-      ),
+    return this.admin.run(async (db) =>
+      (
+        await rows(
+          db,
+          'SELECT ID, HOST, COMMAND, INFO FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID() ORDER BY ID LIMIT ?',
+          [user, SESSIONS_LISTED],
+        )
+      ).map((row) => ({
+        id: String(row.ID),
+        startedAt: null,
+        clientAddress: row.HOST ? String(row.HOST) : null,
+        application: null,
+        state: row.COMMAND ? String(row.COMMAND) : null,
+        statement: row.INFO ? normalizeStatement(String(row.INFO), 'mysql') : null,
+      })),
     );
   }
 

@@ -11,7 +11,6 @@ import {
   envName,
   poolSize,
   randomPassword,
-  readingSessions,
   SESSIONS_TIMEOUT_MS,
   summaryOf,
   TEMPORARY_SUFFIX_LENGTH,
@@ -189,16 +188,14 @@ class PostgresProvider implements AccessProvider<Target> {
    */
   async sessions(spec: GrantSpec<Target>): Promise<TargetSession[]> {
     const login = this.loginName(spec);
-    return readingSessions(login, () =>
-      this.admin.run(async (db) => {
-        if (this.settings.mode === 'grant-role') {
-          const { rowCount } = await db.query(`${MEMBERS_OF_ROLE} AND member.rolname = $2`, [spec.target.role, login]);
-          if ((rowCount ?? 0) === 0) return [];
-        }
-        const oid = await roleOid(db, login);
-        return oid === undefined ? [] : readOnly(db, () => activityOf(db, oid));
-      }),
-    );
+    return this.admin.run(async (db) => {
+      if (this.settings.mode === 'grant-role') {
+        const { rowCount } = await db.query(`${MEMBERS_OF_ROLE} AND member.rolname = $2`, [spec.target.role, login]);
+        if ((rowCount ?? 0) === 0) return [];
+      }
+      const oid = await roleOid(db, login);
+      return oid === undefined ? [] : readOnly(db, () => activityOf(db, oid));
+    });
   }
 
   async holders(target: Target): Promise<string[]> {

@@ -9,7 +9,6 @@ import {
   endpointOf,
   envName,
   randomPassword,
-  readingSessions,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
   untilConnectionsGone,
@@ -147,22 +146,20 @@ class RedisAclProvider implements AccessProvider<Target> {
    */
   async sessions(spec: GrantSpec<Target>): Promise<TargetSession[]> {
     const user = userName(spec);
-    return readingSessions(user, () =>
-      this.admin.run(async (redis) => {
-        const now = Date.now();
-        return (await clientsOf(redis, user)).slice(0, SESSIONS_LISTED).map((client) => {
-          const command = client.get('cmd');
-          return {
-            id: client.get('id') ?? '',
-            startedAt: new Date(now - Number(client.get('age') ?? 0) * 1000),
-            clientAddress: client.get('addr') || null,
-            application: client.get('name') || client.get('lib-name') || null,
-            state: clientState(client),
-            statement: command && command !== 'NULL' ? command : null,
-          };
-        });
-      }),
-    );
+    return this.admin.run(async (redis) => {
+      const now = Date.now();
+      return (await clientsOf(redis, user)).slice(0, SESSIONS_LISTED).map((client) => {
+        const command = client.get('cmd');
+        return {
+          id: client.get('id') ?? '',
+          startedAt: new Date(now - Number(client.get('age') ?? 0) * 1000),
+          clientAddress: client.get('addr') || null,
+          application: client.get('name') || client.get('lib-name') || null,
+          state: clientState(client),
+          statement: command && command !== 'NULL' ? command : null,
+        };
+      });
+    });
   }
 
   /** The level's ACL rules, read against this server's command categories. */

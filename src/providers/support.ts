@@ -101,10 +101,11 @@ export async function untilConnectionsGone(count: () => Promise<number>, user: s
 export const SESSIONS_TIMEOUT_MS = 3000;
 
 /**
- * Reads the sessions of `user` within `timeoutMs` (the read may go on in the target, but nobody waits for
- * it); a failure or a slow target is a ProviderError saying whose sessions could not be read, and why.
+ * Reads the sessions of `whose` within `timeoutMs` (the read may go on in the target, but nobody waits for
+ * it); a failure or a slow target is a ProviderError saying whose sessions could not be read, and why. Our
+ * own errors (an identity refused, the pools closed at shutdown) pass as they are.
  */
-export async function readingSessions<T>(user: string, read: () => Promise<T>, timeoutMs = SESSIONS_TIMEOUT_MS): Promise<T> {
+export async function readingSessions<T>(whose: string, read: () => Promise<T>, timeoutMs = SESSIONS_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -112,7 +113,8 @@ export async function readingSessions<T>(user: string, read: () => Promise<T>, t
   try {
     return await Promise.race([read(), timeout]);
   } catch (error) {
-    throw new ProviderError('PROVIDER_ERROR', `The sessions of ${user} could not be read: ${(error as Error).message}`);
+    if (error instanceof ProdAccessError) throw error;
+    throw new ProviderError('PROVIDER_ERROR', `The sessions of ${whose} could not be read: ${(error as Error).message}`);
   } finally {
     clearTimeout(timer);
   }

@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import type { AccessProvider } from '../app/ports';
 import { PermanentError, ProdAccessError } from '../domain/errors';
 import type { GrantSpec } from '../domain/grant';
+import { SESSIONS_LISTED } from '../domain/sessions';
 import type { ProviderPools } from './pools';
+import { readingSessions } from './support';
 
 /**
  * The provider contract. A provider kind (built in, or a module named by the catalog) is a
@@ -95,8 +97,12 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
           holders: (target: Record<string, unknown>) =>
             refusalsAsPermanent(async () => provider.holders!(definition.targetSchema.parse(target))),
         }),
+        // Bounded here for every provider, a module's too: within a timeout, at most SESSIONS_LISTED.
         ...(provider.sessions && {
-          sessions: (spec: GrantSpec) => refusalsAsPermanent(async () => provider.sessions!(checked(spec))),
+          sessions: (spec: GrantSpec) =>
+            readingSessions(`${spec.identity} (request ${spec.requestId})`, async () =>
+              (await provider.sessions!(checked(spec))).slice(0, SESSIONS_LISTED),
+            ),
         }),
         ...(provider.describeLevel && {
           describeLevel: async (target: Record<string, unknown>) => provider.describeLevel!(definition.targetSchema.parse(target)),

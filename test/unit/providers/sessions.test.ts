@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../../../src/domain/errors';
+import { SESSIONS_LISTED } from '../../../src/domain/sessions';
 import { readingSessions } from '../../../src/providers/support';
 import { defineProviderKind, type GrantSpec, type TargetSession } from '../../../src/providers/types';
 
@@ -47,6 +48,17 @@ describe("a provider's sessions", () => {
     await expect(provider.sessions!(spec('ann'))).resolves.toEqual([session]);
     await expect(provider.sessions!(spec("ann' OR 1=1"))).rejects.toMatchObject({ code: 'INVALID_IDENTITY' });
     expect(asked.map((s) => s.identity)).toEqual(['ann']);
+  });
+
+  test('are bounded whoever wrote the provider: at most SESSIONS_LISTED, and a failure a ProviderError saying whose', async () => {
+    const many = kind(async () => Array.from({ length: SESSIONS_LISTED + 10 }, (_, i) => ({ ...session, id: String(i) })));
+    expect(await many.sessions!(spec('ann'))).toHaveLength(SESSIONS_LISTED);
+    const broken = kind(async () => {
+      throw new Error('the API answered 502');
+    });
+    const failed = broken.sessions!(spec('ann'));
+    await expect(failed).rejects.toThrow(ProviderError);
+    await expect(failed).rejects.toThrow('The sessions of ann (request 1) could not be read: the API answered 502');
   });
 
   test('a read that fails is a ProviderError naming whose sessions could not be read', async () => {
