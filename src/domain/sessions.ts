@@ -89,11 +89,11 @@ function tokenize(sql: string, dialect: SqlDialect): Token[] {
       const previous = tokens.at(-1);
       const prefixed = previous?.kind === 'word' && STRING_PREFIX.test(previous.text);
       if (prefixed) tokens.pop();
-      const backslashes = dialect === 'mysql' || (prefixed && /^[Ee]$/.test(previous.text));
-      i = endOfQuoted(sql, i, char, backslashes);
+      const escapes = dialect === 'mysql' || (prefixed && /^[Ee]$/.test(previous.text)) ? 'backslash' : 'guessing';
+      i = endOfString(sql, i, char, escapes);
       tokens.push(LITERAL);
     } else if (char === '"' || char === '`') {
-      const end = endOfQuoted(sql, i, char, false);
+      const end = endOfName(sql, i, char);
       tokens.push({ kind: 'name', text: sql.slice(i, end) });
       i = end;
     } else if (char === '$' && dialect === 'postgres') {
@@ -150,19 +150,34 @@ function endOfBlockComment(sql: string, from: number, nests: boolean): number {
   return sql.length;
 }
 
-/** After a quoted string or name opened at `from`: a doubled quote stays inside, so may an escaped one; an unclosed one runs to the end. */
-function endOfQuoted(sql: string, from: number, quote: string, backslashes: boolean): number {
+/** After a quoted name opened at `from`: a doubled quote stays inside; an unclosed one runs to the end. */
+function endOfName(sql: string, from: number, quote: string): number {
+  let i = from + 1;
+  while (i < sql.length) {
+    if (sql[i] !== quote) i++;
+    else if (sql[i + 1] === quote) i += 2;
+    else return i + 1;
+  }
+  return sql.length;
+}
+
+/**
+ * After a string opened at `from`: a doubled quote stays inside, so does one after a backslash where
+ * backslashes escape. In a PostgreSQL string other than `E'…'` they escape or not by the session's
+ * standard_conforming_strings, which a session may turn off (`guessing`): a backslash right before a quote
+ * then reads either way, so such a string is taken to run to the end, blanking too much rather than
+ * showing a piece of it. MySQL is read with backslash escapes (unless NO_BACKSLASH_ESCAPES, rarely set),
+ * as its drivers write `\'`.
+ */
+function endOfString(sql: string, from: number, quote: string, escapes: 'backslash' | 'guessing'): number {
   let i = from + 1;
   while (i < sql.length) {
     const char = sql[i]!;
-    if (backslashes && char === '\\') {
-      i += 2;
-    } else if (char === quote) {
-      if (sql[i + 1] !== quote) return i + 1;
-      i += 2;
-    } else {
-      i++;
-    }
+    if (escapes === 'guessing' && char === '\\' && sql[i + 1] === quote) return sql.length;
+    if (escapes === 'backslash' && char === '\\') i += 2;
+    else if (char !== quote) i++;
+    else if (sql[i + 1] === quote) i += 2;
+    else return i + 1;
   }
   return sql.length;
 }

@@ -16,7 +16,11 @@ describe('statements as prod-access shows them', () => {
     ['SELECT   a,\n\t b\n\nFROM t', 'SELECT a, b FROM t'],
     ['SELECT "Weird""Name", "col 1" FROM "Orders"', 'SELECT "Weird""Name", "col 1" FROM "Orders"'],
     ["SELECT $$it's a secret$$, $fn$ body $$ inside $fn$ FROM t", 'SELECT $1, $2 FROM t'],
-    ["SELECT E'it\\'s a secret', 'plain\\', 'second' FROM t", 'SELECT $1, $2, $3 FROM t'],
+    ["SELECT E'it\\'s a secret', 'plain' FROM t", 'SELECT $1, $2 FROM t'],
+    // Whether `\'` ends the string is the session's standard_conforming_strings: the rest is blanked.
+    ["SELECT 'C:\\', 'secret' FROM t", 'SELECT $1'],
+    ["SELECT 'it\\'s a secret' FROM t", 'SELECT $1'],
+    ["SELECT 'a\\b', 'c' FROM t", 'SELECT $1, $2 FROM t'],
     ["SELECT X'0F', B'1010', N'x', U&'d\\0061t' FROM t", 'SELECT $1, $2, $3, U&$4 FROM t'],
     ["ALTER ROLE ann PASSWORD 'hunter2'", 'ALTER ROLE ann PASSWORD $1'],
     ["SELECT * FROM t WHERE secret = 'cut off by the targ", 'SELECT * FROM t WHERE secret = $1'],
@@ -52,6 +56,10 @@ describe('statements as prod-access shows them', () => {
         if (dialect === 'postgres' ? secret.startsWith('"') : secret.startsWith('$')) continue;
         expect(normalizeStatement(sql, dialect)).not.toContain('s3cr3t');
       }
+    }
+    // Read either way by PostgreSQL, as standard_conforming_strings is on or off.
+    for (const values of ["'x\\', 's3cr3t'", "'it\\'s s3cr3t'"]) {
+      expect(normalizeStatement(`INSERT INTO t VALUES (${values})`, 'postgres')).not.toContain('s3cr3t');
     }
   });
 });
