@@ -9,7 +9,7 @@ export interface TargetSession {
   id: string;
   /** When it connected; null where the target does not say (MySQL's processlist). */
   startedAt: Date | null;
-  /** Where the client connects from (an address, with its port where the target gives it); null for a local socket. */
+  /** Where the client connects from, as the target names it (an address and port, `localhost`); null when it names none. */
   clientAddress: string | null;
   /** The name the client gave itself (psql, a driver's name), null when it gave none. */
   application: string | null;
@@ -30,7 +30,7 @@ const STATEMENT_READ_LENGTH = 10_000;
 
 /**
  * Whose rules a statement is read by. PostgreSQL: `"…"` is a name, `$tag$…$tag$` a string, and a backslash
- * escapes only in `E'…'`. MySQL/MariaDB: `"…"` is a string too, a backslash escapes in every string, and `#`
+ * escapes in `E'…'` (elsewhere only with standard_conforming_strings off: see endOfString). MySQL/MariaDB: `"…"` is a string too, a backslash escapes in every string, and `#`
  * starts a comment.
  */
 export type SqlDialect = 'postgres' | 'mysql';
@@ -57,7 +57,16 @@ export function normalizeStatement(sql: string, dialect: SqlDialect, maxLength =
 
 const WORD_START = /[A-Za-z_\u0080-\uffff]/;
 const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
-const NUMBER = /^(?:0x[0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
+// Sticky (`y`): each is tried where the reading stands (`at`), never on a copy of the rest.
+const NUMBER = /0x[0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const PARAM = /\$\d+/y;
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
+/** What `pattern` (sticky) matches right at `at`, or undefined. */
+function matchAt(pattern: RegExp, sql: string, at: number): string | undefined {
+  pattern.lastIndex = at;
+  return pattern.exec(sql)?.[0];
+}
 /** What may stand right before a string and belongs to it: `E'…'`, `X'…'`, `B'…'`, `N'…'`, MySQL's `_utf8mb4'…'`. */
 const STRING_PREFIX = /^(?:[EeXxBbNn]|_[A-Za-z0-9]+)$/;
 
@@ -97,21 +106,21 @@ function tokenize(sql: string, dialect: SqlDialect): Token[] {
       tokens.push({ kind: 'name', text: sql.slice(i, end) });
       i = end;
     } else if (char === '$' && dialect === 'postgres') {
-      const param = /^\$\d+/.exec(sql.slice(i));
-      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+      const param = matchAt(PARAM, sql, i);
+      const tag = matchAt(DOLLAR_TAG, sql, i);
       if (param) {
-        tokens.push({ kind: 'param', text: param[0] });
-        i += param[0].length;
+        tokens.push({ kind: 'param', text: param });
+        i += param.length;
       } else if (tag) {
-        const close = sql.indexOf(tag[0], i + tag[0].length);
-        i = close < 0 ? sql.length : close + tag[0].length;
+        const close = sql.indexOf(tag, i + tag.length);
+        i = close < 0 ? sql.length : close + tag.length;
         tokens.push(LITERAL);
       } else {
         tokens.push({ kind: 'other', text: char });
         i++;
       }
-    } else if (/[0-9.]/.test(char) && NUMBER.test(sql.slice(i))) {
-      i += NUMBER.exec(sql.slice(i))![0].length;
+    } else if (/[0-9.]/.test(char) && matchAt(NUMBER, sql, i)) {
+      i += matchAt(NUMBER, sql, i)!.length;
       tokens.push(LITERAL);
     } else if (WORD_START.test(char)) {
       let end = i + 1;
