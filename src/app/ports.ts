@@ -6,6 +6,7 @@ import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
 import type { EscalationTarget, ReminderFacts, ReminderStep } from '../domain/reminders';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
+import type { TargetSession } from '../domain/sessions';
 
 /** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/ and slack/ implement them. */
 
@@ -232,6 +233,12 @@ export interface AccessProvider<Target = Record<string, unknown>> {
    * be ("SELECT on 14 tables in `public`"), in a line or two. Never a secret: approvers' channel shows it.
    */
   describeLevel?(target: Target): Promise<string>;
+  /**
+   * Optional: the live sessions of the grant's identity in the target (at most SESSIONS_LISTED), each with
+   * what it runs now or ran last, normalized (`normalizeStatement`: no literal, so no data or password).
+   * Read-only and bounded in time; none once the grant is revoked. A target that cannot tell lacks it.
+   */
+  sessions?(spec: GrantSpec<Target>): Promise<TargetSession[]>;
 }
 
 /** The provider of each resource in the catalog. */
@@ -270,6 +277,7 @@ export interface Schedule {
 }
 
 export type { RequesterNotice } from '../domain/request';
+export type { TargetSession } from '../domain/sessions';
 
 /** Slack messages sent after a change, through a retried queue so Slack outages delay them but lose none. */
 export interface Announcements {
