@@ -13,6 +13,8 @@ export interface JobUseCases {
   anchorAudit(): Promise<{ text: string } | null>;
   checkDrift(): Promise<{ found: readonly unknown[]; unreadable: readonly unknown[] }>;
   postAudit(): Promise<unknown>;
+  /** The session sampler of idle-bound grants (app/idle-grants.ts). */
+  sampleIdleGrants(): Promise<{ sampled: number; ended: readonly unknown[]; unreadable: readonly unknown[] }>;
   reminders: {
     sweep(): Promise<unknown>;
     sendStep(requestId: number, step: JobPayload<'reminderStep'>['step']): Promise<unknown>;
@@ -55,6 +57,12 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     warnBeforeExpiry: ({ requestId }) => useCases.warnBeforeExpiry(requestId),
     postAudit: () => useCases.postAudit(),
     reminderSweep: () => useCases.reminders.sweep(),
+    sessionSample: async () => {
+      const report = await useCases.sampleIdleGrants();
+      // A target that cannot be read keeps its grants (counted as not idle): said here, so it is seen.
+      if (report.unreadable.length > 0) logger.warn({ unreadable: report.unreadable }, 'session sampler could not read some targets');
+      return { sampled: report.sampled, ended: report.ended };
+    },
     reminderStep: ({ requestId, step }) => useCases.reminders.sendStep(requestId, step),
     refreshHomes: ({ requestId }) => useCases.homes.refresh(requestId),
     publishHome: ({ userId }) => useCases.homes.publish(userId),

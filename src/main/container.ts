@@ -6,6 +6,7 @@ import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { warnBeforeExpiry } from '../app/expiry-warnings';
 import { grantOrFail } from '../app/grants';
+import { sampleIdleGrants } from '../app/idle-grants';
 import { appHome } from '../app/home';
 import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
@@ -114,6 +115,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: auditChannel, clock }),
+    sampleIdleGrants: sampleIdleGrants(grantDeps),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
     warnBeforeExpiry: warnBeforeExpiry({ ...base, providers, messenger: notifier }),
     messages: notices,
