@@ -73,10 +73,13 @@ export function sampleIdleGrants(deps: IdleGrantDeps) {
     const grants = await deps.requests.liveGrantsOn(levels, deps.clock.now(), limit);
     report.sampled = grants.length;
     let next = 0;
+    const failures: unknown[] = [];
     const lanes = Array.from({ length: Math.min(concurrency, grants.length) }, async () => {
-      while (next < grants.length) await sampleOne(grants[next++]!, report);
+      // One grant's failure (the database, the queue) must not keep the others unread: it is thrown at the end.
+      while (next < grants.length) await sampleOne(grants[next++]!, report).catch((error: unknown) => failures.push(error));
     });
     await Promise.all(lanes);
+    if (failures.length > 0) throw failures[0];
     return report;
   };
 }

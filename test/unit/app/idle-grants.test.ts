@@ -102,3 +102,28 @@ describe('the session sampler', () => {
     await expect(sampleIdleGrants(w)()).resolves.toEqual({ sampled: 0, ended: [], unreadable: [] });
   });
 });
+
+test('targets are read a few at a time, and one grant that cannot be recorded holds back none of the others', async () => {
+  const w = fakeWorld(idleCatalog({ idleTimeoutSeconds: 30 * 60, endsWithSession: false }));
+  const target = w.targets.target('orders-db');
+  const ids: number[] = [];
+  for (const identity of ['ann', 'bob', 'cid', 'dan', 'eve']) ids.push(await grantAccess(w, { targetIdentity: identity }));
+  let reading = 0;
+  let most = 0;
+  const list = target.sessions!;
+  target.sessions = async (spec) => {
+    most = Math.max(most, ++reading);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    reading--;
+    return list(spec);
+  };
+  const requestRevoke = w.requests.requestRevoke.bind(w.requests);
+  w.requests.requestRevoke = async (id, ...rest) => {
+    if (id === ids[0]) throw new Error('database unavailable');
+    return requestRevoke(id, ...rest);
+  };
+  w.clock.advance(30 * MINUTE);
+  await expect(sampleIdleGrants({ ...w, concurrency: 2 })()).rejects.toThrow('database unavailable');
+  expect(most).toBe(2);
+  expect(w.schedule.revokesNow).toEqual(ids.slice(1));
+});
