@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { grantAccess, pause, useHarness } from '../support/harness';
+import { grantAccess, pause, useHarness, waitUntil } from '../support/harness';
 
 /** Long enough for a few samples at the 1 s interval: what would end a grant has had the chance to. */
 const SAMPLES_MS = 4000;
@@ -11,6 +11,8 @@ const SAMPLES_MS = 4000;
  */
 describe('idle-bound grants end early, revoked by the system, when their sessions say the access is unused', () => {
   const h = useHarness({
+    // The schedulers are put back every reconcile interval: a Redis that forgot them has them again within a second.
+    reconcileIntervalSeconds: 1,
     env: { SESSION_SAMPLE_INTERVAL_SECONDS: '1' },
     levels: { 'read-only': { idleTimeout: '6s' }, write: { endsWithSession: true } },
   });
@@ -75,5 +77,19 @@ describe('idle-bound grants end early, revoked by the system, when their session
       await session.end().catch(() => undefined);
     }
     await revokedBySystem(id, 'its session closed');
+  });
+
+  test('when Redis forgets everything, the sampler comes back and the session seen is still known', async () => {
+    const session = await openSession();
+    let id: number;
+    try {
+      id = await grantAccess(h, { duration: '10m', reason: 'before a flush' });
+      const seen = () => h.db.accessRequest.findUniqueOrThrow({ where: { id } }).then((r) => r.lastSessionSeenAt ?? undefined);
+      await waitUntil(seen, 10_000, () => `a session of #${id} recorded`);
+      await h.redis.clear();
+    } finally {
+      await session.end().catch(() => undefined);
+    }
+    await revokedBySystem(id, 'idle for 6s');
   });
 });
