@@ -78,7 +78,8 @@ export class AppProcess {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on now, on loopback. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
