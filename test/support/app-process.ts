@@ -22,6 +22,7 @@ export class AppProcess {
 
   private constructor(
     readonly role: Role,
+    /** Its PORT: the web role's, and the ops port (/healthz, /readyz) of every role unless OPS_PORT is set. */
     readonly port: number,
     private readonly child: ChildProcess,
   ) {
