@@ -1,3 +1,4 @@
+import type { ReportFacts, ReportWindow } from '../domain/access-report';
 import type { Anchor } from '../domain/audit-anchor';
 import type { AuditEventRecord } from '../domain/audit-lines';
 import type { AccessLevel, Resource } from '../domain/catalog';
@@ -202,6 +203,11 @@ export interface AuditLog {
   undelivered(now: Date, settleMs: number, limit: number): Promise<bigint[]>;
   /** The details of recent events of one action, e.g. drifts already reported. */
   recentDetails(action: string, since: Date): Promise<Record<string, unknown>[]>;
+}
+
+/** What an access review reads: the window's requests, grants and approvals, summed up by the database. */
+export interface AccessReportReads {
+  read(window: ReportWindow, now: Date): Promise<ReportFacts>;
 }
 
 /**

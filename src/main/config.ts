@@ -136,6 +136,12 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Pick<C
   return parseSettings(configSchema.pick({ DATABASE_URL: true }), env);
 }
 
+/** For `report`: the database it reads and the catalog whose working hours it applies. */
+export function loadReportConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_URL' | 'PROD_ACCESS_CATALOG'> {
+  const schema = env.NODE_ENV === 'production' ? productionSchema : configSchema;
+  return parseSettings(schema.pick({ DATABASE_URL: true, PROD_ACCESS_CATALOG: true }), env);
+}
+
 /** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
