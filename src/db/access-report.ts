@@ -39,7 +39,7 @@ export class PrismaAccessReport implements AccessReportReads {
 /** The requests of the window, with whether each was asked and granted in it and how long its grant held. */
 function scoped({ from, to, resourceId }: ReportWindow, now: Date): Prisma.Sql {
   return Prisma.sql`WITH scoped AS (
-    SELECT r.id, r.resource_id, r.level, r.requester_id, r.break_glass,
+    SELECT r.id, r.resource_id, r.level, r.requester_id, r.break_glass, r.granted_at,
            r.created_at >= ${from} AND r.created_at < ${to} AS asked,
            coalesce(r.granted_at >= ${from} AND r.granted_at < ${to}, false) AS granted,
            greatest(0, extract(epoch FROM coalesce(

@@ -30,7 +30,7 @@ export function describePattern(pattern: Pattern, hours: WorkingHours | null): s
         `at ${hours ? `${onClock(pattern.grantedAt, hours.timeZone)} ${hours.timeZone}` : pattern.grantedAt.toISOString()}`
       );
     case 'frequent_requester':
-      return `${pattern.requesterId} asked for ${pattern.resourceId} ${pattern.requests} times; its other requesters asked ${pattern.peerMedian} times (median)`;
+      return `${pattern.requesterId} asked for ${pattern.resourceId} ${pattern.requests} times, against a median of ${pattern.peerMedian} for its other requesters`;
     case 'long_grant':
       return (
         `#${pattern.requestId} ${pattern.resourceId}/${pattern.level} held by ${pattern.requesterId} for ${formatDuration(pattern.heldSeconds)}; ` +

@@ -247,8 +247,12 @@ async function printReport(args: string[]): Promise<number> {
     process.stdout.write(formatReport(report, format));
     return 0;
   } catch (e) {
-    // The database down or refusing: one line, never the driver's stack.
-    console.error(`cannot read the report from the database: ${((e as Error).message ?? String(e)).trim().split('\n')[0]}`);
+    // The database down or refusing: one line, never the driver's stack (Prisma says the cause last).
+    const cause = String((e as Error).message ?? e)
+      .trim()
+      .split('\n')
+      .at(-1);
+    console.error(`cannot read the report from the database: ${cause}`);
     return 1;
   } finally {
     await db.$disconnect();
