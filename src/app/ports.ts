@@ -205,9 +205,11 @@ export interface AuditLog {
   recentDetails(action: string, since: Date): Promise<Record<string, unknown>[]>;
 }
 
-/** What an access review reads: the window's requests, grants and approvals, summed up by the database. */
-export interface AccessReportReads {
+/** Access reviews: the window's requests, grants and approvals, summed up by the database; the digest's record. */
+export interface AccessReviews {
   read(window: ReportWindow, now: Date): Promise<ReportFacts>;
+  /** Appends the `access_digest` audit row of the window with its summary; null when that window already has one. */
+  recordDigest(window: ReportWindow, summary: string): Promise<bigint | null>;
 }
 
 /**

@@ -1,15 +1,19 @@
-import type { AccessReportReads } from '../app/ports';
+import type { AccessReviews } from '../app/ports';
 import type { ApprovalCount, GrantFacts, HolderTotals, ReportFacts, ReportWindow } from '../domain/access-report';
+import type { AuditAction } from '../domain/request';
 import { Prisma } from '../generated/prisma/client';
+import type { AuditChain } from './audit-chain';
 import type { Db } from './client';
+
+const DIGEST_ACTION: AuditAction = 'access_digest';
 
 /**
  * The access review's read model: three aggregate queries over one window, summed up by PostgreSQL, never
  * a query per request. A request is in the window when it was made or granted in it; its grant counts when
  * it began in it, for as long as it held (ended; revoke failing: until now; live: until now or its expiry).
  */
-export class PrismaAccessReport implements AccessReportReads {
-  constructor(private readonly db: Db) {}
+export class PrismaAccessReport implements Pick<AccessReviews, 'read'> {
+  constructor(protected readonly db: Db) {}
 
   async read(window: ReportWindow, now: Date): Promise<ReportFacts> {
     const [holders, approvals, grants] = await Promise.all([
@@ -33,6 +37,29 @@ export class PrismaAccessReport implements AccessReportReads {
           FROM scoped WHERE granted ORDER BY granted_at, id`,
     ]);
     return { holders, approvals, grants };
+  }
+}
+
+/** The reviews the workers make: the report, and each window's digest, recorded once in the audit log. */
+export class PrismaAccessReviews extends PrismaAccessReport implements AccessReviews {
+  constructor(
+    db: Db,
+    private readonly chain: AuditChain,
+  ) {
+    super(db);
+  }
+
+  /** Once per window however many workers run it: the check and the row are under the audit chain's lock. */
+  recordDigest({ from, to }: ReportWindow, summary: string): Promise<bigint | null> {
+    const entry = { actor: 'system', action: DIGEST_ACTION, detail: { from: from.toISOString(), to: to.toISOString(), summary } };
+    return this.db.$transaction((tx) =>
+      this.chain.appendOnce(tx, entry, async (locked) => {
+        // A window's digest is written after its end, so the `at` index finds it.
+        const found = await locked.$queryRaw<unknown[]>`
+          SELECT 1 FROM audit_events WHERE at >= ${to} AND action = ${DIGEST_ACTION} AND detail->>'to' = ${to.toISOString()} LIMIT 1`;
+        return found.length > 0;
+      }),
+    );
   }
 }
 

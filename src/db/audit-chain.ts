@@ -73,6 +73,15 @@ export class AuditChain {
   }
 
   /**
+   * Appends a row not tied to a request unless `exists` finds it there already, read under the chain's lock:
+   * a compare-and-set for a row written once (the access digest of a window).
+   */
+  async appendOnce(tx: Tx, entry: AuditEntry, exists: (tx: Tx) => Promise<boolean>): Promise<bigint | null> {
+    await lockChain(tx);
+    return (await exists(tx)) ? null : this.append(tx, null, entry);
+  }
+
+  /**
    * Appends an `audit_anchored` row naming the chain head before it, for the audit channel; null when the
    * last row is already an anchor (nothing happened since).
    */
@@ -86,9 +95,14 @@ export class AuditChain {
   }
 }
 
+/** Held until the transaction ends; taken again by the same transaction, it is still one lock. */
+async function lockChain(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${CHAIN_LOCK}))`;
+}
+
 async function lockHead(tx: Tx): Promise<{ nextId: bigint; last?: { id: bigint; hash: string; action: string } }> {
   // A statement of its own: a statement reads the rows committed when it started, so the read comes after the lock.
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${CHAIN_LOCK}))`;
+  await lockChain(tx);
   // The head and the next id in one round trip; with no row yet, the outer join still gives the id.
   const [head] = (await tx.$queryRaw<HeadRow[]>`
     SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS "nextId", last.id, last.hash, last.action

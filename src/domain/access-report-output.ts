@@ -198,3 +198,27 @@ function onClock(at: Date, zone: string): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** The digest names at most this many levels and this many patterns; the report itself has them all. */
+export const DIGEST_MAX_ITEMS = 10;
+
+/** The report as one audit-channel line: the totals, the unusual patterns, and the command for the rest. */
+export function digestSummary(report: AccessReport): string {
+  const { from, to } = report.window;
+  const grants = report.levels.reduce((sum, level) => sum + level.grants, 0);
+  const levels = report.levels
+    .filter((level) => level.grants > 0)
+    .map((level) => `${level.resourceId}/${level.level} ${level.grants} (${formatDuration(level.heldSeconds)})`);
+  const patterns = report.patterns.map((p) => describePattern(p, report.workingHours));
+  return [
+    `access review ${from.toISOString()} to ${to.toISOString()}: ${grants} grants${levels.length > 0 ? ` (${firstOf(levels, ', ')})` : ''}`,
+    patterns.length > 0 ? `unusual: ${firstOf(patterns, '; ')}` : 'no unusual pattern',
+    ...(report.usageRecorded ? [] : ['sessions and statements not recorded yet, so grants never used are unknown']),
+    `the full report: prod-access report --from ${from.toISOString()} --to ${to.toISOString()}`,
+  ].join('; ');
+}
+
+function firstOf(items: readonly string[], separator: string): string {
+  const more = items.length - DIGEST_MAX_ITEMS;
+  return items.slice(0, DIGEST_MAX_ITEMS).join(separator) + (more > 0 ? `${separator}and ${more} more` : '');
+}

@@ -263,3 +263,13 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   }
   return groups;
 }
+
+/** Digest windows are counted from a Monday at 00:00 UTC, so a weekly digest covers Monday to Monday. */
+const DIGEST_EPOCH_MS = Date.UTC(1970, 0, 5);
+
+/** The last whole window of `intervalSeconds` before `now`: what a digest posted now covers. */
+export function digestWindow(now: Date, intervalSeconds: number): ReportWindow {
+  const size = intervalSeconds * 1000;
+  const end = DIGEST_EPOCH_MS + Math.floor((now.getTime() - DIGEST_EPOCH_MS) / size) * size;
+  return { from: new Date(end - size), to: new Date(end), resourceId: null };
+}

@@ -243,7 +243,7 @@ async function printReport(args: string[]): Promise<number> {
     return usage(`--resource: no resource "${resourceId}" in the catalog (${catalog.resources.map((r) => r.id).join(', ')})`);
   const db = createDb(settings.DATABASE_URL);
   try {
-    const report = await buildAccessReport({ reads: new PrismaAccessReport(db), clock: systemClock, catalog })({ from, to, resourceId });
+    const report = await buildAccessReport({ reviews: new PrismaAccessReport(db), clock: systemClock, catalog })({ from, to, resourceId });
     process.stdout.write(formatReport(report, format));
     return 0;
   } catch (e) {

@@ -96,6 +96,12 @@ export const configSchema = z.object({
   AUDIT_HMAC_KEY: z.string().min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters, e.g. openssl rand -hex 32`).optional(),
   /** How often the audit chain's head is posted in the audit channel. */
   AUDIT_ANCHOR_INTERVAL_SECONDS: seconds(3600),
+  /** The access digest's window, posted in the audit channel after each one ends (weekly, Monday to Monday UTC); 0: no digest. */
+  ACCESS_DIGEST_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'a number of seconds, or 0 for none' })
+    .int()
+    .min(0)
+    .default(7 * 86_400),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,11 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { postAccessDigest } from '../../src/app/access-report';
+import { PrismaAccessReviews } from '../../src/db/access-report';
+import { PrismaAuditLog } from '../../src/db/audit-log';
 import { AuditChain } from '../../src/db/audit-chain';
 import { createDb, type Db } from '../../src/db/client';
 import { PrismaRequestStore } from '../../src/db/request-store';
 import { AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase } from '../support/databases';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
+import { loadCatalog } from '../../src/main/catalog/load';
+import { auditLine } from '../../src/slack/render/notices';
 
 const ROOT = path.join(__dirname, '../..');
 const database = `pa_report_cli_${randomBytes(4).toString('hex')}`;
@@ -221,5 +226,36 @@ describe('prod-access report', () => {
         expect.stringMatching(/^Usage: prod-access report/),
       ]);
     }
+  });
+});
+
+describe('the access digest', () => {
+  test("records the week's review once as an audit row, naming the after-hours grant and the lopsided approver", async () => {
+    const chain = new AuditChain(AUDIT_KEY);
+    const posted: bigint[][] = [];
+    const catalog = loadCatalog(path.join(ROOT, 'catalog.example.yaml'), { ...process.env, ...EXAMPLE_CATALOG_ENV });
+    // Monday 9 November: the week before is Monday 2 to Monday 9, with UDEV's four approved grants.
+    const digest = postAccessDigest({
+      reviews: new PrismaAccessReviews(db, chain),
+      clock: { now: () => new Date('2026-11-09T12:00:00Z') },
+      catalog,
+      announcements: { postAudit: async (ids) => void posted.push([...ids]) },
+      intervalSeconds: 7 * 86_400,
+    });
+    const [first, again] = await Promise.all([digest(), digest()]);
+    const recorded = [first, again].filter((d) => d !== null);
+    expect(recorded).toHaveLength(1);
+    expect(posted).toEqual([[recorded[0]!.eventId]]);
+
+    const event = (await db.auditEvent.findUnique({ where: { id: recorded[0]!.eventId } }))!;
+    expect(event).toMatchObject({ action: 'access_digest', actor: 'system', requestId: null });
+    const line = auditLine(event, null, null);
+    expect(line).toContain('*access digest* by prod-access: access review 2026-11-02T00:00:00.000Z to 2026-11-09T00:00:00.000Z: 4 grants');
+    expect(line).toContain(
+      `#${ids.saturdayNight} orders-db/read-only granted to UDEV outside working hours, at 2026-11-07 23:00 Europe/Paris`,
+    );
+    expect(line).toContain('UBOSS gave 4 of the 4 approvals UDEV received');
+    expect(line).toContain('grants never used are unknown');
+    expect(await new PrismaAuditLog(db).verifyChain(chain)).toMatchObject({ ok: true });
   });
 });

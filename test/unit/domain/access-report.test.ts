@@ -1,5 +1,6 @@
 import {
   afterHoursGrants,
+  digestWindow,
   frequentRequesters,
   type GrantFacts,
   type HolderTotals,
@@ -8,7 +9,7 @@ import {
   summarizeAccess,
   withinWorkingHours,
 } from '../../../src/domain/access-report';
-import { describePattern, formatReport } from '../../../src/domain/access-report-output';
+import { describePattern, digestSummary, formatReport } from '../../../src/domain/access-report-output';
 import type { WorkingHours } from '../../../src/domain/catalog';
 
 const PARIS_OFFICE: WorkingHours = { days: [1, 2, 3, 4, 5], fromMinute: 9 * 60, toMinute: 18 * 60, timeZone: 'Europe/Paris' };
@@ -177,5 +178,37 @@ describe('the summary', () => {
   test('a CSV cell a spreadsheet would run as a formula is defused', () => {
     const report = summarizeAccess({ holders: [holder('=HYPERLINK("x")', 1)], approvals: [], grants: [] }, WINDOW, null);
     expect(formatReport(report, 'csv')).toContain(`holder,orders-db,read-only,"'=HYPERLINK(""x"")",`);
+  });
+});
+
+describe('the digest', () => {
+  test('covers the last whole window before now, weekly from Monday to Monday (UTC)', () => {
+    // Tuesday 1 December 2026: the week before is Monday 23 to Monday 30 November.
+    expect(digestWindow(new Date('2026-12-01T10:00:00Z'), 7 * 86_400)).toEqual({
+      from: new Date('2026-11-23T00:00:00Z'),
+      to: new Date('2026-11-30T00:00:00Z'),
+      resourceId: null,
+    });
+    expect(digestWindow(new Date('2026-11-30T00:00:00Z'), 7 * 86_400).to).toEqual(new Date('2026-11-30T00:00:00Z'));
+    expect(digestWindow(new Date('2026-12-01T10:00:00Z'), 86_400)).toMatchObject({ from: new Date('2026-11-30T00:00:00Z') });
+  });
+
+  test('says the totals, each pattern (ten at most) and where the full report is', () => {
+    const grants = Array.from({ length: 12 }, (_, i) => grant(i + 1, `2026-11-${String(i + 10).padStart(2, '0')}T22:00:00Z`));
+    const facts = { holders: [holder('UDEV', 12, { heldSeconds: 12 * 3600 })], approvals: [], grants };
+    const summary = digestSummary(summarizeAccess(facts, WINDOW, PARIS_OFFICE));
+    expect(summary).toMatch(
+      /^access review 2026-11-01T00:00:00.000Z to 2026-12-01T00:00:00.000Z: 12 grants \(orders-db\/read-only 12 \(12h\)\)/,
+    );
+    expect(summary).toContain(
+      'unusual: #1 orders-db/read-only granted to UDEV outside working hours, at 2026-11-10 23:00 Europe/Paris; #2 ',
+    );
+    expect(summary).toContain('#10 orders-db/read-only granted');
+    expect(summary).not.toContain('#11 ');
+    expect(summary).toContain('; and 2 more; sessions and statements not recorded yet');
+    expect(summary).toMatch(/the full report: prod-access report --from 2026-11-01T00:00:00.000Z --to 2026-12-01T00:00:00.000Z$/);
+    expect(digestSummary(summarizeAccess({ holders: [], approvals: [], grants: [] }, WINDOW, null))).toContain(
+      ': 0 grants; no unusual pattern;',
+    );
   });
 });
