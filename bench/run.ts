@@ -40,7 +40,7 @@ for (const section of ONLY)
   if (!SECTIONS.includes(section as Section)) throw new Error(`unknown section "${section}"; expected ${SECTIONS.join(', ')}`);
 const runs = (section: Section) => ONLY.has(section);
 const SETTINGS = {
-  ack: { rates: [50, 200], seconds: QUICK ? 3 : 20, settleSeconds: QUICK ? 10 : 60 },
+  ack: { rates: [50, 200], seconds: QUICK ? 3 : 20, settleSeconds: QUICK ? 10 : 60, idleSeconds: QUICK ? 5 : 60 },
   approvalRounds: QUICK ? 5 : 40,
   expiry: { grants: QUICK ? 500 : 10_000, leadSeconds: QUICK ? 5 : 15, windowSeconds: QUICK ? 10 : 60, workerConcurrency: 4 },
   reconciler: { active: QUICK ? 10_000 : 100_000, historical: QUICK ? 100_000 : 1_000_000, passes: 5 },
@@ -148,7 +148,12 @@ async function benchAckAndMemory(results: Record<string, unknown>): Promise<void
     ]);
     printTable(
       '6. Resident memory of the process serving Slack (MiB; the build, production logging)',
-      memory.map((m) => ({ process: m.process, idle: m.idleMiB, 'peak under load (1)': m.peakUnderLoadMiB })),
+      memory.map((m) => ({
+        process: m.process,
+        'at start': m.startedMiB,
+        'idle (after a minute)': m.idleMiB,
+        'peak under load (1)': m.peakUnderLoadMiB,
+      })),
     );
   });
 }

@@ -17,6 +17,7 @@ import { AuditChain } from '../src/db/audit-chain';
 import { PrismaRequestStore } from '../src/db/request-store';
 import { catalogSpec } from '../src/domain/grant';
 import { createProviderFactory } from '../src/providers/registry';
+import { startBurstProbe } from './burst-probe';
 
 interface Scenario {
   name: string;
@@ -163,7 +164,7 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
     const store = new PrismaRequestStore(h.db, new AuditChain(AUDIT_KEY));
     const providers = createProviderFactory(h.settings);
     // Far enough ahead for every grant to be applied first, on one whole second.
-    const expiresAt = new Date(Math.ceil((Date.now() + 30_000 + n * 40) / 1000) * 1000);
+    const expiresAt = new Date(Math.ceil((Date.now() + 30_000 + n * 80) / 1000) * 1000);
     const ids: number[] = [];
     const grantOne = async (i: number) => {
       const now = new Date();
@@ -185,9 +186,11 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
         { actor: h.users.dev, action: 'requested', detail: {} },
         quota,
       );
-      await store.transition(request.id, 'APPROVED', { decidedAt: now }, { actor: h.users.manager1, action: 'approved', detail: {} });
+      // Applied while the request is still pending: once it is approved, the app's reconciler would queue a
+      // grant job of its own, racing this one for the same login role.
       const { resource, spec } = catalogSpec(catalog, request, expiresAt);
       const access = await providers(resource).grant(spec);
+      await store.transition(request.id, 'APPROVED', { decidedAt: now }, { actor: h.users.manager1, action: 'approved', detail: {} });
       await store.transition(
         request.id,
         'ACTIVE',
@@ -199,12 +202,14 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
     for (let i = 0; i < n; i += 20) await Promise.all(Array.from({ length: Math.min(20, n - i) }, (_, j) => grantOne(i + j)));
     if (Date.now() >= expiresAt.getTime())
       process.stderr.write('  burst: the grants took longer than planned; they did not all expire in the same second\n');
+    const probe = await startBurstProbe(h, expiresAt);
     const deadline = expiresAt.getTime() + 300_000;
     for (;;) {
       const open = await h.db.accessRequest.count({ where: { id: { in: ids }, status: { in: ['ACTIVE', 'REVOKE_FAILED'] } } });
       if (open === 0 || Date.now() > deadline) break;
       await pause(200);
     }
+    await probe.revokesDone();
     // The audit channel keeps Slack's pace: how long after the expiry its last line of the burst went out.
     // Its rows are all in the audit log (scored below); the channel is reported apart, since at Slack's
     // pace (one message a second) a burst's lines take a while to go out.
@@ -217,6 +222,7 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
       if (auditChannel.waiting === 0 || Date.now() > auditDeadline) break;
       await pause(1000);
     }
+    process.stderr.write(`${await probe.report(ids)}\n`);
     const row = await score(h, `${n} grants expire in the same second`, ids, ['requested', 'approved', 'granted', 'expired'], {
       countUndelivered: false,
     });

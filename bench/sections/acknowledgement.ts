@@ -25,6 +25,9 @@ export interface AckResult {
 
 export interface MemoryResult {
   process: string;
+  /** Right after start-up, while V8 still holds the start-up's garbage. */
+  startedMiB: number;
+  /** After `idleSeconds` with nothing to do, once V8 has given the start-up's heap back. */
   idleMiB: number;
   peakUnderLoadMiB: number;
 }
@@ -34,6 +37,8 @@ type Settings = {
   seconds: number;
   /** How long after the load the queues may take to be idle again (approval messages go at Slack's pace). */
   settleSeconds: number;
+  /** How long a process stays untouched after start-up before its idle memory is read. */
+  idleSeconds: number;
 };
 
 /** Signed `/prod-access request …` commands at `rate` a second to `endpoint`, each with a response_url issued beforehand. */
@@ -80,7 +85,9 @@ export async function benchAcknowledgement(
 ): Promise<{ ack: AckResult[]; memory: MemoryResult }> {
   const role = deployment.processes.some((p) => p.role === 'all') ? 'all' : 'web';
   const pid = deployment.pidOf(role);
-  const memory: MemoryResult = { process: role, idleMiB: residentMiB(pid), peakUnderLoadMiB: 0 };
+  const startedMiB = residentMiB(pid);
+  await new Promise((resolve) => setTimeout(resolve, settings.idleSeconds * 1000));
+  const memory: MemoryResult = { process: role, startedMiB, idleMiB: residentMiB(pid), peakUnderLoadMiB: 0 };
   const ack: AckResult[] = [];
   await warmUp(slack, deployment.endpoint, harness.users.dev);
   await waitForIdleQueues(harness.redisPrefix, settings.settleSeconds * 1000);

@@ -6,8 +6,15 @@ import { EMAIL_SCOPE, type StandinMethod } from './method-rules';
 import type { ResponseAudience, SlackMessage, SlackResponse, SlackView, StandinUser } from './types';
 import { dmUserOf, type Workspace } from './workspace';
 
-/** Slack rejects message text beyond this with msg_too_long. */
+/**
+ * Slack cuts message text beyond this and posts the rest with a `message_truncated` warning
+ * (api.slack.com/changelog/2018-04-truncating-really-long-messages).
+ */
 const MAX_TEXT_LENGTH = 40_000;
+const TRUNCATED = {
+  warnings: ['message_truncated'],
+  messages: ['[WARN] Your message was truncated but still posted. The `text` field accepts up to 40,000 characters.'],
+};
 /** conversations.open takes at most 8 users besides the caller. */
 const MAX_GROUP_DM_USERS = 8;
 const USER_ID = /^[UW][A-Z0-9]+$/;
@@ -104,7 +111,7 @@ export const METHODS: Record<StandinMethod, Handler> = {
         ...(parent && { thread_ts: parent.ts, parent_user_id: parent.user }),
         ...(args.metadata !== undefined && { metadata: args.metadata }),
       });
-      return ok({ channel, ts: message.ts, message });
+      return ok({ channel, ts: message.ts, message, ...truncation(args) });
     },
   ),
 
@@ -118,7 +125,7 @@ export const METHODS: Record<StandinMethod, Handler> = {
     if (invalid) return invalid;
     // Omitted blocks/attachments keep their old value, as in Slack; an empty array clears them.
     workspace.updateMessage(channel, message, messageContent({ ...args, text: args.text ?? message.text }));
-    return ok({ channel, ts: message.ts, text: message.text, message });
+    return ok({ channel, ts: message.ts, text: message.text, message, ...truncation(args) });
   }),
 
   'chat.postEphemeral': withArgs(MessageContent.extend({ channel: optionalString, user: optionalString }), (args, { workspace }) => {
@@ -132,7 +139,7 @@ export const METHODS: Record<StandinMethod, Handler> = {
     if (invalid) return invalid;
     const messageTs = workspace.nextTs();
     workspace.addEphemeral({ channel, user: args.user, message_ts: messageTs, ...messageContent(args) });
-    return ok({ message_ts: messageTs });
+    return ok({ message_ts: messageTs, ...truncation(args) });
   }),
 
   'chat.getPermalink': withArgs(z.object({ channel: optionalString, message_ts: optionalString }), (args, context) => {
@@ -229,18 +236,22 @@ function checkView(view: unknown): SlackResponse | null {
 function checkContent(content: MessageContent): SlackResponse | null {
   const hasBlocks = Array.isArray(content.blocks) ? content.blocks.length > 0 : content.blocks !== undefined;
   if (!content.text && !hasBlocks && content.attachments === undefined) return fail('no_text');
-  if ((content.text?.length ?? 0) > MAX_TEXT_LENGTH) return fail('msg_too_long');
   const violation = content.blocks === undefined ? null : validateMessageBlocks(content.blocks);
   return violation && fail(violation.error, [violation.message]);
 }
 
-/** The stored form of already-validated message content. */
+/** The stored form of already-validated message content: its text cut as Slack cuts it. */
 function messageContent(content: MessageContent): { text: string; blocks?: unknown[]; attachments?: unknown[] } {
   return {
-    text: content.text ?? '',
+    text: (content.text ?? '').slice(0, MAX_TEXT_LENGTH),
     ...(Array.isArray(content.blocks) && { blocks: content.blocks }),
     ...(Array.isArray(content.attachments) && { attachments: content.attachments }),
   };
+}
+
+/** Slack's warning in the answer when it cut the text. */
+function truncation(content: MessageContent): { response_metadata?: typeof TRUNCATED } {
+  return (content.text?.length ?? 0) > MAX_TEXT_LENGTH ? { response_metadata: TRUNCATED } : {};
 }
 
 function openView(workspace: Workspace, input: ViewInput, user: string | undefined): SlackResponse {

@@ -248,18 +248,25 @@ export interface HomeButtonInput {
   triggerId?: string;
 }
 
-/** A button click in an App Home, as Slack sends it: a view container, the view, no response_url. */
-export function homeButtonPayload(input: HomeButtonInput): Record<string, unknown> {
+/** What Slack sends with any click inside a view (App Home or a modal): a view container, no response_url. */
+function viewBlockActions(user: PayloadUser, viewId: string, triggerId: string | undefined) {
   return {
     type: 'block_actions',
-    user: payloadUser(input.user),
+    user: payloadUser(user),
     api_app_id: STANDIN_APP.appId,
     token: STANDIN_APP.verificationToken,
-    container: { type: 'view', view_id: input.view.id },
-    trigger_id: input.triggerId ?? newTriggerId(),
+    container: { type: 'view', view_id: viewId },
+    trigger_id: triggerId ?? newTriggerId(),
     team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
     enterprise: null,
     is_enterprise_install: false,
+  };
+}
+
+/** A button click in an App Home, as Slack sends it: a view container, the view, no response_url. */
+export function homeButtonPayload(input: HomeButtonInput): Record<string, unknown> {
+  return {
+    ...viewBlockActions(input.user, input.view.id, input.triggerId),
     view: input.view,
     actions: [
       {
@@ -290,15 +297,7 @@ export interface ViewActionInput {
 export function viewActionPayload(input: ViewActionInput): Record<string, unknown> {
   const option = { text: { type: 'plain_text', text: input.selectedValue, emoji: true }, value: input.selectedValue };
   return {
-    type: 'block_actions',
-    user: payloadUser(input.user),
-    api_app_id: STANDIN_APP.appId,
-    token: STANDIN_APP.verificationToken,
-    container: { type: 'view', view_id: input.view.id },
-    trigger_id: input.triggerId ?? newTriggerId(),
-    team: { id: STANDIN_TEAM.id, domain: STANDIN_TEAM.domain },
-    enterprise: null,
-    is_enterprise_install: false,
+    ...viewBlockActions(input.user, input.view.id, input.triggerId),
     view: viewPayload(input.view, input.values ?? {}),
     actions: [
       {

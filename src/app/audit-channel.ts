@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIT_CHANNEL_INTERVAL_MS, planAuditMessage, REFUSAL_LINE_WINDOW_MS } from '../domain/audit-lines';
+import { AUDIT_CHANNEL_INTERVAL_MS, MAX_LINES_PER_MESSAGE, planAuditMessage, REFUSAL_LINE_WINDOW_MS } from '../domain/audit-lines';
 import type { AuditChannel, AuditLog, Clock } from './ports';
 
 export interface AuditChannelDeps {
@@ -13,7 +13,7 @@ export interface AuditChannelDeps {
 /** Longer than any one message takes to post (Slack's retries included); a crashed holder frees it after this. */
 const LEASE_MS = 60_000;
 /** Undelivered events read at once; more than a message holds, so folded refusals are counted together. */
-const SCAN_LIMIT = 200;
+const SCAN_LIMIT = 2 * MAX_LINES_PER_MESSAGE;
 
 export interface FlushReport {
   messages: number;
@@ -23,7 +23,8 @@ export interface FlushReport {
 /**
  * Brings the audit channel up to date: one worker at a time (a lease in the database), every undelivered
  * event in id order, one message at most every interval. Alone, a line goes out at once; under a burst,
- * the lines that waited go out together. Each event is marked delivered with the message that carried it.
+ * the lines that waited go out together, as many as one message takes. Each event is marked delivered
+ * with the message that carried it.
  */
 export function flushAuditChannel(deps: AuditChannelDeps) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -58,14 +59,16 @@ export function flushAuditChannel(deps: AuditChannelDeps) {
         for (let lines = await nextMessage(); lines.length > 0; lines = await nextMessage()) {
           const wait = lastPostedAt ? lastPostedAt.getTime() + intervalMs - deps.clock.now().getTime() : 0;
           if (wait > 0) await sleep(wait);
-          await deps.channel.postAudit(lines.map((line) => ({ event: line.event, count: line.covers.length })));
+          const posted = await deps.channel.postAudit(lines.map((line) => ({ event: line.event, count: line.covers.length })));
           lastPostedAt = deps.clock.now();
+          // The lines that did not fit in the message wait for the next one, still undelivered.
+          const carried = lines.slice(0, posted);
           await markPosted(
-            lines.flatMap((line) => line.covers),
+            carried.flatMap((line) => line.covers),
             lastPostedAt,
           );
           report.messages += 1;
-          report.lines += lines.length;
+          report.lines += carried.length;
         }
       } finally {
         await deps.audit.releaseChannel(holder);

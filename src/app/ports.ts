@@ -7,6 +7,7 @@ import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
 import type { EscalationTarget, ReminderFacts, ReminderStep } from '../domain/reminders';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
+import type { TargetSession } from '../domain/sessions';
 
 /** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/ and slack/ implement them. */
 
@@ -240,6 +241,12 @@ export interface AccessProvider<Target = Record<string, unknown>> {
    * be ("SELECT on 14 tables in `public`"), in a line or two. Never a secret: approvers' channel shows it.
    */
   describeLevel?(target: Target): Promise<string>;
+  /**
+   * Optional: the live sessions of the grant's identity in the target (at most SESSIONS_LISTED), each with
+   * what it runs now or ran last, normalized (`normalizeStatement`: no literal, so no data or password).
+   * Read-only and bounded in time; none once the grant is revoked. A target that cannot tell lacks it.
+   */
+  sessions?(spec: GrantSpec<Target>): Promise<TargetSession[]>;
 }
 
 /** The provider of each resource in the catalog. */
@@ -278,6 +285,7 @@ export interface Schedule {
 }
 
 export type { RequesterNotice } from '../domain/request';
+export type { TargetSession } from '../domain/sessions';
 
 /** Slack messages sent after a change, through a retried queue so Slack outages delay them but lose none. */
 export interface Announcements {
@@ -377,9 +385,13 @@ export interface HomeTab {
   publish(home: HomeContent): Promise<void>;
 }
 
-/** The audit channel itself: posts one message with the given lines, in order. */
+/** The audit channel itself. */
 export interface AuditChannel {
-  postAudit(lines: readonly AuditChannelLine[]): Promise<void>;
+  /**
+   * Posts one message with the given lines in order, as many as fit in it (at least the first); returns
+   * how many it carried.
+   */
+  postAudit(lines: readonly AuditChannelLine[]): Promise<number>;
 }
 
 /** A line of the audit channel: the event it shows, and how many events it stands for (folded refusals). */

@@ -17,9 +17,6 @@ export const KEYED_SCHEME = 2;
 /** The fields a row's hash covers, as they are stored. */
 export type ChainedFields = AuditEventRecord & { prevHash: string };
 
-/** Serializes chain writers across every connection and process; held until the writer's transaction ends. */
-const CHAIN_LOCK = 'prod_access.audit_events_chain';
-
 /** The smallest key accepted: 32 bytes of a random hex or base64 string. */
 export const MIN_KEY_LENGTH = 32;
 
@@ -95,18 +92,20 @@ export class AuditChain {
   }
 }
 
-/** Held until the transaction ends; taken again by the same transaction, it is still one lock. */
+/**
+ * The lock audit_chain_head_locked() takes, for a read that must come before a row is appended (appendOnce):
+ * held until the transaction ends; taken again by the same transaction, it is still one lock.
+ */
 async function lockChain(tx: Tx): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${CHAIN_LOCK}))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('prod_access.audit_events_chain'))`;
 }
 
 async function lockHead(tx: Tx): Promise<{ nextId: bigint; last?: { id: bigint; hash: string; action: string } }> {
-  // A statement of its own: a statement reads the rows committed when it started, so the read comes after the lock.
-  await lockChain(tx);
-  // The head and the next id in one round trip; with no row yet, the outer join still gives the id.
-  const [head] = (await tx.$queryRaw<HeadRow[]>`
-    SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS "nextId", last.id, last.hash, last.action
-    FROM (SELECT 1) AS one LEFT JOIN (SELECT id, hash, action FROM audit_events ORDER BY id DESC LIMIT 1) AS last ON true`) as [HeadRow];
+  // The advisory lock that serializes chain writers across every connection and process (held until the
+  // writer's transaction ends), then the head and the next id, in one round trip: every round trip made under
+  // the lock is paid by every writer waiting for it. The function (the audit_chain_head_in_one_trip migration)
+  // reads after the lock is granted; with no row yet, it still gives the id.
+  const [head] = (await tx.$queryRaw<HeadRow[]>`SELECT "nextId", id, hash, action FROM audit_chain_head_locked()`) as [HeadRow];
   return { nextId: head.nextId, last: head.id === null ? undefined : { id: head.id, hash: head.hash!, action: head.action! } };
 }
 

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../app/ports';
 import type { Anchor } from '../domain/audit-anchor';
+import type { ExportedAuditEvent } from '../domain/audit-export';
 import type { AuditEventRecord } from '../domain/audit-lines';
 import { SLACK_CATCH_UP_MS } from '../domain/request';
 import { type AuditChain, type ChainedFields, KEYED_SCHEME, LEGACY_SCHEME, legacyHash } from './audit-chain';
@@ -87,6 +88,32 @@ export class PrismaAuditLog implements AuditLog {
         orderBy: { id: 'asc' },
         take: pageSize,
       });
+      yield* page;
+      if (page.length < pageSize) return;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Events in id order with their chain fields and their request's resource, level and identity, joined in
+   * each page's one query, so an export of any size holds one page at a time.
+   */
+  async *exportable(query: AuditQuery, pageSize = 500): AsyncGenerator<ExportedAuditEvent> {
+    const requestId = query.requestId ?? null;
+    // As UTC text: `at` is a timestamp without time zone, holding UTC.
+    const from = query.from?.toISOString() ?? null;
+    const to = query.to?.toISOString() ?? null;
+    for (let after = -1n; ;) {
+      const page = await this.db.$queryRaw<ExportedAuditEvent[]>`
+        SELECT e.id, e.at, e.request_id AS "requestId", e.actor, e.action, e.detail, e.hash, e.prev_hash AS "prevHash",
+               CASE WHEN r.id IS NULL THEN NULL
+                    ELSE jsonb_build_object('resourceId', r.resource_id, 'level', r.level, 'identity', r.target_identity) END AS request
+          FROM audit_events e LEFT JOIN access_requests r ON r.id = e.request_id
+         WHERE e.id > ${after}
+           AND (${requestId}::int IS NULL OR e.request_id = ${requestId}::int)
+           AND (${from}::timestamptz IS NULL OR e.at >= ${from}::timestamptz AT TIME ZONE 'UTC')
+           AND (${to}::timestamptz IS NULL OR e.at < ${to}::timestamptz AT TIME ZONE 'UTC')
+         ORDER BY e.id LIMIT ${pageSize}`;
       yield* page;
       if (page.length < pageSize) return;
       after = page[page.length - 1]!.id;

@@ -63,6 +63,11 @@ export class PrismaRequestStore implements RequestStore {
     return this.db.accessRequest.findUnique({ where: { id } });
   }
 
+  /** The requests with these ids that exist, in one query. */
+  getMany(ids: readonly number[]): Promise<AccessRequestRecord[]> {
+    return this.db.accessRequest.findMany({ where: { id: { in: [...ids] } } });
+  }
+
   decisions(id: number): Promise<DecisionRecord[]> {
     return this.db.decision.findMany({ where: { requestId: id }, orderBy: { createdAt: 'asc' } });
   }

@@ -4,11 +4,12 @@ import { REMINDER_STEPS } from '../domain/reminders';
 import { REQUESTER_NOTICES } from '../domain/request';
 
 /**
- * Four queues, each with its own worker slots: Slack slowness (notify) never delays access work, nothing
- * else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke, and App Homes (home: one
- * publish per person a change shows to, a whole approver group's) never delay the messages people wait for.
+ * Five queues, each with its own worker slots: Slack slowness (notify) never delays access work, nothing
+ * else (a grant stuck on its access DM, a reconcile pass) ever delays a revoke, App Homes (home: one publish
+ * per person a change shows to, a whole approver group's) never delay the messages people wait for, and the
+ * audit channel, which paces itself, never waits behind a burst of rate-limited DMs and approval messages.
  */
-export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify', home: 'home' } as const;
+export const QUEUE_NAMES = { access: 'access', revoke: 'revoke', notify: 'notify', home: 'home', audit: 'audit' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const requestPayload = z.strictObject({ requestId: z.number().int().positive() });
@@ -135,7 +136,10 @@ export const JOBS = {
   warnBeforeExpiry: notifyJob(false, requestPayload, perRequest('expiry-warning')),
   // Brings the audit channel up to date (every line waiting, not only this event's); asked again by the
   // reconciler while lines wait, so it is never done once.
-  postAudit: notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
+  postAudit: {
+    ...notifyJob(false, z.strictObject({ auditEventId: z.string().regex(/^\d+$/) }), (p) => `audit-${p.auditEventId}`),
+    queue: QUEUE_NAMES.audit,
+  },
   // After a change, the App Homes that show the request: one publishHome per person. Each change its own job.
   refreshHomes: homeJob(requestPayload),
   // One person's App Home, published at the end of its window (HOME_PUBLISH_WINDOW_MS): every ask within

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { checkConnections, loadCatalog, loadCatalogFile } from './catalog/load';
 import { buildAccessReport } from '../app/access-report';
@@ -6,15 +7,16 @@ import { PrismaAccessReport } from '../db/access-report';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../domain/access-report-output';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles, loadReportConfig } from './config';
-import { PrismaAuditLog } from '../db/audit-log';
+import { type AuditQuery, PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
 import { Redis } from 'ioredis';
 import { PrismaRequestStore } from '../db/request-store';
 import { JobQueues } from '../jobs/queues';
 import { type Anchor, parseAnchor } from '../domain/audit-anchor';
+import { EXPORT_FORMATS, type ExportFormat, toJsonLine, toOcsf } from '../domain/audit-export';
 import { catalogNotes, findResource } from '../domain/catalog';
-import { isProdAccessError } from '../domain/errors';
+import { isProdAccessError, UserError } from '../domain/errors';
 import { createLogger, flushLogs, type Logger } from '../shared/logger';
 import { type Role, ROLES, runUntilSignal, startRuntime } from './lifecycle';
 import { withTimeout } from '../shared/timeout';
@@ -24,6 +26,8 @@ const USAGE = `Usage:
   prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
                                                --connect also tries each provider's connection
   prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
+  prod-access audit export --format jsonl|ocsf [--from T] [--to T] [--request N]
+                                               the audit log for a SIEM: JSON lines, or OCSF 1.1 events
   prod-access audit verify [--anchor ID:COUNT:HASH]   check the audit chain (and that the anchored head
                                                is still there, with every event up to it)
   prod-access audit anchor                     record the chain head and post it in the audit channel
@@ -163,9 +167,11 @@ async function anchorAudit(): Promise<number> {
   }
 }
 
-const AUDIT_USAGE = 'Usage: prod-access audit [--request N] [--from T] [--to T] | audit verify [--anchor ID:COUNT:HASH] | audit anchor';
+const AUDIT_USAGE =
+  'Usage: prod-access audit [--request N] [--from T] [--to T] | audit export --format jsonl|ocsf | audit verify [--anchor ID:COUNT:HASH] | audit anchor';
 
 async function printAudit(args: string[]): Promise<number> {
+  if (args[0] === 'export') return exportAudit(args.slice(1));
   let command;
   try {
     command = parseAuditArgs(args);
@@ -178,6 +184,8 @@ async function printAudit(args: string[]): Promise<number> {
   return listAudit(command.values);
 }
 
+const AUDIT_FILTERS = { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } as const;
+
 function parseAuditArgs(args: string[]) {
   if (args[0] === 'verify') {
     const { values } = parseArgs({ args: args.slice(1), options: { anchor: { type: 'string' } } });
@@ -187,20 +195,30 @@ function parseAuditArgs(args: string[]) {
     parseArgs({ args: args.slice(1), options: {} });
     return { kind: 'anchor' as const };
   }
-  const { values } = parseArgs({ args, options: { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: AUDIT_FILTERS });
   return { kind: 'list' as const, values };
 }
 
-async function listAudit(values: { request?: string; from?: string; to?: string }): Promise<number> {
+function auditQueryOf(values: { request?: string; from?: string; to?: string }): AuditQuery {
   const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
   const from = values.from === undefined ? undefined : new Date(values.from);
   const to = values.to === undefined ? undefined : new Date(values.to);
   if ((requestId !== undefined && !Number.isInteger(requestId)) || [from, to].some((d) => d && Number.isNaN(d.getTime()))) {
-    console.error('--request takes a request id; --from and --to take ISO dates like 2026-11-29T08:00:00Z');
+    throw new UserError('INVALID_COMMAND', '--request takes a request id; --from and --to take ISO dates like 2026-11-29T08:00:00Z');
+  }
+  return { requestId, from, to };
+}
+
+async function listAudit(values: { request?: string; from?: string; to?: string }): Promise<number> {
+  let query;
+  try {
+    query = auditQueryOf(values);
+  } catch (e) {
+    console.error((e as Error).message);
     return 2;
   }
   await withAuditLog(async (audit) => {
-    for await (const event of audit.list({ requestId, from, to })) {
+    for await (const event of audit.list(query)) {
       process.stdout.write(`${JSON.stringify({ ...event, id: event.id.toString() })}\n`);
     }
   });
@@ -247,16 +265,59 @@ async function printReport(args: string[]): Promise<number> {
     process.stdout.write(formatReport(report, format));
     return 0;
   } catch (e) {
-    // The database down or refusing: one line, never the driver's stack (Prisma says the cause last).
-    const cause = String((e as Error).message ?? e)
-      .trim()
-      .split('\n')
-      .at(-1);
-    console.error(`cannot read the report from the database: ${cause}`);
+    // The database down or refusing: one line, never the driver's stack.
+    console.error(`cannot read the report from the database: ${causeOf(e)}`);
     return 1;
   } finally {
     await db.$disconnect();
   }
+}
+
+const EXPORT_USAGE = 'usage: prod-access audit export --format jsonl|ocsf [--from T] [--to T] [--request N]';
+
+/** Streams the log to stdout a page at a time; every problem is one line on stderr. */
+async function exportAudit(args: string[]): Promise<number> {
+  let format: ExportFormat;
+  let query: AuditQuery;
+  try {
+    const { values } = parseArgs({ args, options: { format: { type: 'string' }, ...AUDIT_FILTERS } });
+    if (!EXPORT_FORMATS.includes(values.format as ExportFormat)) {
+      throw new UserError('INVALID_COMMAND', values.format === undefined ? '--format is required' : `unknown format "${values.format}"`);
+    }
+    format = values.format as ExportFormat;
+    query = auditQueryOf(values);
+  } catch (e) {
+    console.error(`${(e as Error).message}; ${EXPORT_USAGE}`);
+    return 2;
+  }
+  // A reader that stops early (`| head`) ends the export, quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') console.error(`audit export failed: ${e.message}`);
+    process.exit(e.code === 'EPIPE' ? 0 : 1);
+  });
+  const lineOf = format === 'ocsf' ? toOcsf : toJsonLine;
+  try {
+    await withAuditLog(async (audit) => {
+      for await (const event of audit.exportable(query)) {
+        // Waits for a slow reader, so memory stays at one page.
+        if (!process.stdout.write(`${JSON.stringify(lineOf(event))}\n`)) await once(process.stdout, 'drain');
+      }
+    });
+  } catch (e) {
+    console.error(`audit export failed: ${isProdAccessError(e) ? e.message : causeOf(e)}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The line of a database error that names the cause: Prisma puts it last, as "… Message: `…`". */
+function causeOf(error: unknown): string {
+  const last =
+    String(error instanceof Error ? error.message : error)
+      .trim()
+      .split('\n')
+      .pop() ?? '';
+  return /Message: `(.+)`$/.exec(last)?.[1] ?? last;
 }
 
 main(process.argv.slice(2)).then(

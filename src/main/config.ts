@@ -83,7 +83,7 @@ export const configSchema = z.object({
   BREAK_GLASS_RATE_WINDOW_SECONDS: seconds(86_400),
   /** How long a worker holds a job's lock; a worker that dies loses its jobs to another after this. */
   JOB_LOCK_SECONDS: seconds(30),
-  /** Jobs a worker process runs at once on each queue (revoke, access, notify). */
+  /** Jobs a worker process runs at once on each queue (revoke, access, notify, audit). */
   WORKER_CONCURRENCY: positiveWhole('a whole number').max(100).default(4),
   /**
    * Admin connections to one provider URL at once (a resource's `poolSize` overrides it): the revoke and the

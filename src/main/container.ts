@@ -26,6 +26,7 @@ import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
 import { SlackDirectory } from '../slack/outbound/directory';
 import { SlackHomeTab } from '../slack/outbound/home-tab';
+import { SlackAuditChannel } from '../slack/outbound/audit-channel';
 import { SlackNotifier } from '../slack/outbound/notifier';
 import { CachedLevelDescriptions } from '../providers/level-descriptions';
 import { ProviderPools } from '../providers/pools';
@@ -50,12 +51,19 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const redis = redisConnections(config.REDIS_URL, logger);
   const producerRedis = redis.connect({ forWorker: false });
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
-  const slack = createWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }, logger);
+  const slackApi = { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL };
+  const slack = createWebClient(slackApi, logger);
   const chain = new AuditChain(auditKeyOf(config));
   const requests = new PrismaRequestStore(db, chain);
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
-  const notifier = new SlackNotifier({ catalog, requests, slack });
+  const notifier = new SlackNotifier({ slack });
+  // Its own client, so the rate limits of DMs and approval messages never hold back the audit channel.
+  const auditChannel = new SlackAuditChannel({
+    catalog,
+    requests,
+    slack: createWebClient(slackApi, logger),
+  });
   const providerPools = new ProviderPools({
     size: config.PROVIDER_POOL_SIZE,
     idleMs: config.PROVIDER_POOL_IDLE_SECONDS * 1000,
@@ -115,7 +123,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       intervalSeconds: config.ACCESS_DIGEST_INTERVAL_SECONDS,
     }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
-    postAudit: flushAuditChannel({ audit, channel: notifier, clock }),
+    postAudit: flushAuditChannel({ audit, channel: auditChannel, clock }),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
     warnBeforeExpiry: warnBeforeExpiry({ ...base, providers, messenger: notifier }),
     messages: notices,

@@ -1,3 +1,7 @@
+import { AuditChain } from '../../src/db/audit-chain';
+import { PrismaRequestStore } from '../../src/db/request-store';
+import { MESSAGE_TEXT_LIMIT } from '../../src/slack/render/notices';
+import { AUDIT_KEY } from '../support/databases';
 import { guarantee } from '../support/guarantees';
 import { approve, CHANNELS, requestAccess, useHarness, waitUntil } from '../support/harness';
 
@@ -29,6 +33,28 @@ describe('the audit channel', () => {
       expect(shown.map((line) => /#(\d+) /.exec(line)![1])).toEqual(events.map((e) => String(e.requestId)));
       const delivered = await h.db.auditDelivery.count({ where: { eventId: { in: events.map((e) => e.id) } } });
       expect(delivered).toBe(events.length);
+    });
+
+    test("lines beyond one message's text limit go in the next message: none cut, each once, in order", async () => {
+      const before = auditMessages().length;
+      // Drifts found in one pass, each a long line (its reason shown in full): more than one message holds.
+      const store = new PrismaRequestStore(h.db, new AuditChain(AUDIT_KEY));
+      const reasons = Array.from({ length: 45 }, (_, i) => `drift ${String(i).padStart(2, '0')} ${'x'.repeat(980)}`);
+      for (const reason of reasons) await store.audit(null, { actor: 'system', action: 'drift_found', detail: { reason } });
+      // A request's own line asks for the flush, which takes every line waiting, in order.
+      const id = await requestAccess(h, { reason: 'after the drifts' });
+      await h.waitForText(CHANNELS.audit, `*requested* #${id} `, 20_000);
+
+      const messages = auditMessages().slice(before);
+      const texts = messages.map((m) => String(m.args.text));
+      expect(messages.length).toBeGreaterThanOrEqual(2);
+      for (const text of texts) expect(text.length).toBeLessThanOrEqual(MESSAGE_TEXT_LIMIT);
+      expect(messages.filter((m) => m.response.response_metadata !== undefined)).toEqual([]);
+      for (let i = 1; i < messages.length; i++) expect(messages[i]!.at - messages[i - 1]!.at).toBeGreaterThanOrEqual(1000);
+      const driftLines = texts.flatMap((text) => text.split('\n')).filter((line) => line.includes('*drift found*'));
+      expect(driftLines.map((line) => /drift (\d\d) x+\./.exec(line)?.[1])).toEqual(reasons.map((_, i) => String(i).padStart(2, '0')));
+      const drifts = await h.db.auditEvent.findMany({ where: { action: 'drift_found' }, select: { id: true } });
+      expect(await h.db.auditDelivery.count({ where: { eventId: { in: drifts.map((d) => d.id) } } })).toBe(reasons.length);
     });
   });
 

@@ -1,5 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { AuditChain } from '../../src/db/audit-chain';
+import { createDb, type Db } from '../../src/db/client';
+import { PrismaRequestStore } from '../../src/db/request-store';
+import type { AuditAction } from '../../src/domain/request';
+import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase } from '../support/databases';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
 
@@ -92,4 +97,153 @@ describe('the prod-access command line', () => {
       await h.stop();
     }
   });
+});
+
+describe('audit export', () => {
+  const name = `${process.env.TEST_DATABASE ?? 'prod_access_test'}_export`;
+  const url = databaseUrl(name, APP_LOGIN);
+  let db: Db;
+  /** Seeded: more events than a page, then request B's four events between `from` and `to`, then an anchor. */
+  const seeded = { ids: [] as string[], requestB: 0, from: '', to: '' };
+  const exportAudit = (args: string[]) => cli(['audit', 'export', ...args], { DATABASE_URL: url });
+  const linesOf = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  beforeAll(async () => {
+    await dropDatabase(name);
+    await copyDatabase(process.env.TEST_TEMPLATE_DATABASE!, name);
+    db = createDb(url);
+    const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY));
+    const request = (identity: string) =>
+      db.accessRequest.create({
+        data: {
+          requesterId: 'UDEV',
+          resourceId: 'orders-db',
+          level: 'read-only',
+          targetIdentity: identity,
+          durationSeconds: 600,
+          reason: 'export test',
+          approvalsRequired: 1,
+          pendingExpiresAt: new Date(Date.now() + 3600_000),
+        },
+      });
+    const a = await request('alice');
+    const cycle: AuditAction[] = ['requested', 'approval_recorded', 'approved', 'granted', 'expiry_warned', 'expired', 'drift_found'];
+    // Past one page of 500, so the export crosses a page boundary.
+    for (let n = 0; n < 520; n++) {
+      const action = cycle[n % cycle.length]!;
+      await store.audit(action === 'drift_found' ? null : a.id, { actor: n % 3 ? 'system' : 'UDEV', action, detail: { n } });
+    }
+    await pause();
+    seeded.from = new Date().toISOString();
+    const b = await request('bob');
+    seeded.requestB = b.id;
+    await store.audit(b.id, { actor: 'UDEV', action: 'requested', detail: { reason: 'export test' } });
+    await store.audit(b.id, { actor: 'UAPPROVER', action: 'approved', detail: { approvals: 1 } });
+    await store.audit(b.id, { actor: 'system', action: 'granted' });
+    await store.audit(b.id, { actor: 'UDEV', action: 'revoked' });
+    await pause();
+    seeded.to = new Date().toISOString();
+    await store.audit(null, { actor: 'system', action: 'audit_anchored', detail: { anchor: 'x' } });
+    seeded.ids = (await db.auditEvent.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((e) => e.id.toString());
+  }, 120_000);
+
+  afterAll(async () => {
+    await db.$disconnect();
+    await dropDatabase(name);
+  });
+
+  test('jsonl: every event once, in order, across pages, with its chain fields and its request joined', async () => {
+    const result = exportAudit(['--format', 'jsonl']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = linesOf(result.stdout);
+    expect(lines.map((l) => l.id)).toEqual(seeded.ids);
+    const stored = await db.auditEvent.findMany({ orderBy: { id: 'asc' } });
+    expect(lines.map((l) => [l.hash, l.prevHash, l.at])).toEqual(stored.map((e) => [e.hash, e.prevHash, e.at.toISOString()]));
+    const granted = lines.find((l) => l.requestId === seeded.requestB && l.action === 'granted');
+    expect(granted).toMatchObject({ actor: 'system', resource: 'orders-db', level: 'read-only', identity: 'bob', detail: {} });
+    expect(lines.at(-1)).toMatchObject({ action: 'audit_anchored', requestId: null, resource: null, level: null, identity: null });
+    expect(lines.find((l) => l.action === 'drift_found')).toMatchObject({ requestId: null, identity: null });
+  }, 120_000);
+
+  test('a reader that stops early ends the export quietly', () => {
+    // More than a pipe holds, so the export is still writing when `head` goes away.
+    const piped = spawnSync('bash', ['-c', `"${TSX}" src/main/cli.ts audit export --format ocsf | head -n 1; exit \${PIPESTATUS[0]}`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', DATABASE_URL: url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ code: piped.status, stderr: piped.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(linesOf(piped.stdout)).toHaveLength(1);
+  }, 120_000);
+
+  test('--request, --from and --to filter, as audit does', () => {
+    const ofB = linesOf(exportAudit(['--format', 'jsonl', '--request', `#${seeded.requestB}`]).stdout);
+    expect(ofB.map((l) => l.action)).toEqual(['requested', 'approved', 'granted', 'revoked']);
+    const between = linesOf(exportAudit(['--format', 'jsonl', '--from', seeded.from, '--to', seeded.to]).stdout);
+    expect(between).toEqual(ofB);
+    // The same on a server whose sessions run in another time zone: `at` holds UTC, and so do the bounds.
+    const elsewhere = `${url}?options=${encodeURIComponent('-c TimeZone=America/New_York')}`;
+    const args = ['audit', 'export', '--format', 'jsonl', '--from', seeded.from, '--to', seeded.to];
+    expect(linesOf(cli(args, { DATABASE_URL: elsewhere }).stdout)).toEqual(ofB);
+    const after = linesOf(exportAudit(['--format', 'ocsf', '--from', seeded.to]).stdout);
+    expect(after.map((l) => (l.metadata as { uid: string }).uid)).toEqual([seeded.ids.at(-1)]);
+  }, 120_000);
+
+  test('ocsf: one IAM event per audit event, type_uid from class and activity, the required fields there', () => {
+    const result = exportAudit(['--format', 'ocsf']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const events = linesOf(result.stdout) as {
+      class_uid: number;
+      category_uid: number;
+      activity_id: number;
+      type_uid: number;
+      severity_id: number;
+      status_id: number;
+      time: number;
+      metadata: { version: string; product: { name: string; vendor_name: string }; uid: string };
+      actor: { user: { uid: string } };
+      user?: { name: string };
+      unmapped: { action: string; request_id: number | null };
+    }[];
+    expect(events.map((e) => e.metadata.uid)).toEqual(seeded.ids);
+    for (const e of events) {
+      expect([3001, 3003]).toContain(e.class_uid);
+      expect(e.category_uid).toBe(3);
+      expect(e.type_uid).toBe(e.class_uid * 100 + e.activity_id);
+      expect(e).toMatchObject({ severity_id: expect.any(Number), status_id: expect.any(Number), time: expect.any(Number) });
+      expect(e.metadata).toMatchObject({
+        version: expect.stringMatching(/^1\./),
+        product: { name: 'prod-access', vendor_name: 'prod-access' },
+      });
+      expect(e.actor.user.uid).toEqual(expect.any(String));
+    }
+    const ofB = events.filter((e) => e.unmapped.request_id === seeded.requestB);
+    expect(ofB.map((e) => e.type_uid)).toEqual([300301, 300301, 300107, 300108]);
+    expect(ofB.every((e) => e.user?.name === 'bob')).toBe(true);
+  }, 120_000);
+
+  test('a bad option, a missing value or an unreachable database is one line on stderr, never a stack trace', () => {
+    const bad = [
+      [[], /^--format is required; usage: prod-access audit export --format jsonl\|ocsf/],
+      [['--format', 'xml'], /^unknown format "xml"; usage:/],
+      [['--format'], /argument missing.*; usage:/],
+      [['--format', 'jsonl', '--since', 'x'], /Unknown option '--since'.*; usage:/],
+      [['--format', 'jsonl', '--from', 'yesterday'], /ISO dates.*; usage:/],
+      [['--format', 'jsonl', 'extra'], /Unexpected argument 'extra'.*; usage:/],
+    ] as const;
+    for (const [args, message] of bad) {
+      const result = exportAudit([...args]);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    }
+    const down = cli(['audit', 'export', '--format', 'jsonl'], { DATABASE_URL: databaseUrl(name, APP_LOGIN).replace(/:\d+\//, ':1/') });
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^audit export failed: Can't reach database server at /)]);
+  }, 180_000);
 });

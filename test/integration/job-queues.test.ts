@@ -65,7 +65,7 @@ describe('JobQueues', () => {
     }
     expect(seen.indexOf('answered')).toBeGreaterThan(seen.lastIndexOf('written'));
     expect(await queues.queues.access.getJob('expire-pending-8')).toMatchObject({ name: 'expirePending', delay: expect.any(Number) });
-    expect(await queues.queues.notify.getJob('audit-80')).toMatchObject({ name: 'postAudit' });
+    expect(await queues.queues.audit.getJob('audit-80')).toMatchObject({ name: 'postAudit' });
     // Asked for again, a job whose id waits stays one job.
     await queues.expirePendingAt(8, new Date(Date.now() + 3_600_000));
     expect(await queues.queues.access.getJobs(['delayed'])).toHaveLength(1);

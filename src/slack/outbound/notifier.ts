@@ -1,25 +1,21 @@
 import type { WebClient } from '@slack/web-api';
-import type { AccessSecret, ApprovalContext, AuditChannel, AuditChannelLine, MessageRef, Messenger, RequestFacts } from '../../app/ports';
-import type { Catalog } from '../../domain/catalog';
+import type { AccessSecret, ApprovalContext, MessageRef, Messenger, RequestFacts } from '../../app/ports';
 import type { EscalationTarget } from '../../domain/reminders';
 import type { AccessRequestRecord, RequesterNotice } from '../../domain/request';
 import { approvalMessage } from '../render/approval-message';
-import { accessDelivered, auditLine, expiryWarning, requesterNotice, reviewEscalation, secretCleared } from '../render/notices';
+import { accessDelivered, expiryWarning, requesterNotice, reviewEscalation, secretCleared } from '../render/notices';
 import { escalationText, reminderText } from '../render/reminders';
 import { DirectMessages } from './direct-message';
 
 export interface SlackNotifierDeps {
-  catalog: Catalog;
-  /** Read for the audit channel, whose lines name their request and link to its approval message. */
-  requests: { get(id: number): Promise<AccessRequestRecord | null> };
   slack: WebClient;
 }
 
 /**
- * Everything prod-access says in Slack outside a reply: each call renders what it is given (slack/render)
+ * Everything prod-access says in Slack outside a reply and the audit channel (audit-channel.ts): each call renders what it is given (slack/render)
  * and posts or updates it. Whether and when to send is decided by the use-cases (app/notices.ts).
  */
-export class SlackNotifier implements Messenger, AuditChannel {
+export class SlackNotifier implements Messenger {
   private readonly directMessages: DirectMessages;
 
   constructor(private readonly deps: SlackNotifierDeps) {
@@ -85,24 +81,6 @@ export class SlackNotifier implements Messenger, AuditChannel {
   async sendExpiryWarning({ request, resource }: RequestFacts, coveredBy: AccessRequestRecord | null): Promise<void> {
     const { text, blocks } = expiryWarning(request, resource, coveredBy);
     await this.directMessages.send(request.requesterId, text, blocks);
-  }
-
-  /** One message in the audit channel with these lines, each linking to its request's approval message. */
-  async postAudit(lines: readonly AuditChannelLine[]): Promise<void> {
-    const requests = new Map<number, { request: AccessRequestRecord | null; permalink: string | null }>();
-    for (const { event } of lines) {
-      if (event.requestId === null || requests.has(event.requestId)) continue;
-      const request = await this.deps.requests.get(event.requestId);
-      const permalink = request?.channelId && request.messageTs ? await this.permalink(request.channelId, request.messageTs) : null;
-      requests.set(event.requestId, { request, permalink });
-    }
-    const text = lines
-      .map(({ event, count }) => {
-        const about = event.requestId === null ? undefined : requests.get(event.requestId);
-        return auditLine(event, about?.request ?? null, about?.permalink ?? null, count);
-      })
-      .join('\n');
-    await this.deps.slack.chat.postMessage({ channel: this.deps.catalog.auditChannel, text, unfurl_links: false });
   }
 
   private async permalink(channel: string, ts: string): Promise<string | null> {

@@ -92,6 +92,15 @@ export function expiryWarning(
   return { text, blocks: coveredBy ? [section] : [section, grantButtons(request.id)] };
 }
 
+/**
+ * Slack cuts a message's text beyond this many characters (api.slack.com/changelog/2018-04-truncating-really-long-messages),
+ * so an audit message never goes over it.
+ */
+export const MESSAGE_TEXT_LIMIT = 40_000;
+
+/** A reason shown in an audit line at most this long, so that one line always fits in a message. */
+const AUDIT_REASON_LIMIT = 1000;
+
 /** One line per audit event in the audit channel; `count` > 1 when it stands for repeated refusals. */
 export function auditLine(
   event: { action: string; actor: string; at: Date; detail: unknown },
@@ -106,7 +115,7 @@ export function auditLine(
   const times = count > 1 ? ` (${count} times, the first at this time)` : '';
   const anchor = anchorOf(event.detail);
   const check = anchor ? ` Check with \`prod-access audit verify --anchor ${anchor}\`.` : '';
-  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason)}` : ''}${times}.${link}${check}`;
+  return `${slackDate(event.at, '{date_short} {time_secs}')} *${event.action.replace(/_/g, ' ')}*${subject} by ${who}${reason ? `: ${plain(reason, AUDIT_REASON_LIMIT)}` : ''}${times}.${link}${check}`;
 }
 
 /** The chain head an `audit_anchored` event names (digits, colons and hex only). */

@@ -1,5 +1,6 @@
 import { flushAuditChannel } from '../../../src/app/audit-channel';
 import type { AuditChannelLine } from '../../../src/app/ports';
+import { MAX_LINES_PER_MESSAGE } from '../../../src/domain/audit-lines';
 import type { AuditAction } from '../../../src/domain/request';
 import { FakeAuditLog, FakeClock } from '../../support/fakes';
 
@@ -9,13 +10,16 @@ function addTo(log: FakeAuditLog) {
     log.events[Number(log.append(requestId, { actor, action })) - 1]!;
 }
 
-function setUp() {
+/** `fits`: how many lines one message takes (Slack's text limit, as the adapter measures it). */
+function setUp({ fits = Infinity } = {}) {
   const clock = new FakeClock();
   const store = new FakeAuditLog(clock);
   const messages: { at: number; lines: AuditChannelLine[] }[] = [];
   const channel = {
     postAudit: jest.fn(async (lines: readonly AuditChannelLine[]) => {
-      messages.push({ at: clock.now().getTime(), lines: [...lines] });
+      const carried = lines.slice(0, fits);
+      messages.push({ at: clock.now().getTime(), lines: carried });
+      return carried.length;
     }),
   };
   const sleep = async (ms: number) => clock.advance(ms);
@@ -37,13 +41,28 @@ describe('flushAuditChannel', () => {
     const { store, add, messages, flush } = setUp();
     add('requested');
     await flush();
-    for (let i = 0; i < 45; i++) add('granted');
+    for (let i = 0; i < MAX_LINES_PER_MESSAGE + 45; i++) add('granted');
     await flush();
-    expect(messages.map((m) => m.lines.length)).toEqual([1, 20, 20, 5]);
-    expect(messages.map((m) => m.at - messages[0]!.at)).toEqual([0, 1000, 2000, 3000]);
+    expect(messages.map((m) => m.lines.length)).toEqual([1, MAX_LINES_PER_MESSAGE, 45]);
+    expect(messages.map((m) => m.at - messages[0]!.at)).toEqual([0, 1000, 2000]);
     const shown = messages.flatMap((m) => m.lines.map((l) => l.event.id));
     expect(shown).toEqual(store.events.map((e) => e.id));
-    expect(store.delivered.size).toBe(46);
+    expect(store.delivered.size).toBe(MAX_LINES_PER_MESSAGE + 46);
+  });
+
+  test('lines that do not fit in a message go in the next one: each event once, in order, each marked with its message', async () => {
+    const { store, add, messages, flush } = setUp({ fits: 7 });
+    for (let i = 0; i < 3; i++) add('refused', 'U9', 5);
+    for (let i = 0; i < 16; i++) add('granted', 'system', 10 + i);
+    expect(await flush()).toEqual({ messages: 3, lines: 17 });
+    expect(messages.map((m) => m.lines.length)).toEqual([7, 7, 3]);
+    expect(messages.map((m) => m.at - messages[0]!.at)).toEqual([0, 1000, 2000]);
+    // The folded refusals are one line standing for all three, delivered with it.
+    expect(messages[0]!.lines[0]).toMatchObject({ event: { action: 'refused' }, count: 3 });
+    const shown = messages.flatMap((m) => m.lines.map((l) => l.event.id));
+    expect(shown).toEqual(store.events.filter((e, i) => e.action !== 'refused' || i === 0).map((e) => e.id));
+    expect(store.delivered.size).toBe(19);
+    expect(await flush()).toEqual({ messages: 0, lines: 0 });
   });
 
   test('while another worker holds the channel nothing is posted; the holder posts what arrived meanwhile', async () => {
@@ -108,6 +127,7 @@ describe('flushAuditChannel', () => {
       messages.push({ at: 0, lines: [...lines] });
       add('approved');
       late = flush();
+      return lines.length;
     });
     await flush();
     expect(await late).toEqual({ messages: 0, lines: 0 });

@@ -107,11 +107,17 @@ describe('Slack stand-in with the real WebClient', () => {
   it.each([
     ['an unknown channel', { channel: 'C9NOPE', text: 'hi' }, 'channel_not_found'],
     ['neither text nor blocks', { channel: 'C1OPS' }, 'no_text'],
-    ['text over 40,000 characters', { channel: 'C1OPS', text: 'x'.repeat(40_001) }, 'msg_too_long'],
     ['invalid blocks', { channel: 'C1OPS', text: 'hi', blocks: [section('x'.repeat(3001))] }, 'invalid_blocks'],
   ])('rejects chat.postMessage with %s', async (_case, args, error) => {
     await expect(client.apiCall('chat.postMessage', args)).rejects.toEqual(platformError(error));
     expect(standin.messages('C1OPS')).toEqual([]);
+  });
+
+  it('cuts text over 40,000 characters and posts the rest with a warning, like Slack', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C1OPS', text: `${'x'.repeat(40_000)}lost` });
+
+    expect(posted.response_metadata?.warnings).toEqual(['message_truncated']);
+    expect(standin.messages('C1OPS').map((m) => m.text)).toEqual(['x'.repeat(40_000)]);
   });
 
   it('explains invalid blocks in response_metadata, like Slack', async () => {
