@@ -29,8 +29,12 @@ const url = (protocols: string[], example: string) =>
 const port = (fallback: number) =>
   z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(fallback);
 
-/** A whole number from 1 up; `error` says what a value that is not a number should have been. */
-const positiveWhole = (error: string) => z.coerce.number({ error }).int().min(1);
+/** A whole number from 1 up; `error` says what a value that is not a number should have been (bounds say their own). */
+const positiveWhole = (error: string) =>
+  z.coerce
+    .number({ error: (issue) => (issue.code === 'invalid_type' && issue.expected === 'number' ? error : undefined) })
+    .int()
+    .min(1);
 const seconds = (fallback: number) => positiveWhole('a number of seconds').default(fallback);
 
 /** Checked here so a catalog that was not mounted is one line at start-up, like any other setting. */

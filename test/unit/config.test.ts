@@ -66,7 +66,13 @@ describe('configuration from the environment', () => {
     for (const value of ['0', '1.5', '-30']) {
       expect(problems({ RECONCILE_INTERVAL_SECONDS: value })).toEqual([expect.stringMatching(/^RECONCILE_INTERVAL_SECONDS: invalid;/)]);
     }
-    expect(problems({ WORKER_CONCURRENCY: '101' })).toEqual([expect.stringMatching(/^WORKER_CONCURRENCY: invalid;/)]);
+    expect(problems({ RECONCILE_INTERVAL_SECONDS: '0' })).toEqual(['RECONCILE_INTERVAL_SECONDS: invalid; expected at least 1']);
+    expect(problems({ RECONCILE_INTERVAL_SECONDS: '1.5' })).toEqual(['RECONCILE_INTERVAL_SECONDS: invalid; expected a whole number']);
+    expect(problems({ WORKER_CONCURRENCY: '101' })).toEqual(['WORKER_CONCURRENCY: invalid; expected at most 100']);
+    expect(problems({ NODE_ENV: 'staging', LOG_LEVEL: 'loud' })).toEqual([
+      'NODE_ENV: invalid; expected one of development, production or test',
+      'LOG_LEVEL: invalid; expected one of fatal, error, warn, info, debug, trace or silent',
+    ]);
   });
 
   test('empty variables fall back to defaults', () => {
