@@ -1,3 +1,4 @@
+import type { ReportFacts, ReportWindow } from '../domain/access-report';
 import type { Anchor } from '../domain/audit-anchor';
 import type { AuditEventRecord } from '../domain/audit-lines';
 import type { AccessLevel, Resource } from '../domain/catalog';
@@ -208,6 +209,13 @@ export interface AuditLog {
   undelivered(now: Date, settleMs: number, limit: number): Promise<bigint[]>;
   /** The details of recent events of one action, e.g. drifts already reported. */
   recentDetails(action: string, since: Date): Promise<Record<string, unknown>[]>;
+}
+
+/** Access reviews: the window's requests, grants and approvals, summed up by the database; the digest's record. */
+export interface AccessReviews {
+  read(window: ReportWindow, now: Date): Promise<ReportFacts>;
+  /** Appends the `access_digest` audit row of the window with its summary; null when that window already has one. */
+  recordDigest(window: ReportWindow, summary: string): Promise<bigint | null>;
 }
 
 /**

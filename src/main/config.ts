@@ -3,6 +3,7 @@ import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { MIN_KEY_LENGTH } from '../db/audit-chain';
 import { StartupError } from '../domain/errors';
+import { plainIssues } from '../shared/plain-issues';
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
@@ -25,11 +26,15 @@ const url = (protocols: string[], example: string) =>
     `a ${protocols.join(' or ')} URL like ${example}`,
   );
 
-const port = (fallback: number) =>
-  z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(fallback);
+const portNumber = z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number');
+const port = (fallback: number) => portNumber.default(fallback);
 
-/** A whole number from 1 up; `error` says what a value that is not a number should have been. */
-const positiveWhole = (error: string) => z.coerce.number({ error }).int().min(1);
+/** A whole number from 1 up; `error` says what a value that is not a number should have been (bounds say their own). */
+const positiveWhole = (error: string) =>
+  z.coerce
+    .number({ error: (issue) => (issue.code === 'invalid_type' && issue.expected === 'number' ? error : undefined) })
+    .int()
+    .min(1);
 const seconds = (fallback: number) => positiveWhole('a number of seconds').default(fallback);
 
 /** Checked here so a catalog that was not mounted is one line at start-up, like any other setting. */
@@ -66,7 +71,9 @@ export const configSchema = z.object({
   /** Outside production the example catalog, for trying prod-access from source; production names its own. */
   PROD_ACCESS_CATALOG: catalogFile.default('catalog.example.yaml'),
   PORT: port(3000),
-  /** The address the web role listens on; unset means every interface. */
+  /** The port of /healthz and /readyz in every role; unset means PORT, where the web role shares its own server. */
+  OPS_PORT: portNumber.optional(),
+  /** The address the web role and the ops port listen on; unset means every interface. */
   LISTEN_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */
@@ -98,6 +105,12 @@ export const configSchema = z.object({
   AUDIT_HMAC_KEY: z.string().min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters, e.g. openssl rand -hex 32`).optional(),
   /** How often the audit chain's head is posted in the audit channel. */
   AUDIT_ANCHOR_INTERVAL_SECONDS: seconds(3600),
+  /** The access digest's window, posted in the audit channel after each one ends (weekly, Monday to Monday UTC); 0: no digest. */
+  ACCESS_DIGEST_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'a number of seconds, or 0 for none' })
+    .int()
+    .min(0)
+    .default(7 * 86_400),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -138,6 +151,12 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Pick<C
   return parseSettings(configSchema.pick({ DATABASE_URL: true }), env);
 }
 
+/** For `report`: the database it reads and the catalog whose working hours it applies. */
+export function loadReportConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_URL' | 'PROD_ACCESS_CATALOG'> {
+  const schema = env.NODE_ENV === 'production' ? productionSchema : configSchema;
+  return parseSettings(schema.pick({ DATABASE_URL: true, PROD_ACCESS_CATALOG: true }), env);
+}
+
 /** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -146,11 +165,14 @@ export function loadAuditConfig(
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
+/** Each problem reads "NAME: invalid; expected <this>". */
+const SETTING_MESSAGES = plainIssues((expected) => expected);
+
 /** Parses settings with `schema`; a problem throws CONFIG_INVALID with one line per variable. */
 export function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
   // An empty variable is treated as unset so `.env` templates with blanks fall back to defaults.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = schema.safeParse(present, { error: SETTING_MESSAGES });
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const name = String(issue.path[0]);

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { postAccessDigest } from '../app/access-report';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
 import { escalateOverdueReviews, reviewBreakGlass, submitBreakGlass } from '../app/break-glass';
@@ -16,6 +17,7 @@ import { pendingReminders } from '../app/reminders';
 import { extensionForm, listRequests, submitExtension, submitRequest } from '../app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from './catalog/load';
+import { PrismaAccessReviews } from '../db/access-report';
 import { PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
@@ -52,7 +54,8 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
   const slackApi = { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL };
   const slack = createWebClient(slackApi, logger);
-  const requests = new PrismaRequestStore(db, new AuditChain(auditKeyOf(config)));
+  const chain = new AuditChain(auditKeyOf(config));
+  const requests = new PrismaRequestStore(db, chain);
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ slack });
@@ -113,6 +116,13 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
     }),
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
+    accessDigest: postAccessDigest({
+      reviews: new PrismaAccessReviews(db, chain),
+      clock,
+      catalog,
+      announcements: queues,
+      intervalSeconds: config.ACCESS_DIGEST_INTERVAL_SECONDS,
+    }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
     postAudit: flushAuditChannel({ audit, channel: auditChannel, clock }),
     sampleIdleGrants: sampleIdleGrants(grantDeps),

@@ -5,6 +5,7 @@ import { DEFAULT_WARN_BEFORE_SECONDS } from '../../domain/expiry-warning';
 import type { Reminders } from '../../domain/reminders';
 import type { ProdAccessError } from '../../domain/errors';
 import { isRegExp, type ResolvedProvider, resolveProvider } from '../../providers/registry';
+import { plainIssues } from '../../shared/plain-issues';
 
 /** Refinements that run even when a sibling field failed (so `catalog validate` lists every problem at once), on any object. */
 const ALWAYS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
@@ -230,9 +231,11 @@ function checkProvider(resource: Record<string, unknown>, ctx: z.RefinementCtx):
     return;
   }
   const { kind, settings } = resolved;
-  addIssues(ctx, kind.settingsSchema.safeParse(settings), ['provider']);
+  addIssues(ctx, kind.settingsSchema.safeParse(settings, { error: CATALOG_MESSAGES }), ['provider']);
   const levels = Array.isArray(resource.levels) ? (resource.levels as Record<string, unknown>[]) : [];
-  levels.forEach((level, i) => addIssues(ctx, kind.targetSchema.safeParse(level?.target), ['levels', i, 'target']));
+  levels.forEach((level, i) =>
+    addIssues(ctx, kind.targetSchema.safeParse(level?.target, { error: CATALOG_MESSAGES }), ['levels', i, 'target']),
+  );
   addIdleIssues(ctx, levels, kind.kind, () => readsSessions(kind, settings));
   addDuplicateIssues(
     ctx,
@@ -267,11 +270,47 @@ function readsSessions(kind: ResolvedProvider['kind'], settings: unknown): boole
   }
 }
 
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const DAYS_HINT = 'must be days like mon-fri, or mon,tue,thu (sun, mon, tue, wed, thu, fri, sat)';
+
+/** `mon-fri` (a range, which may wrap: fri-mon) or `mon,wed,fri`, to 0 = Sunday … 6 = Saturday. */
+const weekdays = z.string().transform((text, ctx) => {
+  const day = (name: string) => WEEKDAYS.indexOf(name.trim().toLowerCase());
+  const range = /^([a-z]{3})\s*-\s*([a-z]{3})$/i.exec(text.trim());
+  const days = range ? [day(range[1]!), day(range[2]!)] : text.split(',').map(day);
+  if (days.some((d) => d < 0)) {
+    ctx.addIssue({ code: 'custom', message: DAYS_HINT });
+    return z.NEVER;
+  }
+  if (!range) return [...new Set(days)].sort((a, b) => a - b);
+  const [first, last] = days as [number, number];
+  return Array.from({ length: ((last - first + 7) % 7) + 1 }, (_, i) => (first + i) % 7).sort((a, b) => a - b);
+});
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 09:00 or 18:30')
+  .transform((text) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3)));
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone, like Europe/Paris or UTC');
+
+/** When people are expected to work; grants that begin outside these hours are called out in reports. */
+const workingHoursSchema = z
+  .strictObject({ days: weekdays, from: clockTime, to: clockTime, timeZone })
+  .refine((hours) => hours.from < hours.to, { path: ['to'], message: 'must be later than from' });
+
 export const catalogSchema = z
   .strictObject({
     auditChannel: slackChannel,
     pendingTimeout: duration.default(3600),
     identity: identitySchema.optional(),
+    /** Left out: the report's after-hours rule is off. */
+    workingHours: workingHoursSchema.optional(),
     resources: z.array(resourceSchema).min(1),
   })
   .superRefine((catalog, ctx) => {
@@ -316,6 +355,14 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
   return {
     auditChannel: file.auditChannel,
     pendingTimeoutSeconds: file.pendingTimeout,
+    ...(file.workingHours && {
+      workingHours: {
+        days: file.workingHours.days,
+        fromMinute: file.workingHours.from,
+        toMinute: file.workingHours.to,
+        timeZone: file.workingHours.timeZone,
+      },
+    }),
     resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, reminders: resourceReminders, ...resource }) => {
       const provider = { kind, settings };
       return {
@@ -385,6 +432,9 @@ function identityRule({ pattern, fromProfileField, ...rule }: IdentityFile, prov
     patterns: [kind.identityPattern(settings), ...(pattern ? [pattern] : [])],
   };
 }
+
+/** zod's own messages, in the catalog's words ("must be one of grant-role or login-role"). */
+export const CATALOG_MESSAGES = plainIssues((expected) => `must be ${expected}`);
 
 function addIssues(ctx: z.RefinementCtx, result: z.ZodSafeParseResult<unknown>, prefix: (string | number)[]): void {
   for (const issue of result.error?.issues ?? []) {
