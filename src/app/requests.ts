@@ -1,5 +1,5 @@
 import { type Catalog, entryOf, type Resource } from '../domain/catalog';
-import { UserError } from '../domain/errors';
+import { ProdAccessError, UserError } from '../domain/errors';
 import {
   authorizeExtension,
   authorizeRequester,
@@ -15,7 +15,17 @@ import {
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { needsTimeZone, type ParsedStart, parseStart, pendingDeadline, resolveStart } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import type { Announcements, Clock, Directory, IdentityBindings, RequestQuota, RequestStore, Schedule } from './ports';
+import {
+  type Announcements,
+  type Clock,
+  type Directory,
+  type IdentityBindings,
+  type Metrics,
+  noMetrics,
+  type RequestQuota,
+  type RequestStore,
+  type Schedule,
+} from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;
@@ -26,6 +36,7 @@ export interface SubmitRequestDeps {
   schedule: Pick<Schedule, 'expirePendingAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
+  metrics?: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
 }
 
 /** A developer asks for access: checked against the catalog, stored, and sent to the owners' channel. */
@@ -68,7 +79,23 @@ async function extendable(
   return original;
 }
 
+/** Stores the request, counting it as submitted or refused by the refusal's code. */
 function createRequest(deps: SubmitRequestDeps) {
+  const create = storeRequest(deps);
+  const metrics = deps.metrics ?? noMetrics;
+  return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
+    try {
+      const request = await create(requesterId, input, extending);
+      metrics.requestSubmitted({ resourceId: request.resourceId, level: request.level });
+      return request;
+    } catch (e) {
+      if (e instanceof ProdAccessError) metrics.requestRefused(e.code);
+      throw e;
+    }
+  };
+}
+
+function storeRequest(deps: SubmitRequestDeps) {
   return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
     const start = input.start && parseStart(input.start);
