@@ -59,6 +59,7 @@ describe('metrics: /metrics after a lifecycle', () => {
     expect(after).toContain('# TYPE prod_access_drift_findings_total counter');
     expect(sampleOf(after, 'bullmq_job_count', { queue: 'access', state: 'waiting' })).toBeDefined();
     expect(after.match(/^# TYPE bullmq_job_count gauge$/gm)).toHaveLength(1);
+    expect(sampleOf(after, 'bullmq_job_completed_total', { queue: 'revoke' })).toBeGreaterThanOrEqual(1);
 
     // No label carries a person or an identity: neither the Slack user ids of the workspace nor the database login.
     const people = [...Object.values(h.users), h.target.roles.login];
