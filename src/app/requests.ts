@@ -79,13 +79,19 @@ async function extendable(
   return original;
 }
 
-/** Stores the request, counting it as submitted or refused by the refusal's code. */
+/** Stores the request, counted as submitted or refused. */
 function createRequest(deps: SubmitRequestDeps) {
-  const create = storeRequest(deps);
-  const metrics = deps.metrics ?? noMetrics;
-  return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
+  return countedSubmissions(deps.metrics, storeRequest(deps));
+}
+
+/** `submit`, with each request it stores counted as submitted, and each it refuses by the refusal's code. */
+export function countedSubmissions<Args extends unknown[]>(
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'> = noMetrics,
+  submit: (...args: Args) => Promise<AccessRequestRecord>,
+) {
+  return async (...args: Args): Promise<AccessRequestRecord> => {
     try {
-      const request = await create(requesterId, input, extending);
+      const request = await submit(...args);
       metrics.requestSubmitted({ resourceId: request.resourceId, level: request.level });
       return request;
     } catch (e) {

@@ -1,6 +1,6 @@
 import { approveRequest, denyRequest } from '../../../src/app/decisions';
 import { checkDrift } from '../../../src/app/drift';
-import { escalateOverdueReviews } from '../../../src/app/break-glass';
+import { escalateOverdueReviews, submitBreakGlass } from '../../../src/app/break-glass';
 import { expirePending } from '../../../src/app/pending';
 import { reconcile } from '../../../src/app/reconcile';
 import { submitRequest } from '../../../src/app/requests';
@@ -21,6 +21,16 @@ describe('what the use-cases report through the Metrics port', () => {
       ['requestSubmitted', at],
       ['requestRefused', 'UNKNOWN_LEVEL'],
     ]);
+  });
+
+  test('a break-glass request is counted as any other; one on a level without break-glass is refused by its code', async () => {
+    const w = fakeWorld();
+    await expect(
+      submitBreakGlass(w)('UDEV', { resourceId: 'orders-db', levelId: 'read-only', duration: '20m', reason: 'INC-7' }),
+    ).rejects.toMatchObject({
+      code: 'NOT_AUTHORIZED',
+    });
+    expect(w.metrics.reported).toEqual([['requestRefused', 'NOT_AUTHORIZED']]);
   });
 
   test('an approval and a denial are decisions; a refused click is none', async () => {
