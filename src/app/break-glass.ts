@@ -25,7 +25,7 @@ export interface BreakGlassDeps {
   schedule: Pick<Schedule, 'grant'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
-  metrics?: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
 }
 
 /**

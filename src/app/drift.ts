@@ -1,6 +1,6 @@
 import { type Catalog, findLevel } from '../domain/catalog';
 import { accessKeyOf, specOf } from '../domain/grant';
-import { type Announcements, type AuditLog, type Clock, type Metrics, noMetrics, type Providers, type RequestStore } from './ports';
+import { type Announcements, type AuditLog, type Clock, type Metrics, type Providers, type RequestStore } from './ports';
 
 export interface DriftDeps {
   catalog: Catalog;
@@ -9,7 +9,7 @@ export interface DriftDeps {
   providers: Providers;
   announcements: Pick<Announcements, 'postAudit'>;
   clock: Clock;
-  metrics?: Pick<Metrics, 'driftFound'>;
+  metrics: Pick<Metrics, 'driftFound'>;
 }
 
 export interface DriftReport {
@@ -62,7 +62,7 @@ export function checkDrift(deps: DriftDeps) {
       );
     }
     await deps.announcements.postAudit(eventIds);
-    (deps.metrics ?? noMetrics).driftFound(report.found.map(({ resource, level }) => ({ resourceId: resource, level })));
+    deps.metrics.driftFound(report.found.map(({ resource, level }) => ({ resourceId: resource, level })));
     return report;
   };
 }

@@ -5,7 +5,7 @@ import { catalogSpec } from '../domain/grant';
 import type { AccessRequestRecord } from '../domain/request';
 import { expiryOf, startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import { type AccessDelivery, type Announcements, noMetrics, type Schedule } from './ports';
+import { type AccessDelivery, type Announcements, type Schedule } from './ports';
 import { removeUnlessCovered, type RevokeDeps, secondsSince } from './revokes';
 
 /** What revoking needs (a grant may take back what it applied), and the access DM. */
@@ -81,7 +81,7 @@ export function applyGrant(deps: GrantDeps) {
       await removeUnlessCovered(deps, request, provider, spec);
       return;
     }
-    (deps.metrics ?? noMetrics).granted({ resourceId: request.resourceId, level: request.level, seconds: secondsSince(now, deps.clock) });
+    deps.metrics.granted({ resourceId: request.resourceId, level: request.level, seconds: secondsSince(now, deps.clock) });
     await Promise.all([
       deps.schedule.revokeAt(requestId, expiresAt),
       scheduleWarning(deps, recorded.request),

@@ -1,5 +1,5 @@
 import { FINAL_NOTICES } from '../domain/request';
-import { type Announcements, type AuditLog, type Clock, type Metrics, noMetrics, type RequestStore, type Schedule } from './ports';
+import { type Announcements, type AuditLog, type Clock, type Metrics, type RequestStore, type Schedule } from './ports';
 
 export interface ReconcileDeps {
   requests: Pick<RequestStore, 'due' | 'lagging'>;
@@ -12,7 +12,7 @@ export interface ReconcileDeps {
   clock: Clock;
   intervalSeconds: number;
   batchSize?: number;
-  metrics?: Pick<Metrics, 'reconciled'>;
+  metrics: Pick<Metrics, 'reconciled'>;
 }
 
 export interface ReconcileReport {
@@ -74,7 +74,7 @@ export function reconcile(deps: ReconcileDeps) {
       slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,
       reviewsEscalated,
     };
-    (deps.metrics ?? noMetrics).reconciled({ ...report });
+    deps.metrics.reconciled({ ...report });
     return report;
   };
 }

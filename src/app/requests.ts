@@ -21,7 +21,6 @@ import {
   type Directory,
   type IdentityBindings,
   type Metrics,
-  noMetrics,
   type RequestQuota,
   type RequestStore,
   type Schedule,
@@ -36,7 +35,7 @@ export interface SubmitRequestDeps {
   schedule: Pick<Schedule, 'expirePendingAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
-  metrics?: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
 }
 
 /** A developer asks for access: checked against the catalog, stored, and sent to the owners' channel. */
@@ -86,7 +85,7 @@ function createRequest(deps: SubmitRequestDeps) {
 
 /** `submit`, with each request it stores counted as submitted, and each it refuses by the refusal's code. */
 export function countedSubmissions<Args extends unknown[]>(
-  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'> = noMetrics,
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>,
   submit: (...args: Args) => Promise<AccessRequestRecord>,
 ) {
   return async (...args: Args): Promise<AccessRequestRecord> => {

@@ -11,7 +11,6 @@ import {
   type Clock,
   type Directory,
   type Metrics,
-  noMetrics,
   type Providers,
   type RequestStore,
   type Schedule,
@@ -24,7 +23,7 @@ export interface RevokeDeps {
   schedule: Pick<Schedule, 'revokeAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'clearSecret'>;
   clock: Clock;
-  metrics?: Pick<Metrics, 'granted' | 'revoked'>;
+  metrics: Pick<Metrics, 'granted' | 'revoked'>;
 }
 
 /**
@@ -111,7 +110,7 @@ export function revokeGrant(deps: RevokeDeps) {
     );
     if (recorded) {
       const seconds = secondsSince(now, deps.clock);
-      (deps.metrics ?? noMetrics).revoked({
+      deps.metrics.revoked({
         resourceId: request.resourceId,
         level: request.level,
         seconds,
