@@ -197,6 +197,8 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
         { grantedAt: new Date(), expiresAt, accessLines: access.lines, accessSecretIssued: access.oneTimeSecret !== undefined },
         { actor: 'system', action: 'granted', detail: { identity: spec.identity, expiresAt: expiresAt.toISOString() } },
       );
+      // Its access DM recorded as delivered, as the app's grant does: else the reconciler sends it again.
+      await store.markAccessDelivered(request.id);
       ids.push(request.id);
     };
     for (let i = 0; i < n; i += 20) await Promise.all(Array.from({ length: Math.min(20, n - i) }, (_, j) => grantOne(i + j)));

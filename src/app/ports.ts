@@ -1,3 +1,4 @@
+import type { ReportFacts, ReportWindow } from '../domain/access-report';
 import type { Anchor } from '../domain/audit-anchor';
 import type { AuditEventRecord } from '../domain/audit-lines';
 import type { AccessLevel, Resource } from '../domain/catalog';
@@ -6,6 +7,7 @@ import type { RequestStatus } from '../domain/lifecycle';
 import type { SlackProfile } from '../domain/policy';
 import type { EscalationTarget, ReminderFacts, ReminderStep } from '../domain/reminders';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord, RequesterNotice } from '../domain/request';
+import type { TargetSession } from '../domain/sessions';
 
 /** The narrow interfaces use-cases depend on; adapters in db/, providers/, jobs/ and slack/ implement them. */
 
@@ -204,6 +206,13 @@ export interface AuditLog {
   recentDetails(action: string, since: Date): Promise<Record<string, unknown>[]>;
 }
 
+/** Access reviews: the window's requests, grants and approvals, summed up by the database; the digest's record. */
+export interface AccessReviews {
+  read(window: ReportWindow, now: Date): Promise<ReportFacts>;
+  /** Appends the `access_digest` audit row of the window with its summary; null when that window already has one. */
+  recordDigest(window: ReportWindow, summary: string): Promise<bigint | null>;
+}
+
 /**
  * One permission target, as a provider serves it (the provider contract, docs/writing-a-provider.md).
  * Every call is idempotent: granting twice is one grant, revoking something absent is fine. Throw
@@ -232,6 +241,12 @@ export interface AccessProvider<Target = Record<string, unknown>> {
    * be ("SELECT on 14 tables in `public`"), in a line or two. Never a secret: approvers' channel shows it.
    */
   describeLevel?(target: Target): Promise<string>;
+  /**
+   * Optional: the live sessions of the grant's identity in the target (at most SESSIONS_LISTED), each with
+   * what it runs now or ran last, normalized (`normalizeStatement`: no literal, so no data or password).
+   * Read-only and bounded in time; none once the grant is revoked. A target that cannot tell lacks it.
+   */
+  sessions?(spec: GrantSpec<Target>): Promise<TargetSession[]>;
 }
 
 /** The provider of each resource in the catalog. */
@@ -270,6 +285,7 @@ export interface Schedule {
 }
 
 export type { RequesterNotice } from '../domain/request';
+export type { TargetSession } from '../domain/sessions';
 
 /** Slack messages sent after a change, through a retried queue so Slack outages delay them but lose none. */
 export interface Announcements {

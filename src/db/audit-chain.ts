@@ -70,6 +70,15 @@ export class AuditChain {
   }
 
   /**
+   * Appends a row not tied to a request unless `exists` finds it there already, read under the chain's lock:
+   * a compare-and-set for a row written once (the access digest of a window).
+   */
+  async appendOnce(tx: Tx, entry: AuditEntry, exists: (tx: Tx) => Promise<boolean>): Promise<bigint | null> {
+    await lockChain(tx);
+    return (await exists(tx)) ? null : this.append(tx, null, entry);
+  }
+
+  /**
    * Appends an `audit_anchored` row naming the chain head before it, for the audit channel; null when the
    * last row is already an anchor (nothing happened since).
    */
@@ -81,6 +90,14 @@ export class AuditChain {
     const eventId = await this.append(tx, null, { actor: 'system', action: ANCHOR_ACTION, detail: { anchor: formatAnchor(anchor) } });
     return { anchor, eventId };
   }
+}
+
+/**
+ * The lock audit_chain_head_locked() takes, for a read that must come before a row is appended (appendOnce):
+ * held until the transaction ends; taken again by the same transaction, it is still one lock.
+ */
+async function lockChain(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('prod_access.audit_events_chain'))`;
 }
 
 async function lockHead(tx: Tx): Promise<{ nextId: bigint; last?: { id: bigint; hash: string; action: string } }> {

@@ -108,6 +108,7 @@ const MAPPINGS = {
   break_glass_reviewed: aboutRequest(STATUS.success, SEVERITY.informational),
   break_glass_escalated: aboutRequest(STATUS.other, SEVERITY.medium, 'Review overdue'),
   audit_anchored: aboutRequest(STATUS.success, SEVERITY.informational),
+  access_digest: aboutRequest(STATUS.success, SEVERITY.informational),
   granted: onTarget(ACCOUNT_CHANGE.attachPolicy, STATUS.success),
   grant_failed: onTarget(ACCOUNT_CHANGE.attachPolicy, STATUS.failure, SEVERITY.low),
   expired: onTarget(ACCOUNT_CHANGE.detachPolicy, STATUS.success),

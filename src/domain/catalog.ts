@@ -83,10 +83,23 @@ export interface Resource {
   levels: AccessLevel[];
 }
 
+/** When people are expected to work (catalog `workingHours`): a grant that begins outside them is called out in reports. */
+export interface WorkingHours {
+  /** Days of the week, 0 = Sunday … 6 = Saturday. */
+  days: number[];
+  /** Minutes after midnight, on the clock of `timeZone`; `from` < `to`. */
+  fromMinute: number;
+  toMinute: number;
+  /** An IANA time zone, like Europe/Paris. */
+  timeZone: string;
+}
+
 export interface Catalog {
   auditChannel: string;
   pendingTimeoutSeconds: number;
   resources: Resource[];
+  /** Left out: the report's after-hours rule is off. */
+  workingHours?: WorkingHours;
 }
 
 export function findResource(catalog: Catalog, resourceId: string): Resource | undefined {

@@ -112,7 +112,9 @@ export type AuditAction =
   | 'reminded'
   | 'escalated'
   /** The requester was warned by DM that the grant is about to end. */
-  | 'expiry_warned';
+  | 'expiry_warned'
+  /** The periodic access review of a window, posted in the audit channel (once per window). */
+  | 'access_digest';
 
 export interface AuditEntry {
   actor: string;

@@ -180,7 +180,7 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 }
 
 /** What a clock in `zone` shows at `at`. */
-function wallClockOf(at: Date, zone: string): WallClock {
+export function wallClockOf(at: Date, zone: string): WallClock {
   const parts = Object.fromEntries(
     formatterFor(zone)
       .formatToParts(at)

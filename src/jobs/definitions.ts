@@ -115,6 +115,8 @@ export const JOBS = {
   anchorAudit: recurringJob('audit-anchor'),
   // Reads the pending requests owed a reminder or an escalation and asks for one reminderStep job each.
   reminderSweep: recurringJob('reminder-sweep'),
+  // The access review of the last whole window, recorded once as an audit row (the audit channel posts it).
+  accessDigest: recurringJob('access-digest'),
   // Renders a request's approval message from the database and posts or updates it. Each change gets its
   // own job: every run renders the latest state, so none is ever skipped.
   syncApprovalMessage: notifyJob(true, requestPayload),
@@ -148,7 +150,7 @@ export const JOBS = {
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
-/** The jobs a scheduler runs, each every so many seconds. */
+/** The jobs a scheduler runs, each every so many seconds (0: not at all, its scheduler removed). */
 export type RecurringJobName = { [N in JobName]: (typeof JOBS)[N] extends { schedulerId: string } ? N : never }[JobName];
 export type RecurringIntervals = Record<RecurringJobName, number>;
 export const RECURRING_JOB_NAMES = (Object.keys(JOBS) as JobName[]).filter((name): name is RecurringJobName => 'schedulerId' in JOBS[name]);

@@ -13,6 +13,8 @@ export interface JobUseCases {
   anchorAudit(): Promise<{ text: string } | null>;
   checkDrift(): Promise<{ found: readonly unknown[]; unreadable: readonly unknown[] }>;
   postAudit(): Promise<unknown>;
+  /** Null when the window's digest was already recorded, or the window had no request. */
+  accessDigest(): Promise<{ window: { from: Date; to: Date } } | null>;
   reminders: {
     sweep(): Promise<unknown>;
     sendStep(requestId: number, step: JobPayload<'reminderStep'>['step']): Promise<unknown>;
@@ -55,6 +57,10 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     warnBeforeExpiry: ({ requestId }) => useCases.warnBeforeExpiry(requestId),
     postAudit: () => useCases.postAudit(),
     reminderSweep: () => useCases.reminders.sweep(),
+    accessDigest: async () => {
+      const digest = await useCases.accessDigest();
+      return digest ? { from: digest.window.from.toISOString(), to: digest.window.to.toISOString() } : 'nothing new';
+    },
     reminderStep: ({ requestId, step }) => useCases.reminders.sendStep(requestId, step),
     refreshHomes: ({ requestId }) => useCases.homes.refresh(requestId),
     publishHome: ({ userId }) => useCases.homes.publish(userId),

@@ -183,6 +183,10 @@ export class JobQueues implements Schedule, Announcements {
   private async scheduleRecurring(everySeconds: RecurringIntervals): Promise<void> {
     for (const name of RECURRING_JOB_NAMES) {
       const job = JOBS[name];
+      if (everySeconds[name] === 0) {
+        await this.queues[job.queue].removeJobScheduler(job.schedulerId);
+        continue;
+      }
       await this.queues[job.queue].upsertJobScheduler(
         job.schedulerId,
         { every: everySeconds[name] * 1000 },

@@ -1,8 +1,12 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { checkConnections, loadCatalogFile } from './catalog/load';
+import { checkConnections, loadCatalog, loadCatalogFile } from './catalog/load';
+import { buildAccessReport } from '../app/access-report';
+import { systemClock } from '../app/ports';
+import { PrismaAccessReport } from '../db/access-report';
+import { formatReport, REPORT_FORMATS, type ReportFormat } from '../domain/access-report-output';
 import { anchorAuditChain } from '../app/audit-anchor';
-import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles } from './config';
+import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles, loadReportConfig } from './config';
 import { type AuditQuery, PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
@@ -11,7 +15,7 @@ import { PrismaRequestStore } from '../db/request-store';
 import { JobQueues } from '../jobs/queues';
 import { type Anchor, parseAnchor } from '../domain/audit-anchor';
 import { EXPORT_FORMATS, type ExportFormat, toJsonLine, toOcsf } from '../domain/audit-export';
-import { catalogNotes } from '../domain/catalog';
+import { catalogNotes, findResource } from '../domain/catalog';
 import { isProdAccessError, UserError } from '../domain/errors';
 import { createLogger, flushLogs, type Logger } from '../shared/logger';
 import { type Role, ROLES, runUntilSignal, startRuntime } from './lifecycle';
@@ -26,7 +30,9 @@ const USAGE = `Usage:
                                                the audit log for a SIEM: JSON lines, or OCSF 1.1 events
   prod-access audit verify [--anchor ID:COUNT:HASH]   check the audit chain (and that the anchored head
                                                is still there, with every event up to it)
-  prod-access audit anchor                     record the chain head and post it in the audit channel`;
+  prod-access audit anchor                     record the chain head and post it in the audit channel
+  prod-access report --from T --to T [--resource R] [--format markdown|csv|json]
+                                               who held access in a window, and its unusual patterns`;
 
 async function main(argv: string[]): Promise<number> {
   loadEnvFiles();
@@ -39,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return validateCatalog(rest);
     case 'audit':
       return printAudit(rest);
+    case 'report':
+      return printReport(rest);
     case 'help':
     case '--help':
       console.log(USAGE);
@@ -215,6 +223,54 @@ async function listAudit(values: { request?: string; from?: string; to?: string 
     }
   });
   return 0;
+}
+
+const REPORT_USAGE = 'Usage: prod-access report --from T --to T [--resource R] [--format markdown|csv|json]';
+
+async function printReport(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        resource: { type: 'string' },
+        format: { type: 'string', default: 'markdown' },
+      },
+    }));
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${REPORT_USAGE}`);
+    return 2;
+  }
+  const from = new Date(values.from ?? NaN);
+  const to = new Date(values.to ?? NaN);
+  const format = values.format as ReportFormat;
+  const usage = (problem: string) => {
+    console.error(`${problem}\n${REPORT_USAGE}`);
+    return 2;
+  };
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    return usage('--from and --to are needed, as ISO dates like 2026-11-01T00:00:00Z');
+  if (from >= to) return usage('--to must be later than --from');
+  if (!REPORT_FORMATS.includes(format)) return usage(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+  const settings = loadReportConfig();
+  const catalog = loadCatalog(settings.PROD_ACCESS_CATALOG);
+  const resourceId = values.resource ?? null;
+  if (resourceId !== null && !findResource(catalog, resourceId))
+    return usage(`--resource: no resource "${resourceId}" in the catalog (${catalog.resources.map((r) => r.id).join(', ')})`);
+  const db = createDb(settings.DATABASE_URL);
+  try {
+    const report = await buildAccessReport({ reviews: new PrismaAccessReport(db), clock: systemClock, catalog })({ from, to, resourceId });
+    process.stdout.write(formatReport(report, format));
+    return 0;
+  } catch (e) {
+    // The database down or refusing: one line, never the driver's stack.
+    console.error(`cannot read the report from the database: ${causeOf(e)}`);
+    return 1;
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 const EXPORT_USAGE = 'usage: prod-access audit export --format jsonl|ocsf [--from T] [--to T] [--request N]';

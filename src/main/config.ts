@@ -96,6 +96,12 @@ export const configSchema = z.object({
   AUDIT_HMAC_KEY: z.string().min(MIN_KEY_LENGTH, `at least ${MIN_KEY_LENGTH} characters, e.g. openssl rand -hex 32`).optional(),
   /** How often the audit chain's head is posted in the audit channel. */
   AUDIT_ANCHOR_INTERVAL_SECONDS: seconds(3600),
+  /** The access digest's window, posted in the audit channel after each one ends (weekly, Monday to Monday UTC); 0: no digest. */
+  ACCESS_DIGEST_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'a number of seconds, or 0 for none' })
+    .int()
+    .min(0)
+    .default(7 * 86_400),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -134,6 +140,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** For commands that only read the database (`audit`): Slack settings are not needed there. */
 export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_URL'> {
   return parseSettings(configSchema.pick({ DATABASE_URL: true }), env);
+}
+
+/** For `report`: the database it reads and the catalog whose working hours it applies. */
+export function loadReportConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_URL' | 'PROD_ACCESS_CATALOG'> {
+  const schema = env.NODE_ENV === 'production' ? productionSchema : configSchema;
+  return parseSettings(schema.pick({ DATABASE_URL: true, PROD_ACCESS_CATALOG: true }), env);
 }
 
 /** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { postAccessDigest } from '../app/access-report';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
 import { escalateOverdueReviews, reviewBreakGlass, submitBreakGlass } from '../app/break-glass';
@@ -15,6 +16,7 @@ import { pendingReminders } from '../app/reminders';
 import { extensionForm, listRequests, submitExtension, submitRequest } from '../app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from './catalog/load';
+import { PrismaAccessReviews } from '../db/access-report';
 import { PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
@@ -62,7 +64,8 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const slackCalled = metrics.slackCalled.bind(metrics);
   const slackApi = { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL };
   const slack = createWebClient(slackApi, logger, slackCalled);
-  const requests = new PrismaRequestStore(db, new AuditChain(auditKeyOf(config)));
+  const chain = new AuditChain(auditKeyOf(config));
+  const requests = new PrismaRequestStore(db, chain);
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ slack });
@@ -124,6 +127,13 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       metrics,
     }),
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
+    accessDigest: postAccessDigest({
+      reviews: new PrismaAccessReviews(db, chain),
+      clock,
+      catalog,
+      announcements: queues,
+      intervalSeconds: config.ACCESS_DIGEST_INTERVAL_SECONDS,
+    }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock, metrics }),
     postAudit: flushAuditChannel({ audit, channel: auditChannel, clock }),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),

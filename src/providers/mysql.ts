@@ -1,6 +1,7 @@
 import { type Connection, createConnection, createPool, escape, escapeId, type RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { PermanentError } from '../domain/errors';
+import { normalizeStatement, SESSIONS_LISTED, type TargetSession } from '../domain/sessions';
 import {
   type AdminAccess,
   adminConnection,
@@ -121,6 +122,30 @@ class MysqlProvider implements AccessProvider<Target> {
     const user = this.userName(spec);
     return this.admin.run(
       async (db) => (await this.usersHolding(db, spec.target)).includes(user) || (await connectionsOf(db, user)).length > 0,
+    );
+  }
+
+  /**
+   * The temporary user's connections in the processlist. It shows the statement running now, never the one
+   * before (an idle connection has none), and neither when a connection began nor the client's name.
+   */
+  async sessions(spec: GrantSpec<Target>): Promise<TargetSession[]> {
+    const user = this.userName(spec);
+    return this.admin.run(async (db) =>
+      (
+        await rows(
+          db,
+          'SELECT ID, HOST, COMMAND, INFO FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID() ORDER BY ID LIMIT ?',
+          [user, SESSIONS_LISTED],
+        )
+      ).map((row) => ({
+        id: String(row.ID),
+        startedAt: null,
+        clientAddress: row.HOST ? String(row.HOST) : null,
+        application: null,
+        state: row.COMMAND ? String(row.COMMAND) : null,
+        statement: row.INFO ? normalizeStatement(String(row.INFO), 'mysql') : null,
+      })),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Client, type ClientBase, type DatabaseError, escapeIdentifier, escapeLiteral, Pool } from 'pg';
 import { z } from 'zod';
 import { PermanentError, ProviderError } from '../domain/errors';
+import { normalizeStatement, SESSIONS_LISTED, type TargetSession } from '../domain/sessions';
 import {
   type AdminAccess,
   adminConnection,
@@ -10,6 +11,7 @@ import {
   envName,
   poolSize,
   randomPassword,
+  SESSIONS_TIMEOUT_MS,
   summaryOf,
   TEMPORARY_SUFFIX_LENGTH,
   temporaryName,
@@ -176,6 +178,23 @@ class PostgresProvider implements AccessProvider<Target> {
       // The membership is gone, so PostgreSQL 16's SET option can no longer be read: its grants never allow SET ROLE.
       if ((await serverVersion(db)) >= MEMBERSHIP_OPTIONS_SINCE) return false;
       return (await sessionsOf(db, oid, spec.expiresAt.toISOString())).length > 0;
+    });
+  }
+
+  /**
+   * The login's sessions in pg_stat_activity, with their current or last statement. In grant-role mode the
+   * login is the person's own: its sessions are the grant's only while it holds the level's role, so once
+   * the membership is gone (revoked, or never granted) none is listed.
+   */
+  async sessions(spec: GrantSpec<Target>): Promise<TargetSession[]> {
+    const login = this.loginName(spec);
+    return this.admin.run(async (db) => {
+      if (this.settings.mode === 'grant-role') {
+        const { rowCount } = await db.query(`${MEMBERS_OF_ROLE} AND member.rolname = $2`, [spec.target.role, login]);
+        if ((rowCount ?? 0) === 0) return [];
+      }
+      const oid = await roleOid(db, login);
+      return oid === undefined ? [] : readOnly(db, () => activityOf(db, oid));
     });
   }
 
@@ -367,6 +386,48 @@ async function serverVersion(db: ClientBase): Promise<number> {
 async function roleOid(db: ClientBase, name: string): Promise<number | undefined> {
   const { rows } = await db.query<{ oid: number }>('SELECT oid FROM pg_roles WHERE rolname = $1', [name]);
   return rows[0]?.oid;
+}
+
+/** Client sessions of login $1 (by oid), oldest first, at most $2; an admin without pg_read_all_stats sees no backend_type. */
+const ACTIVITY_OF = `SELECT pid, backend_start, host(client_addr) AS address, client_port, application_name, state, query
+  FROM pg_stat_activity
+ WHERE usesysid = $1 AND pid <> pg_backend_pid() AND coalesce(backend_type, 'client backend') = 'client backend'
+ ORDER BY backend_start, pid LIMIT $2`;
+
+async function activityOf(db: ClientBase, loginOid: number): Promise<TargetSession[]> {
+  const { rows } = await db.query<{
+    pid: number;
+    backend_start: Date | null;
+    address: string | null;
+    client_port: number | null;
+    application_name: string | null;
+    state: string | null;
+    query: string | null;
+  }>(ACTIVITY_OF, [loginOid, SESSIONS_LISTED]);
+  // An admin without pg_read_all_stats sees other logins' sessions with their details NULL.
+  return rows.map((row) => ({
+    id: String(row.pid),
+    startedAt: row.backend_start,
+    clientAddress: row.address === null ? null : row.client_port ? `${row.address}:${row.client_port}` : row.address,
+    application: row.application_name || null,
+    state: row.state,
+    statement: row.query && row.state !== null ? normalizeStatement(row.query, 'postgres') : null,
+  }));
+}
+
+/** Runs a read in a read-only transaction whose statements the server stops after SESSIONS_TIMEOUT_MS. */
+async function readOnly<T>(db: ClientBase, read: () => Promise<T>): Promise<T> {
+  await db.query('BEGIN READ ONLY');
+  try {
+    await db.query(`SET LOCAL statement_timeout = ${SESSIONS_TIMEOUT_MS}`);
+    const result = await read();
+    await db.query('COMMIT');
+    return result;
+  } catch (error) {
+    // The pooled connection goes back with no transaction open.
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
 
 async function sessionsOf(db: ClientBase, loginOid: number, startedBefore: string): Promise<number[]> {

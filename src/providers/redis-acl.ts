@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PermanentError } from '../domain/errors';
+import { SESSIONS_LISTED, type TargetSession } from '../domain/sessions';
 import {
   type AdminAccess,
   adminConnection,
@@ -139,6 +140,28 @@ class RedisAclProvider implements AccessProvider<Target> {
     });
   }
 
+  /**
+   * The ACL user's connections in CLIENT LIST. Redis shows the name of the last command each ran, never its
+   * arguments (so no key or value), and the library name only from Redis 7.2 on.
+   */
+  async sessions(spec: GrantSpec<Target>): Promise<TargetSession[]> {
+    const user = userName(spec);
+    return this.admin.run(async (redis) => {
+      const now = Date.now();
+      return (await clientsOf(redis, user)).slice(0, SESSIONS_LISTED).map((client) => {
+        const command = client.get('cmd');
+        return {
+          id: client.get('id') ?? '',
+          startedAt: new Date(now - Number(client.get('age') ?? 0) * 1000),
+          clientAddress: client.get('addr') || null,
+          application: client.get('name') || client.get('lib-name') || null,
+          state: clientState(client),
+          statement: command && command !== 'NULL' ? command : null,
+        };
+      });
+    });
+  }
+
   /** The level's ACL rules, read against this server's command categories. */
   async describeLevel(target: Target): Promise<string> {
     return this.admin.run((redis) => describeRules(redis, target.rules));
@@ -175,10 +198,24 @@ async function describeRules(redis: Redis, rules: string[]): Promise<string> {
   return `ACL rules ${described.join(' ')}.`;
 }
 
-/** How many connections are authenticated as `user` (Redis 7.0's CLIENT LIST cannot filter by user). */
-async function connectionsOf(redis: Redis, user: string): Promise<number> {
+/** The connections authenticated as `user`, each as CLIENT LIST's fields (Redis 7.0's CLIENT LIST cannot filter by user). */
+async function clientsOf(redis: Redis, user: string): Promise<Map<string, string>[]> {
   const list = (await redis.call('CLIENT', 'LIST')) as string;
-  return list.split('\n').filter((line) => line.split(' ').includes(`user=${user}`)).length;
+  return list
+    .split('\n')
+    .filter((line) => line.split(' ').includes(`user=${user}`))
+    .map((line) => new Map(line.split(' ').map((field) => [field.slice(0, field.indexOf('=')), field.slice(field.indexOf('=') + 1)])));
+}
+
+/** How many connections are authenticated as `user`. */
+async function connectionsOf(redis: Redis, user: string): Promise<number> {
+  return (await clientsOf(redis, user)).length;
+}
+
+/** A connection blocked in a command (BLPOP, XREAD BLOCK…), inside MULTI, or waiting for its next command. */
+function clientState(client: Map<string, string>): string {
+  if (client.get('flags')?.includes('b')) return 'blocked';
+  return client.get('multi') !== undefined && client.get('multi') !== '-1' ? 'in MULTI' : 'idle';
 }
 
 function userName(spec: GrantSpec<Target>): string {

@@ -97,6 +97,29 @@ export async function untilConnectionsGone(count: () => Promise<number>, user: s
   }
 }
 
+/** The longest a read of a grant's sessions may take. */
+export const SESSIONS_TIMEOUT_MS = 3000;
+
+/**
+ * Reads the sessions of `whose` within `timeoutMs` (the read may go on in the target, but nobody waits for
+ * it); a failure or a slow target is a ProviderError saying whose sessions could not be read, and why. Our
+ * own errors (an identity refused, the pools closed at shutdown) pass as they are.
+ */
+export async function readingSessions<T>(whose: string, read: () => Promise<T>, timeoutMs = SESSIONS_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([read(), timeout]);
+  } catch (error) {
+    if (error instanceof ProdAccessError) throw error;
+    throw new ProviderError('PROVIDER_ERROR', `The sessions of ${whose} could not be read: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** How a provider reaches its target as an admin: a driver's pool, connect, close and a harmless call. */
 export interface AdminDriver<C> {
   /** The calls' connections: a bounded pool for one URL (see ProviderPools). */

@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import type { AccessProvider } from '../app/ports';
 import { PermanentError, ProdAccessError } from '../domain/errors';
 import type { GrantSpec } from '../domain/grant';
+import { SESSIONS_LISTED } from '../domain/sessions';
 import type { ProviderPools } from './pools';
+import { readingSessions } from './support';
 
 /**
  * The provider contract. A provider kind (built in, or a module named by the catalog) is a
@@ -12,6 +14,7 @@ import type { ProviderPools } from './pools';
  */
 export type { AccessProvider } from '../app/ports';
 export type { AccessInstructions, GrantSpec } from '../domain/grant';
+export type { TargetSession } from '../domain/sessions';
 
 /** What the catalog tells a provider about the resource it serves. */
 export interface ProviderContext<Target = Record<string, unknown>> {
@@ -93,6 +96,13 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
         ...(provider.holders && {
           holders: (target: Record<string, unknown>) =>
             refusalsAsPermanent(async () => provider.holders!(definition.targetSchema.parse(target))),
+        }),
+        // Bounded here for every provider, a module's too: within a timeout, at most SESSIONS_LISTED.
+        ...(provider.sessions && {
+          sessions: (spec: GrantSpec) =>
+            readingSessions(`${spec.identity} (request ${spec.requestId})`, async () =>
+              (await provider.sessions!(checked(spec))).slice(0, SESSIONS_LISTED),
+            ),
         }),
         ...(provider.describeLevel && {
           describeLevel: async (target: Record<string, unknown>) => provider.describeLevel!(definition.targetSchema.parse(target)),

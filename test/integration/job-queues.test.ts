@@ -107,7 +107,7 @@ describe('JobQueues', () => {
   }
 
   test('the recurring jobs have one scheduler each, however often they are put in place, and a lost one comes back', async () => {
-    const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200, reminderSweep: 60 };
+    const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200, reminderSweep: 60, accessDigest: 604_800 };
     const stops = [await queues.keepRecurringScheduled(every, 100), await queues.keepRecurringScheduled(every, 100)];
     try {
       const schedulers = async () =>
@@ -115,6 +115,7 @@ describe('JobQueues', () => {
           .map((s) => ({ id: s.key, name: s.name, every: Number(s.every) }))
           .sort((a, b) => a.id.localeCompare(b.id));
       expect(await schedulers()).toEqual([
+        { id: 'access-digest', name: 'accessDigest', every: 604_800_000 },
         { id: 'audit-anchor', name: 'anchorAudit', every: 7_200_000 },
         { id: 'drift-check', name: 'driftCheck', every: 3_600_000 },
         { id: 'reconcile', name: 'reconcile', every: 30_000 },
@@ -126,9 +127,14 @@ describe('JobQueues', () => {
         5000,
         () => 'the reconcile scheduler to be put back',
       );
-      expect(await schedulers()).toHaveLength(4);
+      expect(await schedulers()).toHaveLength(5);
     } finally {
       for (const stop of stops) stop();
     }
+    // An interval of 0 (ACCESS_DIGEST_INTERVAL_SECONDS=0) turns the digest off: its scheduler is removed.
+    const stop = await queues.keepRecurringScheduled({ ...every, accessDigest: 0 }, 60_000);
+    stop();
+    const left = await queues.queues.access.getJobSchedulers();
+    expect(left.map((s) => s.key).sort()).toEqual(['audit-anchor', 'drift-check', 'reconcile', 'reminder-sweep']);
   });
 });

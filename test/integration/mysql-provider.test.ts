@@ -43,6 +43,11 @@ async function sessionOf(grant: GrantSpec, access: AccessInstructions): Promise<
       await session.query('SELECT n FROM numbers');
     },
     close: async () => session.destroy(),
+    // The processlist shows only what runs now: this runs for a second.
+    statement: {
+      run: () => session.query('SELECT SLEEP(1), n FROM numbers WHERE n = 7'),
+      shown: 'SELECT SLEEP($1), n FROM numbers WHERE n = $2',
+    },
   };
 }
 

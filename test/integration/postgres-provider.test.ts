@@ -42,6 +42,7 @@ async function sessionAs(user: string, setup: string, db = database): Promise<Gr
       await client.query('SELECT n FROM numbers');
     },
     close: () => client.end().catch(() => undefined),
+    statement: { run: () => client.query('SELECT n FROM numbers WHERE n = 7'), shown: 'SELECT n FROM numbers WHERE n = $1' },
   };
 }
 
@@ -360,4 +361,61 @@ describe('PostgreSQL provider, an admin that may end sessions but not change rol
       }
     });
   }
+});
+
+describe('PostgreSQL provider, the sessions of a grant', () => {
+  test("grant-role: the person's sessions are the grant's only while the login holds the level's role", async () => {
+    const identity = `${suffix}_s1`;
+    await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));
+    const grant = spec(identity);
+    const pg = provider('grant-role');
+    const session = await sessionAs(identity, 'SELECT 1');
+    try {
+      await session.run("SELECT 'before the grant'");
+      expect(await pg.sessions!(grant)).toEqual([]);
+      await pg.grant(grant);
+      expect(await pg.sessions!(grant)).toEqual([expect.objectContaining({ state: 'idle', statement: 'SELECT $1' })]);
+      await pg.revoke(grant);
+      expect(await pg.sessions!(grant)).toEqual([]);
+    } finally {
+      await session.close();
+      await pg.revoke(grant);
+    }
+  });
+
+  test('login-role: a password the session sets never shows, and its application name does', async () => {
+    const grant = spec(`${suffix}_s2`);
+    const pg = provider('login-role');
+    await pg.grant(grant);
+    const session = await sessionAs(loginOf('login-role', grant), "SET application_name = 'nightly-report'");
+    try {
+      await session.run("ALTER ROLE CURRENT_USER PASSWORD 'hunter2-s3cr3t'");
+      const [listed] = await pg.sessions!(grant);
+      expect(listed).toMatchObject({ application: 'nightly-report', statement: 'ALTER ROLE CURRENT_USER PASSWORD $1' });
+      expect(JSON.stringify(listed)).not.toContain('s3cr3t');
+    } finally {
+      await session.close();
+      await pg.revoke(grant);
+    }
+  });
+
+  test("an admin that may not read other logins' activity sees the sessions, and nothing of what they do", async () => {
+    const blindAdmin = `${suffix}_blind`;
+    await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${blindAdmin} LOGIN`));
+    const blindly = postgresProvider.create(
+      { connectionEnv: 'BLIND_ADMIN_URL', mode: 'login-role' },
+      { BLIND_ADMIN_URL: databaseUrl(database, blindAdmin) },
+    );
+    const grant = spec(`${suffix}_s3`);
+    await provider('login-role').grant(grant);
+    const session = await sessionAs(loginOf('login-role', grant), 'SELECT 1');
+    try {
+      const [listed, ...more] = await blindly.sessions!(grant);
+      expect(more).toEqual([]);
+      expect(listed).toMatchObject({ id: expect.stringMatching(/^\d+$/), startedAt: null, state: null, statement: null });
+    } finally {
+      await session.close();
+      await provider('login-role').revoke(grant);
+    }
+  });
 });

@@ -43,6 +43,8 @@ async function sessionOf(grant: GrantSpec, access: AccessInstructions): Promise<
       expect(await session.get(`${suffix}:cache:answer`)).toBe('42');
     },
     close: async () => session.disconnect(),
+    // Redis shows the last command's name alone.
+    statement: { run: () => session.get(`${suffix}:cache:answer`), shown: 'get' },
   };
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AccessInstructions, AccessProvider, GrantSpec } from '../../src/providers/types';
+import type { AccessInstructions, AccessProvider, GrantSpec, TargetSession } from '../../src/providers/types';
+import { waitUntil } from './wait';
 
 /** A grantee's own connection to the target, opened with what a grant gave. */
 export interface GranteeSession {
@@ -7,6 +8,11 @@ export interface GranteeSession {
   exercise(): Promise<void>;
   /** Closes the session if it is still open. */
   close(): Promise<void>;
+  /**
+   * For a provider with `sessions`: a statement this session runs (taking long enough, where the target
+   * shows only what runs now, to be seen running), and how `sessions` shows it, normalized.
+   */
+  statement?: { run(): Promise<unknown>; shown: string };
 }
 
 /** A provider under test and a way to look at its target directly, never through the provider. */
@@ -117,6 +123,47 @@ export function describeProviderConformance(name: string, subject: ConformanceSu
             await provider.revoke(spec);
             await expect(session.exercise()).rejects.toThrow();
             expect(await provider.check(spec)).toBe(false);
+          } finally {
+            await session.close();
+          }
+        }),
+      );
+    }
+
+    if (subject.openSession && subject.provider().sessions) {
+      const openSession = subject.openSession;
+      test(
+        "sessions lists the grantee's session with what it runs, and none after the revoke",
+        withGrant(async (provider, spec) => {
+          const sessions = () => provider.sessions!(spec);
+          const access = await provider.grant(spec);
+          expect(await sessions()).toEqual([]);
+          const openedAfter = Date.now() - 2000;
+          const session = await openSession(spec, access);
+          try {
+            const { run, shown } = session.statement!;
+            const running = run();
+            let seen: TargetSession[] = [];
+            const listed = await waitUntil(
+              async () => (seen = await sessions()).find((s) => s.statement === shown),
+              5000,
+              () => `a session running ${shown}; sessions listed ${JSON.stringify(seen)}`,
+            );
+            await running;
+            // What the target cannot tell is null, never a made-up value.
+            const orNull = (value: unknown, type: unknown) => (value === null ? null : expect.any(type));
+            expect(listed).toEqual({
+              id: expect.stringMatching(/^\S+$/),
+              startedAt: orNull(listed.startedAt, Date),
+              clientAddress: orNull(listed.clientAddress, String),
+              application: orNull(listed.application, String),
+              state: expect.any(String),
+              statement: shown,
+            });
+            if (listed.startedAt) expect(listed.startedAt.getTime()).toBeGreaterThanOrEqual(openedAfter);
+            if (listed.startedAt) expect(listed.startedAt.getTime()).toBeLessThanOrEqual(Date.now());
+            await provider.revoke(spec);
+            expect(await sessions()).toEqual([]);
           } finally {
             await session.close();
           }

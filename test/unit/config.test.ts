@@ -44,11 +44,13 @@ describe('configuration from the environment', () => {
       RECONCILE_INTERVAL_SECONDS: 30,
       DRIFT_CHECK_INTERVAL_SECONDS: 3600,
       AUDIT_ANCHOR_INTERVAL_SECONDS: 3600,
+      ACCESS_DIGEST_INTERVAL_SECONDS: 604_800,
       REQUEST_RATE_WINDOW_SECONDS: 600,
       JOB_LOCK_SECONDS: 30,
       REQUEST_RATE_LIMIT: 10,
       WORKER_CONCURRENCY: 4,
     });
+    expect(loadConfig({ ...required, ACCESS_DIGEST_INTERVAL_SECONDS: '0' }).ACCESS_DIGEST_INTERVAL_SECONDS).toBe(0); // no digest
     const problems = (env: Record<string, string>) => {
       try {
         loadConfig({ ...required, ...env });

@@ -135,6 +135,7 @@ describe('fuzzed input', () => {
       reconcile: {},
       driftCheck: {},
       anchorAudit: {},
+      accessDigest: {},
       syncApprovalMessage: request,
       resyncApprovalMessage: request,
       notifyRequester: { ...request, notice: 'approved' },

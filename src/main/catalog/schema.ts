@@ -232,11 +232,47 @@ function checkProvider(resource: Record<string, unknown>, ctx: z.RefinementCtx):
   );
 }
 
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const DAYS_HINT = 'must be days like mon-fri, or mon,tue,thu (sun, mon, tue, wed, thu, fri, sat)';
+
+/** `mon-fri` (a range, which may wrap: fri-mon) or `mon,wed,fri`, to 0 = Sunday … 6 = Saturday. */
+const weekdays = z.string().transform((text, ctx) => {
+  const day = (name: string) => WEEKDAYS.indexOf(name.trim().toLowerCase());
+  const range = /^([a-z]{3})\s*-\s*([a-z]{3})$/i.exec(text.trim());
+  const days = range ? [day(range[1]!), day(range[2]!)] : text.split(',').map(day);
+  if (days.some((d) => d < 0)) {
+    ctx.addIssue({ code: 'custom', message: DAYS_HINT });
+    return z.NEVER;
+  }
+  if (!range) return [...new Set(days)].sort((a, b) => a - b);
+  const [first, last] = days as [number, number];
+  return Array.from({ length: ((last - first + 7) % 7) + 1 }, (_, i) => (first + i) % 7).sort((a, b) => a - b);
+});
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 09:00 or 18:30')
+  .transform((text) => Number(text.slice(0, 2)) * 60 + Number(text.slice(3)));
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone, like Europe/Paris or UTC');
+
+/** When people are expected to work; grants that begin outside these hours are called out in reports. */
+const workingHoursSchema = z
+  .strictObject({ days: weekdays, from: clockTime, to: clockTime, timeZone })
+  .refine((hours) => hours.from < hours.to, { path: ['to'], message: 'must be later than from' });
+
 export const catalogSchema = z
   .strictObject({
     auditChannel: slackChannel,
     pendingTimeout: duration.default(3600),
     identity: identitySchema.optional(),
+    /** Left out: the report's after-hours rule is off. */
+    workingHours: workingHoursSchema.optional(),
     resources: z.array(resourceSchema).min(1),
   })
   .superRefine((catalog, ctx) => {
@@ -281,6 +317,14 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
   return {
     auditChannel: file.auditChannel,
     pendingTimeoutSeconds: file.pendingTimeout,
+    ...(file.workingHours && {
+      workingHours: {
+        days: file.workingHours.days,
+        fromMinute: file.workingHours.from,
+        toMinute: file.workingHours.to,
+        timeZone: file.workingHours.timeZone,
+      },
+    }),
     resources: file.resources.map(({ provider: { kind, ...settings }, identity, levels, reminders: resourceReminders, ...resource }) => {
       const provider = { kind, settings };
       return {

@@ -124,7 +124,9 @@ function anchorOf(detail: unknown): string | undefined {
   return typeof anchor === 'string' && /^[0-9a-f:]+$/.test(anchor) ? anchor : undefined;
 }
 
+/** What an event says in words: its reason, or an access digest's summary. */
 function reasonOf(detail: unknown): string | undefined {
-  if (detail && typeof detail === 'object' && 'reason' in detail && typeof detail.reason === 'string') return detail.reason;
-  return undefined;
+  if (!detail || typeof detail !== 'object') return undefined;
+  const words = 'reason' in detail ? detail.reason : 'summary' in detail ? detail.summary : undefined;
+  return typeof words === 'string' ? words : undefined;
 }

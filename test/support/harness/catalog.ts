@@ -11,6 +11,7 @@ export function harnessCatalog(h: Harness, options: HarnessOptions): Record<stri
   return {
     auditChannel: CHANNELS.audit,
     pendingTimeout: options.pendingTimeout ?? '1h',
+    ...(options.workingHours && { workingHours: options.workingHours }),
     identity: { map: { [users.dev]: roles.login }, fromEmail: 'local-part', emailDomains: ['example.com'] },
     resources: [
       {

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   extraUsers?: StandinUser[];
   /** The developer's Slack time zone (users.info `tz`); UTC unless given. */
   devTimeZone?: string;
+  /** The catalog's `workingHours`; none unless given. */
+  workingHours?: Record<string, unknown>;
 }
 
 /** FaultyProxies a harness puts in front of a service, so a test can stall it or take it down for this app alone. */

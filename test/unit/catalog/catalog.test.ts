@@ -324,4 +324,33 @@ describe('reminders in the catalog', () => {
       { path: 'resources[0].levels[1].reminders.escalateAfter', message: 'must be shorter than pendingTimeout (1h)' },
     ]);
   });
+
+  test('working hours name days, a from and a to on the clock of a time zone; left out, there are none', () => {
+    const hours = (line: string) => {
+      const result = parseCatalog(example.replace(/^workingHours: .*$/m, line), env, catalogDir);
+      return result.ok ? result.catalog.workingHours : result.problems;
+    };
+    const parsed = parseCatalog(example, env, catalogDir);
+    expect(parsed.ok && parsed.catalog.workingHours).toEqual({
+      days: [1, 2, 3, 4, 5],
+      fromMinute: 540,
+      toMinute: 1080,
+      timeZone: 'Europe/Paris',
+    });
+    expect(hours('')).toBeUndefined();
+    expect(hours("workingHours: { days: 'sat-mon', from: '22:00', to: '23:30', timeZone: UTC }")).toMatchObject({
+      days: [0, 1, 6],
+      fromMinute: 1320,
+      toMinute: 1410,
+    });
+    expect(hours("workingHours: { days: 'mon,wed', from: '08:00', to: '12:00', timeZone: UTC }")).toMatchObject({ days: [1, 3] });
+    expect(hours("workingHours: { days: weekdays, from: '9am', to: '08:00', timeZone: Mars/Olympus }")).toEqual([
+      { path: 'workingHours.days', message: 'must be days like mon-fri, or mon,tue,thu (sun, mon, tue, wed, thu, fri, sat)' },
+      { path: 'workingHours.from', message: 'must be a time like 09:00 or 18:30' },
+      { path: 'workingHours.timeZone', message: 'must be an IANA time zone, like Europe/Paris or UTC' },
+    ]);
+    expect(hours("workingHours: { days: mon-fri, from: '18:00', to: '09:00', timeZone: UTC }")).toEqual([
+      { path: 'workingHours.to', message: 'must be later than from' },
+    ]);
+  });
 });
