@@ -52,11 +52,11 @@ export function createProviderFactory(env: NodeJS.ProcessEnv, pools?: ProviderPo
   return (resource) => {
     const { kind, settings } = resolveProvider(resource.provider);
     const provider = kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target), pools });
-    return observe ? observed(provider, resource.provider.kind, observe) : provider;
+    return observe ? observed(provider, kind.kind, observe) : provider;
   };
 }
 
-/** The provider with its grant, revoke and check timed and reported; the rest unchanged. */
+/** The provider with its grant, revoke and check timed and reported; the rest as it is. */
 function observed(provider: AccessProvider, kind: string, observe: ProviderCallObserver): AccessProvider {
   const timed =
     <R>(call: 'grant' | 'revoke' | 'check', run: (spec: GrantSpec) => Promise<R>) =>
@@ -72,14 +72,19 @@ function observed(provider: AccessProvider, kind: string, observe: ProviderCallO
         throw e;
       }
     };
-  return {
+  const calls: Partial<Record<PropertyKey, unknown>> = {
     grant: timed('grant', (spec) => provider.grant(spec)),
     revoke: timed('revoke', (spec) => provider.revoke(spec)),
     check: timed('check', (spec) => provider.check(spec)),
-    accessKey: provider.accessKey?.bind(provider),
-    holders: provider.holders?.bind(provider),
-    describeLevel: provider.describeLevel?.bind(provider),
   };
+  // Every other member (accessKey, holders, sessions, any added later) is the provider's own, called on it.
+  return new Proxy(provider, {
+    get(target, property) {
+      if (property in calls) return calls[property];
+      const member: unknown = Reflect.get(target, property);
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
+    },
+  });
 }
 
 const loadedModules = new Map<string, ProviderKind>();
