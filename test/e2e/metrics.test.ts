@@ -65,4 +65,43 @@ describe('metrics: /metrics after a lifecycle', () => {
     const people = [...Object.values(h.users), h.target.roles.login];
     expect(labelValues(after).filter((value) => people.some((person) => value.includes(person)))).toEqual([]);
   });
+
+  test('a failing revoke is in the REVOKE_FAILED gauge and the provider errors until it succeeds; a 429 from Slack is counted', async () => {
+    const at = { resource: h.resourceId, level: 'read-only' };
+    const count = (text: string, name: string, labels: Record<string, string>) => sampleOf(text, name, labels) ?? 0;
+    const rateLimited = { method: 'chat.postMessage', result: 'rate_limited' };
+    const revokeErrors = { kind: 'postgres', call: 'revoke', result: 'error' };
+    const before = await scrape();
+    h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 1);
+    const id = await requestAccess(h, { duration: '3s' });
+    await approve(h, id);
+    await h.waitForApprovalMessage(id, 'active until');
+    h.setTargetReachable(false);
+    await h.waitForApprovalMessage(id, 'Revoke is failing', 20_000);
+    const failing = await scrape();
+    expect(sampleOf(failing, 'prod_access_grants_revoke_failed', at)).toBe(1);
+    expect(count(failing, 'prod_access_provider_calls_total', revokeErrors)).toBeGreaterThan(
+      count(before, 'prod_access_provider_calls_total', revokeErrors),
+    );
+    expect(count(failing, 'prod_access_slack_api_calls_total', rateLimited)).toBe(
+      count(before, 'prod_access_slack_api_calls_total', rateLimited) + 1,
+    );
+
+    h.setTargetReachable(true);
+    await h.waitForApprovalMessage(id, 'Ended at its expiry', 30_000);
+    const ended = await waitUntil(
+      async () => {
+        const text = await scrape();
+        return count(text, 'prod_access_revoke_lateness_seconds_count', at) > count(before, 'prod_access_revoke_lateness_seconds_count', at)
+          ? text
+          : undefined;
+      },
+      10_000,
+      () => 'the late revoke observed',
+    );
+    expect(sampleOf(ended, 'prod_access_grants_revoke_failed', at)).toBe(0);
+    // Observed after its retries, later than its expiry.
+    const lateness = (text: string) => count(text, 'prod_access_revoke_lateness_seconds_sum', at);
+    expect(lateness(ended)).toBeGreaterThan(lateness(before));
+  });
 });
