@@ -5,7 +5,7 @@ import { type AccessRequestRecord, type DecisionResult, requestNotFound } from '
 import { startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
 import { scheduleGrant } from './grants';
-import { type Announcements, type Clock, type Directory, type Metrics, type RequestStore, type Schedule } from './ports';
+import type { Announcements, Clock, Directory, Metrics, RequestStore, Schedule } from './ports';
 
 export interface DecisionDeps {
   catalog: Catalog;

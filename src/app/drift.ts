@@ -1,6 +1,6 @@
 import { type Catalog, findLevel } from '../domain/catalog';
 import { accessKeyOf, specOf } from '../domain/grant';
-import { type Announcements, type AuditLog, type Clock, type Metrics, type Providers, type RequestStore } from './ports';
+import type { Announcements, AuditLog, Clock, Metrics, Providers, RequestStore } from './ports';
 
 export interface DriftDeps {
   catalog: Catalog;

@@ -5,7 +5,7 @@ import { catalogSpec } from '../domain/grant';
 import type { AccessRequestRecord } from '../domain/request';
 import { expiryOf, startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import { type AccessDelivery, type Announcements, type Schedule } from './ports';
+import type { AccessDelivery, Announcements, Schedule } from './ports';
 import { removeUnlessCovered, type RevokeDeps, secondsSince } from './revokes';
 
 /** What revoking needs (a grant may take back what it applied), and the access DM. */

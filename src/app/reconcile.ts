@@ -1,5 +1,5 @@
 import { FINAL_NOTICES } from '../domain/request';
-import { type Announcements, type AuditLog, type Clock, type Metrics, type RequestStore, type Schedule } from './ports';
+import type { Announcements, AuditLog, Clock, Metrics, RequestStore, Schedule } from './ports';
 
 export interface ReconcileDeps {
   requests: Pick<RequestStore, 'due' | 'lagging'>;

@@ -15,16 +15,7 @@ import {
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { needsTimeZone, type ParsedStart, parseStart, pendingDeadline, resolveStart } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import {
-  type Announcements,
-  type Clock,
-  type Directory,
-  type IdentityBindings,
-  type Metrics,
-  type RequestQuota,
-  type RequestStore,
-  type Schedule,
-} from './ports';
+import type { Announcements, Clock, Directory, IdentityBindings, Metrics, RequestQuota, RequestStore, Schedule } from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;

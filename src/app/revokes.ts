@@ -5,16 +5,7 @@ import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { announceChange } from './announce';
-import {
-  type AccessProvider,
-  type Announcements,
-  type Clock,
-  type Directory,
-  type Metrics,
-  type Providers,
-  type RequestStore,
-  type Schedule,
-} from './ports';
+import type { AccessProvider, Announcements, Clock, Directory, Metrics, Providers, RequestStore, Schedule } from './ports';
 
 export interface RevokeDeps {
   catalog: Catalog;
