@@ -25,6 +25,7 @@ COPY tools/prisma-offline/prisma.cjs tools/prisma-offline/schema-engine.cjs tool
 RUN ln -s /app/scripts/prod-access.cjs /usr/local/bin/prod-access
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Liveness, in every role: /healthz on the ops port (OPS_PORT, else PORT). Readiness is /readyz there.
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.OPS_PORT||process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations: docker run … node tools/prisma-offline/prisma.cjs migrate deploy. Shutdown takes up to 15 s: docker stop -t 30.
 CMD ["node", "dist/main/cli.js", "start", "all"]

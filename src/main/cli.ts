@@ -65,7 +65,7 @@ async function start(role: Role): Promise<number> {
   const config = loadConfig();
   const logger = loggerFor(config);
   const runtime = await startRuntime(config, role, logger);
-  logger.info({ role }, 'prod-access started');
+  logger.info({ role, port: runtime.port, opsPort: runtime.opsPort }, 'prod-access started');
   await runUntilSignal(runtime, logger);
   logger.info({ role }, 'prod-access stopped');
   await flushLogs(logger);

@@ -25,8 +25,8 @@ const url = (protocols: string[], example: string) =>
     `a ${protocols.join(' or ')} URL like ${example}`,
   );
 
-const port = (fallback: number) =>
-  z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number').default(fallback);
+const portNumber = z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number');
+const port = (fallback: number) => portNumber.default(fallback);
 
 /** A whole number from 1 up; `error` says what a value that is not a number should have been. */
 const positiveWhole = (error: string) => z.coerce.number({ error }).int().min(1);
@@ -66,7 +66,9 @@ export const configSchema = z.object({
   /** Outside production the example catalog, for trying prod-access from source; production names its own. */
   PROD_ACCESS_CATALOG: catalogFile.default('catalog.example.yaml'),
   PORT: port(3000),
-  /** The address the web role listens on; unset means every interface. */
+  /** The port of /healthz and /readyz in every role; unset means PORT, where the web role shares its own server. */
+  OPS_PORT: portNumber.optional(),
+  /** The address the web role and the ops port listen on; unset means every interface. */
   LISTEN_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,6 +8,8 @@ import { loadConfig } from '../../src/main/config';
 import { createLogger } from '../../src/shared/logger';
 import { startRuntime } from '../../src/main/lifecycle';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
+import { type AppProcess, freePort } from '../support/app-process';
+import { Harness } from '../support/harness';
 import { waitUntil } from '../support/wait';
 
 const CLOSED_PORT_URL = { redis: 'redis://127.0.0.1:1', postgres: 'postgresql://postgres@127.0.0.1:1/nowhere' };
@@ -25,44 +26,110 @@ async function startWeb(overrides: Record<string, string>, logger = createLogger
     ...overrides,
   };
   const runtime = await startRuntime(loadConfig(env), 'web', logger, env);
-  const get = async (route: string) => {
-    const res = await fetch(`http://127.0.0.1:${runtime.port}${route}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  return { runtime, get };
+  return { runtime, get: (route: string) => getJson(runtime.opsPort, route) };
+}
+
+async function getJson(port: number, route: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${port}${route}`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 describe('/healthz and /readyz', () => {
-  test('answer 200 while PostgreSQL and Redis are up', async () => {
+  test('answer 200 while PostgreSQL and Redis are up; /healthz checks neither', async () => {
     const { runtime, get } = await startWeb({});
     try {
-      expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok', postgres: true, redis: true } });
-      expect((await get('/readyz')).status).toBe(200);
+      expect(runtime.opsPort).toBe(runtime.port);
+      expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok', eventLoopDelayMs: expect.any(Number) } });
+      expect(await get('/readyz')).toEqual({ status: 200, body: { status: 'ok', postgres: true, redis: true } });
     } finally {
       await runtime.stop();
     }
   });
 
-  test.each(['redis', 'postgres'] as const)('answer 503 naming %s when it is down', async (down) => {
+  test.each(['redis', 'postgres'] as const)('/readyz answers 503 naming %s when it is down; /healthz stays 200', async (down) => {
     const { runtime, get } = await startWeb({ [down === 'redis' ? 'REDIS_URL' : 'DATABASE_URL']: CLOSED_PORT_URL[down] });
     try {
       const ready = await get('/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ status: 'unavailable', down: [down] });
+      expect((await get('/healthz')).status).toBe(200);
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  test('with OPS_PORT apart from PORT, the web role serves them there only', async () => {
+    const opsPort = await freePort();
+    const { runtime, get } = await startWeb({ OPS_PORT: String(opsPort) });
+    try {
+      expect(runtime.opsPort).toBe(opsPort);
+      expect((await get('/healthz')).status).toBe(200);
+      expect((await get('/readyz')).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${runtime.port}/healthz`)).status).toBe(404);
     } finally {
       await runtime.stop();
     }
   });
 });
 
+/**
+ * The worker role, in a process of its own as in production, reaching PostgreSQL and Redis through
+ * proxies the test cuts (the machine's servers stay up for every other test).
+ */
+describe('the worker role on its ops port', () => {
+  let h: Harness;
+  let worker: AppProcess;
+
+  beforeAll(async () => {
+    h = await Harness.start({ role: 'none', proxyDependencies: true });
+    worker = await h.spawn('worker');
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const get = (route: string) => getJson(worker.port, route);
+
+  /** Waits for /readyz to give `status`, and returns its body. */
+  async function readyzBecomes(status: number): Promise<Record<string, unknown>> {
+    let last = '';
+    return waitUntil(
+      async () => {
+        const ready = await get('/readyz');
+        last = JSON.stringify(ready);
+        return ready.status === status ? ready.body : undefined;
+      },
+      30_000,
+      () => `/readyz to answer ${status}; it answered ${last}; worker output:\n${worker.log.slice(-3000)}`,
+    );
+  }
+
+  test('answers /healthz and /readyz', async () => {
+    expect(worker.log).toMatch(/"opsPort":\d+/);
+    expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await readyzBecomes(200)).toEqual({ status: 'ok', postgres: true, redis: true });
+  });
+
+  test.each([
+    ['postgres', () => h.databaseProxy!],
+    ['redis', () => h.redisProxy!],
+  ] as const)('when %s is cut, /readyz turns 503 naming it while /healthz stays 200; both 200 once it is back', async (name, proxy) => {
+    proxy().setMode('down');
+    try {
+      expect(await readyzBecomes(503)).toMatchObject({ status: 'unavailable', down: [name], [name]: false });
+      expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    } finally {
+      proxy().setMode('up');
+    }
+    expect(await readyzBecomes(200)).toEqual({ status: 'ok', postgres: true, redis: true });
+    expect((await get('/healthz')).status).toBe(200);
+  });
+});
+
 /** A Redis server of the test's own, with the settings under test (the machine's shared one stays as it is). */
 async function privateRedis(settings: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'prod-access-redis-'));
   const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;

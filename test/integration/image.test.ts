@@ -23,15 +23,18 @@ interface FinalStage {
   env: Record<string, string>;
   /** COPY lines: sources (paths in the build context, or in the build stage for --from=build) and a destination. */
   copies: { fromBuild: boolean; sources: string[]; destination: string }[];
+  /** The HEALTHCHECK's command, in shell form (Docker runs it with /bin/sh -c). */
+  healthcheck?: string;
 }
 
-/** The last stage of the Dockerfile: its ENV and COPY instructions. */
+/** The last stage of the Dockerfile: its ENV, COPY and HEALTHCHECK instructions. */
 function finalStage(dockerfile: string): FinalStage {
   const lines = dockerfile.replace(/\\\n/g, ' ').split('\n');
   const stageStarts = lines.flatMap((line, i) => (/^FROM\s/i.test(line) ? [i] : []));
   const stage = lines.slice(stageStarts.at(-1));
   const env: Record<string, string> = {};
   const copies: FinalStage['copies'] = [];
+  let healthcheck: string | undefined;
   for (const line of stage) {
     const [instruction, ...words] = line.trim().split(/\s+/);
     if (/^ENV$/i.test(instruction ?? '')) {
@@ -41,9 +44,11 @@ function finalStage(dockerfile: string): FinalStage {
       const paths = words.filter((w) => !w.startsWith('--'));
       if (flags.some((f) => f !== '--from=build')) throw new Error(`COPY flags this test does not emulate: ${line}`);
       copies.push({ fromBuild: flags.length > 0, sources: paths.slice(0, -1), destination: paths.at(-1)! });
+    } else if (/^HEALTHCHECK$/i.test(instruction ?? '')) {
+      healthcheck = /\sCMD\s+(.+)$/i.exec(line.trim())?.[1];
     }
   }
-  return { env, copies };
+  return { env, copies, healthcheck };
 }
 
 /**
@@ -204,6 +209,12 @@ describe('the production image', () => {
       30_000,
       () => `/healthz to answer 200; it answered ${health}`,
     );
+
+    // The image's HEALTHCHECK, as Docker runs it in each role's container (the role's PORT set, OPS_PORT not).
+    for (const role of [web, worker]) {
+      const probe = run('sh', ['-c', stage.healthcheck!], image, containerEnv({ PORT: String(role.port) }));
+      expect({ role: role.role, code: probe.code, stderr: probe.stderr }).toEqual({ role: role.role, code: 0, stderr: '' });
+    }
 
     const id = await requestAccess(h, { reason: 'image check' });
     expect(await h.clickAndReply(h.users.manager1, id)).toContain(`You approved #${id}`);

@@ -22,6 +22,7 @@ export class AppProcess {
 
   private constructor(
     readonly role: Role,
+    /** Its PORT: the web role's, and the ops port (/healthz, /readyz) of every role unless OPS_PORT is set. */
     readonly port: number,
     private readonly child: ChildProcess,
   ) {
@@ -78,7 +79,8 @@ export class AppProcess {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on now, on loopback. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -73,6 +73,12 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ ...required, PORT: '', SLACK_APP_TOKEN: '' }).PORT).toBe(3000);
   });
 
+  test('OPS_PORT is unset unless given (the roles then use PORT), and a port when it is', () => {
+    expect(loadConfig({ ...required, OPS_PORT: '' }).OPS_PORT).toBeUndefined();
+    expect(loadConfig({ ...required, OPS_PORT: '9090' }).OPS_PORT).toBe(9090);
+    expect(() => loadConfig({ ...required, OPS_PORT: '70000' })).toThrow(/^OPS_PORT: invalid; expected a TCP port number/);
+  });
+
   test('production names its catalog, and the file must be there: one line otherwise', () => {
     expect(loadConfig(required).PROD_ACCESS_CATALOG).toBe('catalog.example.yaml');
     const production = { ...required, NODE_ENV: 'production', AUDIT_HMAC_KEY: 'k'.repeat(32) };
