@@ -1,5 +1,7 @@
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkConnections, loadCatalog, loadCatalogFile } from './catalog/load';
 import { buildAccessReport } from '../app/access-report';
 import { systemClock } from '../app/ports';
@@ -13,55 +15,145 @@ import { createDb } from '../db/client';
 import { Redis } from 'ioredis';
 import { PrismaRequestStore } from '../db/request-store';
 import { JobQueues } from '../jobs/queues';
-import { type Anchor, parseAnchor } from '../domain/audit-anchor';
+import { parseAnchor } from '../domain/audit-anchor';
 import { EXPORT_FORMATS, type ExportFormat, toJsonLine, toOcsf } from '../domain/audit-export';
 import { catalogNotes, findResource } from '../domain/catalog';
 import { isProdAccessError, UserError } from '../domain/errors';
+import { causeOf } from '../shared/cause';
 import { createLogger, flushLogs, type Logger } from '../shared/logger';
 import { type Role, ROLES, runUntilSignal, startRuntime } from './lifecycle';
 import { withTimeout } from '../shared/timeout';
 
-const USAGE = `Usage:
-  prod-access [start] [web|worker|all]         run prod-access (default: all)
-  prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
-                                               --connect also tries each provider's connection
-  prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines
-  prod-access audit export --format jsonl|ocsf [--from T] [--to T] [--request N]
-                                               the audit log for a SIEM: JSON lines, or OCSF 1.1 events
-  prod-access audit verify [--anchor ID:COUNT:HASH]   check the audit chain (and that the anchored head
-                                               is still there, with every event up to it)
-  prod-access audit anchor                     record the chain head and post it in the audit channel
-  prod-access report --from T --to T [--resource R] [--format markdown|csv|json]
-                                               who held access in a window, and its unusual patterns`;
+/** A command: its usage (printed by -h and named after a mistake) and what it runs; a group has subcommands. */
+interface Command {
+  usage: string;
+  run(args: string[]): Promise<number>;
+  commands?: Record<string, Command>;
+}
+
+/**
+ * A command with subcommands: `-h` prints every subcommand's usage; `fallback` runs when the first
+ * argument is not a subcommand's name (an option, or nothing).
+ */
+function group(name: string, commands: Record<string, Command>, fallback?: Command): Command {
+  const usage = [...new Set([fallback, ...Object.values(commands)].filter((c) => c !== undefined).map((c) => c.usage))].join('\n');
+  return {
+    usage,
+    commands,
+    run: (args) => {
+      const [first] = args;
+      if (first === '-h' || first === '--help') return help(usage);
+      const named = first !== undefined && !first.startsWith('-');
+      const command = named ? commands[first] : fallback;
+      if (!command) throw usageError(named ? `unknown command "${first}"` : 'a subcommand is needed', name);
+      return runCommand(command, named ? args.slice(1) : args);
+    },
+  };
+}
+
+/** A group reads only its first argument (the rest are its subcommand's); any other command prints its usage for -h. */
+function runCommand(command: Command, args: string[]): Promise<number> {
+  if (!command.commands && (args.includes('-h') || args.includes('--help'))) return help(command.usage);
+  return command.run(args);
+}
+
+async function help(usage: string): Promise<number> {
+  console.log(`Usage:\n${usage}`);
+  return 0;
+}
+
+/** A mistake in the command line: exit 2, one line that says where the usage is. */
+function usageError(problem: string, command: string): UserError {
+  return new UserError('INVALID_COMMAND', `${problem}; see \`${`prod-access ${command}`.trim()} --help\``);
+}
+
+/**
+ * parseArgs, strict, its mistakes as usage errors: the first sentence of node's message names the problem
+ * ("Unknown option '--bogus'", "Option '--request <value>' argument missing"). At most `positionals` arguments.
+ */
+function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: O, positionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw usageError((e as Error).message.split('. ')[0]!, command);
+  }
+  const extra = parsed.positionals[positionals];
+  if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`, command);
+  return parsed;
+}
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    usage: '  prod-access [start] [web|worker|all]         run prod-access (default: all)',
+    run: (args) => {
+      const { positionals } = parseCommand('start', args, {}, 1);
+      return start((positionals[0] ?? 'all') as Role);
+    },
+  },
+  catalog: group('catalog', {
+    validate: {
+      usage: `  prod-access catalog validate [--connect] <file>   check a catalog and print every problem;
+                                               --connect also tries each provider and each level's target`,
+      run: validateCatalog,
+    },
+  }),
+  audit: group(
+    'audit',
+    {
+      export: {
+        usage: `  prod-access audit export --format jsonl|ocsf [--from T] [--to T] [--request N]
+                                               the audit log for a SIEM: JSON lines, or OCSF 1.1 events`,
+        run: exportAudit,
+      },
+      verify: {
+        usage: `  prod-access audit verify [--anchor ID:COUNT:HASH]   check the audit chain (and that the anchored head
+                                               is still there, with every event up to it)`,
+        run: verifyAudit,
+      },
+      anchor: {
+        usage: '  prod-access audit anchor                     record the chain head and post it in the audit channel',
+        run: anchorAudit,
+      },
+    },
+    {
+      usage: '  prod-access audit [--request N] [--from T] [--to T]   print audit events as JSON lines',
+      run: listAudit,
+    },
+  ),
+  report: {
+    usage: `  prod-access report --from T --to T [--resource R] [--format markdown|csv|json]
+                                               who held access in a window, and its unusual patterns`,
+    run: printReport,
+  },
+};
+
+/** Every command; with none, or only options, `start`. */
+const PROD_ACCESS = group('', COMMANDS, COMMANDS.start);
 
 async function main(argv: string[]): Promise<number> {
-  loadEnvFiles();
-  const [command = 'start', ...rest] = argv;
-  if (ROLES.includes(command as Role)) return start(command as Role);
-  switch (command) {
-    case 'start':
-      return start((rest[0] ?? 'all') as Role);
-    case 'catalog':
-      return validateCatalog(rest);
-    case 'audit':
-      return printAudit(rest);
-    case 'report':
-      return printReport(rest);
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`Unknown command "${command}".\n${USAGE}`);
-      return 2;
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    console.log(packageVersion());
+    return 0;
   }
+  if (argv[0] === 'help') return help(PROD_ACCESS.usage);
+  loadEnvFiles();
+  // `prod-access web` is `prod-access start web`.
+  return runCommand(PROD_ACCESS, ROLES.includes(argv[0] as Role) ? ['start', ...argv] : argv);
+}
+
+function packageVersion(): string {
+  // src/main or dist/main: package.json is two folders up in both.
+  return (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function start(role: Role): Promise<number> {
-  if (!ROLES.includes(role)) {
-    console.error(`Unknown role "${role}"; expected one of ${ROLES.join(', ')}.`);
-    return 2;
-  }
+  if (!ROLES.includes(role)) throw usageError(`unknown role "${role}", not one of ${ROLES.join(', ')}`, 'start');
   const config = loadConfig();
   const logger = loggerFor(config);
   const runtime = await startRuntime(config, role, logger);
@@ -82,20 +174,9 @@ function loggerFor(settings: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>): Logger {
 }
 
 async function validateCatalog(args: string[]): Promise<number> {
-  const usage = 'Usage: prod-access catalog validate [--connect] <file>';
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { connect: { type: 'boolean', default: false } }, allowPositionals: true });
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${usage}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [sub, file] = positionals;
-  if (sub !== 'validate' || !file || positionals.length > 2) {
-    console.error(usage);
-    return 2;
-  }
+  const { values, positionals } = parseCommand('catalog validate', args, { connect: { type: 'boolean', default: false } }, 1);
+  const [file] = positionals;
+  if (!file) throw usageError('the catalog file is missing', 'catalog validate');
   const result = loadCatalogFile(file);
   const problems = result.ok ? (values.connect ? await checkConnections(result.catalog) : []) : result.problems;
   if (result.ok && problems.length === 0) {
@@ -118,7 +199,9 @@ async function withAuditLog<T>(work: (audit: PrismaAuditLog) => Promise<T>): Pro
   }
 }
 
-async function verifyAudit(anchor: Anchor | undefined): Promise<number> {
+async function verifyAudit(args: string[]): Promise<number> {
+  const { values } = parseCommand('audit verify', args, { anchor: { type: 'string' } });
+  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
   const chain = new AuditChain(auditKeyOf(loadAuditConfig()));
   const verdict = await withAuditLog((audit) => audit.verifyChain(chain, anchor));
   if (verdict.ok) {
@@ -132,7 +215,8 @@ async function verifyAudit(anchor: Anchor | undefined): Promise<number> {
 }
 
 /** Records the head now; the workers post it in the audit channel (or the reconciler, if Redis is down now). */
-async function anchorAudit(): Promise<number> {
+async function anchorAudit(args: string[]): Promise<number> {
+  parseCommand('audit anchor', args, {});
   const settings = loadAuditConfig();
   const db = createDb(settings.DATABASE_URL);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -167,37 +251,7 @@ async function anchorAudit(): Promise<number> {
   }
 }
 
-const AUDIT_USAGE =
-  'Usage: prod-access audit [--request N] [--from T] [--to T] | audit export --format jsonl|ocsf | audit verify [--anchor ID:COUNT:HASH] | audit anchor';
-
-async function printAudit(args: string[]): Promise<number> {
-  if (args[0] === 'export') return exportAudit(args.slice(1));
-  let command;
-  try {
-    command = parseAuditArgs(args);
-  } catch (e) {
-    console.error(`${isProdAccessError(e) ? e.message : (e as Error).message}\n${AUDIT_USAGE}`);
-    return 2;
-  }
-  if (command.kind === 'verify') return verifyAudit(command.anchor);
-  if (command.kind === 'anchor') return anchorAudit();
-  return listAudit(command.values);
-}
-
 const AUDIT_FILTERS = { request: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } as const;
-
-function parseAuditArgs(args: string[]) {
-  if (args[0] === 'verify') {
-    const { values } = parseArgs({ args: args.slice(1), options: { anchor: { type: 'string' } } });
-    return { kind: 'verify' as const, anchor: values.anchor === undefined ? undefined : parseAnchor(values.anchor) };
-  }
-  if (args[0] === 'anchor') {
-    parseArgs({ args: args.slice(1), options: {} });
-    return { kind: 'anchor' as const };
-  }
-  const { values } = parseArgs({ args, options: AUDIT_FILTERS });
-  return { kind: 'list' as const, values };
-}
 
 function auditQueryOf(values: { request?: string; from?: string; to?: string }): AuditQuery {
   const requestId = values.request === undefined ? undefined : Number(values.request.replace(/^#/, ''));
@@ -209,14 +263,8 @@ function auditQueryOf(values: { request?: string; from?: string; to?: string }):
   return { requestId, from, to };
 }
 
-async function listAudit(values: { request?: string; from?: string; to?: string }): Promise<number> {
-  let query;
-  try {
-    query = auditQueryOf(values);
-  } catch (e) {
-    console.error((e as Error).message);
-    return 2;
-  }
+async function listAudit(args: string[]): Promise<number> {
+  const query = auditQueryOf(parseCommand('audit', args, AUDIT_FILTERS).values);
   await withAuditLog(async (audit) => {
     for await (const event of audit.list(query)) {
       process.stdout.write(`${JSON.stringify({ ...event, id: event.id.toString() })}\n`);
@@ -225,40 +273,26 @@ async function listAudit(values: { request?: string; from?: string; to?: string 
   return 0;
 }
 
-const REPORT_USAGE = 'Usage: prod-access report --from T --to T [--resource R] [--format markdown|csv|json]';
-
 async function printReport(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        resource: { type: 'string' },
-        format: { type: 'string', default: 'markdown' },
-      },
-    }));
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${REPORT_USAGE}`);
-    return 2;
-  }
+  const { values } = parseCommand('report', args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    resource: { type: 'string' },
+    format: { type: 'string', default: 'markdown' },
+  });
   const from = new Date(values.from ?? NaN);
   const to = new Date(values.to ?? NaN);
   const format = values.format as ReportFormat;
-  const usage = (problem: string) => {
-    console.error(`${problem}\n${REPORT_USAGE}`);
-    return 2;
-  };
+  const usage = (problem: string) => usageError(problem, 'report');
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-    return usage('--from and --to are needed, as ISO dates like 2026-11-01T00:00:00Z');
-  if (from >= to) return usage('--to must be later than --from');
-  if (!REPORT_FORMATS.includes(format)) return usage(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+    throw usage('--from and --to are needed, as ISO dates like 2026-11-01T00:00:00Z');
+  if (from >= to) throw usage('--to must be later than --from');
+  if (!REPORT_FORMATS.includes(format)) throw usage(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
   const settings = loadReportConfig();
   const catalog = loadCatalog(settings.PROD_ACCESS_CATALOG);
   const resourceId = values.resource ?? null;
   if (resourceId !== null && !findResource(catalog, resourceId))
-    return usage(`--resource: no resource "${resourceId}" in the catalog (${catalog.resources.map((r) => r.id).join(', ')})`);
+    throw usage(`--resource: no resource "${resourceId}" in the catalog (${catalog.resources.map((r) => r.id).join(', ')})`);
   const db = createDb(settings.DATABASE_URL);
   try {
     const report = await buildAccessReport({ reviews: new PrismaAccessReport(db), clock: systemClock, catalog })({ from, to, resourceId });
@@ -310,21 +344,12 @@ async function exportAudit(args: string[]): Promise<number> {
   return 0;
 }
 
-/** The line of a database error that names the cause: Prisma puts it last, as "… Message: `…`". */
-function causeOf(error: unknown): string {
-  const last =
-    String(error instanceof Error ? error.message : error)
-      .trim()
-      .split('\n')
-      .pop() ?? '';
-  return /Message: `(.+)`$/.exec(last)?.[1] ?? last;
-}
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    // One clear line per problem, never a stack trace, for anything a person can fix.
-    console.error(isProdAccessError(error) ? error.message : error);
-    process.exit(1);
+    // One line naming the problem, never a stack trace: 2 for a mistake in the command line, 1 for a failure.
+    const usage = error instanceof UserError && error.code === 'INVALID_COMMAND';
+    console.error(isProdAccessError(error) ? error.message : `prod-access failed: ${causeOf(error)}`);
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -3,6 +3,7 @@ import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import { MIN_KEY_LENGTH } from '../db/audit-chain';
 import { StartupError } from '../domain/errors';
+import { plainIssues } from '../shared/plain-issues';
 
 /**
  * Settings come from the environment, then `.env`; outside production `.env.example` fills in what is
@@ -28,8 +29,12 @@ const url = (protocols: string[], example: string) =>
 const portNumber = z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number');
 const port = (fallback: number) => portNumber.default(fallback);
 
-/** A whole number from 1 up; `error` says what a value that is not a number should have been. */
-const positiveWhole = (error: string) => z.coerce.number({ error }).int().min(1);
+/** A whole number from 1 up; `error` says what a value that is not a number should have been (bounds say their own). */
+const positiveWhole = (error: string) =>
+  z.coerce
+    .number({ error: (issue) => (issue.code === 'invalid_type' && issue.expected === 'number' ? error : undefined) })
+    .int()
+    .min(1);
 const seconds = (fallback: number) => positiveWhole('a number of seconds').default(fallback);
 
 /** Checked here so a catalog that was not mounted is one line at start-up, like any other setting. */
@@ -158,11 +163,14 @@ export function loadAuditConfig(
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
+/** Each problem reads "NAME: invalid; expected <this>". */
+const SETTING_MESSAGES = plainIssues((expected) => expected);
+
 /** Parses settings with `schema`; a problem throws CONFIG_INVALID with one line per variable. */
 export function parseSettings<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
   // An empty variable is treated as unset so `.env` templates with blanks fall back to defaults.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = schema.safeParse(present, { error: SETTING_MESSAGES });
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const name = String(issue.path[0]);

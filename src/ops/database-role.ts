@@ -1,3 +1,4 @@
+import { causeOf } from '../shared/cause';
 import type { Logger } from '../shared/logger';
 
 /** A one-role setup (development) works, but its audit log is only as safe as that role; say so at start. */
@@ -9,6 +10,7 @@ export async function warnIfAuditRewritable(audit: { canRewrite(): Promise<boole
       );
     }
   } catch (err) {
-    logger.warn({ err }, 'could not check the privileges of the database role');
+    // The cause alone: a database that is down is a fact for the operator, not a stack trace.
+    logger.warn({ reason: causeOf(err) }, 'could not check the privileges of the database role');
   }
 }

@@ -1,6 +1,6 @@
 import { type Connection, createConnection, createPool, escape, escapeId, type RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
-import { PermanentError } from '../domain/errors';
+import { PermanentError, ProviderError } from '../domain/errors';
 import { normalizeStatement, SESSIONS_LISTED, type TargetSession } from '../domain/sessions';
 import {
   type AdminAccess,
@@ -78,7 +78,7 @@ export const mysqlProvider = defineProviderKind({
   targetSchema,
   identityPattern: IDENTITY_PATTERN,
   requiredEnv: admin.requiredEnv,
-  validateConfig: admin.validateConfig,
+  validateConfig: (settings, env, levelTargets) => admin.validateConfig(settings, env, (db) => assertRolesExist(db, levelTargets)),
   create: (settings, env, context) => new MysqlProvider(settings, admin.access(settings, env, context.pools)),
 });
 
@@ -212,6 +212,19 @@ class MysqlProvider implements AccessProvider<Target> {
 
   private account(user: string): string {
     return `${escape(user)}@${escape(this.settings.userHost)}`;
+  }
+}
+
+/** Every level's role must be an account (MySQL and MariaDB keep roles in mysql.user); privileges are checked by GRANT. */
+async function assertRolesExist(db: Connection, targets: Target[]): Promise<void> {
+  const roles = targets.flatMap((t) => (t.role === undefined ? [] : [t.role]));
+  if (roles.length === 0) return;
+  const found = new Set(
+    (await rows(db, 'SELECT DISTINCT User AS role FROM mysql.user WHERE User IN (?)', [roles])).map((r) => String(r.role)),
+  );
+  const missing = roles.filter((role) => !found.has(role));
+  if (missing.length > 0) {
+    throw new ProviderError('PROVIDER_ERROR', `the server has no role ${missing.map((r) => `"${r}"`).join(', ')} (named by a level)`);
   }
 }
 

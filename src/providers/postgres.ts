@@ -70,7 +70,13 @@ export const postgresProvider = defineProviderKind({
   identityPattern: (settings) =>
     settings.mode === 'login-role' ? `^[a-z_][a-z0-9_]{0,${62 - TEMPORARY_SUFFIX_LENGTH}}$` : ROLE_NAME.source,
   requiredEnv: admin.requiredEnv,
-  validateConfig: admin.validateConfig,
+  validateConfig: (settings, env, levelTargets) =>
+    admin.validateConfig(settings, env, (db) =>
+      assertRolesExist(
+        db,
+        levelTargets.map((t) => t.role),
+      ),
+    ),
   create: (settings, env, context) => new PostgresProvider(settings, admin.access(settings, env, context.pools), context),
 });
 
@@ -381,6 +387,17 @@ async function serverVersion(db: ClientBase): Promise<number> {
   const version = Number(rows[0]!.version);
   serverVersions.set(db, version);
   return version;
+}
+
+/** Every level's role must be there: a grant of a missing role would fail only when someone needs the access. */
+async function assertRolesExist(db: ClientBase, roles: string[]): Promise<void> {
+  const { rows } = await db.query<{ role: string }>(
+    'SELECT role FROM unnest($1::text[]) AS role WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role)',
+    [roles],
+  );
+  if (rows.length > 0) {
+    throw new ProviderError('PROVIDER_ERROR', `the database has no role ${rows.map((r) => `"${r.role}"`).join(', ')} (named by a level)`);
+  }
 }
 
 async function roleOid(db: ClientBase, name: string): Promise<number | undefined> {

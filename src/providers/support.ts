@@ -203,8 +203,16 @@ export function adminConnection<C>(driver: AdminDriver<C>) {
   return {
     access,
     requiredEnv: (settings: AdminSettings) => [settings.connectionEnv],
-    validateConfig: async (settings: AdminSettings, env: NodeJS.ProcessEnv): Promise<void> => {
-      await access(settings, env).run(driver.ping);
+    /** Pings the admin URL, then runs `checkTargets` (does what the levels name exist?) on the same connection. */
+    validateConfig: async (
+      settings: AdminSettings,
+      env: NodeJS.ProcessEnv,
+      checkTargets: (connection: C) => Promise<void> = async () => undefined,
+    ): Promise<void> => {
+      await access(settings, env).run(async (connection) => {
+        await driver.ping(connection);
+        await checkTargets(connection);
+      });
     },
   };
 }

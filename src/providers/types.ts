@@ -39,8 +39,11 @@ export interface ProviderDefinition<Settings, Target> {
   identityPattern: string | ((settings: NoInfer<Settings>) => string);
   /** Names of environment variables the settings refer to; each must be set. Default: none. */
   requiredEnv?(settings: NoInfer<Settings>): string[];
-  /** Tries the settings against the target (connects, authenticates); throws saying what is wrong. */
-  validateConfig(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv): Promise<void>;
+  /**
+   * Tries the settings against the target (connects, authenticates) and, where that is cheap, that what the
+   * levels name is there (a role exists); throws saying what is wrong.
+   */
+  validateConfig(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv, levelTargets: NoInfer<Target>[]): Promise<void>;
   create(settings: NoInfer<Settings>, env: NodeJS.ProcessEnv, context: ProviderContext<NoInfer<Target>>): AccessProvider<NoInfer<Target>>;
 }
 
@@ -51,7 +54,8 @@ export interface ProviderKind {
   targetSchema: z.ZodType;
   identityPattern(settings: unknown): string;
   requiredEnv(settings: unknown): string[];
-  validateConfig(settings: unknown, env: NodeJS.ProcessEnv): Promise<void>;
+  /** `levelTargets` (the resource's levels' targets) defaults to none. */
+  validateConfig(settings: unknown, env: NodeJS.ProcessEnv, levelTargets?: unknown[]): Promise<void>;
   /** `context` defaults to a resource without levels. */
   create(settings: unknown, env: NodeJS.ProcessEnv, context?: ProviderContext): AccessProvider;
 }
@@ -66,7 +70,12 @@ export function defineProviderKind<Settings, Target>(definition: ProviderDefinit
     targetSchema: definition.targetSchema,
     identityPattern: (settings) => identityPattern(parseSettings(settings)),
     requiredEnv: (settings) => definition.requiredEnv?.(parseSettings(settings)) ?? [],
-    validateConfig: (settings, env) => definition.validateConfig(parseSettings(settings), env),
+    validateConfig: (settings, env, levelTargets = []) =>
+      definition.validateConfig(
+        parseSettings(settings),
+        env,
+        levelTargets.map((target) => definition.targetSchema.parse(target)),
+      ),
     create: (raw, env, context) => {
       const settings = parseSettings(raw);
       // The catalog has validated every level's target already.

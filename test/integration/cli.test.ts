@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditChain } from '../../src/db/audit-chain';
 import { createDb, type Db } from '../../src/db/client';
@@ -65,6 +66,8 @@ describe('the prod-access command line', () => {
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toEqual([
+      // The test server has no roles of the example's levels: reachable is not enough.
+      'catalog.example.yaml: resources[0].provider: cannot use orders-db: the database has no role "orders_read", "orders_write" (named by a level)',
       expect.stringMatching(/^catalog\.example\.yaml: resources\[1\]\.provider: cannot use billing-db: Access denied for user 'root'/),
       expect.stringMatching(
         /^catalog\.example\.yaml: resources\[3\]\.provider: cannot use feature-flags: The webhook https:\/\/flags\.internal\.example\.com\/prod-access failed the ping/,
@@ -246,4 +249,91 @@ describe('audit export', () => {
     expect(down.code).toBe(1);
     expect(down.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^audit export failed: Can't reach database server at /)]);
   }, 180_000);
+});
+
+describe('every command, given a mistake or an unreachable dependency, says what is wrong in one line', () => {
+  // A closed port: PostgreSQL is down.
+  const down = { DATABASE_URL: databaseUrl('pa_nowhere').replace(/:\d+\//, ':1/') };
+  const startable = {
+    ...EXAMPLE_CATALOG_ENV,
+    ...down,
+    SLACK_BOT_TOKEN: 'xoxb-1',
+    SLACK_SIGNING_SECRET: 'a-signing-secret',
+    PROD_ACCESS_CATALOG: 'catalog.example.yaml',
+    AUDIT_HMAC_KEY: AUDIT_KEY,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `cli-${process.pid}`,
+  };
+  const USAGE = 2;
+  const FAILURE = 1;
+  const cases: [string[], number, RegExp, Record<string, string>?][] = [
+    [['bogus'], USAGE, /^unknown command "bogus"; see `prod-access --help`$/],
+    [['--bogus'], USAGE, /^Unknown option '--bogus'; see `prod-access start --help`$/],
+    [['start', 'bogus'], USAGE, /^unknown role "bogus", not one of web, worker, all; see `prod-access start --help`$/],
+    [['worker', 'extra'], USAGE, /^unexpected argument "extra"; see `prod-access start --help`$/],
+    [['start'], FAILURE, /^prod-access failed: Can't reach database server at /, startable],
+    [['catalog'], USAGE, /^a subcommand is needed; see `prod-access catalog --help`$/],
+    [['catalog', 'check'], USAGE, /^unknown command "check"; see `prod-access catalog --help`$/],
+    [['catalog', 'validate'], USAGE, /^the catalog file is missing; see `prod-access catalog validate --help`$/],
+    [['catalog', 'validate', '--bogus', 'x.yaml'], USAGE, /^Unknown option '--bogus'; see/],
+    [['catalog', 'validate', 'a.yaml', 'b.yaml'], USAGE, /^unexpected argument "b.yaml"; see/],
+    [['catalog', 'validate', 'missing.yaml'], FAILURE, /^missing\.yaml: \(file\): cannot read missing\.yaml: no such file$/],
+    [['catalog', 'validate', 'test/fixtures'], FAILURE, /: cannot read test\/fixtures: a folder, not a file$/],
+    [['audit', '--bogus'], USAGE, /^Unknown option '--bogus'; see `prod-access audit --help`$/],
+    [['audit', '--request'], USAGE, /^Option '--request <value>' argument missing; see `prod-access audit --help`$/],
+    [['audit', '--request', 'abc'], USAGE, /^--request takes a request id/],
+    [['audit', 'bogus'], USAGE, /^unknown command "bogus"; see `prod-access audit --help`$/],
+    [['audit'], FAILURE, /^prod-access failed: Can't reach database server at /, down],
+    [['audit', 'verify', '--bogus', 'extra'], USAGE, /^Unknown option '--bogus'; see `prod-access audit verify --help`$/],
+    [['audit', 'verify', 'extra'], USAGE, /^unexpected argument "extra"; see `prod-access audit verify --help`$/],
+    [['audit', 'verify', '--anchor', 'nope'], USAGE, /^--anchor takes <id>:<count>:<hash>/],
+    [['audit', 'verify'], FAILURE, /^prod-access failed: Can't reach database server at /, { ...down, AUDIT_HMAC_KEY: AUDIT_KEY }],
+    [['audit', 'anchor', 'extra'], USAGE, /^unexpected argument "extra"; see `prod-access audit anchor --help`$/],
+    [['audit', 'anchor'], FAILURE, /^prod-access failed: Can't reach database server at /, { ...down, AUDIT_HMAC_KEY: AUDIT_KEY }],
+    [['audit', 'export', '--bogus'], USAGE, /^Unknown option '--bogus'/],
+  ];
+
+  test.concurrent.each(cases)(
+    'prod-access %j: exit %d',
+    async (args, code, message, env) => {
+      const result = cli(args, env);
+      expect({ code: result.code, stderr: result.stderr.trim().split('\n') }).toEqual({ code, stderr: [expect.stringMatching(message)] });
+      // No stack trace anywhere, nor an error that names a file of ours.
+      for (const output of [result.stdout, result.stderr]) {
+        expect(output).not.toMatch(/^\s+at /m);
+        expect(output).not.toMatch(/Error: .*\//);
+      }
+    },
+    60_000,
+  );
+
+  test.each([
+    [['-h'], /^Usage:\n {2}prod-access \[start\][^]* {2}prod-access catalog validate[^]* {2}prod-access audit verify/],
+    [['--help'], /^Usage:\n {2}prod-access \[start\]/],
+    [['help'], /^Usage:\n {2}prod-access \[start\]/],
+    [['start', '--help'], /^Usage:\n {2}prod-access \[start\] \[web\|worker\|all\][^\n]*\n$/],
+    [['worker', '-h'], /^Usage:\n {2}prod-access \[start\]/],
+    [['catalog', '--help'], /^Usage:\n {2}prod-access catalog validate \[--connect\] <file>/],
+    [['catalog', 'validate', '-h'], /^Usage:\n {2}prod-access catalog validate/],
+    [['audit', '--help'], /^Usage:\n {2}prod-access audit \[--request N\][^]*audit export[^]*audit verify[^]*audit anchor/],
+    [['audit', 'verify', '--help'], /^Usage:\n {2}prod-access audit verify \[--anchor ID:COUNT:HASH\]/],
+    [['audit', 'export', '-h'], /^Usage:\n {2}prod-access audit export --format/],
+  ])('prod-access %j prints that level of usage', (args, usage) => {
+    const result = cli(args);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(usage);
+  });
+
+  test('--version prints the version of the package', () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  test('a YAML syntax error names its line and column', () => {
+    const result = cli(['catalog', 'validate', 'test/fixtures/catalog-syntax-error.yaml']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'test/fixtures/catalog-syntax-error.yaml: line 4, column 11: Nested mappings are not allowed in compact mappings',
+    ]);
+  });
 });

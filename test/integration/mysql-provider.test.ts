@@ -232,8 +232,13 @@ describe('MySQL provider', () => {
     });
   });
 
-  test('validateConfig connects, and says so when it cannot', async () => {
+  test("validateConfig connects, finds each level's role, and says so when it cannot", async () => {
     await expect(mysqlProvider.validateConfig({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env)).resolves.toBeUndefined();
+    const levels = [{ role: readRole }, { privileges: ['SELECT'], database }];
+    await expect(mysqlProvider.validateConfig({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env, levels)).resolves.toBeUndefined();
+    await expect(
+      mysqlProvider.validateConfig({ connectionEnv: 'PROVIDER_TEST_MYSQL_URL' }, env, [...levels, { role: `${suffix}_nope` }]),
+    ).rejects.toThrow(`the server has no role "${suffix}_nope" (named by a level)`);
     await expect(mysqlProvider.validateConfig({ connectionEnv: 'X' }, { X: 'mysql://root@127.0.0.1:1/none' })).rejects.toThrow(
       /ECONNREFUSED/,
     );

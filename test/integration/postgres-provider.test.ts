@@ -139,6 +139,14 @@ describe('PostgreSQL provider, grant-role mode', () => {
     await expect(pg.grant(spec(`${suffix}_nobody`))).rejects.toMatchObject({ code: 'TARGET_REJECTED' });
   });
 
+  test("validateConfig names a level's role the database does not have", async () => {
+    const settings = { connectionEnv: 'PROVIDER_TEST_ADMIN_URL' };
+    await expect(postgresProvider.validateConfig(settings, env, [{ role: roles.read }])).resolves.toBeUndefined();
+    await expect(postgresProvider.validateConfig(settings, env, [{ role: roles.read }, { role: `${suffix}_nope` }])).rejects.toThrow(
+      `the database has no role "${suffix}_nope" (named by a level)`,
+    );
+  });
+
   test('a session that SET ROLE to the level role keeps the check true after the membership is gone, until the revoke ends it', async () => {
     const identity = `${suffix}_dora`;
     await withClient(SERVER_URL, (db) => db.query(`CREATE ROLE ${identity} LOGIN`));

@@ -221,10 +221,9 @@ describe('prod-access report', () => {
     for (const [args, message] of cases) {
       const result = cli(args);
       expect(result).toMatchObject({ code: 2, stdout: '' });
-      expect(result.stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(message),
-        expect.stringMatching(/^Usage: prod-access report/),
-      ]);
+      // One line: the problem, and where the usage is.
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+      expect(result.stderr).toContain('see `prod-access report --help`');
     }
   });
 });

@@ -54,3 +54,15 @@ describe('secrets never reach the logs', () => {
     expect(output()).toContain('[REDACTED]');
   });
 });
+
+test('each line names its level in words, for searches and alert rules', () => {
+  const { logger, output } = capture();
+  logger.warn('disk almost full');
+  logger.error('disk full');
+  expect(
+    output()
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { level: unknown }).level),
+  ).toEqual(['warn', 'error']);
+});

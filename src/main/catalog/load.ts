@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Catalog } from '../../domain/catalog';
 import { StartupError } from '../../domain/errors';
 import { scrubSecrets } from '../../shared/logger';
 import { MODULE_KIND, resolveProvider } from '../../providers/registry';
-import { catalogSchema, toCatalog } from './schema';
+import { CATALOG_MESSAGES, catalogSchema, toCatalog } from './schema';
 
 export interface CatalogProblem {
   /** Where in the file, like `resources[0].levels[1].maxDuration`. */
@@ -20,9 +20,13 @@ export type CatalogResult = { ok: true; catalog: Catalog } | { ok: false; proble
  * Provider modules are found relative to `baseDir`, the catalog file's folder.
  */
 export function parseCatalog(text: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): CatalogResult {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
-    return { ok: false, problems: doc.errors.map((e) => ({ path: '(file)', message: e.message.split('\n')[0] ?? e.message })) };
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => ({ path: where(lines.linePos(e.pos[0])), message: e.message.split('\n')[0] ?? e.message })),
+    };
   }
   let data: unknown;
   try {
@@ -31,7 +35,7 @@ export function parseCatalog(text: string, env: NodeJS.ProcessEnv = process.env,
     // Well-formed YAML can still fail to resolve: an alias with no anchor, or an alias bomb.
     return { ok: false, problems: [{ path: '(file)', message: (e as Error).message }] };
   }
-  const parsed = catalogSchema.safeParse(resolveModulePaths(data, baseDir));
+  const parsed = catalogSchema.safeParse(resolveModulePaths(data, baseDir), { error: CATALOG_MESSAGES });
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
   }
@@ -45,7 +49,9 @@ export function loadCatalogFile(file: string, env: NodeJS.ProcessEnv = process.e
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return { ok: false, problems: [{ path: '(file)', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}` }] };
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? String(e));
+    return { ok: false, problems: [{ path: '(file)', message: `cannot read ${file}: ${reason}` }] };
   }
   return parseCatalog(text, env, path.dirname(path.resolve(file)));
 }
@@ -79,7 +85,11 @@ export async function checkConnections(catalog: Catalog, env: NodeJS.ProcessEnv 
     catalog.resources.map(async (resource, i) => {
       const { kind, settings } = resolveProvider(resource.provider);
       try {
-        await kind.validateConfig(settings, env);
+        await kind.validateConfig(
+          settings,
+          env,
+          resource.levels.map((level) => level.target),
+        );
         return [];
       } catch (e) {
         const reason = scrubSecrets(e instanceof Error ? e.message || e.name : String(e));
@@ -99,6 +109,11 @@ function resolveModulePaths(raw: unknown, baseDir: string): unknown {
     if (provider?.kind === MODULE_KIND && typeof provider.module === 'string') provider.module = path.resolve(baseDir, provider.module);
   }
   return raw;
+}
+
+/** Where a YAML syntax error is, as an editor counts (from 1). */
+function where({ line, col }: { line: number; col: number }): string {
+  return `line ${line}, column ${col}`;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

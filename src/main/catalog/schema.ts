@@ -5,6 +5,7 @@ import { DEFAULT_WARN_BEFORE_SECONDS } from '../../domain/expiry-warning';
 import type { Reminders } from '../../domain/reminders';
 import type { ProdAccessError } from '../../domain/errors';
 import { isRegExp, type ResolvedProvider, resolveProvider } from '../../providers/registry';
+import { plainIssues } from '../../shared/plain-issues';
 
 /** Refinements that run even when a sibling field failed (so `catalog validate` lists every problem at once), on any object. */
 const ALWAYS = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
@@ -222,9 +223,11 @@ function checkProvider(resource: Record<string, unknown>, ctx: z.RefinementCtx):
     return;
   }
   const { kind, settings } = resolved;
-  addIssues(ctx, kind.settingsSchema.safeParse(settings), ['provider']);
+  addIssues(ctx, kind.settingsSchema.safeParse(settings, { error: CATALOG_MESSAGES }), ['provider']);
   const levels = Array.isArray(resource.levels) ? (resource.levels as Record<string, unknown>[]) : [];
-  levels.forEach((level, i) => addIssues(ctx, kind.targetSchema.safeParse(level?.target), ['levels', i, 'target']));
+  levels.forEach((level, i) =>
+    addIssues(ctx, kind.targetSchema.safeParse(level?.target, { error: CATALOG_MESSAGES }), ['levels', i, 'target']),
+  );
   addDuplicateIssues(
     ctx,
     levels.map((l) => l?.id),
@@ -378,6 +381,9 @@ function identityRule({ pattern, fromProfileField, ...rule }: IdentityFile, prov
     patterns: [kind.identityPattern(settings), ...(pattern ? [pattern] : [])],
   };
 }
+
+/** zod's own messages, in the catalog's words ("must be one of grant-role or login-role"). */
+export const CATALOG_MESSAGES = plainIssues((expected) => `must be ${expected}`);
 
 function addIssues(ctx: z.RefinementCtx, result: z.ZodSafeParseResult<unknown>, prefix: (string | number)[]): void {
   for (const issue of result.error?.issues ?? []) {

@@ -139,8 +139,11 @@ describe('the catalog', () => {
     expect(!dup.ok && dup.problems.map((p) => p.message)).toContain('duplicate id "read-only"');
     const unknown = parseCatalog(example.replace('kind: postgres', 'kind: oracle'), env, catalogDir);
     expect(!unknown.ok && unknown.problems[0]!.path).toBe('resources[0].provider.kind');
-    const syntax = parseCatalog('resources: [', env, catalogDir);
-    expect(!syntax.ok && syntax.problems[0]!.path).toBe('(file)');
+    const syntax = parseCatalog('resources:\n  - id: x\n    name: a: b\n', env, catalogDir);
+    expect(!syntax.ok && syntax.problems[0]).toEqual({
+      path: 'line 3, column 11',
+      message: 'Nested mappings are not allowed in compact mappings',
+    });
   });
 
   test('YAML that parses but cannot resolve (an alias with no anchor, an alias bomb) is a problem, not a crash', () => {
