@@ -12,8 +12,8 @@ import {
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { announceChange } from './announce';
 import { auditRefusal } from './decisions';
-import type { Announcements, Clock, Directory, IdentityBindings, RequestStore, Schedule } from './ports';
-import { admitRequester, claimIdentity, identityOf } from './requests';
+import type { Announcements, Clock, Directory, IdentityBindings, Metrics, RequestStore, Schedule } from './ports';
+import { admitRequester, claimIdentity, countedSubmissions, identityOf } from './requests';
 
 export interface BreakGlassDeps {
   catalog: Catalog;
@@ -25,6 +25,7 @@ export interface BreakGlassDeps {
   schedule: Pick<Schedule, 'grant'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
 }
 
 /**
@@ -34,7 +35,7 @@ export interface BreakGlassDeps {
  * channel are told at once.
  */
 export function submitBreakGlass(deps: BreakGlassDeps) {
-  return async (requesterId: string, input: RequestInput): Promise<AccessRequestRecord> => {
+  return countedSubmissions(deps.metrics, async (requesterId: string, input: RequestInput): Promise<AccessRequestRecord> => {
     const valid = validateBreakGlass(deps.catalog, input);
     const { resource, level, breakGlass } = valid;
     if (level.requesters)
@@ -78,7 +79,7 @@ export function submitBreakGlass(deps: BreakGlassDeps) {
     );
     await Promise.all([deps.schedule.grant(request.id), announceChange(deps.announcements, request.id, [auditEventId])]);
     return request;
-  };
+  });
 }
 
 export interface ReviewDeps {

@@ -5,7 +5,7 @@ import { type AccessRequestRecord, type DecisionResult, requestNotFound } from '
 import { startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
 import { scheduleGrant } from './grants';
-import type { Announcements, Clock, Directory, RequestStore, Schedule } from './ports';
+import type { Announcements, Clock, Directory, Metrics, RequestStore, Schedule } from './ports';
 
 export interface DecisionDeps {
   catalog: Catalog;
@@ -14,6 +14,7 @@ export interface DecisionDeps {
   schedule: Pick<Schedule, 'grant' | 'grantAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
+  metrics: Pick<Metrics, 'decided'>;
 }
 
 /**
@@ -72,9 +73,11 @@ export function approveRequest(deps: DecisionDeps) {
       case 'duplicate':
         throw new UserError('ALREADY_DECIDED', 'You have already approved this request; it needs another approver.');
       case 'recorded':
+        deps.metrics.decided('approve');
         await announceChange(deps.announcements, requestId, auditEventIds);
         return { kind: 'approval_recorded', approvals: outcome.approvals, required: outcome.required };
       case 'approved':
+        deps.metrics.decided('approve');
         await Promise.all([
           scheduleGrant(deps.schedule, request, now),
           announceChange(deps.announcements, requestId, auditEventIds, 'approved'),
@@ -94,6 +97,7 @@ export function denyRequest(deps: DecisionDeps) {
       const current = (await deps.requests.get(requestId)) ?? request;
       return { kind: 'already_decided', status: current.status };
     }
+    deps.metrics.decided('deny');
     await announceChange(deps.announcements, requestId, [recorded.auditEventId], 'denied');
     return { kind: 'denied' };
   };

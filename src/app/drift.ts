@@ -1,6 +1,6 @@
 import { type Catalog, findLevel } from '../domain/catalog';
 import { accessKeyOf, specOf } from '../domain/grant';
-import type { Announcements, AuditLog, Clock, Providers, RequestStore } from './ports';
+import type { Announcements, AuditLog, Clock, Metrics, Providers, RequestStore } from './ports';
 
 export interface DriftDeps {
   catalog: Catalog;
@@ -9,6 +9,7 @@ export interface DriftDeps {
   providers: Providers;
   announcements: Pick<Announcements, 'postAudit'>;
   clock: Clock;
+  metrics: Pick<Metrics, 'driftFound'>;
 }
 
 export interface DriftReport {
@@ -61,6 +62,7 @@ export function checkDrift(deps: DriftDeps) {
       );
     }
     await deps.announcements.postAudit(eventIds);
+    deps.metrics.driftFound(report.found.map(({ resource, level }) => ({ resourceId: resource, level })));
     return report;
   };
 }

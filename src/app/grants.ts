@@ -6,7 +6,7 @@ import type { AccessRequestRecord } from '../domain/request';
 import { expiryOf, startIsAhead } from '../domain/scheduled-start';
 import { announceChange } from './announce';
 import type { AccessDelivery, Announcements, Schedule } from './ports';
-import { removeUnlessCovered, type RevokeDeps } from './revokes';
+import { removeUnlessCovered, type RevokeDeps, secondsSince } from './revokes';
 
 /** What revoking needs (a grant may take back what it applied), and the access DM. */
 export interface GrantDeps extends Omit<RevokeDeps, 'announcements' | 'schedule'> {
@@ -81,6 +81,7 @@ export function applyGrant(deps: GrantDeps) {
       await removeUnlessCovered(deps, request, provider, spec);
       return;
     }
+    deps.metrics.granted({ resourceId: request.resourceId, level: request.level, seconds: secondsSince(now, deps.clock) });
     await Promise.all([
       deps.schedule.revokeAt(requestId, expiresAt),
       scheduleWarning(deps, recorded.request),

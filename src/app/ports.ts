@@ -405,3 +405,33 @@ export interface AuditChannelLine {
   /** Events this line stands for, itself included; more than one only for repeated refusals. */
   count: number;
 }
+
+/**
+ * What the use-cases report for the operators' metrics (ops/metrics.ts). Labels are catalog ids, outcomes
+ * and error codes only: never a person, an identity or a secret.
+ */
+export interface Metrics {
+  requestSubmitted(at: LevelRef): void;
+  /** A request refused before it was stored, by the refusal's code. */
+  requestRefused(code: string): void;
+  decided(decision: 'approve' | 'deny'): void;
+  /** A grant applied: `seconds` from the grant job's start to the grant recorded. */
+  granted(at: LevelRef & { seconds: number }): void;
+  /** A revoke done: `seconds` the revoke job took; at an expiry, `lateSeconds` from `expires_at` to the revoke recorded. */
+  revoked(at: LevelRef & { seconds: number; lateSeconds?: number }): void;
+  /** One reconcile pass and how many of each kind of work it re-derived. */
+  reconciled(repaired: Record<string, number>): void;
+  /** Access found in targets that no live grant explains, in one drift check. */
+  driftFound(found: readonly LevelRef[]): void;
+}
+
+/** Reports nothing: for use-cases whose caller keeps no metrics (tools, unit tests that do not look). */
+export const noMetrics: Metrics = {
+  requestSubmitted() {},
+  requestRefused() {},
+  decided() {},
+  granted() {},
+  revoked() {},
+  reconciled() {},
+  driftFound() {},
+};

@@ -1,5 +1,5 @@
 import { FINAL_NOTICES } from '../domain/request';
-import type { Announcements, AuditLog, Clock, RequestStore, Schedule } from './ports';
+import type { Announcements, AuditLog, Clock, Metrics, RequestStore, Schedule } from './ports';
 
 export interface ReconcileDeps {
   requests: Pick<RequestStore, 'due' | 'lagging'>;
@@ -12,6 +12,7 @@ export interface ReconcileDeps {
   clock: Clock;
   intervalSeconds: number;
   batchSize?: number;
+  metrics: Pick<Metrics, 'reconciled'>;
 }
 
 export interface ReconcileReport {
@@ -63,7 +64,7 @@ export function reconcile(deps: ReconcileDeps) {
       ...lagging.secrets.map((id) => deps.announcements.clearSecret(id)),
       deps.announcements.postAudit(undelivered),
     ]);
-    return {
+    const report: ReconcileReport = {
       timedOut: due.pendingPastTimeout.length,
       grantsRequeued: due.approved.length,
       grantsScheduled: due.startingSoon.length,
@@ -73,5 +74,7 @@ export function reconcile(deps: ReconcileDeps) {
       slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,
       reviewsEscalated,
     };
+    deps.metrics.reconciled({ ...report });
+    return report;
   };
 }

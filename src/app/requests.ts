@@ -1,5 +1,5 @@
 import { type Catalog, entryOf, type Resource } from '../domain/catalog';
-import { UserError } from '../domain/errors';
+import { ProdAccessError, UserError } from '../domain/errors';
 import {
   authorizeExtension,
   authorizeRequester,
@@ -15,7 +15,7 @@ import {
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { needsTimeZone, type ParsedStart, parseStart, pendingDeadline, resolveStart } from '../domain/scheduled-start';
 import { announceChange } from './announce';
-import type { Announcements, Clock, Directory, IdentityBindings, RequestQuota, RequestStore, Schedule } from './ports';
+import type { Announcements, Clock, Directory, IdentityBindings, Metrics, RequestQuota, RequestStore, Schedule } from './ports';
 
 export interface SubmitRequestDeps {
   catalog: Catalog;
@@ -26,6 +26,7 @@ export interface SubmitRequestDeps {
   schedule: Pick<Schedule, 'expirePendingAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes'>;
   clock: Clock;
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>;
 }
 
 /** A developer asks for access: checked against the catalog, stored, and sent to the owners' channel. */
@@ -68,7 +69,29 @@ async function extendable(
   return original;
 }
 
+/** Stores the request, counted as submitted or refused. */
 function createRequest(deps: SubmitRequestDeps) {
+  return countedSubmissions(deps.metrics, storeRequest(deps));
+}
+
+/** `submit`, with each request it stores counted as submitted, and each it refuses by the refusal's code. */
+export function countedSubmissions<Args extends unknown[]>(
+  metrics: Pick<Metrics, 'requestSubmitted' | 'requestRefused'>,
+  submit: (...args: Args) => Promise<AccessRequestRecord>,
+) {
+  return async (...args: Args): Promise<AccessRequestRecord> => {
+    try {
+      const request = await submit(...args);
+      metrics.requestSubmitted({ resourceId: request.resourceId, level: request.level });
+      return request;
+    } catch (e) {
+      if (e instanceof ProdAccessError) metrics.requestRefused(e.code);
+      throw e;
+    }
+  };
+}
+
+function storeRequest(deps: SubmitRequestDeps) {
   return async (requesterId: string, input: RequestInput, extending: AccessRequestRecord | null): Promise<AccessRequestRecord> => {
     const valid = validateRequest(deps.catalog, input);
     const start = input.start && parseStart(input.start);

@@ -5,7 +5,7 @@ import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { announceChange } from './announce';
-import type { AccessProvider, Announcements, Clock, Directory, Providers, Recorded, RequestStore, Schedule } from './ports';
+import type { AccessProvider, Announcements, Clock, Directory, Metrics, Providers, Recorded, RequestStore, Schedule } from './ports';
 
 export interface RevokeDeps {
   catalog: Catalog;
@@ -14,6 +14,7 @@ export interface RevokeDeps {
   schedule: Pick<Schedule, 'revokeAt'>;
   announcements: Pick<Announcements, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'clearSecret'>;
   clock: Clock;
+  metrics: Pick<Metrics, 'granted' | 'revoked'>;
 }
 
 /**
@@ -102,6 +103,13 @@ export function revokeGrant(deps: RevokeDeps) {
       },
     );
     if (recorded) {
+      const seconds = secondsSince(now, deps.clock);
+      deps.metrics.revoked({
+        resourceId: request.resourceId,
+        level: request.level,
+        seconds,
+        ...(to === 'EXPIRED' && { lateSeconds: secondsSince(expiresAt, deps.clock) }),
+      });
       await Promise.all([
         announceChange(deps.announcements, requestId, [recorded.auditEventId], to === 'REVOKED' ? 'revoked' : 'expired'),
         recorded.request.accessSecretIssued && deps.announcements.clearSecret(requestId),
@@ -109,6 +117,11 @@ export function revokeGrant(deps: RevokeDeps) {
     }
     return 'revoked';
   };
+}
+
+/** Seconds from `start` to now, for the metrics. */
+export function secondsSince(start: Date, clock: Clock): number {
+  return (clock.now().getTime() - start.getTime()) / 1000;
 }
 
 export interface EarlyRevokeDeps {

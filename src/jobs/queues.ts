@@ -208,6 +208,11 @@ export class JobQueues implements Schedule, Announcements {
     return () => clearInterval(renewal);
   }
 
+  /** Each queue's job counts in Prometheus' text format, as BullMQ writes them (one text per queue). */
+  prometheusMetrics(): Promise<string[]> {
+    return Promise.all(Object.values(this.queues).map((queue) => queue.exportPrometheusMetrics()));
+  }
+
   async close(): Promise<void> {
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
   }

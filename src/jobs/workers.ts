@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PermanentError } from '../domain/errors';
 import type { Logger } from '../shared/logger';
@@ -42,6 +42,8 @@ export function startWorkers(options: WorkerOptions): Worker[] {
       // A job stalls when its worker dies or starves; every job is idempotent, so run it again rather than fail it.
       maxStalledCount: 10,
       settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
+      // Counts finished jobs for /metrics (bullmq_job_completed_total, _failed_total), with an hour of per-minute points.
+      metrics: { maxDataPoints: MetricsTime.ONE_HOUR },
     });
     worker.on('failed', (job, error) =>
       options.logger.warn({ queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),

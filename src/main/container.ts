@@ -22,6 +22,7 @@ import { PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
 import { IdentityBindingRepository } from '../db/identity-bindings';
+import { grantCounts } from '../db/grant-counts';
 import { PrismaRequestStore } from '../db/request-store';
 import type { JobUseCases } from '../jobs/handlers';
 import { JobQueues } from '../jobs/queues';
@@ -29,6 +30,7 @@ import { SlackDirectory } from '../slack/outbound/directory';
 import { SlackHomeTab } from '../slack/outbound/home-tab';
 import { SlackAuditChannel } from '../slack/outbound/audit-channel';
 import { SlackNotifier } from '../slack/outbound/notifier';
+import { PromMetrics } from '../ops/metrics';
 import { CachedLevelDescriptions } from '../providers/level-descriptions';
 import { ProviderPools } from '../providers/pools';
 import { createProviderFactory } from '../providers/registry';
@@ -52,8 +54,17 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const redis = redisConnections(config.REDIS_URL, logger);
   const producerRedis = redis.connect({ forWorker: false });
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
+  const metrics = new PromMetrics(
+    {
+      levels: () => catalog.resources.flatMap((resource) => resource.levels.map((level) => ({ resourceId: resource.id, level: level.id }))),
+      grantCounts: () => grantCounts(db),
+      queueMetrics: () => queues.prometheusMetrics(),
+    },
+    logger,
+  );
+  const slackCalled = metrics.slackCalled.bind(metrics);
   const slackApi = { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL };
-  const slack = createWebClient(slackApi, logger);
+  const slack = createWebClient(slackApi, logger, slackCalled);
   const chain = new AuditChain(auditKeyOf(config));
   const requests = new PrismaRequestStore(db, chain);
   const audit = new PrismaAuditLog(db);
@@ -63,19 +74,19 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const auditChannel = new SlackAuditChannel({
     catalog,
     requests,
-    slack: createWebClient(slackApi, logger),
+    slack: createWebClient(slackApi, logger, slackCalled),
   });
   const providerPools = new ProviderPools({
     size: config.PROVIDER_POOL_SIZE,
     idleMs: config.PROVIDER_POOL_IDLE_SECONDS * 1000,
     logger,
   });
-  const providers = createProviderFactory(env, providerPools);
+  const providers = createProviderFactory(env, providerPools, metrics.providerCalled.bind(metrics));
   const clock = systemClock;
   const levels = new CachedLevelDescriptions({ providers, logger });
   const notices = requestNotices({ catalog, requests, messenger: notifier, levels, clock });
 
-  const base = { catalog, requests, announcements: queues, schedule: queues, clock };
+  const base = { catalog, requests, announcements: queues, schedule: queues, clock, metrics };
   const grantDeps = { ...base, providers, delivery: notices };
   const decisionDeps = { ...base, directory };
   const submitDeps = {
@@ -86,7 +97,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const expire = expirePending(base);
   const breakGlassRateLimit = { requests: config.BREAK_GLASS_RATE_LIMIT, windowSeconds: config.BREAK_GLASS_RATE_WINDOW_SECONDS };
   // Its own client: Slack's rate limit of views.publish pauses the client it hits, and must not pause the others.
-  const homeTab = new SlackHomeTab(createWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }, logger), catalog);
+  const homeTab = new SlackHomeTab(createWebClient(slackApi, logger, slackCalled), catalog);
   const homes = appHome({ catalog, requests, directory, homeTab, announcements: queues, clock });
 
   const slackUseCases: SlackUseCases = {
@@ -114,6 +125,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       escalateReviews: escalateOverdueReviews(base),
       clock,
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+      metrics,
     }),
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     accessDigest: postAccessDigest({
@@ -123,7 +135,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       announcements: queues,
       intervalSeconds: config.ACCESS_DIGEST_INTERVAL_SECONDS,
     }),
-    checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock }),
+    checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock, metrics }),
     postAudit: flushAuditChannel({ audit, channel: auditChannel, clock }),
     sampleIdleGrants: sampleIdleGrants(grantDeps),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
@@ -142,6 +154,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     producerRedis,
     queues,
     audit,
+    metrics,
     slackUseCases,
     jobUseCases,
     /** Once the roles have stopped: the connections, in this order. */

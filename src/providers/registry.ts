@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Providers } from '../app/ports';
+import type { AccessProvider, Providers } from '../app/ports';
 import type { ProviderSettings } from '../domain/catalog';
+import type { GrantSpec } from '../domain/grant';
 import { StartupError } from '../domain/errors';
 import { commandProvider } from './command';
 import { mysqlProvider } from './mysql';
@@ -43,12 +44,47 @@ export function resolveProvider(provider: ProviderSettings): ResolvedProvider {
   return { kind, settings: provider.settings };
 }
 
+/** Told of each grant, revoke and check a provider ran: its kind, the call, whether it succeeded and how long it took. */
+export type ProviderCallObserver = (kind: string, call: 'grant' | 'revoke' | 'check', result: 'ok' | 'error', seconds: number) => void;
+
 /** Builds the provider for a resource, on the process's admin connection pools; the catalog has already validated its settings. */
-export function createProviderFactory(env: NodeJS.ProcessEnv, pools?: ProviderPools): Providers {
+export function createProviderFactory(env: NodeJS.ProcessEnv, pools?: ProviderPools, observe?: ProviderCallObserver): Providers {
   return (resource) => {
     const { kind, settings } = resolveProvider(resource.provider);
-    return kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target), pools });
+    const provider = kind.create(settings, env, { levelTargets: resource.levels.map((level) => level.target), pools });
+    return observe ? observed(provider, kind.kind, observe) : provider;
   };
+}
+
+/** The provider with its grant, revoke and check timed and reported; the rest as it is. */
+function observed(provider: AccessProvider, kind: string, observe: ProviderCallObserver): AccessProvider {
+  const timed =
+    <R>(call: 'grant' | 'revoke' | 'check', run: (spec: GrantSpec) => Promise<R>) =>
+    async (spec: GrantSpec): Promise<R> => {
+      const started = performance.now();
+      const report = (result: 'ok' | 'error') => observe(kind, call, result, (performance.now() - started) / 1000);
+      try {
+        const answer = await run(spec);
+        report('ok');
+        return answer;
+      } catch (e) {
+        report('error');
+        throw e;
+      }
+    };
+  const calls: Partial<Record<PropertyKey, unknown>> = {
+    grant: timed('grant', (spec) => provider.grant(spec)),
+    revoke: timed('revoke', (spec) => provider.revoke(spec)),
+    check: timed('check', (spec) => provider.check(spec)),
+  };
+  // Every other member (accessKey, holders, sessions, any added later) is the provider's own, called on it.
+  return new Proxy(provider, {
+    get(target, property) {
+      if (property in calls) return calls[property];
+      const member: unknown = Reflect.get(target, property);
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
+    },
+  });
 }
 
 const loadedModules = new Map<string, ProviderKind>();

@@ -11,6 +11,7 @@ import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { type AppProcess, freePort } from '../support/app-process';
 import { Harness } from '../support/harness';
 import { waitUntil } from '../support/wait';
+import { sampleOf } from '../support/prometheus';
 
 const CLOSED_PORT_URL = { redis: 'redis://127.0.0.1:1', postgres: 'postgresql://postgres@127.0.0.1:1/nowhere' };
 
@@ -109,6 +110,15 @@ describe('the worker role on its ops port', () => {
     expect(worker.log).toMatch(/"opsPort":\d+/);
     expect(await get('/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(await readyzBecomes(200)).toEqual({ status: 'ok', postgres: true, redis: true });
+  });
+
+  test('serves /metrics too: the reconcile pass it ran at start-up, the grant counts, the queues', async () => {
+    const res = await fetch(`http://127.0.0.1:${worker.port}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(sampleOf(text, 'prod_access_reconcile_passes_total', {})).toBeGreaterThanOrEqual(1);
+    expect(sampleOf(text, 'prod_access_metrics_database_up', {})).toBe(1);
+    expect(sampleOf(text, 'bullmq_job_count', { queue: 'revoke', state: 'waiting' })).toBeDefined();
   });
 
   test.each([

@@ -48,6 +48,13 @@ describeProviderConformance('A provider module loaded from the catalog (examples
   createsCredentials: false,
 });
 
+describeProviderConformance('The same provider module, counted for the metrics', {
+  provider: () => createProviderFactory({}, undefined, () => {})(loadedCatalog().resources[0]!),
+  newGrant: async () => owned.spec(`${owned.suffix}.m${++identities}`, { group: 'support' }),
+  observe: async (grant) => allowlistEntries(file, grant),
+  createsCredentials: false,
+});
+
 describe('provider modules in the catalog', () => {
   test("the module's describeLevel, when it has one, is what the approval message shows, read from its target", async () => {
     const provider = createProviderFactory({})(loadedCatalog().resources[0]!);
@@ -62,6 +69,19 @@ describe('provider modules in the catalog', () => {
     } finally {
       await provider.revoke(grant);
     }
+  });
+
+  test("a provider counted for the metrics reports each grant, revoke and check, and keeps the module's other members", async () => {
+    const seen: string[] = [];
+    const observed = createProviderFactory({}, undefined, (kind, call, result) => seen.push(`${kind} ${call} ${result}`));
+    const provider = observed(loadedCatalog().resources[0]!);
+    const grant = owned.spec(`${owned.suffix}.counted`, { group: 'support' });
+    await provider.grant(grant);
+    await expect(provider.check(grant)).resolves.toBe(true);
+    await provider.revoke(grant);
+    await expect(provider.grant(owned.spec(`${owned.suffix}.counted`, { group: 'Not A Group' }))).rejects.toThrow();
+    expect(seen).toEqual(['allowlist-file grant ok', 'allowlist-file check ok', 'allowlist-file revoke ok', 'allowlist-file grant error']);
+    await expect(provider.describeLevel!({ group: 'support' })).resolves.toMatch(/^Membership of the `support` group/);
   });
 
   test('the module path is relative to the catalog file, and its identity pattern applies at request time', () => {

@@ -11,6 +11,7 @@ import type {
   IdentityBindings,
   LaggingWork,
   LevelRef,
+  Metrics,
   NewRequest,
   Providers,
   Recorded,
@@ -854,6 +855,18 @@ export const TEST_CATALOG: Catalog = {
 };
 
 /** Every port faked, wired as the composition root wires the real ones: pass it (or a part) as a use-case's deps. */
+/** What the use-cases reported, as `[method, argument]` in order. */
+export class FakeMetrics implements Metrics {
+  readonly reported: [keyof Metrics, unknown][] = [];
+  requestSubmitted = (at: LevelRef) => void this.reported.push(['requestSubmitted', at]);
+  requestRefused = (code: string) => void this.reported.push(['requestRefused', code]);
+  decided = (decision: 'approve' | 'deny') => void this.reported.push(['decided', decision]);
+  granted = (at: Parameters<Metrics['granted']>[0]) => void this.reported.push(['granted', at]);
+  revoked = (at: Parameters<Metrics['revoked']>[0]) => void this.reported.push(['revoked', at]);
+  reconciled = (repaired: Record<string, number>) => void this.reported.push(['reconciled', repaired]);
+  driftFound = (found: readonly LevelRef[]) => void this.reported.push(['driftFound', found]);
+}
+
 export function fakeWorld(catalog: Catalog = TEST_CATALOG) {
   const clock = new FakeClock();
   const audit = new FakeAuditLog(clock);
@@ -872,6 +885,7 @@ export function fakeWorld(catalog: Catalog = TEST_CATALOG) {
     targets,
     providers: targets.providers,
     delivery: new FakeDelivery(),
+    metrics: new FakeMetrics(),
     rateLimit: { requests: 5, windowSeconds: 3600 },
     breakGlassRateLimit: { requests: 2, windowSeconds: 86_400 },
   };

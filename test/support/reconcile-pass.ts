@@ -1,6 +1,6 @@
 import { escalateOverdueReviews } from '../../src/app/break-glass';
 import { expirePending } from '../../src/app/pending';
-import { systemClock } from '../../src/app/ports';
+import { noMetrics, systemClock } from '../../src/app/ports';
 import { reconcile } from '../../src/app/reconcile';
 import { AuditChain } from '../../src/db/audit-chain';
 import { PrismaAuditLog } from '../../src/db/audit-log';
@@ -20,5 +20,6 @@ export function reconcilePass(db: Db, queues: JobQueues, settings: { auditKey: s
     escalateReviews: escalateOverdueReviews({ requests, announcements: queues, clock: systemClock }),
     clock: systemClock,
     intervalSeconds: settings.intervalSeconds,
+    metrics: noMetrics,
   });
 }

@@ -1,14 +1,18 @@
 import { healthRoutes, monitorEventLoop } from '../../ops/health';
 import { closeServer, createHttpServer, type HttpRoute, listen } from '../../ops/http-server';
+import { metricsRoute } from '../../ops/metrics';
 import type { Container, Stop } from '../container';
 
 /**
- * What every role serves on its ops port, whatever else it runs: /healthz and /readyz. The one list of
- * ops routes: another ops endpoint (/metrics) is one more entry here.
+ * What every role serves on its ops port, whatever else it runs: /healthz, /readyz and /metrics. The one
+ * list of ops routes: another ops endpoint is one more entry here.
  */
-export function opsRoutes({ db, producerRedis }: Container): { routes: HttpRoute[]; stop: Stop } {
+export function opsRoutes({ db, producerRedis, metrics }: Container): { routes: HttpRoute[]; stop: Stop } {
   const eventLoop = monitorEventLoop();
-  const routes = healthRoutes({ postgres: () => db.$queryRaw`SELECT 1`, redis: () => producerRedis.ping() }, eventLoop);
+  const routes = [
+    ...healthRoutes({ postgres: () => db.$queryRaw`SELECT 1`, redis: () => producerRedis.ping() }, eventLoop),
+    metricsRoute(metrics),
+  ];
   return { routes, stop: async () => eventLoop.stop() };
 }
 
