@@ -115,9 +115,10 @@ export interface RequestStore {
   deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | { timedOut: bigint } | null>;
   /**
    * Early revoke: before the grant is applied the request is revoked at once; once access exists it is
-   * marked (`pendingRemoval`) for the revoke job. Null when there is no access to revoke.
+   * marked (`pendingRemoval`) for the revoke job. Null when there is no access to revoke. `reason`: why
+   * the system ends it (`endReason`, in the audit row's detail too).
    */
-  requestRevoke(id: number, userId: string, now: Date): Promise<(Recorded & { pendingRemoval: boolean }) | null>;
+  requestRevoke(id: number, userId: string, now: Date, reason?: string): Promise<(Recorded & { pendingRemoval: boolean }) | null>;
   /** Appends an audit event that records no state change (a refused click, a drift found). */
   audit(id: number | null, entry: AuditEntry): Promise<bigint>;
   /** Appends the chain head as an `audit_anchored` event; null when nothing happened since the last one. */
@@ -148,6 +149,10 @@ export interface RequestStore {
   /** The identities with a live grant of a level on a resource, but for one request's: the first `limit` by name, and how many. */
   holdersOf(resourceId: string, level: string, now: Date, options: { exceptId: number; limit: number }): Promise<LevelHolders>;
   due(now: Date, horizon: Date, limit: number): Promise<DueWork>;
+  /** Live grants on these levels (the idle-bound ones the session sampler reads), oldest first, at most `limit`. */
+  liveGrantsOn(levels: readonly LevelRef[], now: Date, limit: number): Promise<AccessRequestRecord[]>;
+  /** Records that a session of a live grant was seen open at `at`; never moves the time back. */
+  recordSessionSeen(id: number, at: Date): Promise<void>;
   /** Recent requests whose Slack messages fell behind, not those changed in the last `settleMs`. */
   lagging(now: Date, settleMs: number, limit: number): Promise<LaggingWork>;
   /** Claims the posting of the approval message, so two workers never post it twice. */

@@ -5,7 +5,7 @@ import { endStatus, HOLDS_ACCESS, statusWords } from '../domain/lifecycle';
 import { authorizeEarlyRevoke } from '../domain/policy';
 import { type AccessRequestRecord, requestNotFound } from '../domain/request';
 import { announceChange } from './announce';
-import type { AccessProvider, Announcements, Clock, Directory, Metrics, Providers, RequestStore, Schedule } from './ports';
+import type { AccessProvider, Announcements, Clock, Directory, Metrics, Providers, Recorded, RequestStore, Schedule } from './ports';
 
 export interface RevokeDeps {
   catalog: Catalog;
@@ -96,7 +96,10 @@ export function revokeGrant(deps: RevokeDeps) {
       {
         actor: request.endedBy ?? 'system',
         action: to === 'REVOKED' ? 'revoked' : 'expired',
-        detail: coveredBy === undefined ? { verified: 'removed' } : { kept: `still held by #${coveredBy}` },
+        detail: {
+          ...(coveredBy === undefined ? { verified: 'removed' } : { kept: `still held by #${coveredBy}` }),
+          ...(request.endReason && { reason: request.endReason }),
+        },
       },
     );
     if (recorded) {
@@ -141,12 +144,23 @@ export function requestEarlyRevoke(deps: EarlyRevokeDeps) {
     if (!recorded) {
       throw new UserError('INVALID_STATE', `Request #${requestId} holds no access to revoke (it is ${statusWords(request.status)}).`);
     }
-    if (recorded.pendingRemoval) {
-      // The revoke job ends it, and announces it then.
-      await Promise.all([deps.announcements.postAudit([recorded.auditEventId]), deps.schedule.revokeNow(requestId)]);
-    } else {
-      await announceChange(deps.announcements, requestId, [recorded.auditEventId], 'revoked');
-    }
+    await startEarlyRevoke(deps, recorded);
     return recorded.request;
   };
+}
+
+/**
+ * After `requestRevoke` has recorded an early end: the revoke job is asked for at once when access exists
+ * (it ends it and announces it then), else the end is announced now.
+ */
+export async function startEarlyRevoke(
+  deps: Pick<EarlyRevokeDeps, 'schedule' | 'announcements'>,
+  recorded: Recorded & { pendingRemoval: boolean },
+): Promise<void> {
+  const requestId = recorded.request.id;
+  if (recorded.pendingRemoval) {
+    await Promise.all([deps.announcements.postAudit([recorded.auditEventId]), deps.schedule.revokeNow(requestId)]);
+  } else {
+    await announceChange(deps.announcements, requestId, [recorded.auditEventId], 'revoked');
+  }
 }

@@ -136,19 +136,32 @@ export class PrismaRequestStore implements RequestStore {
    * Early revoke. Before the grant is applied the request ends at once (the grant job will undo anything it
    * applied); once access exists, the request is marked and the revoke job removes it.
    */
-  async requestRevoke(id: number, userId: string, now: Date): Promise<(Recorded & { pendingRemoval: boolean }) | null> {
+  async requestRevoke(id: number, userId: string, now: Date, reason?: string): Promise<(Recorded & { pendingRemoval: boolean }) | null> {
+    const endReason = reason ?? null;
+    const why = reason === undefined ? {} : { reason };
     return this.db.$transaction(async (tx) => {
       const request = await lockRequest(tx, id);
       if (request.status === 'APPROVED') {
-        const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'REVOKED', endedBy: userId, endedAt: now } });
-        const auditEventId = await this.chain.append(tx, id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
+        const updated = await tx.accessRequest.update({
+          where: { id },
+          data: { status: 'REVOKED', endedBy: userId, endedAt: now, endReason },
+        });
+        const auditEventId = await this.chain.append(tx, id, {
+          actor: userId,
+          action: 'revoked',
+          detail: { before: 'grant applied', ...why },
+        });
         return { request: updated, auditEventId, pendingRemoval: false };
       }
       if (!HOLDS_ACCESS.includes(request.status) || request.endedBy) return null;
-      const updated = await tx.accessRequest.update({ where: { id }, data: { endedBy: userId } });
+      const updated = await tx.accessRequest.update({ where: { id }, data: { endedBy: userId, endReason } });
       return {
         request: updated,
-        auditEventId: await this.chain.append(tx, id, { actor: userId, action: 'revoke_requested' }),
+        auditEventId: await this.chain.append(tx, id, {
+          actor: userId,
+          action: 'revoke_requested',
+          ...(reason !== undefined && { detail: why }),
+        }),
         pendingRemoval: true,
       };
     });
@@ -341,6 +354,22 @@ export class PrismaRequestStore implements RequestStore {
         ...(only && { targetIdentity: only.identity, id: { not: only.exceptId } }),
         OR: [{ status: 'APPROVED', ...startReached(now) }, liveGrant(now)],
       },
+    });
+  }
+
+  liveGrantsOn(levels: readonly LevelRef[], now: Date, limit: number): Promise<AccessRequestRecord[]> {
+    if (levels.length === 0) return Promise.resolve([]);
+    return this.db.accessRequest.findMany({
+      where: { ...liveGrant(now), OR: levels.map(({ resourceId, level }) => ({ resourceId, level })) },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
+  }
+
+  async recordSessionSeen(id: number, at: Date): Promise<void> {
+    await this.db.accessRequest.updateMany({
+      where: { id, OR: [{ lastSessionSeenAt: null }, { lastSessionSeenAt: { lt: at } }] },
+      data: { lastSessionSeenAt: at },
     });
   }
 

@@ -1,4 +1,5 @@
 import { PermanentError } from './errors';
+import type { IdleRule } from './idle';
 import type { Reminders } from './reminders';
 
 /** The catalog as the rest of the system sees it: plain data, already validated. */
@@ -65,6 +66,8 @@ export interface AccessLevel {
   breakGlass: BreakGlass | null;
   /** How long before a grant ends its requester is warned (see domain/expiry-warning.ts); null: never. */
   warnBeforeSeconds: number | null;
+  /** Grants that end early when their sessions say the access is unused (domain/idle.ts); null: never. */
+  idle: IdleRule | null;
 }
 
 export interface ProviderSettings {

@@ -56,6 +56,10 @@ export interface AccessRequestRecord {
   expiryWarningAt: Date | null;
   /** When that warning was sent, once. */
   expiryWarnedAt: Date | null;
+  /** The last time the session sampler saw a session of the grant open; null: none seen (domain/idle.ts). */
+  lastSessionSeenAt: Date | null;
+  /** Why the system ended the grant early ("idle for 30m"); null otherwise. */
+  endReason: string | null;
 }
 
 /** What the requester is told by DM at each turn. */

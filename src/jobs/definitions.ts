@@ -115,6 +115,8 @@ export const JOBS = {
   anchorAudit: recurringJob('audit-anchor'),
   // Reads the pending requests owed a reminder or an escalation and asks for one reminderStep job each.
   reminderSweep: recurringJob('reminder-sweep'),
+  // Reads the sessions of live grants on idle-bound levels, records when one was seen, and ends the idle ones.
+  sessionSample: recurringJob('session-sample'),
   // The access review of the last whole window, recorded once as an audit row (the audit channel posts it).
   accessDigest: recurringJob('access-digest'),
   // Renders a request's approval message from the database and posts or updates it. Each change gets its

@@ -13,6 +13,8 @@ export interface JobUseCases {
   anchorAudit(): Promise<{ text: string } | null>;
   checkDrift(): Promise<{ found: readonly unknown[]; unreadable: readonly unknown[] }>;
   postAudit(): Promise<unknown>;
+  /** The session sampler of idle-bound grants (app/idle-grants.ts). */
+  sampleIdleGrants(): Promise<{ sampled: number; ended: readonly unknown[]; unreadable: readonly unknown[] }>;
   /** Null when the window's digest was already recorded, or the window had no request. */
   accessDigest(): Promise<{ window: { from: Date; to: Date } } | null>;
   reminders: {
@@ -57,6 +59,12 @@ export function jobHandlers(useCases: JobUseCases, logger: Logger): JobHandlers 
     warnBeforeExpiry: ({ requestId }) => useCases.warnBeforeExpiry(requestId),
     postAudit: () => useCases.postAudit(),
     reminderSweep: () => useCases.reminders.sweep(),
+    sessionSample: async () => {
+      const report = await useCases.sampleIdleGrants();
+      // A target that cannot be read keeps its grants (counted as not idle): said here, so it is seen.
+      if (report.unreadable.length > 0) logger.warn({ unreadable: report.unreadable }, 'session sampler could not read some targets');
+      return { sampled: report.sampled, ended: report.ended };
+    },
     accessDigest: async () => {
       const digest = await useCases.accessDigest();
       return digest ? { from: digest.window.from.toISOString(), to: digest.window.to.toISOString() } : 'nothing new';

@@ -82,6 +82,8 @@ export const configSchema = z.object({
   DRIFT_CHECK_INTERVAL_SECONDS: seconds(3600),
   /** How often pending requests are looked through for reminders and escalations owed (each goes at most this late). */
   REMINDER_SWEEP_INTERVAL_SECONDS: seconds(60),
+  /** How often the sessions of grants on idle-bound levels are read (an idle grant ends at most this late). */
+  SESSION_SAMPLE_INTERVAL_SECONDS: seconds(30),
   /** At most this many new requests per user within the window below. */
   REQUEST_RATE_LIMIT: positiveWhole('a whole number').default(10),
   REQUEST_RATE_WINDOW_SECONDS: seconds(600),

@@ -7,6 +7,7 @@ import { approveRequest, denyRequest } from '../app/decisions';
 import { checkDrift } from '../app/drift';
 import { warnBeforeExpiry } from '../app/expiry-warnings';
 import { grantOrFail } from '../app/grants';
+import { sampleIdleGrants } from '../app/idle-grants';
 import { appHome } from '../app/home';
 import { requestNotices } from '../app/notices';
 import { expirePending } from '../app/pending';
@@ -136,6 +137,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     }),
     checkDrift: checkDrift({ catalog, requests, audit, providers, announcements: queues, clock, metrics }),
     postAudit: flushAuditChannel({ audit, channel: auditChannel, clock }),
+    sampleIdleGrants: sampleIdleGrants(grantDeps),
     reminders: pendingReminders({ catalog, requests, messenger: notifier, announcements: queues, clock }),
     warnBeforeExpiry: warnBeforeExpiry({ ...base, providers, messenger: notifier }),
     messages: notices,

@@ -107,7 +107,7 @@ describe('JobQueues', () => {
   }
 
   test('the recurring jobs have one scheduler each, however often they are put in place, and a lost one comes back', async () => {
-    const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200, reminderSweep: 60, accessDigest: 604_800 };
+    const every = { reconcile: 30, driftCheck: 3600, anchorAudit: 7200, reminderSweep: 60, sessionSample: 30, accessDigest: 604_800 };
     const stops = [await queues.keepRecurringScheduled(every, 100), await queues.keepRecurringScheduled(every, 100)];
     try {
       const schedulers = async () =>
@@ -120,6 +120,7 @@ describe('JobQueues', () => {
         { id: 'drift-check', name: 'driftCheck', every: 3_600_000 },
         { id: 'reconcile', name: 'reconcile', every: 30_000 },
         { id: 'reminder-sweep', name: 'reminderSweep', every: 60_000 },
+        { id: 'session-sample', name: 'sessionSample', every: 30_000 },
       ]);
       await queues.queues.access.removeJobScheduler('reconcile');
       await waitUntil(
@@ -127,7 +128,7 @@ describe('JobQueues', () => {
         5000,
         () => 'the reconcile scheduler to be put back',
       );
-      expect(await schedulers()).toHaveLength(5);
+      expect(await schedulers()).toHaveLength(6);
     } finally {
       for (const stop of stops) stop();
     }
@@ -135,6 +136,6 @@ describe('JobQueues', () => {
     const stop = await queues.keepRecurringScheduled({ ...every, accessDigest: 0 }, 60_000);
     stop();
     const left = await queues.queues.access.getJobSchedulers();
-    expect(left.map((s) => s.key).sort()).toEqual(['audit-anchor', 'drift-check', 'reconcile', 'reminder-sweep']);
+    expect(left.map((s) => s.key).sort()).toEqual(['audit-anchor', 'drift-check', 'reconcile', 'reminder-sweep', 'session-sample']);
   });
 });

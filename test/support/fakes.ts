@@ -21,6 +21,7 @@ import type {
   RequestStore,
   ReviewsDue,
   Schedule,
+  TargetSession,
 } from '../../src/app/ports';
 import { ANCHOR_ACTION, type Anchor, formatAnchor } from '../../src/domain/audit-anchor';
 import type { AuditEventRecord } from '../../src/domain/audit-lines';
@@ -204,6 +205,8 @@ export class FakeRequestStore implements RequestStore {
       secretClearedAt: null,
       expiryWarningAt: null,
       expiryWarnedAt: null,
+      lastSessionSeenAt: null,
+      endReason: null,
       messageClaimedAt: null,
       remindedAt: null,
       escalatedAt: null,
@@ -276,16 +279,30 @@ export class FakeRequestStore implements RequestStore {
     return { request: { ...row }, auditEventId: this.log.append(id, { actor: userId, action: 'denied', detail: { comment } }) };
   }
 
-  async requestRevoke(id: number, userId: string, now: Date): Promise<(Recorded & { pendingRemoval: boolean }) | null> {
+  async requestRevoke(id: number, userId: string, now: Date, reason?: string): Promise<(Recorded & { pendingRemoval: boolean }) | null> {
     const row = this.row(id);
+    const why = reason === undefined ? {} : { reason };
     if (row.status === 'APPROVED') {
-      Object.assign(row, { status: 'REVOKED', endedBy: userId, endedAt: now });
-      const auditEventId = this.log.append(id, { actor: userId, action: 'revoked', detail: { before: 'grant applied' } });
+      Object.assign(row, { status: 'REVOKED', endedBy: userId, endedAt: now, endReason: reason ?? null });
+      const auditEventId = this.log.append(id, { actor: userId, action: 'revoked', detail: { before: 'grant applied', ...why } });
       return { request: { ...row }, auditEventId, pendingRemoval: false };
     }
     if (!HOLDS_ACCESS.includes(row.status) || row.endedBy) return null;
-    row.endedBy = userId;
-    return { request: { ...row }, auditEventId: this.log.append(id, { actor: userId, action: 'revoke_requested' }), pendingRemoval: true };
+    Object.assign(row, { endedBy: userId, endReason: reason ?? null });
+    const entry: AuditEntry = { actor: userId, action: 'revoke_requested', ...(reason !== undefined && { detail: why }) };
+    return { request: { ...row }, auditEventId: this.log.append(id, entry), pendingRemoval: true };
+  }
+
+  async liveGrantsOn(levels: readonly LevelRef[], now: Date, limit: number): Promise<AccessRequestRecord[]> {
+    return this.all()
+      .filter((r) => isLive(r, now) && levels.some((l) => l.resourceId === r.resourceId && l.level === r.level))
+      .sort((a, b) => a.id - b.id)
+      .slice(0, limit);
+  }
+
+  async recordSessionSeen(id: number, at: Date): Promise<void> {
+    const row = this.row(id);
+    if (!row.lastSessionSeenAt || row.lastSessionSeenAt < at) row.lastSessionSeenAt = at;
   }
 
   async audit(id: number | null, entry: AuditEntry): Promise<bigint> {
@@ -680,12 +697,36 @@ export class FakeTarget implements AccessProvider {
   oneTimeSecret?: string;
   accessKey?: (spec: GrantSpec) => string;
   holders?: (target: Record<string, unknown>) => Promise<string[]>;
+  sessions?: (spec: GrantSpec) => Promise<TargetSession[]>;
+  /** With `listsSessions`: the sessions open now, by identity. */
+  readonly openSessions = new Map<string, TargetSession[]>();
+  /** With `listsSessions`: the next sessions call throws this, once. */
+  sessionsFailNext?: Error;
 
   constructor(options: FakeTargetOptions = {}) {
+    if (options.listsSessions) {
+      this.sessions = async (spec) => {
+        this.calls.push(`sessions #${spec.requestId}`);
+        const error = this.sessionsFailNext;
+        this.sessionsFailNext = undefined;
+        if (error) throw error;
+        return this.openSessions.get(spec.identity) ?? [];
+      };
+    }
     if (options.sharedKey) this.accessKey = (spec) => `${spec.identity}→${String(spec.target.role)}`;
     if (options.listsHolders) {
       this.holders = async (target) => [...this.held].filter(([, role]) => role === target.role).map(([key]) => key);
     }
+  }
+
+  /** A session of `identity` opened (with `listsSessions`), as a grantee logging in would. */
+  openSession(identity: string, id = '1'): void {
+    const session: TargetSession = { id, startedAt: null, clientAddress: null, application: 'psql', state: 'idle', statement: null };
+    this.openSessions.set(identity, [...(this.openSessions.get(identity) ?? []), session]);
+  }
+
+  closeSessions(identity: string): void {
+    this.openSessions.delete(identity);
   }
 
   /** A permission given outside prod-access, named as a shared-key grant of it would be. */
@@ -723,6 +764,8 @@ export class FakeTarget implements AccessProvider {
 export interface FakeTargetOptions {
   sharedKey?: boolean;
   listsHolders?: boolean;
+  /** Lists the sessions `openSession` opened (the `sessions` capability). */
+  listsSessions?: boolean;
 }
 
 /** One FakeTarget per resource, made on first use; `providers` is the port. */
@@ -772,6 +815,7 @@ const level = (id: string, role: string, approvalsRequired: number, extra: Parti
   reminders: null,
   breakGlass: null,
   warnBeforeSeconds: 600,
+  idle: null,
   ...extra,
 });
 
@@ -826,7 +870,9 @@ export class FakeMetrics implements Metrics {
 export function fakeWorld(catalog: Catalog = TEST_CATALOG) {
   const clock = new FakeClock();
   const audit = new FakeAuditLog(clock);
-  const targets = new FakeProviders((resourceId) => (resourceId === 'orders-db' ? { sharedKey: true, listsHolders: true } : {}));
+  const targets = new FakeProviders((resourceId) =>
+    resourceId === 'orders-db' ? { sharedKey: true, listsHolders: true, listsSessions: true } : {},
+  );
   return {
     catalog,
     clock,

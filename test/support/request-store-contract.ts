@@ -123,6 +123,39 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       expect(await subject.auditActions(active)).toEqual(['revoke_requested']);
     });
 
+    test('an early revoke by the system keeps its reason, on the request and in the audit row', async () => {
+      const active = await seed({ resourceId: resource(), status: 'ACTIVE', expiresAt: hours(1) });
+      expect(await store().requestRevoke(active, 'system', subject.now(), 'idle for 30m')).toMatchObject({
+        pendingRemoval: true,
+        request: { endedBy: 'system', endReason: 'idle for 30m' },
+      });
+      expect(await subject.auditActions(active)).toEqual(['revoke_requested']);
+    });
+
+    test('live grants on idle-bound levels, oldest first; a session seen is recorded, never moved back', async () => {
+      const onResource = resource();
+      const seedHere = (fields: Partial<SeedFields>) => seed({ resourceId: onResource, ...fields });
+      const live = await seedHere({ status: 'ACTIVE', expiresAt: hours(1) });
+      const otherLevel = await seedHere({ status: 'ACTIVE', expiresAt: hours(1), level: 'write' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(1), level: 'admin' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(1), endedBy: 'UDEV' });
+      await seedHere({ status: 'ACTIVE', expiresAt: hours(-1) });
+      await seedHere({ status: 'APPROVED' });
+      const levels = [
+        { resourceId: onResource, level: 'read-only' },
+        { resourceId: onResource, level: 'write' },
+      ];
+      const ids = (rows: AccessRequestRecord[]) => rows.map((r) => r.id);
+      expect(ids(await store().liveGrantsOn(levels, subject.now(), 10))).toEqual([live, otherLevel]);
+      expect(ids(await store().liveGrantsOn(levels, subject.now(), 1))).toEqual([live]);
+      expect(await store().liveGrantsOn([], subject.now(), 10)).toEqual([]);
+
+      const seenAt = hours(0.5);
+      await store().recordSessionSeen(live, seenAt);
+      await store().recordSessionSeen(live, new Date(seenAt.getTime() - 60_000));
+      expect((await store().get(live))!.lastSessionSeenAt).toEqual(seenAt);
+    });
+
     test('live on a resource: approved requests and live grants, not ended, expired or failing ones', async () => {
       const onResource = resource();
       const seedHere = (fields: Partial<SeedFields>) => seed({ resourceId: onResource, ...fields });

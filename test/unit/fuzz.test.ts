@@ -145,6 +145,7 @@ describe('fuzzed input', () => {
       warnBeforeExpiry: request,
       postAudit: { auditEventId: '1' },
       reminderSweep: {},
+      sessionSample: {},
       reminderStep: { ...request, step: 'reminder' },
       refreshHomes: request,
       publishHome: { userId: 'U0ALICE', window: 1 },

@@ -158,6 +158,10 @@ const levelSchema = z
     breakGlass: breakGlassSchema.optional(),
     /** How long before a grant ends its requester is warned by DM; `false` (or 0): never. */
     warnBefore: z.union([z.literal(false), z.literal(0), duration]).optional(),
+    /** A grant with no session open this long (since the grant, or since one was last seen) ends early. */
+    idleTimeout: duration.optional(),
+    /** The grant ends once a session has been seen and none is open any more. */
+    endsWithSession: z.boolean().optional(),
   })
   // Runs even when a sibling field failed (so every problem is listed at once); checks its inputs' types.
   .superRefine((level, ctx) => {
@@ -168,6 +172,10 @@ const levelSchema = z
     const { warnBefore } = level;
     if (typeof warnBefore === 'number' && warnBefore > 0 && typeof maxDuration === 'number' && warnBefore >= maxDuration) {
       ctx.addIssue({ code: 'custom', path: ['warnBefore'], message: 'must be shorter than maxDuration (or false for no warning)' });
+    }
+    const { idleTimeout } = level;
+    if (typeof idleTimeout === 'number' && typeof maxDuration === 'number' && idleTimeout >= maxDuration) {
+      ctx.addIssue({ code: 'custom', path: ['idleTimeout'], message: 'must be shorter than maxDuration' });
     }
     const users = Array.isArray(level.approvers?.users) ? level.approvers.users : [];
     const groups = Array.isArray(level.approvers?.groups) ? level.approvers.groups : [];
@@ -228,11 +236,38 @@ function checkProvider(resource: Record<string, unknown>, ctx: z.RefinementCtx):
   levels.forEach((level, i) =>
     addIssues(ctx, kind.targetSchema.safeParse(level?.target, { error: CATALOG_MESSAGES }), ['levels', i, 'target']),
   );
+  addIdleIssues(ctx, levels, kind.kind, () => readsSessions(kind, settings));
   addDuplicateIssues(
     ctx,
     levels.map((l) => l?.id),
     'levels',
   );
+}
+
+/** Idle-bound levels need a provider that lists a grant's sessions: without them, idleness cannot be told. */
+function addIdleIssues(ctx: z.RefinementCtx, levels: Record<string, unknown>[], kind: string, hasSessions: () => boolean): void {
+  levels.forEach((level, i) => {
+    for (const field of ['idleTimeout', 'endsWithSession'] as const) {
+      if (level?.[field] === undefined || level[field] === false || hasSessions()) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['levels', i, field],
+        message: `needs a provider that lists a grant's sessions (postgres, mysql, redis-acl); this resource's provider kind "${kind}" cannot tell whether its grants are used`,
+      });
+    }
+  });
+}
+
+/**
+ * Whether the kind's providers list sessions. Building one connects to nothing (connections are opened per
+ * call), so an empty environment is enough; a kind that cannot be built here is taken at its word.
+ */
+function readsSessions(kind: ResolvedProvider['kind'], settings: unknown): boolean {
+  try {
+    return typeof kind.create(settings, {}).sessions === 'function';
+  } catch {
+    return true;
+  }
 }
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -335,7 +370,19 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
         provider,
         identity: identityRule(identity ?? file.identity ?? REFUSE_ALL, provider),
         levels: levels.map(
-          ({ maxDuration, defaultDuration, approvals, requesters, confirmApproval, reminders, breakGlass, warnBefore, ...level }) => ({
+          ({
+            maxDuration,
+            defaultDuration,
+            approvals,
+            requesters,
+            confirmApproval,
+            reminders,
+            breakGlass,
+            warnBefore,
+            idleTimeout,
+            endsWithSession,
+            ...level
+          }) => ({
             ...level,
             requesters: requesters ?? null,
             warnBeforeSeconds: warnBefore === undefined ? DEFAULT_WARN_BEFORE_SECONDS : warnBefore || null,
@@ -349,6 +396,10 @@ export function toCatalog(file: z.output<typeof catalogSchema>): Catalog {
                   reviewWithinSeconds: breakGlass.reviewWithin,
                 }
               : null,
+            idle:
+              idleTimeout !== undefined || endsWithSession
+                ? { idleTimeoutSeconds: idleTimeout ?? null, endsWithSession: endsWithSession ?? false }
+                : null,
             maxDurationSeconds: maxDuration,
             defaultDurationSeconds: defaultDuration ?? Math.min(maxDuration, 3600),
             approvalsRequired: approvals,

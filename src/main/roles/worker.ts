@@ -26,6 +26,7 @@ export async function startWorkerRole({ config, env, logger, catalog, redis, que
       driftCheck: config.DRIFT_CHECK_INTERVAL_SECONDS,
       anchorAudit: config.AUDIT_ANCHOR_INTERVAL_SECONDS,
       reminderSweep: config.REMINDER_SWEEP_INTERVAL_SECONDS,
+      sessionSample: config.SESSION_SAMPLE_INTERVAL_SECONDS,
       accessDigest: config.ACCESS_DIGEST_INTERVAL_SECONDS,
     },
     config.RECONCILE_INTERVAL_SECONDS * 1000,

@@ -59,7 +59,9 @@ export function statusLine(request: AccessRequestRecord, decisions: DecisionReco
     case 'EXPIRED':
       return `:lock: Ended at its expiry (${slackDate(request.endedAt ?? request.expiresAt!)})`;
     case 'REVOKED':
-      return `:lock: Revoked early by ${request.endedBy ? mention(request.endedBy) : 'someone'} at ${slackDate(request.endedAt!)}`;
+      return request.endReason
+        ? `:lock: Revoked early by prod-access (${plain(request.endReason, STATUS_DETAIL)}) at ${slackDate(request.endedAt!)}`
+        : `:lock: Revoked early by ${request.endedBy ? mention(request.endedBy) : 'someone'} at ${slackDate(request.endedAt!)}`;
     case 'FAILED':
       return `:x: Failed: ${plain(request.failureReason ?? 'unknown error', STATUS_DETAIL)}`;
     case 'REVOKE_FAILED':

@@ -26,6 +26,7 @@ export function requesterNotice(
     case 'expired':
       return `:lock: Your access ${what} has ended at its expiry.`;
     case 'revoked':
+      if (request.endReason) return `:lock: Your access ${what} was revoked by prod-access: ${plain(request.endReason)}.`;
       return `:lock: Your access ${what} was revoked${request.endedBy && request.endedBy !== request.requesterId ? ` by ${mention(request.endedBy)}` : ''}.`;
     case 'failed':
       return `:x: Your access ${what} could not be granted: ${plain(request.failureReason ?? 'unknown error')}`;

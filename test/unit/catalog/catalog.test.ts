@@ -88,6 +88,37 @@ describe('the catalog', () => {
     ]);
   });
 
+  test('idleTimeout and endsWithSession: shorter than maxDuration, only where the provider lists sessions', () => {
+    const idle = (text: string) => {
+      const result = parseCatalog(text, env, catalogDir);
+      if (!result.ok) return result.problems;
+      return result.catalog.resources.map((r) => r.levels[0]!.idle);
+    };
+    expect(idle(example).slice(0, 2)).toEqual([{ idleTimeoutSeconds: 1800, endsWithSession: false }, null]);
+    expect(idle(example.replace('idleTimeout: 30m', 'idleTimeout: 30m\n        endsWithSession: true'))[0]).toEqual({
+      idleTimeoutSeconds: 1800,
+      endsWithSession: true,
+    });
+    expect(idle(example.replace('idleTimeout: 30m', 'endsWithSession: true'))[0]).toEqual({
+      idleTimeoutSeconds: null,
+      endsWithSession: true,
+    });
+    expect(idle(example.replace('idleTimeout: 30m', 'idleTimeout: 4h'))).toEqual([
+      { path: 'resources[0].levels[0].idleTimeout', message: 'must be shorter than maxDuration' },
+    ]);
+    const onWebhook = example.replace(
+      'environments: [production] }\n        maxDuration: 1h',
+      'environments: [production] }\n        maxDuration: 1h\n        idleTimeout: 10m\n        endsWithSession: true',
+    );
+    expect(onWebhook).not.toBe(example);
+    const message =
+      'needs a provider that lists a grant\'s sessions (postgres, mysql, redis-acl); this resource\'s provider kind "webhook" cannot tell whether its grants are used';
+    expect(idle(onWebhook)).toEqual([
+      { path: 'resources[3].levels[0].idleTimeout', message },
+      { path: 'resources[3].levels[0].endsWithSession', message },
+    ]);
+  });
+
   test('every problem is reported with its path in the file', () => {
     const broken = example
       .replace('auditChannel: C0AUDIT0001', 'auditChannel: audit')

@@ -24,6 +24,7 @@ const level: AccessLevel = {
   reminders: null,
   breakGlass: null,
   warnBeforeSeconds: 600,
+  idle: null,
 };
 const identity: IdentityRule = {
   map: { UALICE: 'alice' },

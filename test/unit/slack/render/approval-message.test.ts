@@ -1,7 +1,8 @@
 import type { ApprovalContext } from '../../../../src/app/ports';
 import type { AccessLevel, Resource } from '../../../../src/domain/catalog';
 import type { AccessRequestRecord, DecisionRecord } from '../../../../src/domain/request';
-import { approvalMessage } from '../../../../src/slack/render/approval-message';
+import { approvalMessage, statusLine } from '../../../../src/slack/render/approval-message';
+import { requesterNotice } from '../../../../src/slack/render/notices';
 import { requestAnswer, requestList } from '../../../../src/slack/render/replies';
 import { validateMessageBlocks } from '../../../../devkit/slack-standin/block-kit-limits';
 
@@ -164,5 +165,23 @@ describe('a request with a scheduled start', () => {
     expect(requestList([scheduled()])).toContain(`for 1h, from ${START} until ${END}: pending until`);
     const granted = scheduled({ status: 'ACTIVE', grantedAt: startsAt, expiresAt: new Date('2026-12-01T22:00:00Z') });
     expect(requestList([granted])).toContain(`for 1h: active until ${END}`);
+  });
+});
+
+describe('a grant the system ended early', () => {
+  const ended = { status: 'REVOKED', endedBy: 'system', endedAt: new Date('2026-12-01T10:30:00Z') } as const;
+
+  test('the approval message says prod-access revoked it, and why', () => {
+    const status = statusLine(request({ ...ended, endReason: 'idle for 30m' }), []);
+    expect(status).toMatch(/^:lock: Revoked early by prod-access \(idle for 30m\) at <!date\^/);
+  });
+
+  test('a person who revoked it is still named', () => {
+    expect(statusLine(request({ ...ended, endedBy: 'UMGR1', endReason: null }), [])).toMatch(/^:lock: Revoked early by <@UMGR1> at /);
+  });
+
+  test("the requester's DM gives the reason", () => {
+    const dm = requesterNotice('revoked', request({ ...ended, endReason: 'its session closed' }), resource, []);
+    expect(dm).toBe(':lock: Your access #42 (read-only on Orders &amp; &lt;Co&gt;) was revoked by prod-access: its session closed.');
   });
 });
