@@ -38,7 +38,15 @@ export type NewRequest = Pick<
 export type RequestPatch = Partial<
   Pick<
     AccessRequestRecord,
-    'decidedAt' | 'grantedAt' | 'expiresAt' | 'endedAt' | 'endedBy' | 'failureReason' | 'accessSecretIssued' | 'expiryWarningAt'
+    | 'decidedAt'
+    | 'grantedAt'
+    | 'expiresAt'
+    | 'endedAt'
+    | 'endedBy'
+    | 'failureReason'
+    | 'accessSecretIssued'
+    | 'expiryWarningAt'
+    | 'revokeFailedAt'
   > & {
     accessLines: string[];
   }
@@ -182,6 +190,10 @@ export interface RequestStore {
   claimExpiryWarning(id: number, now: Date): Promise<boolean>;
   /** Records the warning as sent, with its audit row, once; null when it was already recorded. */
   markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null>;
+  /** Requests in REVOKE_FAILED owed an alert (`revokeFailureAlertDue`), longest failing first, at most `limit`. */
+  revokeFailuresDue(now: Date, thresholdSeconds: number, limit: number): Promise<AccessRequestRecord[]>;
+  /** Records the alert of a failing revoke at `now` with its audit row, while it is due; null when it was not (any more). */
+  recordRevokeFailureAlert(id: number, now: Date, thresholdSeconds: number, audit: AuditEntry): Promise<bigint | null>;
 }
 
 /** Which Slack user each identity of a resource belongs to, so two Slack users never share one identity. */

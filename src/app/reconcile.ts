@@ -9,6 +9,8 @@ export interface ReconcileDeps {
   expirePending: (requestId: number) => Promise<void>;
   /** Escalates break-glass grants whose review is late (app/break-glass.ts); returns how many. */
   escalateReviews: () => Promise<number>;
+  /** Alerts the revokes failing past their threshold (app/revoke-failed.ts); returns how many. */
+  alertRevokeFailures: () => Promise<number>;
   clock: Clock;
   intervalSeconds: number;
   batchSize?: number;
@@ -24,6 +26,7 @@ export interface ReconcileReport {
   warningsEnsured: number;
   slackResent: number;
   reviewsEscalated: number;
+  revokeFailuresAlerted: number;
 }
 
 /**
@@ -31,7 +34,8 @@ export interface ReconcileReport {
  * approved requests waiting for their grant job (at their scheduled start, for one about to come), grants
  * past their expiry, revokes and expiry warnings about to fall due,
  * and Slack messages, notices, access DMs and audit lines that never went out, and one-time secrets still
- * in the DM of an access that has ended; and escalates break-glass grants nobody reviewed in time.
+ * in the DM of an access that has ended; escalates break-glass grants nobody reviewed in time, and alerts
+ * revokes failing for too long.
  * Scheduling is idempotent, so a job that still exists is left as it is. What is owed is asked for all at
  * once, which the queues send together, so a pass costs its queries and a few round trips to Redis however
  * much it finds (pending timeouts excepted: each is a transition with its audit row).
@@ -45,6 +49,7 @@ export function reconcile(deps: ReconcileDeps) {
     const due = await deps.requests.due(now, horizon, deps.batchSize ?? 1000);
     for (const id of due.pendingPastTimeout) await deps.expirePending(id);
     const reviewsEscalated = await deps.escalateReviews();
+    const revokeFailuresAlerted = await deps.alertRevokeFailures();
     await Promise.all([
       ...due.approved.map((id) => deps.schedule.grant(id)),
       ...due.startingSoon.map(({ id, startsAt }) => deps.schedule.grantAt(id, startsAt)),
@@ -73,6 +78,7 @@ export function reconcile(deps: ReconcileDeps) {
       warningsEnsured: due.warningsDue.length,
       slackResent: lagging.messages.length + lagging.notices.length + lagging.access.length + lagging.secrets.length + undelivered.length,
       reviewsEscalated,
+      revokeFailuresAlerted,
     };
     deps.metrics.reconciled({ ...report });
     return report;

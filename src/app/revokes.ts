@@ -82,7 +82,7 @@ export function revokeGrant(deps: RevokeDeps) {
       const failed = await deps.requests.transition(
         requestId,
         'REVOKE_FAILED',
-        { failureReason: reason },
+        { failureReason: reason, revokeFailedAt: now },
         { actor: 'system', action: 'revoke_failed', detail: { reason } },
       );
       if (failed) await announceChange(deps.announcements, requestId, [failed.auditEventId]);
@@ -110,13 +110,19 @@ export function revokeGrant(deps: RevokeDeps) {
         seconds,
         ...(to === 'EXPIRED' && { lateSeconds: secondsSince(expiresAt, deps.clock) }),
       });
-      await Promise.all([
-        announceChange(deps.announcements, requestId, [recorded.auditEventId], to === 'REVOKED' ? 'revoked' : 'expired'),
-        recorded.request.accessSecretIssued && deps.announcements.clearSecret(requestId),
-      ]);
+      await announceEnd(deps.announcements, recorded);
     }
     return 'revoked';
   };
+}
+
+/** After a grant's end is recorded: its message, homes and audit channel told, and the DM that carried its secret cleared. */
+export async function announceEnd(announcements: RevokeDeps['announcements'], recorded: Recorded): Promise<void> {
+  const { id, status, accessSecretIssued } = recorded.request;
+  await Promise.all([
+    announceChange(announcements, id, [recorded.auditEventId], status === 'REVOKED' ? 'revoked' : 'expired'),
+    accessSecretIssued && announcements.clearSecret(id),
+  ]);
 }
 
 /** Seconds from `start` to now, for the metrics. */

@@ -471,6 +471,25 @@ export class PrismaRequestStore implements RequestStore {
     });
   }
 
+  revokeFailuresDue(now: Date, thresholdSeconds: number, limit: number): Promise<AccessRequestRecord[]> {
+    return this.db.accessRequest.findMany({
+      where: revokeFailureAlertOwed(now, thresholdSeconds),
+      orderBy: { revokeFailedAt: 'asc' },
+      take: limit,
+    });
+  }
+
+  /** The alert of a failing revoke, at most once per threshold however many passes find it: a compare-and-set with its audit row. */
+  async recordRevokeFailureAlert(id: number, now: Date, thresholdSeconds: number, audit: AuditEntry): Promise<bigint | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.accessRequest.updateMany({
+        where: { id, ...revokeFailureAlertOwed(now, thresholdSeconds) },
+        data: { revokeFailedAlertedAt: now },
+      });
+      return count === 1 ? this.chain.append(tx, id, audit) : null;
+    });
+  }
+
   /**
    * Slack messages that fell behind the database (their job was lost with Redis): approval messages that
    * show an older status, final notices never sent, access DMs of live grants never delivered, and DMs
@@ -511,6 +530,15 @@ export class PrismaRequestStore implements RequestStore {
 /** A live grant (domain/grant.ts `isLive`) as a query. */
 function liveGrant(now: Date) {
   return { status: LIVE_STATUS, endedBy: null, expiresAt: { gt: now } } satisfies Prisma.AccessRequestWhereInput;
+}
+
+/** A request owed its REVOKE_FAILED alert (domain `revokeFailureAlertDue`) as a query. */
+function revokeFailureAlertOwed(now: Date, thresholdSeconds: number) {
+  const before = new Date(now.getTime() - thresholdSeconds * 1000);
+  return {
+    status: 'REVOKE_FAILED',
+    OR: [{ revokeFailedAlertedAt: null, revokeFailedAt: { lte: before } }, { revokeFailedAlertedAt: { lte: before } }],
+  } satisfies Prisma.AccessRequestWhereInput;
 }
 
 /** An approved request whose grant is due now: it named no start, or its start has come (domain `startIsAhead`, negated). */

@@ -116,6 +116,10 @@ const MAPPINGS = {
   revoke_requested: onTarget(ACCOUNT_CHANGE.detachPolicy, STATUS.other, SEVERITY.informational, 'Requested'),
   // The access may still be there.
   revoke_failed: onTarget(ACCOUNT_CHANGE.detachPolicy, STATUS.failure, SEVERITY.high),
+  // Still failing past the threshold: page-worthy, repeated until it ends.
+  revoke_failed_alert: onTarget(ACCOUNT_CHANGE.detachPolicy, STATUS.failure, SEVERITY.high, 'Revoke failing'),
+  // Removed by an operator's hand, read back as gone: ended, but worth a look.
+  revoke_resolved: onTarget(ACCOUNT_CHANGE.detachPolicy, STATUS.success, SEVERITY.medium),
   expiry_warned: onTarget(OTHER_ACTIVITY, STATUS.success),
   // Access on the target that no live grant covers.
   drift_found: onTarget(OTHER_ACTIVITY, STATUS.other, SEVERITY.high, 'Detected'),

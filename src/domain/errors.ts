@@ -22,6 +22,7 @@ export type UserErrorCode =
   | 'SELF_APPROVAL'
   | 'ALREADY_DECIDED'
   | 'INVALID_STATE'
+  | 'ACCESS_STILL_HELD'
   | 'RATE_LIMITED'
   | 'INVALID_COMMAND'
   | 'FORM_TIMED_OUT';

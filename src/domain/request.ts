@@ -60,6 +60,9 @@ export interface AccessRequestRecord {
   lastSessionSeenAt: Date | null;
   /** Why the system ended the grant early ("idle for 30m"); null otherwise. */
   endReason: string | null;
+  /** When the request entered REVOKE_FAILED, and when its alert was last posted (`revokeFailureAlertDue`). */
+  revokeFailedAt: Date | null;
+  revokeFailedAlertedAt: Date | null;
 }
 
 /** What the requester is told by DM at each turn. */
@@ -118,7 +121,11 @@ export type AuditAction =
   /** The requester was warned by DM that the grant is about to end. */
   | 'expiry_warned'
   /** The periodic access review of a window, posted in the audit channel (once per window). */
-  | 'access_digest';
+  | 'access_digest'
+  /** A revoke failing too long, repeated in the audit channel once per threshold until it ends. */
+  | 'revoke_failed_alert'
+  /** An operator removed a failed revoke's access by hand; prod-access read it back as gone and ended the request. */
+  | 'revoke_resolved';
 
 export interface AuditEntry {
   actor: string;
@@ -151,6 +158,19 @@ export function reviewOverdue(
     request.reviewDueAt !== null &&
     request.reviewDueAt <= now
   );
+}
+
+/**
+ * A request in REVOKE_FAILED for `thresholdSeconds` since it failed, or since its last alert: alerted now.
+ * At most one alert per threshold, for as long as the revoke keeps failing.
+ */
+export function revokeFailureAlertDue(
+  request: Pick<AccessRequestRecord, 'status' | 'revokeFailedAt' | 'revokeFailedAlertedAt'>,
+  now: Date,
+  thresholdSeconds: number,
+): boolean {
+  const since = request.revokeFailedAlertedAt ?? request.revokeFailedAt;
+  return request.status === 'REVOKE_FAILED' && since !== null && since.getTime() <= now.getTime() - thresholdSeconds * 1000;
 }
 
 /** How a timeout is audited, by the expire-pending job or by a decision that came too late. */

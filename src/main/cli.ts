@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkConnections, loadCatalog, loadCatalogFile } from './catalog/load';
@@ -8,7 +9,17 @@ import { systemClock } from '../app/ports';
 import { PrismaAccessReport } from '../db/access-report';
 import { formatReport, REPORT_FORMATS, type ReportFormat } from '../domain/access-report-output';
 import { anchorAuditChain } from '../app/audit-anchor';
-import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfig, loadEnvFiles, loadReportConfig } from './config';
+import { resolveRevokeFailure } from '../app/revoke-failed';
+import {
+  auditKeyOf,
+  type Config,
+  loadAuditConfig,
+  loadConfig,
+  loadDatabaseConfig,
+  loadEnvFiles,
+  loadReportConfig,
+  loadResolveConfig,
+} from './config';
 import { type AuditQuery, PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
@@ -18,6 +29,7 @@ import { JobQueues } from '../jobs/queues';
 import { parseAnchor } from '../domain/audit-anchor';
 import { EXPORT_FORMATS, type ExportFormat, toJsonLine, toOcsf } from '../domain/audit-export';
 import { catalogNotes, findResource } from '../domain/catalog';
+import { createProviderFactory } from '../providers/registry';
 import { isProdAccessError, UserError } from '../domain/errors';
 import { causeOf } from '../shared/cause';
 import { createLogger, flushLogs, type Logger } from '../shared/logger';
@@ -126,6 +138,14 @@ const COMMANDS: Record<string, Command> = {
       run: listAudit,
     },
   ),
+  request: group('request', {
+    resolve: {
+      usage: `  prod-access request resolve <id> --reason "…" [--by NAME]
+                                               end a REVOKE_FAILED request whose access was removed by hand
+                                               (read back from the target first; by NAME, else the OS user)`,
+      run: resolveRequest,
+    },
+  }),
   report: {
     usage: `  prod-access report --from T --to T [--resource R] [--format markdown|csv|json]
                                                who held access in a window, and its unusual patterns`,
@@ -214,40 +234,94 @@ async function verifyAudit(args: string[]): Promise<number> {
   return 1;
 }
 
-/** Records the head now; the workers post it in the audit channel (or the reconciler, if Redis is down now). */
-async function anchorAudit(args: string[]): Promise<number> {
-  parseCommand('audit anchor', args, {});
-  const settings = loadAuditConfig();
+type CommandAnnouncements = Pick<JobQueues, 'syncApprovalMessage' | 'postAudit' | 'refreshHomes' | 'clearSecret'>;
+
+/**
+ * For a command that records a change the workers announce: the database, and the queues with each ask
+ * bounded to 5 s; `queued()` is false when one did not reach Redis (the reconciler sends it later).
+ */
+async function withStoreAndQueues<T>(
+  settings: Pick<Config, 'DATABASE_URL' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX'>,
+  work: (requests: PrismaRequestStore, announcements: CommandAnnouncements, queued: () => boolean) => Promise<T>,
+): Promise<T> {
   const db = createDb(settings.DATABASE_URL);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined); // a Redis that is down is reported below, once
+  redis.on('error', () => undefined); // a Redis that is down is reported by the command, once
   const queues = new JobQueues(redis, settings.REDIS_PREFIX, createLogger({ level: 'silent', pretty: false }));
   let queued = true;
-  const announcements = {
-    postAudit: async (ids: readonly bigint[]) => {
-      queued = await withTimeout(
-        queues.postAudit(ids).then(() => true),
-        5000,
-        false,
-      );
-    },
+  const ask = async (sent: Promise<void>) => {
+    const reached = await withTimeout(
+      sent.then(() => true),
+      5000,
+      false,
+    );
+    if (!reached) queued = false;
+  };
+  const announcements: CommandAnnouncements = {
+    syncApprovalMessage: (id, notice) => ask(queues.syncApprovalMessage(id, notice)),
+    postAudit: (ids) => ask(queues.postAudit(ids)),
+    refreshHomes: (id) => ask(queues.refreshHomes(id)),
+    clearSecret: (id) => ask(queues.clearSecret(id)),
   };
   try {
-    const anchored = await anchorAuditChain({
-      requests: new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings))),
-      announcements,
-    })();
-    if (!anchored) {
-      console.log('nothing to anchor: the audit log is empty, or its last event is already an anchor');
-      return 0;
-    }
-    const posting = queued ? 'queued for the audit channel' : 'not queued (Redis unreachable): the reconciler posts it';
-    console.log(`audit anchor ${anchored.text} recorded as event ${anchored.eventId}, ${posting}`);
-    return 0;
+    return await work(new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings))), announcements, () => queued);
   } finally {
     await queues.close().catch(() => undefined);
     redis.disconnect();
     await db.$disconnect();
+  }
+}
+
+/** Records the head now; the workers post it in the audit channel (or the reconciler, if Redis is down now). */
+async function anchorAudit(args: string[]): Promise<number> {
+  parseCommand('audit anchor', args, {});
+  return withStoreAndQueues(loadAuditConfig(), async (requests, announcements, queued) => {
+    const anchored = await anchorAuditChain({ requests, announcements })();
+    if (!anchored) {
+      console.log('nothing to anchor: the audit log is empty, or its last event is already an anchor');
+      return 0;
+    }
+    const posting = queued() ? 'queued for the audit channel' : 'not queued (Redis unreachable): the reconciler posts it';
+    console.log(`audit anchor ${anchored.text} recorded as event ${anchored.eventId}, ${posting}`);
+    return 0;
+  });
+}
+
+/** `request resolve`: ends a REVOKE_FAILED request once its target reads back without the access. */
+async function resolveRequest(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand('request resolve', args, { reason: { type: 'string' }, by: { type: 'string' } }, 1);
+  const usage = (problem: string) => usageError(problem, 'request resolve');
+  const [id] = positionals;
+  if (id === undefined || !/^#?\d+$/.test(id)) throw usage(id === undefined ? 'the request id is missing' : `"${id}" is not a request id`);
+  const reason = values.reason?.trim();
+  if (!reason) throw usage('--reason is needed: why, and what was done by hand');
+  const operator = values.by?.trim() || osUser();
+  if (!operator) throw usage('cannot tell who you are from the OS: give --by NAME');
+  const settings = loadResolveConfig();
+  const catalog = loadCatalog(settings.PROD_ACCESS_CATALOG);
+  const requestId = Number(id.replace(/^#/, ''));
+  return withStoreAndQueues(settings, async (requests, announcements, queued) => {
+    const { request } = await resolveRevokeFailure({
+      catalog,
+      requests,
+      providers: createProviderFactory(process.env),
+      announcements,
+      clock: systemClock,
+    })(requestId, { operator, reason });
+    const telling = queued()
+      ? 'the approval message and the audit channel are being updated'
+      : 'not queued (Redis unreachable): the reconciler re-syncs the approval message and the audit channel';
+    console.log(`request #${requestId} resolved by ${operator}: the access is gone from the target, now ${request.status}; ${telling}`);
+    return 0;
+  });
+}
+
+/** The OS user running the command, or undefined when the system has none to name (a container without a passwd entry). */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -78,6 +78,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the reconciler re-derives schedules from the database. */
   RECONCILE_INTERVAL_SECONDS: seconds(30),
+  /** A revoke failing this long gets an alert line in the audit channel, repeated as often until it ends. */
+  REVOKE_FAILED_ALERT_SECONDS: seconds(900),
   /** How often targets are read for access no live grant covers. */
   DRIFT_CHECK_INTERVAL_SECONDS: seconds(3600),
   /** How often pending requests are looked through for reminders and escalations owed (each goes at most this late). */
@@ -162,6 +164,21 @@ export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<Config, 'DATABASE_URL' | 'NODE_ENV' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX'> {
   const schema = configSchema.pick({ DATABASE_URL: true, NODE_ENV: true, AUDIT_HMAC_KEY: true, REDIS_URL: true, REDIS_PREFIX: true });
+  return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
+}
+
+/** For `request resolve`: the audit chain it extends, the catalog whose target it reads back, and Redis for the announcements. */
+export function loadResolveConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'DATABASE_URL' | 'NODE_ENV' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX' | 'PROD_ACCESS_CATALOG'> {
+  const schema = (env.NODE_ENV === 'production' ? productionSchema : configSchema).pick({
+    DATABASE_URL: true,
+    NODE_ENV: true,
+    AUDIT_HMAC_KEY: true,
+    REDIS_URL: true,
+    REDIS_PREFIX: true,
+    PROD_ACCESS_CATALOG: true,
+  });
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 

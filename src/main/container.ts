@@ -15,6 +15,7 @@ import { systemClock } from '../app/ports';
 import { reconcile } from '../app/reconcile';
 import { pendingReminders } from '../app/reminders';
 import { extensionForm, listRequests, submitExtension, submitRequest } from '../app/requests';
+import { alertRevokeFailures } from '../app/revoke-failed';
 import { requestEarlyRevoke, revokeGrant } from '../app/revokes';
 import { loadCatalog } from './catalog/load';
 import { PrismaAccessReviews } from '../db/access-report';
@@ -57,7 +58,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const metrics = new PromMetrics(
     {
       levels: () => catalog.resources.flatMap((resource) => resource.levels.map((level) => ({ resourceId: resource.id, level: level.id }))),
-      grantCounts: () => grantCounts(db),
+      grantCounts: () => grantCounts(db, config.REVOKE_FAILED_ALERT_SECONDS),
       queueMetrics: () => queues.prometheusMetrics(),
     },
     logger,
@@ -123,6 +124,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
       announcements: queues,
       expirePending: expire,
       escalateReviews: escalateOverdueReviews(base),
+      alertRevokeFailures: alertRevokeFailures({ ...base, thresholdSeconds: config.REVOKE_FAILED_ALERT_SECONDS }),
       clock,
       intervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
       metrics,

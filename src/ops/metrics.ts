@@ -13,7 +13,8 @@ const DATABASE_TIMEOUT_MS = 2000;
 
 /** Grants by status, counted in the database: one grouped query per scrape. */
 export interface GrantCount extends LevelRef {
-  status: 'ACTIVE' | 'REVOKE_FAILED';
+  /** `REVOKE_FAILED_OVERDUE`: of the REVOKE_FAILED ones, those failing past REVOKE_FAILED_ALERT_SECONDS. */
+  status: 'ACTIVE' | 'REVOKE_FAILED' | 'REVOKE_FAILED_OVERDUE';
   count: number;
 }
 
@@ -21,7 +22,7 @@ export interface GrantCount extends LevelRef {
 export interface MetricsSources {
   /** The catalog's levels: each gets its gauges, 0 when no grant holds it. */
   levels(): readonly LevelRef[];
-  /** Grants holding access now, by resource, level and status (`ACTIVE`, `REVOKE_FAILED`). */
+  /** Grants holding access now, by resource, level and status (`ACTIVE`, `REVOKE_FAILED`, `REVOKE_FAILED_OVERDUE`). */
   grantCounts(): Promise<GrantCount[]>;
   /** BullMQ's own exposition of each queue (`Queue.exportPrometheusMetrics`). */
   queueMetrics(): Promise<string[]>;
@@ -95,6 +96,10 @@ export class PromMetrics implements Metrics {
     'prod_access_grants_revoke_failed',
     'Grants in REVOKE_FAILED, read from the database at the scrape',
   );
+  private readonly revokeFailedOverdue = this.gauge(
+    'prod_access_grants_revoke_failed_overdue',
+    'Grants in REVOKE_FAILED for longer than REVOKE_FAILED_ALERT_SECONDS, read from the database at the scrape',
+  );
   private readonly databaseUp = new Gauge({
     name: 'prod_access_metrics_database_up',
     help: '1 when the database answered this scrape’s counts in time, else 0 (the grant gauges are then left out)',
@@ -162,6 +167,7 @@ export class PromMetrics implements Metrics {
   private setGrantGauges(counts: GrantCount[] | undefined): void {
     this.grantsActive.reset();
     this.revokeFailed.reset();
+    this.revokeFailedOverdue.reset();
     this.databaseUp.set(counts ? 1 : 0);
     if (!counts) {
       this.logger.warn('metrics: the database did not answer the grant counts in time');
@@ -170,10 +176,10 @@ export class PromMetrics implements Metrics {
     for (const { resourceId, level } of this.sources.levels()) {
       this.grantsActive.set({ resource: resourceId, level }, 0);
       this.revokeFailed.set({ resource: resourceId, level }, 0);
+      this.revokeFailedOverdue.set({ resource: resourceId, level }, 0);
     }
-    for (const { resourceId, level, status, count } of counts) {
-      (status === 'ACTIVE' ? this.grantsActive : this.revokeFailed).set({ resource: resourceId, level }, count);
-    }
+    const gauges = { ACTIVE: this.grantsActive, REVOKE_FAILED: this.revokeFailed, REVOKE_FAILED_OVERDUE: this.revokeFailedOverdue };
+    for (const { resourceId, level, status, count } of counts) gauges[status].set({ resource: resourceId, level }, count);
   }
 
   private counter(name: string, help: string, labelNames: string[]) {

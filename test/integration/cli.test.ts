@@ -291,6 +291,9 @@ describe('every command, given a mistake or an unreachable dependency, says what
     [['audit', 'anchor', 'extra'], USAGE, /^unexpected argument "extra"; see `prod-access audit anchor --help`$/],
     [['audit', 'anchor'], FAILURE, /^prod-access failed: Can't reach database server at /, { ...down, AUDIT_HMAC_KEY: AUDIT_KEY }],
     [['audit', 'export', '--bogus'], USAGE, /^Unknown option '--bogus'/],
+    [['request'], USAGE, /^a subcommand is needed; see `prod-access request --help`$/],
+    [['request', 'resolve', '1'], USAGE, /^--reason is needed.*; see `prod-access request resolve --help`$/],
+    [['request', 'resolve', '1', '--reason', 'x'], FAILURE, /^prod-access failed: Can't reach database server at /, startable],
   ];
 
   test.concurrent.each(cases)(
@@ -318,6 +321,7 @@ describe('every command, given a mistake or an unreachable dependency, says what
     [['audit', '--help'], /^Usage:\n {2}prod-access audit \[--request N\][^]*audit export[^]*audit verify[^]*audit anchor/],
     [['audit', 'verify', '--help'], /^Usage:\n {2}prod-access audit verify \[--anchor ID:COUNT:HASH\]/],
     [['audit', 'export', '-h'], /^Usage:\n {2}prod-access audit export --format/],
+    [['request', '--help'], /^Usage:\n {2}prod-access request resolve <id> --reason/],
   ])('prod-access %j prints that level of usage', (args, usage) => {
     const result = cli(args);
     expect(result).toMatchObject({ code: 0, stderr: '' });

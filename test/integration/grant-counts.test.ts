@@ -13,7 +13,7 @@ describe('grantCounts', () => {
 
   afterAll(() => db.$disconnect());
 
-  const seed = (level: string, status: 'PENDING' | 'ACTIVE' | 'REVOKE_FAILED' | 'EXPIRED') =>
+  const seed = (level: string, status: 'PENDING' | 'ACTIVE' | 'REVOKE_FAILED' | 'EXPIRED', revokeFailedAt: Date | null = null) =>
     db.accessRequest.create({
       data: {
         requesterId: 'UCOUNTS',
@@ -25,10 +25,11 @@ describe('grantCounts', () => {
         approvalsRequired: 1,
         pendingExpiresAt: new Date(),
         status,
+        revokeFailedAt,
       },
     });
 
-  it('counts ACTIVE and REVOKE_FAILED grants by resource and level, and nothing else', async () => {
+  it('counts ACTIVE and REVOKE_FAILED grants by resource and level, those failing past the threshold, and nothing else', async () => {
     for (const [level, status] of [
       ['read-only', 'ACTIVE'],
       ['read-only', 'ACTIVE'],
@@ -36,15 +37,17 @@ describe('grantCounts', () => {
       ['write', 'REVOKE_FAILED'],
       ['write', 'PENDING'],
     ] as const)
-      await seed(level, status);
+      await seed(level, status, status === 'REVOKE_FAILED' ? new Date(Date.now() - 60_000) : null);
+    await seed('write', 'REVOKE_FAILED', new Date(Date.now() - 3600_000));
 
-    const mine = (await grantCounts(db)).filter((count) => count.resourceId === resourceId);
+    const mine = (await grantCounts(db, 900)).filter((count) => count.resourceId === resourceId);
 
-    expect(mine).toHaveLength(2);
+    expect(mine).toHaveLength(3);
     expect(mine).toEqual(
       expect.arrayContaining([
         { resourceId, level: 'read-only', status: 'ACTIVE', count: 2 },
-        { resourceId, level: 'write', status: 'REVOKE_FAILED', count: 1 },
+        { resourceId, level: 'write', status: 'REVOKE_FAILED', count: 2 },
+        { resourceId, level: 'write', status: 'REVOKE_FAILED_OVERDUE', count: 1 },
       ]),
     );
   });

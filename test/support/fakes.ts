@@ -40,6 +40,7 @@ import {
   FINAL_NOTICES,
   pastPendingTimeout,
   reviewOverdue,
+  revokeFailureAlertDue,
   SLACK_CATCH_UP_MS,
   TIMED_OUT_ENTRY,
 } from '../../src/domain/request';
@@ -220,6 +221,8 @@ export class FakeRequestStore implements RequestStore {
       reviewEscalatedAt: null,
       reviewEscalationSentAt: null,
       warningClaimedAt: null,
+      revokeFailedAt: null,
+      revokeFailedAlertedAt: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -344,6 +347,20 @@ export class FakeRequestStore implements RequestStore {
     if (!row || !reviewOverdue(row, now)) return null;
     Object.assign(row, { reviewEscalatedAt: now, messageStatus: null });
     return { request: { ...row }, auditEventId: this.log.append(id, { actor: 'system', action: 'break_glass_escalated' }) };
+  }
+
+  async revokeFailuresDue(now: Date, thresholdSeconds: number, limit: number): Promise<AccessRequestRecord[]> {
+    return this.all()
+      .filter((r) => revokeFailureAlertDue(r, now, thresholdSeconds))
+      .sort((a, b) => a.revokeFailedAt!.getTime() - b.revokeFailedAt!.getTime())
+      .slice(0, limit);
+  }
+
+  async recordRevokeFailureAlert(id: number, now: Date, thresholdSeconds: number, audit: AuditEntry): Promise<bigint | null> {
+    const row = this.rows.get(id);
+    if (!row || !revokeFailureAlertDue(row, now, thresholdSeconds)) return null;
+    row.revokeFailedAlertedAt = now;
+    return this.log.append(id, audit);
   }
 
   async markReviewEscalationSent(id: number): Promise<void> {

@@ -2,6 +2,7 @@ import { escalateOverdueReviews } from '../../src/app/break-glass';
 import { expirePending } from '../../src/app/pending';
 import { noMetrics, systemClock } from '../../src/app/ports';
 import { reconcile } from '../../src/app/reconcile';
+import { alertRevokeFailures } from '../../src/app/revoke-failed';
 import { AuditChain } from '../../src/db/audit-chain';
 import { PrismaAuditLog } from '../../src/db/audit-log';
 import type { Db } from '../../src/db/client';
@@ -18,6 +19,8 @@ export function reconcilePass(db: Db, queues: JobQueues, settings: { auditKey: s
     announcements: queues,
     expirePending: expirePending({ requests, announcements: queues, clock: systemClock }),
     escalateReviews: escalateOverdueReviews({ requests, announcements: queues, clock: systemClock }),
+    // REVOKE_FAILED_ALERT_SECONDS' default.
+    alertRevokeFailures: alertRevokeFailures({ requests, announcements: queues, clock: systemClock, thresholdSeconds: 900 }),
     clock: systemClock,
     intervalSeconds: settings.intervalSeconds,
     metrics: noMetrics,

@@ -16,6 +16,8 @@ export type SeedFields = Partial<
     | 'createdAt'
     | 'messageTs'
     | 'expiryWarningAt'
+    | 'revokeFailedAt'
+    | 'revokeFailedAlertedAt'
   >
 > &
   Pick<AccessRequestRecord, 'resourceId' | 'requesterId' | 'targetIdentity'>;
@@ -410,6 +412,29 @@ export function requestStoreContract(name: string, subject: RequestStoreSubject)
       expect(warningsDue).toContainEqual({ id: due, at });
       const ids = warningsDue.map((w) => w.id);
       for (const id of [...notDue, sent]) expect(ids).not.toContain(id);
+    });
+
+    test('a failing revoke is owed its alert a threshold after it failed, then after each alert; recorded once per threshold', async () => {
+      const now = subject.now();
+      const failing = (fields: Partial<SeedFields>) => seed({ resourceId: resource(), status: 'REVOKE_FAILED', ...fields });
+      const longFailing = await failing({ revokeFailedAt: hours(-1) });
+      const justFailed = await failing({ revokeFailedAt: now });
+      const alertedLately = await failing({ revokeFailedAt: hours(-2), revokeFailedAlertedAt: hours(-0.1) });
+      const ended = await seed({ resourceId: resource(), status: 'EXPIRED', revokeFailedAt: hours(-2) });
+      const mine = [longFailing, justFailed, alertedLately, ended];
+      const due = async (at: Date) => (await store().revokeFailuresDue(at, 900, 1000)).map((r) => r.id).filter((id) => mine.includes(id));
+      expect(await due(now)).toEqual([longFailing]);
+
+      const alert = { actor: 'system', action: 'revoke_failed_alert' } as const;
+      expect(await store().recordRevokeFailureAlert(longFailing, now, 900, alert)).not.toBeNull();
+      expect(await store().recordRevokeFailureAlert(longFailing, now, 900, alert)).toBeNull();
+      for (const id of [justFailed, alertedLately, ended]) expect(await store().recordRevokeFailureAlert(id, now, 900, alert)).toBeNull();
+      expect((await store().get(longFailing))?.revokeFailedAlertedAt).toEqual(now);
+      expect(await subject.auditActions(longFailing)).toEqual(['revoke_failed_alert']);
+      expect(await due(now)).toEqual([]);
+
+      // A threshold later every one still failing is owed one, longest failing first.
+      expect(await due(new Date(now.getTime() + 900_000))).toEqual([alertedLately, longFailing, justFailed]);
     });
   });
 }

@@ -35,6 +35,7 @@ const CLASS_OF: { [Code in ErrorCode]: new (code: Code, message: string) => Prod
   SELF_APPROVAL: UserError,
   ALREADY_DECIDED: UserError,
   INVALID_STATE: UserError,
+  ACCESS_STILL_HELD: UserError,
   RATE_LIMITED: UserError,
   INVALID_COMMAND: UserError,
   FORM_TIMED_OUT: UserError,

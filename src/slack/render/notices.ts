@@ -109,7 +109,13 @@ export function auditLine(
   permalink: string | null,
   count = 1,
 ): string {
-  const who = event.actor === 'system' ? 'prod-access' : mention(event.actor);
+  // An operator at the command line is named as given, not as a Slack user.
+  const who =
+    event.actor === 'system'
+      ? 'prod-access'
+      : /^[UW][A-Z0-9]+$/.test(event.actor)
+        ? mention(event.actor)
+        : `${plain(event.actor, 64)} (command line)`;
   const subject = request ? ` #${request.id} ${request.level} on \`${request.resourceId}\` for ${mention(request.requesterId)}` : '';
   const reason = reasonOf(event.detail);
   const link = permalink ? ` <${permalink}|view request>` : '';

@@ -4,6 +4,7 @@ import { grantOrFail } from '../../../src/app/grants';
 import { expirePending } from '../../../src/app/pending';
 import type { RequestFacts } from '../../../src/app/ports';
 import { reconcile } from '../../../src/app/reconcile';
+import { alertRevokeFailures } from '../../../src/app/revoke-failed';
 import type { AccessRequestRecord } from '../../../src/domain/request';
 import { fakeWorld, NOT_FINAL } from '../../support/fakes';
 
@@ -129,6 +130,7 @@ describe('the expiry warning', () => {
       ...w,
       expirePending: expirePending(w),
       escalateReviews: escalateOverdueReviews(w),
+      alertRevokeFailures: alertRevokeFailures({ ...w, thresholdSeconds: 900 }),
       intervalSeconds: 30,
     })();
     expect(report.warningsEnsured).toBe(2);

@@ -3,6 +3,7 @@ import { checkDrift } from '../../../src/app/drift';
 import { escalateOverdueReviews, submitBreakGlass } from '../../../src/app/break-glass';
 import { expirePending } from '../../../src/app/pending';
 import { reconcile } from '../../../src/app/reconcile';
+import { alertRevokeFailures } from '../../../src/app/revoke-failed';
 import { submitRequest } from '../../../src/app/requests';
 import { requestEarlyRevoke, revokeGrant } from '../../../src/app/revokes';
 import { fakeWorld, grantAccess } from '../../support/fakes';
@@ -62,7 +63,13 @@ describe('what the use-cases report through the Metrics port', () => {
   test('a reconcile pass reports what it re-derived, by kind', async () => {
     const w = fakeWorld();
     w.requests.seed({ status: 'ACTIVE', expiresAt: new Date(w.clock.now().getTime() - 60_000) });
-    const pass = reconcile({ ...w, expirePending: expirePending(w), escalateReviews: escalateOverdueReviews(w), intervalSeconds: 30 });
+    const pass = reconcile({
+      ...w,
+      expirePending: expirePending(w),
+      escalateReviews: escalateOverdueReviews(w),
+      alertRevokeFailures: alertRevokeFailures({ ...w, thresholdSeconds: 900 }),
+      intervalSeconds: 30,
+    });
     const report = await pass();
     expect(w.metrics.reported).toEqual([['reconciled', report]]);
     expect(report.revokesDue).toBe(1);

@@ -1,11 +1,13 @@
 import { escalateOverdueReviews } from '../../../src/app/break-glass';
 import { expirePending } from '../../../src/app/pending';
 import { reconcile } from '../../../src/app/reconcile';
+import { alertRevokeFailures } from '../../../src/app/revoke-failed';
 import type { AccessRequestRecord } from '../../../src/domain/request';
 import { fakeWorld } from '../../support/fakes';
 
 const INTERVAL_SECONDS = 30;
 const MINUTE = 60_000;
+const ALERT_SECONDS = 900;
 
 function setUp() {
   const w = fakeWorld();
@@ -14,6 +16,7 @@ function setUp() {
     ...w,
     expirePending: expirePending(w),
     escalateReviews: escalateOverdueReviews(w),
+    alertRevokeFailures: alertRevokeFailures({ ...w, thresholdSeconds: ALERT_SECONDS }),
     intervalSeconds: INTERVAL_SECONDS,
   });
   const inMinutes = (n: number) => new Date(w.clock.now().getTime() + n * MINUTE);

@@ -52,8 +52,13 @@ describe('the Prometheus metrics', () => {
     const first = await metrics.exposition();
     expect(sampleOf(first, 'prod_access_grants_active', { resource: 'orders-db', level: 'write' })).toBe(3);
     expect(sampleOf(first, 'prod_access_grants_active', { resource: 'orders-db', level: 'read-only' })).toBe(0);
-    counts = [{ ...levels[1]!, status: 'REVOKE_FAILED', count: 1 }];
+    counts = [
+      { ...levels[1]!, status: 'REVOKE_FAILED', count: 1 },
+      { ...levels[1]!, status: 'REVOKE_FAILED_OVERDUE', count: 1 },
+    ];
     const second = await metrics.exposition();
+    expect(sampleOf(first, 'prod_access_grants_revoke_failed_overdue', { resource: 'orders-db', level: 'write' })).toBe(0);
+    expect(sampleOf(second, 'prod_access_grants_revoke_failed_overdue', { resource: 'orders-db', level: 'write' })).toBe(1);
     expect(sampleOf(second, 'prod_access_grants_active', { resource: 'orders-db', level: 'write' })).toBe(0);
     expect(sampleOf(second, 'prod_access_grants_revoke_failed', { resource: 'orders-db', level: 'write' })).toBe(1);
     expect(sampleOf(second, 'prod_access_metrics_database_up', {})).toBe(1);

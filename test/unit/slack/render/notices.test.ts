@@ -1,6 +1,6 @@
 import type { Resource } from '../../../../src/domain/catalog';
 import type { AccessRequestRecord } from '../../../../src/domain/request';
-import { accessDelivered } from '../../../../src/slack/render/notices';
+import { accessDelivered, auditLine } from '../../../../src/slack/render/notices';
 
 const request = {
   id: 42,
@@ -28,5 +28,24 @@ describe('the access DM', () => {
 
   test('without a password, there is nothing to say about one', () => {
     expect(accessDelivered(request, resource, lines, {})).not.toMatch(/password/i);
+  });
+});
+
+describe('an audit-channel line', () => {
+  const at = new Date('2026-11-29T12:00:00Z');
+  const resolved = { ...request, resourceId: 'orders-db', requesterId: 'UDEV' } as AccessRequestRecord;
+
+  test('names a Slack user by a mention, and an operator at the command line by the name given, never as a mention', () => {
+    const byOperator = auditLine(
+      { action: 'revoke_resolved', actor: 'ops-alice', at, detail: { reason: 'revoked in psql' } },
+      resolved,
+      null,
+    );
+    expect(byOperator).toContain(
+      '*revoke resolved* #42 read-only on `orders-db` for <@UDEV> by ops-alice (command line): revoked in psql.',
+    );
+    expect(byOperator).not.toContain('<@ops-alice>');
+    expect(auditLine({ action: 'revoked', actor: 'UMGR1', at, detail: {} }, resolved, null)).toContain('by <@UMGR1>.');
+    expect(auditLine({ action: 'revoke_resolved', actor: '<!channel>', at, detail: {} }, resolved, null)).not.toContain('<!channel>');
   });
 });
