@@ -221,7 +221,9 @@ async function anchorAudit(args: string[]): Promise<number> {
   const db = createDb(settings.DATABASE_URL);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // a Redis that is down is reported below, once
-  const queues = new JobQueues(redis, settings.REDIS_PREFIX, createLogger({ level: 'silent', pretty: false }));
+  // Silent: the command's own line below says which event it recorded, where a JSON log line would be noise.
+  const logger = createLogger({ level: 'silent', pretty: false });
+  const queues = new JobQueues(redis, settings.REDIS_PREFIX, logger);
   let queued = true;
   const announcements = {
     postAudit: async (ids: readonly bigint[]) => {
@@ -234,7 +236,7 @@ async function anchorAudit(args: string[]): Promise<number> {
   };
   try {
     const anchored = await anchorAuditChain({
-      requests: new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings))),
+      requests: new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings)), logger),
       announcements,
     })();
     if (!anchored) {
