@@ -18,6 +18,7 @@ import { PrismaRequestStore } from '../src/db/request-store';
 import { catalogSpec } from '../src/domain/grant';
 import { createProviderFactory } from '../src/providers/registry';
 import { startBurstProbe } from './burst-probe';
+import { silentLogger } from '../test/support/logs';
 
 interface Scenario {
   name: string;
@@ -161,7 +162,7 @@ async function runBurst(n: number): Promise<Row & { auditChannel: { lagSeconds: 
   });
   try {
     const catalog = loadCatalog(h.settings.PROD_ACCESS_CATALOG!, h.settings);
-    const store = new PrismaRequestStore(h.db, new AuditChain(AUDIT_KEY));
+    const store = new PrismaRequestStore(h.db, new AuditChain(AUDIT_KEY), silentLogger);
     const providers = createProviderFactory(h.settings);
     // Far enough ahead for every grant to be applied first, on one whole second.
     const expiresAt = new Date(Math.ceil((Date.now() + 30_000 + n * 80) / 1000) * 1000);

@@ -2,7 +2,9 @@ import type { AccessReviews } from '../app/ports';
 import type { ApprovalCount, GrantFacts, HolderTotals, ReportFacts, ReportWindow } from '../domain/access-report';
 import type { AuditAction } from '../domain/request';
 import { Prisma } from '../generated/prisma/client';
+import type { Logger } from '../shared/logger';
 import type { AuditChain } from './audit-chain';
+import { AuditedTransactions } from './audited-transaction';
 import type { Db } from './client';
 
 const DIGEST_ACTION: AuditAction = 'access_digest';
@@ -42,18 +44,18 @@ export class PrismaAccessReport implements Pick<AccessReviews, 'read'> {
 
 /** The reviews the workers make: the report, and each window's digest, recorded once in the audit log. */
 export class PrismaAccessReviews extends PrismaAccessReport implements AccessReviews {
-  constructor(
-    db: Db,
-    private readonly chain: AuditChain,
-  ) {
+  private readonly audited: AuditedTransactions;
+
+  constructor(db: Db, chain: AuditChain, logger: Logger) {
     super(db);
+    this.audited = new AuditedTransactions(db, chain, logger);
   }
 
   /** Once per window however many workers run it: the check and the row are under the audit chain's lock. */
   recordDigest({ from, to }: ReportWindow, summary: string): Promise<bigint | null> {
     const entry = { actor: 'system', action: DIGEST_ACTION, detail: { from: from.toISOString(), to: to.toISOString(), summary } };
-    return this.db.$transaction((tx) =>
-      this.chain.appendOnce(tx, entry, async (locked) => {
+    return this.audited.run((_tx, chain) =>
+      chain.appendOnce(entry, async (locked) => {
         // A window's digest is written after its end, so the `at` index finds it.
         const found = await locked.$queryRaw<unknown[]>`
           SELECT 1 FROM audit_events WHERE at >= ${to} AND action = ${DIGEST_ACTION} AND detail->>'to' = ${to.toISOString()} LIMIT 1`;

@@ -17,6 +17,13 @@ export const KEYED_SCHEME = 2;
 /** The fields a row's hash covers, as they are stored. */
 export type ChainedFields = AuditEventRecord & { prevHash: string };
 
+/** A row as it was appended, for the log line its transaction writes once it has committed (db/audited-transaction.ts). */
+export interface AppendedEvent {
+  id: bigint;
+  requestId: number | null;
+  entry: AuditEntry;
+}
+
 /** The smallest key accepted: 32 bytes of a random hex or base64 string. */
 export const MIN_KEY_LENGTH = 32;
 
@@ -51,9 +58,9 @@ export class AuditChain {
   /**
    * Appends one row inside the caller's transaction. The lock makes the chain one total order: each writer
    * reads the last row only once the previous writer committed, and takes its id under the same lock, so id
-   * order is chain order whatever order transactions started in.
+   * order is chain order whatever order transactions started in. The row is added to `appended`.
    */
-  async append(tx: Tx, requestId: number | null, entry: AuditEntry): Promise<bigint> {
+  async append(tx: Tx, requestId: number | null, entry: AuditEntry, appended: AppendedEvent[]): Promise<bigint> {
     const head = await lockHead(tx);
     const row = {
       id: head.nextId,
@@ -66,6 +73,7 @@ export class AuditChain {
       prevHash: head.last?.hash ?? '',
     };
     await tx.auditEvent.create({ data: { ...row, hash: this.hash(row), hashScheme: KEYED_SCHEME } });
+    appended.push({ id: row.id, requestId, entry });
     return row.id;
   }
 
@@ -73,21 +81,22 @@ export class AuditChain {
    * Appends a row not tied to a request unless `exists` finds it there already, read under the chain's lock:
    * a compare-and-set for a row written once (the access digest of a window).
    */
-  async appendOnce(tx: Tx, entry: AuditEntry, exists: (tx: Tx) => Promise<boolean>): Promise<bigint | null> {
+  async appendOnce(tx: Tx, entry: AuditEntry, exists: (tx: Tx) => Promise<boolean>, appended: AppendedEvent[]): Promise<bigint | null> {
     await lockChain(tx);
-    return (await exists(tx)) ? null : this.append(tx, null, entry);
+    return (await exists(tx)) ? null : this.append(tx, null, entry, appended);
   }
 
   /**
    * Appends an `audit_anchored` row naming the chain head before it, for the audit channel; null when the
    * last row is already an anchor (nothing happened since).
    */
-  async anchor(tx: Tx): Promise<{ anchor: Anchor; eventId: bigint } | null> {
+  async anchor(tx: Tx, appended: AppendedEvent[]): Promise<{ anchor: Anchor; eventId: bigint } | null> {
     const head = await lockHead(tx);
     if (!head.last || head.last.action === ANCHOR_ACTION) return null;
     const [{ count }] = (await tx.$queryRaw<{ count: bigint }[]>`SELECT count(*) AS count FROM audit_events`) as [{ count: bigint }];
     const anchor = { id: head.last.id, count: Number(count), hash: head.last.hash };
-    const eventId = await this.append(tx, null, { actor: 'system', action: ANCHOR_ACTION, detail: { anchor: formatAnchor(anchor) } });
+    const entry = { actor: 'system', action: ANCHOR_ACTION, detail: { anchor: formatAnchor(anchor) } } as const;
+    const eventId = await this.append(tx, null, entry, appended);
     return { anchor, eventId };
   }
 }

@@ -17,7 +17,9 @@ import type { ReminderStep } from '../domain/reminders';
 import type { AccessRequestRecord, ApprovalOutcome, AuditEntry, DecisionRecord } from '../domain/request';
 import { approvalOutcome, FINAL_NOTICES, pastPendingTimeout, SLACK_CATCH_UP_MS, TIMED_OUT_ENTRY } from '../domain/request';
 import type { Prisma } from '../generated/prisma/client';
+import type { Logger } from '../shared/logger';
 import type { AuditChain } from './audit-chain';
+import { AuditedTransactions, type TransactionAudit } from './audited-transaction';
 import type { Db, Tx } from './client';
 
 /** The first key of the advisory locks taken on a requester (the second is the requester id's hash). */
@@ -40,10 +42,15 @@ const STEP_COLUMNS = {
  * `status`, so a double click or a retried job finds the row already moved and changes nothing.
  */
 export class PrismaRequestStore implements RequestStore {
+  private readonly audited: AuditedTransactions;
+
   constructor(
     private readonly db: Db,
-    private readonly chain: AuditChain,
-  ) {}
+    chain: AuditChain,
+    logger: Logger,
+  ) {
+    this.audited = new AuditedTransactions(db, chain, logger);
+  }
 
   /**
    * Stores a request unless `admit` refuses its requester's recent count. The count and the insert run
@@ -51,11 +58,11 @@ export class PrismaRequestStore implements RequestStore {
    * one after another and none slips past the limit.
    */
   async create(data: NewRequest, audit: AuditEntry, quota: RequestQuota): Promise<Recorded> {
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REQUESTER_LOCK_SPACE}::int, hashtext(${data.requesterId}))`;
       quota.admit(await countSince(tx, data.requesterId, quota.since, quota.breakGlassOnly));
       const request = await tx.accessRequest.create({ data });
-      return { request, auditEventId: await this.chain.append(tx, request.id, audit) };
+      return { request, auditEventId: await chain.append(request, audit) };
     });
   }
 
@@ -74,14 +81,14 @@ export class PrismaRequestStore implements RequestStore {
 
   /** Moves the request to `to` if it is in a state that leads there; null when another actor won. */
   async transition(id: number, to: RequestStatus, patch: RequestPatch, audit: AuditEntry): Promise<Recorded | null> {
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const { count } = await tx.accessRequest.updateMany({
         where: { id, status: { in: statusesLeadingTo(to) } },
         data: { ...patch, status: to },
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
-      return { request, auditEventId: await this.chain.append(tx, id, audit) };
+      return { request, auditEventId: await chain.append(request, audit) };
     });
   }
 
@@ -90,8 +97,8 @@ export class PrismaRequestStore implements RequestStore {
    * produce one approval of the request, and a level needing two counts distinct people.
    */
   async approve(id: number, approverId: string, now: Date): Promise<{ outcome: ApprovalOutcome; auditEventIds: bigint[] }> {
-    return this.db.$transaction(async (tx) => {
-      const request = await lockForDecision(tx, this.chain, id, now);
+    return this.audited.run(async (tx, chain) => {
+      const request = await lockForDecision(tx, chain, id, now);
       if ('timedOut' in request) return { outcome: { kind: 'timed_out' }, auditEventIds: [request.timedOut] };
       if (request.status !== 'PENDING') return { outcome: { kind: 'not_pending', status: request.status }, auditEventIds: [] };
       const inserted = await tx.decision.createMany({
@@ -102,7 +109,7 @@ export class PrismaRequestStore implements RequestStore {
       const approvals = await tx.decision.count({ where: { requestId: id, kind: 'APPROVE' } });
       const outcome = approvalOutcome(approvals, request.approvalsRequired);
       const auditEventIds = [
-        await this.chain.append(tx, id, {
+        await chain.append(request, {
           actor: approverId,
           action: 'approval_recorded',
           detail: { approvals, required: request.approvalsRequired },
@@ -110,7 +117,7 @@ export class PrismaRequestStore implements RequestStore {
       ];
       if (outcome.kind === 'approved') {
         await tx.accessRequest.update({ where: { id }, data: { status: 'APPROVED', decidedAt: now } });
-        auditEventIds.push(await this.chain.append(tx, id, { actor: approverId, action: 'approved', detail: { approvals } }));
+        auditEventIds.push(await chain.append(request, { actor: approverId, action: 'approved', detail: { approvals } }));
       }
       return { outcome, auditEventIds };
     });
@@ -118,8 +125,8 @@ export class PrismaRequestStore implements RequestStore {
 
   /** Denies a pending request; `timedOut` when it was past its pending timeout, null when it was no longer pending. */
   async deny(id: number, userId: string, comment: string | null, now: Date): Promise<Recorded | { timedOut: bigint } | null> {
-    return this.db.$transaction(async (tx) => {
-      const request = await lockForDecision(tx, this.chain, id, now);
+    return this.audited.run(async (tx, chain) => {
+      const request = await lockForDecision(tx, chain, id, now);
       if ('timedOut' in request) return request;
       if (request.status !== 'PENDING') return null;
       await tx.decision.upsert({
@@ -128,7 +135,7 @@ export class PrismaRequestStore implements RequestStore {
         update: { kind: 'DENY', comment },
       });
       const updated = await tx.accessRequest.update({ where: { id }, data: { status: 'DENIED', decidedAt: now } });
-      return { request: updated, auditEventId: await this.chain.append(tx, id, { actor: userId, action: 'denied', detail: { comment } }) };
+      return { request: updated, auditEventId: await chain.append(updated, { actor: userId, action: 'denied', detail: { comment } }) };
     });
   }
 
@@ -139,14 +146,14 @@ export class PrismaRequestStore implements RequestStore {
   async requestRevoke(id: number, userId: string, now: Date, reason?: string): Promise<(Recorded & { pendingRemoval: boolean }) | null> {
     const endReason = reason ?? null;
     const why = reason === undefined ? {} : { reason };
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const request = await lockRequest(tx, id);
       if (request.status === 'APPROVED') {
         const updated = await tx.accessRequest.update({
           where: { id },
           data: { status: 'REVOKED', endedBy: userId, endedAt: now, endReason },
         });
-        const auditEventId = await this.chain.append(tx, id, {
+        const auditEventId = await chain.append(updated, {
           actor: userId,
           action: 'revoked',
           detail: { before: 'grant applied', ...why },
@@ -157,7 +164,7 @@ export class PrismaRequestStore implements RequestStore {
       const updated = await tx.accessRequest.update({ where: { id }, data: { endedBy: userId, endReason } });
       return {
         request: updated,
-        auditEventId: await this.chain.append(tx, id, {
+        auditEventId: await chain.append(updated, {
           actor: userId,
           action: 'revoke_requested',
           ...(reason !== undefined && { detail: why }),
@@ -227,9 +234,9 @@ export class PrismaRequestStore implements RequestStore {
   /** Records the step as posted at `sentAt`, with its audit row, once; null when it already was. */
   async recordStep(id: number, step: ReminderStep, sentAt: Date, audit: AuditEntry): Promise<bigint | null> {
     const column = STEP_COLUMNS[step].sentAt;
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const { count } = await tx.accessRequest.updateMany({ where: { id, [column]: null }, data: { [column]: sentAt } });
-      return count === 1 ? this.chain.append(tx, id, audit) : null;
+      return count === 1 ? chain.append(id, audit) : null;
     });
   }
 
@@ -251,12 +258,12 @@ export class PrismaRequestStore implements RequestStore {
 
   /** Appends an audit event that records no state change (a refused click, a revoke request). */
   async audit(id: number | null, entry: AuditEntry): Promise<bigint> {
-    return this.db.$transaction((tx) => this.chain.append(tx, id, entry));
+    return this.audited.run((_tx, chain) => chain.append(id, entry));
   }
 
   /** Appends the chain head as an `audit_anchored` event, for the audit channel; null when nothing happened since the last one. */
   anchorAudit() {
-    return this.db.$transaction((tx) => this.chain.anchor(tx));
+    return this.audited.run((_tx, chain) => chain.anchor());
   }
 
   countSince(requesterId: string, since: Date, breakGlassOnly?: boolean): Promise<number> {
@@ -265,7 +272,7 @@ export class PrismaRequestStore implements RequestStore {
 
   /** The review of a break-glass grant, once: a compare-and-set on `reviewedAt`, committed with its audit row. */
   async recordReview(id: number, reviewerId: string, comment: string, now: Date): Promise<Recorded | null> {
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const { count } = await tx.accessRequest.updateMany({
         where: { id, breakGlass: true, reviewedAt: null },
         // The message no longer shows the request as it is: forgotten, the reconciler re-syncs it if its job is lost.
@@ -273,7 +280,7 @@ export class PrismaRequestStore implements RequestStore {
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
-      const auditEventId = await this.chain.append(tx, id, {
+      const auditEventId = await chain.append(request, {
         actor: reviewerId,
         action: 'break_glass_reviewed',
         detail: { reason: comment },
@@ -304,14 +311,14 @@ export class PrismaRequestStore implements RequestStore {
 
   /** The escalation of an unreviewed break-glass grant, once however many passes find it: a compare-and-set with its audit row. */
   async claimReviewEscalation(id: number, now: Date): Promise<Recorded | null> {
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const { count } = await tx.accessRequest.updateMany({
         where: { id, breakGlass: true, reviewedAt: null, reviewEscalatedAt: null, reviewDueAt: { lte: now } },
         data: { reviewEscalatedAt: now, messageStatus: null },
       });
       if (count === 0) return null;
       const request = await tx.accessRequest.findUniqueOrThrow({ where: { id } });
-      const auditEventId = await this.chain.append(tx, id, {
+      const auditEventId = await chain.append(request, {
         actor: 'system',
         action: 'break_glass_escalated',
         detail: { reason: 'nobody reviewed the break-glass grant in time', reviewDueAt: request.reviewDueAt!.toISOString() },
@@ -465,9 +472,9 @@ export class PrismaRequestStore implements RequestStore {
 
   /** Records the expiry warning as sent, with its audit row, once; null when it was already recorded. */
   async markExpiryWarned(id: number, now: Date, audit: AuditEntry): Promise<bigint | null> {
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const { count } = await tx.accessRequest.updateMany({ where: { id, expiryWarnedAt: null }, data: { expiryWarnedAt: now } });
-      return count === 1 ? this.chain.append(tx, id, audit) : null;
+      return count === 1 ? chain.append(id, audit) : null;
     });
   }
 
@@ -481,12 +488,12 @@ export class PrismaRequestStore implements RequestStore {
 
   /** The alert of a failing revoke, at most once per threshold however many passes find it: a compare-and-set with its audit row. */
   async recordRevokeFailureAlert(id: number, now: Date, thresholdSeconds: number, audit: AuditEntry): Promise<bigint | null> {
-    return this.db.$transaction(async (tx) => {
+    return this.audited.run(async (tx, chain) => {
       const { count } = await tx.accessRequest.updateMany({
         where: { id, ...revokeFailureAlertOwed(now, thresholdSeconds) },
         data: { revokeFailedAlertedAt: now },
       });
-      return count === 1 ? this.chain.append(tx, id, audit) : null;
+      return count === 1 ? chain.append(id, audit) : null;
     });
   }
 
@@ -559,9 +566,14 @@ async function lockRequest(tx: Tx, id: number): Promise<AccessRequestRecord> {
  * Locks a request for a decision. One past its pending timeout is timed out here, with its audit row, as
  * the expire-pending job would: a decision must not depend on that job having run in time.
  */
-async function lockForDecision(tx: Tx, chain: AuditChain, id: number, now: Date): Promise<AccessRequestRecord | { timedOut: bigint }> {
+async function lockForDecision(
+  tx: Tx,
+  chain: TransactionAudit,
+  id: number,
+  now: Date,
+): Promise<AccessRequestRecord | { timedOut: bigint }> {
   const request = await lockRequest(tx, id);
   if (!pastPendingTimeout(request, now)) return request;
   await tx.accessRequest.update({ where: { id }, data: { status: 'TIMED_OUT', decidedAt: now } });
-  return { timedOut: await chain.append(tx, id, TIMED_OUT_ENTRY) };
+  return { timedOut: await chain.append(request, TIMED_OUT_ENTRY) };
 }

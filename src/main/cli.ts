@@ -247,7 +247,9 @@ async function withStoreAndQueues<T>(
   const db = createDb(settings.DATABASE_URL);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // a Redis that is down is reported by the command, once
-  const queues = new JobQueues(redis, settings.REDIS_PREFIX, createLogger({ level: 'silent', pretty: false }));
+  // Silent: the command prints its own line about what it recorded, where a JSON log line would be noise.
+  const logger = createLogger({ level: 'silent', pretty: false });
+  const queues = new JobQueues(redis, settings.REDIS_PREFIX, logger);
   let queued = true;
   const ask = async (sent: Promise<void>) => {
     const reached = await withTimeout(
@@ -264,7 +266,7 @@ async function withStoreAndQueues<T>(
     clearSecret: (id) => ask(queues.clearSecret(id)),
   };
   try {
-    return await work(new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings))), announcements, () => queued);
+    return await work(new PrismaRequestStore(db, new AuditChain(auditKeyOf(settings)), logger), announcements, () => queued);
   } finally {
     await queues.close().catch(() => undefined);
     redis.disconnect();

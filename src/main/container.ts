@@ -67,7 +67,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
   const slackApi = { token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL };
   const slack = createWebClient(slackApi, logger, slackCalled);
   const chain = new AuditChain(auditKeyOf(config));
-  const requests = new PrismaRequestStore(db, chain);
+  const requests = new PrismaRequestStore(db, chain, logger);
   const audit = new PrismaAuditLog(db);
   const directory = new SlackDirectory(slack);
   const notifier = new SlackNotifier({ slack });
@@ -131,7 +131,7 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
     }),
     anchorAudit: anchorAuditChain({ requests, announcements: queues }),
     accessDigest: postAccessDigest({
-      reviews: new PrismaAccessReviews(db, chain),
+      reviews: new PrismaAccessReviews(db, chain, logger),
       clock,
       catalog,
       announcements: queues,

@@ -4,6 +4,7 @@ import { MESSAGE_TEXT_LIMIT } from '../../src/slack/render/notices';
 import { AUDIT_KEY } from '../support/databases';
 import { guarantee } from '../support/guarantees';
 import { approve, CHANNELS, requestAccess, useHarness, waitUntil } from '../support/harness';
+import { silentLogger } from '../support/logs';
 
 /** The audit channel keeps Slack's pace of about one message a second, and says everything once. */
 describe('the audit channel', () => {
@@ -38,7 +39,7 @@ describe('the audit channel', () => {
     test("lines beyond one message's text limit go in the next message: none cut, each once, in order", async () => {
       const before = auditMessages().length;
       // Drifts found in one pass, each a long line (its reason shown in full): more than one message holds.
-      const store = new PrismaRequestStore(h.db, new AuditChain(AUDIT_KEY));
+      const store = new PrismaRequestStore(h.db, new AuditChain(AUDIT_KEY), silentLogger);
       const reasons = Array.from({ length: 45 }, (_, i) => `drift ${String(i).padStart(2, '0')} ${'x'.repeat(980)}`);
       for (const reason of reasons) await store.audit(null, { actor: 'system', action: 'drift_found', detail: { reason } });
       // A request's own line asks for the flush, which takes every line waiting, in order.

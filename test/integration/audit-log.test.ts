@@ -10,6 +10,7 @@ import { type Anchor, formatAnchor, parseAnchor } from '../../src/domain/audit-a
 import type { AuditEntry } from '../../src/domain/request';
 import { APP_LOGIN, copyDatabase, databaseUrl, dropDatabase, SERVER_URL, withClient } from '../support/databases';
 import { clearRedis } from '../support/harness';
+import { silentLogger } from '../support/logs';
 
 const ROOT = path.join(__dirname, '../..');
 const KEY = 'audit-log-test-key-0123456789abcdef';
@@ -55,7 +56,7 @@ async function freshLog(events = 4) {
   const ownerUrl = databaseUrl(name, OWNER);
   const db = createDb(appUrl);
   clients.push(db);
-  const requests = new PrismaRequestStore(db, chain);
+  const requests = new PrismaRequestStore(db, chain, silentLogger);
   const audit = new PrismaAuditLog(db);
   const append = (entry: Omit<AuditEntry, 'action'> & { action: string }) => requests.audit(null, entry as AuditEntry);
   for (let n = 1; n <= events; n++) await append({ actor: 'UTEST', action: 'requested', detail: { n, nested: { b: 1, a: [true, null] } } });
@@ -140,7 +141,7 @@ describe('the audit chain is keyed and anchored', () => {
     const elsewhere = createDb(`${log.appUrl}?options=${encodeURIComponent('-c TimeZone=America/New_York')}`);
     clients.push(elsewhere);
     expect(await elsewhere.$queryRaw<{ tz: string }[]>`SHOW TIME ZONE`).toEqual([{ TimeZone: 'America/New_York' }]);
-    await new PrismaRequestStore(elsewhere, chain).audit(null, { actor: 'UTEST', action: 'granted' });
+    await new PrismaRequestStore(elsewhere, chain, silentLogger).audit(null, { actor: 'UTEST', action: 'granted' });
     expect(await new PrismaAuditLog(elsewhere).verifyChain(chain)).toMatchObject({ ok: true, rows: 5 });
     expect(await log.audit.verifyChain(chain)).toMatchObject({ ok: true, rows: 5 });
   });
@@ -149,7 +150,7 @@ describe('the audit chain is keyed and anchored', () => {
     const log = await freshLog(0);
     const other = createDb(log.appUrl);
     clients.push(other);
-    const pools = [log.requests, new PrismaRequestStore(other, chain)];
+    const pools = [log.requests, new PrismaRequestStore(other, chain, silentLogger)];
     await Promise.all(Array.from({ length: 40 }, (_, n) => pools[n % 2]!.audit(null, { actor: `U${n}`, action: 'granted' })));
     expect(await log.audit.verifyChain(chain)).toEqual({ ok: true, rows: 40, legacy: 0 });
   });
@@ -242,7 +243,8 @@ describe('the audit chain is keyed and anchored', () => {
       const log = await freshLog(1);
       const badAnchor = log.cli(['verify', '--anchor', '12:x']);
       expect(badAnchor).toMatchObject({ code: 2, stdout: '' });
-      expect(badAnchor.stderr).toMatch(/^--anchor takes <id>:<count>:<hash>, as posted in the audit channel\nUsage: prod-access audit /);
+      // One line: the problem, and where the usage is.
+      expect(badAnchor.stderr).toMatch(/^--anchor takes <id>:<count>:<hash>, as posted in the audit channel\n$/);
       expect(log.cli(['verify'], { AUDIT_HMAC_KEY: '' })).toMatchObject({
         code: 1,
         stderr: 'AUDIT_HMAC_KEY: missing; expected a secret of at least 32 characters, e.g. openssl rand -hex 32\n',
@@ -297,7 +299,11 @@ describe('chains written before the keyed scheme stay verifiable', () => {
     const db = createDb(databaseUrl(name, APP_LOGIN));
     clients.push(db);
     const audit = new PrismaAuditLog(db);
-    await new PrismaRequestStore(db, chain).audit(null, { actor: 'UTEST', action: 'granted', detail: { after: 'the keyed chain began' } });
+    await new PrismaRequestStore(db, chain, silentLogger).audit(null, {
+      actor: 'UTEST',
+      action: 'granted',
+      detail: { after: 'the keyed chain began' },
+    });
     expect(await audit.verifyChain(chain)).toEqual({ ok: true, rows: 4, legacy: 3 });
     const tamper = (sql: string) =>
       withClient(ownerUrl, (client) =>

@@ -8,6 +8,7 @@ import type { AuditAction } from '../../src/domain/request';
 import { APP_LOGIN, AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase } from '../support/databases';
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { Harness } from '../support/harness';
+import { silentLogger } from '../support/logs';
 
 const ROOT = path.join(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -120,7 +121,7 @@ describe('audit export', () => {
     await dropDatabase(name);
     await copyDatabase(process.env.TEST_TEMPLATE_DATABASE!, name);
     db = createDb(url);
-    const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY));
+    const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY), silentLogger);
     const request = (identity: string) =>
       db.accessRequest.create({
         data: {

@@ -11,6 +11,7 @@ import { AUDIT_KEY, copyDatabase, databaseUrl, dropDatabase } from '../support/d
 import { EXAMPLE_CATALOG_ENV } from '../support/example-catalog';
 import { loadCatalog } from '../../src/main/catalog/load';
 import { auditLine } from '../../src/slack/render/notices';
+import { silentLogger } from '../support/logs';
 
 const ROOT = path.join(__dirname, '../..');
 const database = `pa_report_cli_${randomBytes(4).toString('hex')}`;
@@ -76,7 +77,7 @@ async function seed(request: Seed): Promise<number> {
     await db.decision.create({ data: { requestId: row.id, userId, kind: 'APPROVE', createdAt: created } });
   }
   if (request.revokeFailed) {
-    const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY));
+    const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY), silentLogger);
     await store.audit(row.id, { actor: 'system', action: 'revoke_failed', detail: { reason: 'target unreachable' } });
   }
   return row.id;
@@ -235,7 +236,7 @@ describe('the access digest', () => {
     const catalog = loadCatalog(path.join(ROOT, 'catalog.example.yaml'), { ...process.env, ...EXAMPLE_CATALOG_ENV });
     // Monday 9 November: the week before is Monday 2 to Monday 9, with UDEV's four approved grants.
     const digest = postAccessDigest({
-      reviews: new PrismaAccessReviews(db, chain),
+      reviews: new PrismaAccessReviews(db, chain, silentLogger),
       clock: { now: () => new Date('2026-11-09T12:00:00Z') },
       catalog,
       announcements: { postAudit: async (ids) => void posted.push([...ids]) },

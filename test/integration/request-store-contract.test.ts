@@ -3,9 +3,10 @@ import { createDb } from '../../src/db/client';
 import { PrismaRequestStore } from '../../src/db/request-store';
 import { AUDIT_KEY } from '../support/databases';
 import { requestStoreContract } from '../support/request-store-contract';
+import { silentLogger } from '../support/logs';
 
 const db = createDb(process.env.DATABASE_URL!);
-const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY));
+const store = new PrismaRequestStore(db, new AuditChain(AUDIT_KEY), silentLogger);
 
 afterAll(() => db.$disconnect());
 

@@ -2,6 +2,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { AuditChain } from '../../src/db/audit-chain';
 import { PrismaRequestStore } from '../../src/db/request-store';
 import { AUDIT_KEY } from '../support/databases';
+import { silentLogger } from '../support/logs';
 
 const chain = new AuditChain(AUDIT_KEY);
 
@@ -13,7 +14,7 @@ describe('PrismaRequestStore.due', () => {
 
   beforeAll(() => {
     db = createDb(process.env.DATABASE_URL!);
-    requests = new PrismaRequestStore(db, chain);
+    requests = new PrismaRequestStore(db, chain, silentLogger);
   });
 
   afterAll(() => db.$disconnect());
@@ -63,7 +64,7 @@ describe('PrismaRequestStore.due', () => {
 /** Guarantee 6 at its narrowest: approvals racing from two replicas (two connection pools) on one row. */
 describe('PrismaRequestStore.approve under a race', () => {
   const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
-  const [one, two] = replicas.map((db) => new PrismaRequestStore(db, chain)) as [PrismaRequestStore, PrismaRequestStore];
+  const [one, two] = replicas.map((db) => new PrismaRequestStore(db, chain, silentLogger)) as [PrismaRequestStore, PrismaRequestStore];
   const db = replicas[0]!;
 
   afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
@@ -105,7 +106,7 @@ describe('PrismaRequestStore.approve under a race', () => {
 
 describe('PrismaRequestStore under a busy pool', () => {
   const db = createDb(process.env.DATABASE_URL!);
-  const requests = new PrismaRequestStore(db, chain);
+  const requests = new PrismaRequestStore(db, chain, silentLogger);
 
   afterAll(() => db.$disconnect());
 
@@ -138,7 +139,7 @@ describe('PrismaRequestStore under a busy pool', () => {
 /** The rate limit at its narrowest: one requester's requests racing through two replicas' pools. */
 describe('PrismaRequestStore.create under a race', () => {
   const replicas = [createDb(process.env.DATABASE_URL!), createDb(process.env.DATABASE_URL!)];
-  const [one, two] = replicas.map((db) => new PrismaRequestStore(db, chain)) as [PrismaRequestStore, PrismaRequestStore];
+  const [one, two] = replicas.map((db) => new PrismaRequestStore(db, chain, silentLogger)) as [PrismaRequestStore, PrismaRequestStore];
   const db = replicas[0]!;
 
   afterAll(() => Promise.all(replicas.map((r) => r.$disconnect())));
@@ -178,7 +179,7 @@ describe('PrismaRequestStore.create under a race', () => {
 /** A decision never outlives the pending timeout, whether or not the job that times requests out has run. */
 describe('PrismaRequestStore decisions past the pending timeout', () => {
   const db = createDb(process.env.DATABASE_URL!);
-  const requests = new PrismaRequestStore(db, chain);
+  const requests = new PrismaRequestStore(db, chain, silentLogger);
 
   afterAll(() => db.$disconnect());
 

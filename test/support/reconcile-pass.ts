@@ -8,10 +8,11 @@ import { PrismaAuditLog } from '../../src/db/audit-log';
 import type { Db } from '../../src/db/client';
 import { PrismaRequestStore } from '../../src/db/request-store';
 import type { JobQueues } from '../../src/jobs/queues';
+import { silentLogger } from './logs';
 
 /** The reconcile pass as the worker role wires it, over a database and queues a test (or the bench) owns. */
 export function reconcilePass(db: Db, queues: JobQueues, settings: { auditKey: string; intervalSeconds: number }) {
-  const requests = new PrismaRequestStore(db, new AuditChain(settings.auditKey));
+  const requests = new PrismaRequestStore(db, new AuditChain(settings.auditKey), silentLogger);
   return reconcile({
     requests,
     audit: new PrismaAuditLog(db),
