@@ -12,7 +12,7 @@ import { auditKeyOf, type Config, loadAuditConfig, loadConfig, loadDatabaseConfi
 import { type AuditQuery, PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
-import { Redis } from 'ioredis';
+import { openRedis } from './redis';
 import { PrismaRequestStore } from '../db/request-store';
 import { JobQueues } from '../jobs/queues';
 import { parseAnchor } from '../domain/audit-anchor';
@@ -219,7 +219,7 @@ async function anchorAudit(args: string[]): Promise<number> {
   parseCommand('audit anchor', args, {});
   const settings = loadAuditConfig();
   const db = createDb(settings.DATABASE_URL);
-  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = openRedis(settings, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // a Redis that is down is reported below, once
   const queues = new JobQueues(redis, settings.REDIS_PREFIX, createLogger({ level: 'silent', pretty: false }));
   let queued = true;
