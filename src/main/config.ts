@@ -88,6 +88,8 @@ export const configSchema = z.object({
     .optional(),
   /** The master's name in the Sentinels' configuration (`sentinel monitor <name> …`). */
   REDIS_SENTINEL_NAME: z.string().regex(/^\S+$/, 'a name without spaces').default('mymaster'),
+  /** The Sentinels' own password (their `requirepass`), when they have one; the master's is REDIS_URL's. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   /** Outside production the example catalog, for trying prod-access from source; production names its own. */
   PROD_ACCESS_CATALOG: catalogFile.default('catalog.example.yaml'),
   PORT: port(3000),
@@ -180,7 +182,17 @@ export function loadReportConfig(env: NodeJS.ProcessEnv = process.env): Pick<Con
 /** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
-): Pick<Config, 'DATABASE_URL' | 'NODE_ENV' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME'> {
+): Pick<
+  Config,
+  | 'DATABASE_URL'
+  | 'NODE_ENV'
+  | 'AUDIT_HMAC_KEY'
+  | 'REDIS_URL'
+  | 'REDIS_PREFIX'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_SENTINEL_NAME'
+  | 'REDIS_SENTINEL_PASSWORD'
+> {
   const schema = configSchema.pick({
     DATABASE_URL: true,
     NODE_ENV: true,
@@ -189,6 +201,7 @@ export function loadAuditConfig(
     REDIS_PREFIX: true,
     REDIS_SENTINELS: true,
     REDIS_SENTINEL_NAME: true,
+    REDIS_SENTINEL_PASSWORD: true,
   });
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }

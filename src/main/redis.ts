@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config';
 
 /** What says which Redis the app's own connections go to. */
-export type RedisSettings = Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME'>;
+export type RedisSettings = Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_SENTINEL_PASSWORD'>;
 
 /**
  * A connection to the app's Redis: REDIS_URL's server or, with REDIS_SENTINELS, the master the Sentinels
@@ -15,6 +15,7 @@ export function openRedis(settings: RedisSettings, options: RedisOptions): Redis
     ...options,
     sentinels: settings.REDIS_SENTINELS,
     name: settings.REDIS_SENTINEL_NAME,
+    sentinelPassword: settings.REDIS_SENTINEL_PASSWORD,
     enableTLSForSentinelMode: settings.REDIS_URL.startsWith('rediss:'),
   });
 }

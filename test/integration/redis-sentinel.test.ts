@@ -11,12 +11,13 @@ import { waitUntil } from '../support/wait';
 /** A master and a Sentinel of the test's own: the machine's Redis is neither watched nor written. */
 describe('Redis behind Sentinel', () => {
   const MASTER_NAME = 'pa-master';
+  const SENTINEL_PASSWORD = `sentinel-${randomBytes(4).toString('hex')}`;
   let master: PrivateRedis;
   let sentinel: PrivateRedis;
 
   beforeAll(async () => {
     master = await privateRedis(['--save', '', '--appendonly', 'no']);
-    sentinel = await privateSentinel(MASTER_NAME, master.port);
+    sentinel = await privateSentinel(MASTER_NAME, master.port, SENTINEL_PASSWORD);
   });
 
   afterAll(async () => {
@@ -38,6 +39,7 @@ describe('Redis behind Sentinel', () => {
       REDIS_URL: 'redis://127.0.0.1:1',
       REDIS_SENTINELS: `127.0.0.1:${sentinel.port}`,
       REDIS_SENTINEL_NAME: MASTER_NAME,
+      REDIS_SENTINEL_PASSWORD: SENTINEL_PASSWORD,
       REDIS_PREFIX: prefix,
       RECONCILE_INTERVAL_SECONDS: '1',
     };

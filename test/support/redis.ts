@@ -33,17 +33,16 @@ export async function privateRedis(settings: string[]): Promise<PrivateRedis> {
   return startRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings], port, dir);
 }
 
-/** A Sentinel of the test's own watching the master on `masterPort` as `name`, alone (a quorum of one). */
-export async function privateSentinel(name: string, masterPort: number): Promise<PrivateRedis> {
+/** A Sentinel of the test's own watching the master on `masterPort` as `name`, alone (a quorum of one); with `password`, its requirepass. */
+export async function privateSentinel(name: string, masterPort: number, password?: string): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'prod-access-sentinel-'));
   // A Sentinel rewrites its configuration file, so it must be one of its own.
   const conf = path.join(dir, 'sentinel.conf');
-  writeFileSync(
-    conf,
-    [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, ''].join('\n'),
-  );
-  const sentinel = await startRedisServer([conf, '--sentinel'], port, dir);
+  const auth = password === undefined ? [] : [`requirepass ${password}`];
+  const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, ...auth, `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, ''];
+  writeFileSync(conf, lines.join('\n'));
+  const sentinel = await startRedisServer([conf, '--sentinel'], port, dir, password);
   await waitUntil(
     () => answer(sentinel.url, (client) => client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)),
     10_000,
@@ -52,10 +51,10 @@ export async function privateSentinel(name: string, masterPort: number): Promise
   return sentinel;
 }
 
-async function startRedisServer(args: string[], port: number, dir: string): Promise<PrivateRedis> {
+async function startRedisServer(args: string[], port: number, dir: string, password?: string): Promise<PrivateRedis> {
   const server = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise((resolve) => server.once('exit', resolve));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://${password === undefined ? '' : `:${password}@`}127.0.0.1:${port}`;
   const stop = async () => {
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
     await exited;
