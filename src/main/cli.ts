@@ -23,7 +23,7 @@ import {
 import { type AuditQuery, PrismaAuditLog } from '../db/audit-log';
 import { AuditChain } from '../db/audit-chain';
 import { createDb } from '../db/client';
-import { Redis } from 'ioredis';
+import { openRedis } from './redis';
 import { PrismaRequestStore } from '../db/request-store';
 import { JobQueues } from '../jobs/queues';
 import { parseAnchor } from '../domain/audit-anchor';
@@ -241,11 +241,11 @@ type CommandAnnouncements = Pick<JobQueues, 'syncApprovalMessage' | 'postAudit' 
  * bounded to 5 s; `queued()` is false when one did not reach Redis (the reconciler sends it later).
  */
 async function withStoreAndQueues<T>(
-  settings: Pick<Config, 'DATABASE_URL' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX'>,
+  settings: ReturnType<typeof loadAuditConfig>,
   work: (requests: PrismaRequestStore, announcements: CommandAnnouncements, queued: () => boolean) => Promise<T>,
 ): Promise<T> {
   const db = createDb(settings.DATABASE_URL);
-  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = openRedis(settings, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // a Redis that is down is reported by the command, once
   // Silent: the command prints its own line about what it recorded, where a JSON log line would be noise.
   const logger = createLogger({ level: 'silent', pretty: false });

@@ -26,6 +26,9 @@ const url = (protocols: string[], example: string) =>
     `a ${protocols.join(' or ')} URL like ${example}`,
   );
 
+/** `host:port`, the host a name, an IPv4 address or an IPv6 one in brackets. */
+const SENTINEL_ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+
 const portNumber = z.coerce.number({ error: 'a TCP port number' }).int('a whole number').min(0).max(65535, 'a TCP port number');
 const port = (fallback: number) => portNumber.default(fallback);
 
@@ -63,11 +66,30 @@ export const configSchema = z.object({
     'postgresql://postgres@127.0.0.1:5432/prod_access',
   ),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
-  /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
+  /**
+   * Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. One `{…}` hash
+   * tag in it (`{prod-access}`) puts every key in one slot, as BullMQ needs on Redis Cluster.
+   */
   REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" or "-"')
+    .regex(/^[A-Za-z0-9:_-]*(\{[A-Za-z0-9:_-]+\})?[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_" or "-", and at most one {hash tag}')
     .default('prod-access'),
+  /** With Sentinel: the Sentinels, which name the master every connection goes to (REDIS_URL's host and port are then unused). */
+  REDIS_SENTINELS: z
+    .string()
+    .transform((list, ctx) => {
+      const sentinels = list.split(',').map((entry) => SENTINEL_ADDRESS.exec(entry.trim()));
+      if (sentinels.every((match) => match && Number(match[2]) <= 65535)) {
+        return sentinels.map((match) => ({ host: match![1]!.replace(/^\[|\]$/g, ''), port: Number(match![2]) }));
+      }
+      ctx.addIssue({ code: 'custom', message: 'host:port pairs separated by commas, e.g. sentinel-1:26379,sentinel-2:26379' });
+      return z.NEVER;
+    })
+    .optional(),
+  /** The master's name in the Sentinels' configuration (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z.string().regex(/^\S+$/, 'a name without spaces').default('mymaster'),
+  /** The Sentinels' own password (their `requirepass`), when they have one; the master's is REDIS_URL's. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   /** Outside production the example catalog, for trying prod-access from source; production names its own. */
   PROD_ACCESS_CATALOG: catalogFile.default('catalog.example.yaml'),
   PORT: port(3000),
@@ -162,21 +184,43 @@ export function loadReportConfig(env: NodeJS.ProcessEnv = process.env): Pick<Con
 /** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
-): Pick<Config, 'DATABASE_URL' | 'NODE_ENV' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX'> {
-  const schema = configSchema.pick({ DATABASE_URL: true, NODE_ENV: true, AUDIT_HMAC_KEY: true, REDIS_URL: true, REDIS_PREFIX: true });
+): Pick<
+  Config,
+  | 'DATABASE_URL'
+  | 'NODE_ENV'
+  | 'AUDIT_HMAC_KEY'
+  | 'REDIS_URL'
+  | 'REDIS_PREFIX'
+  | 'REDIS_SENTINELS'
+  | 'REDIS_SENTINEL_NAME'
+  | 'REDIS_SENTINEL_PASSWORD'
+> {
+  const schema = configSchema.pick({
+    DATABASE_URL: true,
+    NODE_ENV: true,
+    AUDIT_HMAC_KEY: true,
+    REDIS_URL: true,
+    REDIS_PREFIX: true,
+    REDIS_SENTINELS: true,
+    REDIS_SENTINEL_NAME: true,
+    REDIS_SENTINEL_PASSWORD: true,
+  });
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
 /** For `request resolve`: the audit chain it extends, the catalog whose target it reads back, and Redis for the announcements. */
 export function loadResolveConfig(
   env: NodeJS.ProcessEnv = process.env,
-): Pick<Config, 'DATABASE_URL' | 'NODE_ENV' | 'AUDIT_HMAC_KEY' | 'REDIS_URL' | 'REDIS_PREFIX' | 'PROD_ACCESS_CATALOG'> {
+): ReturnType<typeof loadAuditConfig> & Pick<Config, 'PROD_ACCESS_CATALOG'> {
   const schema = (env.NODE_ENV === 'production' ? productionSchema : configSchema).pick({
     DATABASE_URL: true,
     NODE_ENV: true,
     AUDIT_HMAC_KEY: true,
     REDIS_URL: true,
     REDIS_PREFIX: true,
+    REDIS_SENTINELS: true,
+    REDIS_SENTINEL_NAME: true,
+    REDIS_SENTINEL_PASSWORD: true,
     PROD_ACCESS_CATALOG: true,
   });
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { postAccessDigest } from '../app/access-report';
 import { anchorAuditChain } from '../app/audit-anchor';
 import { flushAuditChannel } from '../app/audit-channel';
@@ -39,6 +39,7 @@ import type { Logger } from '../shared/logger';
 import type { SlackUseCases } from '../slack/inbound/use-cases';
 import { createWebClient } from '../slack/outbound/web-client';
 import { auditKeyOf, type Config } from './config';
+import { openRedis, type RedisSettings } from './redis';
 
 /** One step of shutdown. */
 export type Stop = () => Promise<unknown>;
@@ -52,7 +53,7 @@ export type Container = ReturnType<typeof buildContainer>;
 export function buildContainer(config: Config, logger: Logger, env: NodeJS.ProcessEnv) {
   const catalog = loadCatalog(config.PROD_ACCESS_CATALOG, env);
   const db = createDb(config.DATABASE_URL);
-  const redis = redisConnections(config.REDIS_URL, logger);
+  const redis = redisConnections(config, logger);
   const producerRedis = redis.connect({ forWorker: false });
   const queues = new JobQueues(producerRedis, config.REDIS_PREFIX, logger);
   const metrics = new PromMetrics(
@@ -165,12 +166,12 @@ export function buildContainer(config: Config, logger: Logger, env: NodeJS.Proce
 }
 
 /** Opens the process's Redis connections and keeps them, so that shutdown closes every one. */
-function redisConnections(url: string, logger: Logger) {
+function redisConnections(settings: RedisSettings, logger: Logger) {
   const opened: Redis[] = [];
   return {
     connect(options: { forWorker: boolean }): Redis {
       // Workers block on Redis and must wait for it; producers fail fast so a Slack handler never hangs.
-      const connection = new Redis(url, { maxRetriesPerRequest: options.forWorker ? null : 3, lazyConnect: false });
+      const connection = openRedis(settings, { maxRetriesPerRequest: options.forWorker ? null : 3, lazyConnect: false });
       connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
       opened.push(connection);
       return connection;

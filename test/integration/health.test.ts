@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/main/config';
 import { createLogger } from '../../src/shared/logger';
 import { startRuntime } from '../../src/main/lifecycle';
@@ -12,6 +8,7 @@ import { type AppProcess, freePort } from '../support/app-process';
 import { Harness } from '../support/harness';
 import { waitUntil } from '../support/wait';
 import { sampleOf } from '../support/prometheus';
+import { privateRedis } from '../support/redis';
 
 const CLOSED_PORT_URL = { redis: 'redis://127.0.0.1:1', postgres: 'postgresql://postgres@127.0.0.1:1/nowhere' };
 
@@ -136,37 +133,6 @@ describe('the worker role on its ops port', () => {
     expect((await get('/healthz')).status).toBe(200);
   });
 });
-
-/** A Redis server of the test's own, with the settings under test (the machine's shared one stays as it is). */
-async function privateRedis(settings: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'prod-access-redis-'));
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...settings], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  await waitUntil(
-    async () => {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        return (await client.ping()) === 'PONG' ? true : undefined;
-      } catch {
-        return undefined;
-      } finally {
-        client.disconnect();
-      }
-    },
-    10_000,
-    () => `redis-server on port ${port} to answer`,
-  );
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** What the web role logs at warn level while it starts and stops against `redisUrl`. */
 async function startUpWarnings(overrides: Record<string, string> = {}): Promise<string> {

@@ -41,6 +41,36 @@ describe('configuration from the environment', () => {
     }
   });
 
+  test('REDIS_PREFIX may hold one {hash tag}, as BullMQ needs on Redis Cluster; nothing else but its own characters', () => {
+    expect(loadConfig({ ...required, REDIS_PREFIX: '{prod-access}' }).REDIS_PREFIX).toBe('{prod-access}');
+    expect(loadConfig({ ...required, REDIS_PREFIX: 'staging:{prod-access}' }).REDIS_PREFIX).toBe('staging:{prod-access}');
+    for (const prefix of ['{prod-access', 'prod-access}', '{}', '{a}{b}', '{a{b}}', 'prod access']) {
+      expect(() => loadConfig({ ...required, REDIS_PREFIX: prefix })).toThrow(
+        /^REDIS_PREFIX: invalid; expected letters, digits, ":", "_" or "-", and at most one \{hash tag\}$/,
+      );
+    }
+  });
+
+  test('REDIS_SENTINELS: host:port pairs (an IPv6 host in brackets), with the master named mymaster unless REDIS_SENTINEL_NAME says', () => {
+    const plain = loadConfig(required);
+    expect([plain.REDIS_SENTINELS, plain.REDIS_SENTINEL_NAME]).toEqual([undefined, 'mymaster']);
+    expect(
+      loadConfig({ ...required, REDIS_SENTINELS: 'sentinel-1:26379, 10.0.0.2:26380,[::1]:26381', REDIS_SENTINEL_NAME: 'queues' }),
+    ).toMatchObject({
+      REDIS_SENTINELS: [
+        { host: 'sentinel-1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      REDIS_SENTINEL_NAME: 'queues',
+    });
+    for (const sentinels of ['sentinel-1', 'sentinel-1:26379,', 'sentinel-1:99999', 'redis://sentinel-1:26379']) {
+      expect(() => loadConfig({ ...required, REDIS_SENTINELS: sentinels })).toThrow(
+        /^REDIS_SENTINELS: invalid; expected host:port pairs separated by commas, e\.g\. sentinel-1:26379,sentinel-2:26379$/,
+      );
+    }
+  });
+
   test('intervals and counts are whole numbers from 1, each named when it is not', () => {
     expect(loadConfig(required)).toMatchObject({
       RECONCILE_INTERVAL_SECONDS: 30,
