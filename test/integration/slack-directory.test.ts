@@ -6,7 +6,13 @@ test('a Slack profile carries the email, whether Slack confirmed it, and the cus
   const slack = await startSlackStandin({
     botToken: 'xoxb-directory-test',
     users: [
-      { id: 'U0FIELDS01', name: 'fred', email: 'fred@example.com', profileFields: { Xf01FLAGUSER: 'fred.flags' } },
+      {
+        id: 'U0FIELDS01',
+        name: 'fred',
+        email: 'fred@example.com',
+        profileFields: { Xf01FLAGUSER: 'fred.flags' },
+        timeZone: 'Europe/Paris',
+      },
       { id: 'U0PLAIN001', name: 'pam' },
       { id: 'U0UNCONF01', name: 'una', email: 'una@example.com', emailConfirmed: false, profileFields: { Xf01FLAGUSER: 'una' } },
     ],
@@ -18,20 +24,24 @@ test('a Slack profile carries the email, whether Slack confirmed it, and the cus
       email: 'fred@example.com',
       emailConfirmed: true,
       fields: { Xf01FLAGUSER: 'fred.flags' },
+      timeZone: 'Europe/Paris',
     });
     expect(await directory.profile('U0PLAIN001', { customFields: true })).toEqual({
       userId: 'U0PLAIN001',
       email: null,
       emailConfirmed: true,
       fields: {},
+      timeZone: 'UTC',
     });
     expect(await directory.profile('U0UNCONF01', { customFields: false })).toEqual({
       userId: 'U0UNCONF01',
       email: 'una@example.com',
       emailConfirmed: false,
       fields: {},
+      timeZone: 'UTC',
     });
-    // Custom fields cost a second call (and its scope), made only for rules that read one.
+    // The time zone is the one users.info gives (scheduled starts read it). Custom fields cost a second
+    // call (and its scope), made only for rules that read one.
     expect(slack.callsTo('users.profile.get')).toHaveLength(2);
   } finally {
     await slack.close();
