@@ -13,9 +13,10 @@ describe(guarantee(5), () => {
     const stuck = await requestAccess(h, { reason: 'stuck on Slack' });
     const due = await grantAccess(h, { duration: '8s', reason: 'falls due' });
 
-    // Slack rate-limits the next DMs for 20 s, three times over; the Slack client then holds every call,
-    // the stuck grant's access DM among them, for the whole Retry-After.
-    h.slack.failNext('conversations.open', { status: 429, retryAfter: 20 }, 3);
+    // Slack rate-limits the next messages for 20 s, three times over; the Slack client then holds every
+    // call, the stuck grant's access DM among them, for the whole Retry-After. (Messages, not
+    // conversations.open: the developer's DM is known from the first grant's access DM.)
+    h.slack.failNext('chat.postMessage', { status: 429, retryAfter: 20 }, 3);
     await approve(h, stuck);
     await h.waitForStatus(stuck, 'ACTIVE');
     // Otherwise the due grant could have ended before anything was stuck, and the test would prove nothing.
