@@ -181,6 +181,18 @@ export function loadReportConfig(env: NodeJS.ProcessEnv = process.env): Pick<Con
   return parseSettings(schema.pick({ DATABASE_URL: true, PROD_ACCESS_CATALOG: true }), env);
 }
 
+/** What a command that writes the audit chain and queues its announcements needs: the database, the key, Redis. */
+const AUDIT_SETTINGS = {
+  DATABASE_URL: true,
+  NODE_ENV: true,
+  AUDIT_HMAC_KEY: true,
+  REDIS_URL: true,
+  REDIS_PREFIX: true,
+  REDIS_SENTINELS: true,
+  REDIS_SENTINEL_NAME: true,
+  REDIS_SENTINEL_PASSWORD: true,
+} as const;
+
 /** For commands that verify or extend the audit chain (`audit verify`, `audit anchor`): they need its key (and anchor, Redis). */
 export function loadAuditConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -195,16 +207,7 @@ export function loadAuditConfig(
   | 'REDIS_SENTINEL_NAME'
   | 'REDIS_SENTINEL_PASSWORD'
 > {
-  const schema = configSchema.pick({
-    DATABASE_URL: true,
-    NODE_ENV: true,
-    AUDIT_HMAC_KEY: true,
-    REDIS_URL: true,
-    REDIS_PREFIX: true,
-    REDIS_SENTINELS: true,
-    REDIS_SENTINEL_NAME: true,
-    REDIS_SENTINEL_PASSWORD: true,
-  });
+  const schema = configSchema.pick(AUDIT_SETTINGS);
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
@@ -212,17 +215,7 @@ export function loadAuditConfig(
 export function loadResolveConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ReturnType<typeof loadAuditConfig> & Pick<Config, 'PROD_ACCESS_CATALOG'> {
-  const schema = (env.NODE_ENV === 'production' ? productionSchema : configSchema).pick({
-    DATABASE_URL: true,
-    NODE_ENV: true,
-    AUDIT_HMAC_KEY: true,
-    REDIS_URL: true,
-    REDIS_PREFIX: true,
-    REDIS_SENTINELS: true,
-    REDIS_SENTINEL_NAME: true,
-    REDIS_SENTINEL_PASSWORD: true,
-    PROD_ACCESS_CATALOG: true,
-  });
+  const schema = (env.NODE_ENV === 'production' ? productionSchema : configSchema).pick({ ...AUDIT_SETTINGS, PROD_ACCESS_CATALOG: true });
   return parseSettings(schema.superRefine(requireAuditKeyInProduction), env);
 }
 
